@@ -1,0 +1,129 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import lockfile from "proper-lockfile";
+import { type DatabaseConfig, DatabaseConfigError, parseDatabaseUrl } from "./config.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import {
+  applyMigrations,
+  type MigrationResult,
+  MIGRATIONS_DIR,
+  pendingMigrations,
+  type SqlTransaction,
+  type Transactor,
+} from "./migrate.ts";
+
+export interface Database {
+  readonly prisma: PrismaClient;
+  readonly config: DatabaseConfig;
+  /** Applies pending migrations; safe to call repeatedly and from several processes at once. */
+  migrate(): Promise<MigrationResult>;
+  /** Throws if the database is unreachable; returns migrations not yet applied. */
+  pendingMigrations(): Promise<string[]>;
+  /** Disconnects Prisma and closes the driver (and releases the embedded data directory). */
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  migrationsDir?: string;
+}
+
+/** Opens the database DATABASE_URL names (see parseDatabaseUrl). Does not migrate: call `migrate()`. */
+export async function createDb(
+  config: DatabaseConfig | string | undefined,
+  options: CreateDbOptions = {},
+): Promise<Database> {
+  const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
+  const driver = resolved.kind === "embedded" ? await openEmbedded(resolved.dataDir) : openPostgres(resolved);
+  const prisma = new PrismaClient({ adapter: driver.adapter });
+  const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
+  let closed: Promise<void> | undefined;
+  return {
+    prisma,
+    config: resolved,
+    migrate: () => applyMigrations(driver.transact, migrationsDir),
+    pendingMigrations: () => pendingMigrations(driver.query, migrationsDir),
+    close() {
+      closed ??= prisma.$disconnect().finally(() => driver.close());
+      return closed;
+    },
+  };
+}
+
+interface Driver {
+  adapter: ConstructorParameters<typeof PrismaClient>[0]["adapter"];
+  transact: Transactor;
+  query<Row>(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+async function openEmbedded(dataDir: string | undefined): Promise<Driver> {
+  let release: (() => Promise<void>) | undefined;
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    // PGlite has no lock of its own, and two processes writing one data directory corrupt it.
+    try {
+      release = await lockfile.lock(dataDir, { lockfilePath: path.join(dataDir, ".memory-mirror.lock") });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ELOCKED") throw error;
+      throw new DatabaseConfigError(
+        `The embedded database in ${dataDir} is open in another process (a running server?). Stop it first, ` +
+          `or use a PostgreSQL server (DATABASE_URL=postgresql://…) to run several processes on one database.`,
+      );
+    }
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir);
+  } catch (error) {
+    await release?.();
+    throw error;
+  }
+  return {
+    adapter: new PrismaPGlite(pglite),
+    transact: (fn) =>
+      pglite.transaction((tx) =>
+        fn({
+          query: async (sql, params) => (await tx.query(sql, params)).rows as never,
+          exec: async (sql) => void (await tx.exec(sql)),
+        }),
+      ),
+    query: async (sql) => (await pglite.query(sql)).rows as never,
+    async close() {
+      await pglite.close();
+      await release?.();
+    },
+  };
+}
+
+function openPostgres(config: Extract<DatabaseConfig, { kind: "postgres" }>): Driver {
+  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  return {
+    adapter: new PrismaPg(pool),
+    async transact(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const tx: SqlTransaction = {
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        const result = await fn(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    query: async (sql) => (await pool.query(sql)).rows,
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,12 @@
+export { createDb, type CreateDbOptions, type Database } from "./client.ts";
+export {
+  DatabaseConfigError,
+  DEFAULT_DATA_DIR,
+  DEFAULT_POOL_SIZE,
+  describeDatabase,
+  parseDatabaseUrl,
+  redact,
+  type DatabaseConfig,
+} from "./config.ts";
+export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";
+export { Prisma, PrismaClient, type VideoAnalysis } from "./generated/prisma/client.ts";

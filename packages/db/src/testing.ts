@@ -1,0 +1,92 @@
+/**
+ * Test databases for every suite: the embedded database always, a PostgreSQL server when one answers.
+ * MM_REQUIRE_POSTGRES=1 (set by CI) turns a missing server into a failure instead of a skip.
+ * Each PostgreSQL test database is created fresh and dropped afterwards, so runs never collide.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { createDb, type Database } from "./client.ts";
+
+export type TestTargetName = "embedded" | "postgres";
+export interface TestTarget {
+  name: TestTargetName;
+  /** Why this target's tests are skipped; undefined when it runs. */
+  skip: string | undefined;
+}
+
+export const TEST_POSTGRES_URL = process.env.MM_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const requirePostgres = process.env.MM_REQUIRE_POSTGRES === "1";
+
+let probe: Promise<string | undefined> | undefined;
+
+/** Resolves to undefined when PostgreSQL answers, else to the reason it does not. */
+function probePostgres(): Promise<string | undefined> {
+  probe ??= (async () => {
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      return undefined;
+    } catch (error) {
+      return `PostgreSQL at ${TEST_POSTGRES_URL} is not reachable (${(error as Error).message})`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return probe;
+}
+
+/** The databases to run a suite against; use with describe.each and describe.skipIf(target.skip). */
+export async function testTargets(): Promise<TestTarget[]> {
+  const reason = await probePostgres();
+  if (reason && requirePostgres) throw new Error(`${reason}; MM_REQUIRE_POSTGRES=1 makes this a failure`);
+  if (reason) console.warn(`Skipping the PostgreSQL tests: ${reason}. Set MM_REQUIRE_POSTGRES=1 to fail instead.`);
+  return [
+    { name: "embedded", skip: undefined },
+    { name: "postgres", skip: reason },
+  ];
+}
+
+export interface TestDatabase {
+  /** A DATABASE_URL naming this database (for servers and child processes). */
+  url: string;
+  /** Drops the database (PostgreSQL); embedded in-memory databases just vanish. */
+  drop(): Promise<void>;
+}
+
+/** A new, empty database of this kind. Embedded ones live in memory unless `dataDir` is given. */
+export async function createTestDatabase(name: TestTargetName, dataDir?: string): Promise<TestDatabase> {
+  if (name === "embedded") return { url: dataDir ? `file:${dataDir}` : "memory:", drop: async () => {} };
+  const database = `mm_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE "${database}"`);
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${database}`;
+  return {
+    url: url.toString(),
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
+  };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database of this kind, opened; `dispose` closes and drops it. */
+export async function openTestDb(name: TestTargetName): Promise<Database & { url: string; dispose(): Promise<void> }> {
+  const target = await createTestDatabase(name);
+  const db = await createDb(target.url);
+  await db.migrate();
+  return Object.assign(db, {
+    url: target.url,
+    async dispose() {
+      await db.close();
+      await target.drop();
+    },
+  });
+}
