@@ -54,7 +54,7 @@ export async function createDb(
 }
 
 interface Driver {
-  adapter: ConstructorParameters<typeof PrismaClient>[0]["adapter"];
+  adapter: NonNullable<ConstructorParameters<typeof PrismaClient>[0]["adapter"]>;
   transact: Transactor;
   query<Row>(sql: string): Promise<Row[]>;
   close(): Promise<void>;

@@ -1,0 +1,37 @@
+import { DatabaseConfigError, MigrationError } from "@memory-mirror/db";
+import { ConfigError, loadConfig } from "./env.ts";
+import { createLogger } from "./logger.ts";
+import { createServer } from "./server.ts";
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+const logger = createLogger(config.logLevel);
+const server = createServer(config, { logger });
+
+try {
+  await server.start();
+} catch (error) {
+  const known = error instanceof DatabaseConfigError || error instanceof MigrationError;
+  logger.fatal(known ? { msg: (error as Error).message } : { err: error }, "Memory Mirror could not start");
+  process.exit(1);
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, "shutting down");
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/** Limits a person can read in an error message; the REST API and OpenAPI document reuse them. */
+export const VIDEO_ID_MAX_LENGTH = 256;
+export const DESCRIPTION_MAX_LENGTH = 50_000;
+export const LIST_LIMIT_MAX = 1000;
+export const LIST_LIMIT_DEFAULT = 100;
+
+// PostgreSQL cannot store NUL in text: reject it here as a client error rather than fail in the database.
+const noNul = (s: string) => !s.includes("\0");
+
+export const videoIdSchema = z
+  .string({ error: "videoId must be a string" })
+  .min(1, "videoId must not be empty")
+  .max(VIDEO_ID_MAX_LENGTH, `videoId must be at most ${VIDEO_ID_MAX_LENGTH} characters`)
+  // Empty strings already failed min(1); one message per problem.
+  .refine((s) => s === "" || s.trim() !== "", "videoId must not be blank")
+  .refine(noNul, "videoId must not contain NUL characters")
+  .meta({ description: "The video's id in the upload service; one analysis per video.", example: "vid_123" });
+
+export const descriptionSchema = z
+  .string({ error: "description must be a string" })
+  .min(1, "description must not be empty")
+  .max(DESCRIPTION_MAX_LENGTH, `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`)
+  .refine((s) => s === "" || s.trim() !== "", "description must not be blank")
+  .refine(noNul, "description must not contain NUL characters")
+  .meta({ description: "What the video-understanding service saw in the video.", example: "A cat jumps onto a table." });
+
+/** Dates leave the server as ISO-8601 strings, so JSON clients (curl included) get exactly what the types say. */
+const timestamp = z.codec(z.date(), z.iso.datetime(), {
+  decode: (date) => date.toISOString(),
+  encode: (iso) => new Date(iso),
+});
+
+export const videoAnalysisSchema = z
+  .object({
+    id: z.string(),
+    videoId: z.string(),
+    description: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: "VideoAnalysis" });
+
+export const videoIdInput = z.object({ videoId: videoIdSchema }).strict();
+export const createInput = z.object({ videoId: videoIdSchema, description: descriptionSchema }).strict();
+export const updateInput = createInput;
+
+/** Opaque keyset cursor: the last item's (createdAt, id), so pages stay stable while rows come and go. */
+export interface ListCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(cursor: ListCursor): string {
+  return Buffer.from(`${cursor.createdAt.getTime()}:${cursor.id}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(value: string): ListCursor | undefined {
+  const match = /^(\d{1,15}):([\w-]{1,64})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
+  if (!match) return undefined;
+  return { createdAt: new Date(Number(match[1])), id: match[2] as string };
+}
+
+const cursorSchema = z
+  .string()
+  .max(200, "cursor is not a cursor returned by list")
+  .transform((value, ctx) => {
+    const cursor = decodeCursor(value);
+    if (!cursor) {
+      ctx.addIssue({ code: "custom", message: "cursor is not a cursor returned by list" });
+      return z.NEVER;
+    }
+    return cursor;
+  })
+  .meta({ description: "nextCursor of the previous page; omit for the first page." });
+
+export const listInput = z
+  .object({
+    limit: z
+      .number({ error: "limit must be a number" })
+      .int("limit must be a whole number")
+      .min(1, "limit must be at least 1")
+      .max(LIST_LIMIT_MAX, `limit must be at most ${LIST_LIMIT_MAX}`)
+      .default(LIST_LIMIT_DEFAULT),
+    cursor: cursorSchema.nullish(),
+  })
+  // Not strict: tRPC's infinite queries add a `direction` key.
+  .default({ limit: LIST_LIMIT_DEFAULT });
+
+export const listOutput = z.object({
+  items: z.array(videoAnalysisSchema),
+  nextCursor: z.string().nullable().meta({ description: "Pass as cursor to get the next page; null on the last." }),
+});
+
+export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;

@@ -1,0 +1,59 @@
+import type { AppRouter } from "@memory-mirror/api";
+import {
+  createTRPCClient,
+  type HTTPHeaders,
+  httpBatchLink,
+  httpLink,
+  type TRPCClient,
+  TRPCClientError,
+} from "@trpc/client";
+
+// Types only: no server code (Prisma, database drivers) reaches a consumer's bundle.
+export type { AppRouter, RouterInputs, RouterOutputs } from "@memory-mirror/api";
+
+/** The server's default batch limit (MAX_BATCH_SIZE); bigger batches are split into several requests. */
+export const DEFAULT_MAX_BATCH_ITEMS = 100;
+
+export interface MemoryMirrorClientOptions {
+  /** The server's base URL (`http://localhost:3000`) or its tRPC endpoint (`…/trpc`). */
+  url: string | URL;
+  /** Sent with every request, e.g. an authorization header; a function is called per request. */
+  headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
+  /**
+   * Calls made in the same tick travel as one HTTP request (default). Batches go as POST so that long ones never
+   * hit URL length limits, and hold at most `maxItems` calls. `false` sends one request per call.
+   */
+  batch?: boolean | { maxItems?: number };
+  /** A fetch implementation (defaults to the global one). */
+  fetch?: typeof fetch;
+}
+
+export type MemoryMirrorClient = TRPCClient<AppRouter>;
+
+export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): MemoryMirrorClient {
+  const url = trpcEndpoint(options.url);
+  const common = { url, headers: options.headers ?? {}, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const batch = options.batch ?? true;
+  const link =
+    batch === false
+      ? httpLink(common)
+      : httpBatchLink({
+          ...common,
+          methodOverride: "POST",
+          maxItems: (typeof batch === "object" ? batch.maxItems : undefined) ?? DEFAULT_MAX_BATCH_ITEMS,
+        });
+  return createTRPCClient<AppRouter>({ links: [link] });
+}
+
+function trpcEndpoint(base: string | URL): string {
+  const url = new URL(base);
+  if (!/\/trpc\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/$/, "")}/trpc`;
+  return url.toString().replace(/\/$/, "");
+}
+
+/** The tRPC error code of a failed call (`NOT_FOUND`, `CONFLICT`, …), or undefined for other errors. */
+export function errorCode(error: unknown): string | undefined {
+  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+}
+
+export { TRPCClientError };
