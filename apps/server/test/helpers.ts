@@ -1,0 +1,27 @@
+import { createTestDatabase, type TestTargetName } from "@memory-mirror/db/testing";
+import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "../src/index.ts";
+
+export interface TestServer {
+  url: string;
+  server: MemoryMirrorServer;
+  /** DATABASE_URL of the fresh database behind this server. */
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A real server on a free port over a fresh database of the given kind; `close` stops it and drops the database. */
+export async function startTestServer(target: TestTargetName, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+  const database = await createTestDatabase(target);
+  const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
+  const server = createServer(config);
+  const url = await server.start();
+  return {
+    url,
+    server,
+    databaseUrl: database.url,
+    async close() {
+      await server.stop();
+      await database.drop();
+    },
+  };
+}

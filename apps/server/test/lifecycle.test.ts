@@ -1,0 +1,128 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { testTargets } from "@memory-mirror/db/testing";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { ConfigError, createServer, loadConfig } from "../src/index.ts";
+import { startTestServer } from "./helpers.ts";
+
+const targets = await testTargets();
+const postgres = targets.find((t) => t.name === "postgres");
+const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+describe("configuration", () => {
+  it("has working defaults: port 3000, loopback, embedded database in ./data", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: "127.0.0.1", logLevel: "info", maxBatchSize: 100 });
+    expect(config.database).toEqual({ kind: "embedded", dataDir: `${process.cwd()}/data` });
+  });
+
+  it("lists every invalid variable in one readable error", () => {
+    expect(() => loadConfig({ PORT: "eighty", LOG_LEVEL: "loud", DATABASE_POOL_SIZE: "0" })).toThrowError(
+      new ConfigError(
+        "Invalid configuration:\n  PORT: PORT must be a number\n  DATABASE_POOL_SIZE: DATABASE_POOL_SIZE must be at least 1\n" +
+          '  LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+      ),
+    );
+  });
+
+  it("explains a DATABASE_URL it cannot use", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL must be empty.*postgresql:/);
+  });
+});
+
+describe("the server process", () => {
+  it("exits 2 with a readable message on bad configuration", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, PORT: "-1" } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const [code] = await once(child, "exit");
+    expect(code).toBe(2);
+    expect(stderr).toBe("Invalid configuration:\n  PORT: PORT must be at least 0\n");
+  });
+
+  it("starts on the embedded database and exits 0 on SIGTERM", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, DATABASE_URL: "memory:", PORT: "0", LOG_LEVEL: "info" },
+    });
+    let stdout = "";
+    const listening = new Promise<string>((resolve) => {
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        const line = stdout.split("\n").find((l) => l.includes("Memory Mirror listening"));
+        if (line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+    });
+    const url = await listening;
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+    expect(stdout).toContain('"msg":"Memory Mirror stopped"');
+  });
+});
+
+describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
+  it("refuses to start, closing what it opened, when the database is unreachable", async () => {
+    const config = loadConfig({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none", PORT: "0", LOG_LEVEL: "silent" });
+    await expect(createServer(config).start()).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("finishes in-flight calls on stop and refuses new connections", async () => {
+    const server = await startTestServer("postgres", { shutdownTimeoutMs: 10_000 });
+    const locker = new pg.Client({ connectionString: server.databaseUrl });
+    await locker.connect();
+    try {
+      // Hold a lock so the next call stays in flight until we let it go.
+      await locker.query(`BEGIN; LOCK TABLE "VideoAnalysis" IN ACCESS EXCLUSIVE MODE`);
+      const inFlight = fetch(`${server.url}/trpc/videoAnalysis.create`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ videoId: "in-flight", description: "survives shutdown" }),
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      let stopped = false;
+      const stopping = server.server.stop().then(() => (stopped = true));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(stopped).toBe(false);
+      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+      await locker.query("COMMIT");
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      await stopping;
+      expect(stopped).toBe(true);
+      const { rows } = await locker.query(`SELECT "description" FROM "VideoAnalysis" WHERE "videoId" = 'in-flight'`);
+      expect(rows).toEqual([{ description: "survives shutdown" }]);
+    } finally {
+      await locker.end();
+      await server.close();
+    }
+  });
+
+  it("reports unready when migrations are missing or the database is gone", async () => {
+    const server = await startTestServer("postgres");
+    try {
+      const admin = new pg.Client({ connectionString: server.databaseUrl });
+      await admin.connect();
+      await admin.query(`UPDATE "_prisma_migrations" SET finished_at = NULL, rolled_back_at = now()`);
+      await admin.end();
+      const pending = await fetch(`${server.url}/readyz`);
+      expect(pending.status).toBe(503);
+      expect(await pending.json()).toMatchObject({ status: "migrations pending", pending: ["20261125000000_init"] });
+
+      // Dropping the server's own database (FORCE ends its connections) makes it unreachable.
+      const url = new URL(server.databaseUrl);
+      const owner = new pg.Client({ connectionString: server.databaseUrl.replace(url.pathname, "/postgres") });
+      await owner.connect();
+      await owner.query(`DROP DATABASE "${url.pathname.slice(1)}" WITH (FORCE)`);
+      await owner.end();
+      const gone = await fetch(`${server.url}/readyz`);
+      expect(gone.status).toBe(503);
+      expect(await gone.json()).toEqual({ status: "database unreachable" });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
