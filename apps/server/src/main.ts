@@ -18,8 +18,13 @@ const server = createServer(config, { logger });
 try {
   await server.start();
 } catch (error) {
-  const known = error instanceof DatabaseConfigError || error instanceof MigrationError;
-  logger.fatal(known ? { msg: (error as Error).message } : { err: error }, "Memory Mirror could not start");
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    logger.fatal(`Port ${config.port} on ${config.host} is in use by another process; set PORT to another port`);
+  } else if (error instanceof DatabaseConfigError || error instanceof MigrationError) {
+    logger.fatal(`Memory Mirror could not start: ${error.message}`);
+  } else {
+    logger.fatal({ err: error }, "Memory Mirror could not start");
+  }
   process.exit(1);
 }
 

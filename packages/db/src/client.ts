@@ -70,8 +70,8 @@ async function openEmbedded(dataDir: string | undefined): Promise<Driver> {
     } catch (error) {
       if ((error as { code?: string }).code !== "ELOCKED") throw error;
       throw new DatabaseConfigError(
-        `The embedded database in ${dataDir} is open in another process (a running server?). Stop it first, ` +
-          `or use a PostgreSQL server (DATABASE_URL=postgresql://…) to run several processes on one database.`,
+        `The embedded database in ${dataDir} is in use by another process or connection (a running server?). ` +
+          `Stop it first, or use a PostgreSQL server (DATABASE_URL=postgresql://…) to run several processes on one database.`,
       );
     }
   }

@@ -3,8 +3,8 @@
  * wants cannot be downloaded here. `@prisma/schema-engine-wasm` is an internal package: keep it pinned exactly.
  */
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
@@ -32,9 +32,9 @@ interface WasmApi {
  */
 function loadWasm(): Promise<void> {
   loaded ??= (async () => {
-    // require.resolve, not import.meta.resolve: vitest's module runner does not provide the latter.
-    const glue = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
-    const bytes = await readFile(glue.replace(/\.js$/, ".wasm"));
+    // The .wasm file is not in the package's exports: find it next to the glue.
+    const glue = import.meta.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
+    const bytes = await readFile(fileURLToPath(glue.replace(/\.js$/, ".wasm")));
     const { instance } = await wasmApi.instantiate(bytes, { "./schema_engine_bg.js": bg });
     bg.__wbg_set_wasm(instance.exports);
     instance.exports.__wbindgen_start();
