@@ -109,7 +109,7 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       await admin.end();
       const pending = await fetch(`${server.url}/readyz`);
       expect(pending.status).toBe(503);
-      expect(await pending.json()).toMatchObject({ status: "migrations pending", pending: ["20261125000000_init"] });
+      expect(await pending.json()).toMatchObject({ status: "migrations pending", pending: expect.arrayContaining(["20261125000000_init"]) });
 
       // Dropping the server's own database (FORCE ends its connections) makes it unreachable.
       const url = new URL(server.databaseUrl);

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "VideoAnalysis_createdAt_id_idx" ON "VideoAnalysis"("createdAt", "id");
