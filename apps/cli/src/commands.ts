@@ -1,0 +1,70 @@
+import { errorCode, type MemoryMirrorClient } from "@memory-mirror/client";
+import { readDescription } from "./input.ts";
+import { listLine, printJson, printLine, printMessage, type VideoAnalysis } from "./output.ts";
+
+export interface GlobalOptions {
+  url: string;
+  json?: boolean;
+}
+
+/** Creates the analysis, or replaces its description when the video already has one. */
+export async function put(client: MemoryMirrorClient, videoId: string, descriptionArg: string, opts: GlobalOptions) {
+  const description = await readDescription(descriptionArg);
+  const { action, analysis } = await upsert(client, videoId, description);
+  if (opts.json) printJson({ action, analysis });
+  else printLine(`${action} ${videoId}`);
+}
+
+async function upsert(client: MemoryMirrorClient, videoId: string, description: string) {
+  const input = { videoId, description };
+  // Create first: it is the common case, and the unique videoId makes the server arbitrate races.
+  try {
+    return { action: "created" as const, analysis: await client.videoAnalysis.create.mutate(input) };
+  } catch (error) {
+    if (errorCode(error) !== "CONFLICT") throw error;
+  }
+  try {
+    return { action: "updated" as const, analysis: await client.videoAnalysis.update.mutate(input) };
+  } catch (error) {
+    // Deleted between our two calls: creating it again is what the user asked for.
+    if (errorCode(error) !== "NOT_FOUND") throw error;
+    return { action: "created" as const, analysis: await client.videoAnalysis.create.mutate(input) };
+  }
+}
+
+export async function get(client: MemoryMirrorClient, videoId: string, opts: GlobalOptions) {
+  const analysis = await client.videoAnalysis.byVideoId.query({ videoId });
+  // Always one newline after the text, so `mm get x | mm put y -` copies it exactly.
+  if (opts.json) printJson(analysis);
+  else printLine(analysis.description);
+}
+
+export async function rm(client: MemoryMirrorClient, videoId: string, opts: GlobalOptions) {
+  const analysis = await client.videoAnalysis.delete.mutate({ videoId });
+  if (opts.json) printJson(analysis);
+  else printLine(`deleted ${videoId}`);
+}
+
+export interface ListOptions extends GlobalOptions {
+  limit: number;
+  all?: boolean;
+}
+
+/** Newest first; `--all` follows nextCursor, fetching `limit` items per request. */
+export async function ls(client: MemoryMirrorClient, opts: ListOptions) {
+  const items: VideoAnalysis[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: VideoAnalysis[]; nextCursor: string | null } = await client.videoAnalysis.list.query({
+      limit: opts.limit,
+      cursor,
+    });
+    // Print page by page so a long --all listing shows up (and can be piped to head) as it arrives.
+    if (!opts.json) for (const item of page.items) printLine(listLine(item));
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (opts.all && cursor);
+
+  if (opts.json) printJson({ items, nextCursor: cursor });
+  else if (cursor) printMessage("(more analyses exist: use --all or a higher --limit)");
+}

@@ -1,0 +1,57 @@
+import { errorCode, TRPCClientError } from "@memory-mirror/client";
+
+/** Exit codes, documented in `mm --help`; scripts branch on them, so they never change meaning. */
+export const ExitCode = {
+  ok: 0,
+  /** Anything else: the server failed, answered oddly, or the CLI itself broke. */
+  error: 1,
+  /** Bad arguments or input the server rejected (BAD_REQUEST). */
+  usage: 2,
+  notFound: 3,
+  unreachable: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An expected failure: its message is printed as is, without a stack trace. */
+export class CliError extends Error {
+  override name = "CliError";
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns whatever a command threw into the message and exit code a shell user should see. */
+export function explain(error: unknown, url: string): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof TRPCClientError) {
+    const code = errorCode(error);
+    if (code === "NOT_FOUND") return new CliError(error.message, ExitCode.notFound);
+    if (code === "BAD_REQUEST") return new CliError(error.message, ExitCode.usage);
+    if (code) return new CliError(`server error (${code}): ${error.message}`, ExitCode.error);
+    // fetch rejects with a TypeError when no HTTP answer came back at all (refused, DNS, reset).
+    if (error.cause instanceof TypeError) {
+      const reason = networkReason(error.cause);
+      return new CliError(
+        `cannot reach Memory Mirror at ${url} (is the server running? pnpm start)${reason ? `: ${reason}` : ""}`,
+        ExitCode.unreachable,
+      );
+    }
+    return new CliError(`unexpected answer from ${url} (is it a Memory Mirror server?): ${error.message}`, ExitCode.error);
+  }
+  // A bug in the CLI: keep the stack, it is what a bug report needs.
+  return new CliError(error instanceof Error ? (error.stack ?? error.message) : String(error), ExitCode.error);
+}
+
+/** The system error code (ECONNREFUSED, ENOTFOUND, …) buried in fetch's cause chain, if any. */
+function networkReason(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    const { code, errors, cause } = e as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    if (typeof code === "string") return code;
+    // Connecting to several addresses (localhost → ::1 and 127.0.0.1) fails with an AggregateError.
+    e = cause ?? errors?.[0];
+  }
+  return (error as { cause?: { message?: string } }).cause?.message;
+}

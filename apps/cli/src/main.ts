@@ -1,0 +1,113 @@
+import { createMemoryMirrorClient } from "@memory-mirror/client";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import * as commands from "./commands.ts";
+import { type CliError, ExitCode, explain } from "./errors.ts";
+import { printMessage } from "./output.ts";
+
+const DEFAULT_URL = "http://127.0.0.1:3000";
+// The server's list bounds (LIST_LIMIT_*); checked here too so a typo is a usage error before any request.
+const LIST_LIMIT_MAX = 1000;
+const LIST_LIMIT_DEFAULT = 100;
+
+function parseUrl(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new InvalidArgumentError("expected an http(s) URL, e.g. http://127.0.0.1:3000");
+  }
+  return value;
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > LIST_LIMIT_MAX) {
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${LIST_LIMIT_MAX}`);
+  }
+  return n;
+}
+
+const program = new Command("mm")
+  .description("Read and write the video descriptions stored in Memory Mirror.")
+  .addOption(new Option("--url <url>", "server URL").env("MM_URL").default(DEFAULT_URL).argParser(parseUrl))
+  .option("--json", "print the result as JSON")
+  .exitOverride()
+  .showHelpAfterError("(run mm --help for usage)")
+  .addHelpText(
+    "after",
+    `
+Exit codes:
+  0  success
+  1  server or unexpected error
+  2  usage error (bad arguments, or input the server rejected)
+  3  not found (no analysis for that videoId)
+  4  server unreachable
+
+Examples:
+  mm put vid_123 "A cat jumps onto a table."
+  describe-video vid_123 | mm put vid_123 -
+  mm get vid_123 --json
+  mm ls --limit 10`,
+  );
+
+function client(command: Command) {
+  // One command, one call at a time: batching would only add a POST wrapper.
+  return createMemoryMirrorClient({ url: globals(command).url, batch: false });
+}
+
+function globals(command: Command): commands.GlobalOptions {
+  return command.optsWithGlobals<commands.GlobalOptions>();
+}
+
+program
+  .command("put")
+  .description("create the analysis of a video, or replace its description")
+  .argument("<videoId>")
+  .argument("<description>", 'the description, or "-" to read it from stdin')
+  .action((videoId: string, description: string, _opts: object, command: Command) =>
+    commands.put(client(command), videoId, description, globals(command)),
+  );
+
+program
+  .command("get")
+  .description("print the description of a video (--json: the whole analysis)")
+  .argument("<videoId>")
+  .action((videoId: string, _opts: object, command: Command) => commands.get(client(command), videoId, globals(command)));
+
+program
+  .command("rm")
+  .description("delete the analysis of a video")
+  .argument("<videoId>")
+  .action((videoId: string, _opts: object, command: Command) => commands.rm(client(command), videoId, globals(command)));
+
+program
+  .command("ls")
+  .description("list analyses, newest first: videoId, updatedAt, start of the description")
+  .addOption(
+    new Option("--limit <n>", `how many (1-${LIST_LIMIT_MAX}; per request with --all)`)
+      .default(LIST_LIMIT_DEFAULT)
+      .argParser(parseLimit),
+  )
+  .option("--all", "follow the pages until the last one")
+  .action((_opts: object, command: Command) =>
+    commands.ls(client(command), command.optsWithGlobals<commands.ListOptions>()),
+  );
+
+async function main(argv: string[]): Promise<ExitCode> {
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (error) {
+    // Commander has already printed its message (or the help); only the exit code is ours to choose.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    const failure: CliError = explain(error, program.opts<commands.GlobalOptions>().url);
+    printMessage(`mm: ${failure.message}`);
+    return failure.exitCode;
+  }
+}
+
+// `mm ls | head` closes stdout early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(ExitCode.ok);
+  throw error;
+});
+
+// exitCode rather than exit(): pending stdout writes to a pipe would otherwise be cut off.
+process.exitCode = await main(process.argv);

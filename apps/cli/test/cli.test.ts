@@ -1,0 +1,213 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./server.ts";
+
+const cliDir = fileURLToPath(new URL("..", import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process, exactly as `pnpm mm` does. */
+function mm(args: string[], options: { url?: string; input?: string; entry?: string[] } = {}): Promise<Result> {
+  const entry = options.entry ?? ["--import", "tsx", "src/main.ts"];
+  const env = { ...process.env, MM_URL: options.url ?? server.url };
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: cliDir, env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  // Always close stdin, so a command waiting on it fails the test instead of hanging it.
+  child.stdin.end(options.input ?? "");
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer("embedded");
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+// One server for the file: tests use their own videoIds, and the ls tests their own prefix.
+describe("mm put / get", () => {
+  it("put creates a new analysis and says 'created'", async () => {
+    const r = await mm(["put", "vid_create", "A cat jumps onto a table."]);
+    expect(r).toEqual({ code: 0, stdout: "created vid_create\n", stderr: "" });
+  });
+
+  it("put on an existing videoId updates it (no CONFLICT) and says 'updated'", async () => {
+    await mm(["put", "vid_update", "first"]);
+    const r = await mm(["put", "vid_update", "second"]);
+    expect(r).toEqual({ code: 0, stdout: "updated vid_update\n", stderr: "" });
+    expect((await mm(["get", "vid_update"])).stdout).toBe("second\n");
+  });
+
+  it("put - reads the description from stdin and drops exactly one trailing newline", async () => {
+    const r = await mm(["put", "vid_stdin", "-"], { input: "line one\nline two\n\n" });
+    expect(r.code).toBe(0);
+    const got = JSON.parse((await mm(["get", "vid_stdin", "--json"])).stdout);
+    expect(got.description).toBe("line one\nline two\n");
+  });
+
+  it("put - with empty stdin is a usage error, not an empty write", async () => {
+    const r = await mm(["put", "vid_empty", "-"], { input: "\n" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("empty");
+    expect((await mm(["get", "vid_empty"])).code).toBe(3);
+  });
+
+  it("put --json prints which action happened and the analysis", async () => {
+    const r = await mm(["--json", "put", "vid_json_put", "text"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ action: "created", analysis: { videoId: "vid_json_put", description: "text" } });
+  });
+
+  it("get prints only the description on stdout", async () => {
+    await mm(["put", "vid_get", "Two lines\nof text"]);
+    expect(await mm(["get", "vid_get"])).toEqual({ code: 0, stdout: "Two lines\nof text\n", stderr: "" });
+  });
+
+  it("get --json (after the subcommand) prints the whole analysis with ISO dates", async () => {
+    await mm(["put", "vid_get_json", "described"]);
+    const r = await mm(["get", "vid_get_json", "--json"]);
+    expect(r.code).toBe(0);
+    const analysis = JSON.parse(r.stdout);
+    expect(Object.keys(analysis).sort()).toEqual(["createdAt", "description", "id", "updatedAt", "videoId"]);
+    expect(analysis).toMatchObject({ videoId: "vid_get_json", description: "described", id: expect.any(String) });
+    expect(new Date(analysis.createdAt).toISOString()).toBe(analysis.createdAt);
+  });
+
+  it("input the server rejects (blank videoId) exits 2 with its message and no stack trace", async () => {
+    const r = await mm(["put", " ", "text"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("mm: videoId must not be blank\n");
+  });
+});
+
+describe("mm ls", () => {
+  const ids = ["ls_a", "ls_b", "ls_c"];
+  beforeAll(async () => {
+    // Sequential, so createdAt follows this order.
+    for (const id of ids) await mm(["put", id, `${id} first line\nsecond line`]);
+  });
+
+  it("lists newest first, one line each: videoId, updatedAt, first line of the description", async () => {
+    const r = await mm(["ls", "--limit", "3"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
+    expect(lines.map(([id]) => id)).toEqual(["ls_c", "ls_b", "ls_a"]);
+    expect(lines[0]?.[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(lines[0]?.[2]).toBe("ls_c first line");
+  });
+
+  it("--limit N prints N lines and hints on stderr that more exist", async () => {
+    const r = await mm(["ls", "--limit", "2"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split("\n")).toHaveLength(2);
+    expect(r.stderr).toContain("--all");
+  });
+
+  it("--all follows nextCursor across pages", async () => {
+    const all = await mm(["ls", "--all", "--limit", "1"]);
+    const single = await mm(["ls", "--limit", "1000"]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toBe(single.stdout);
+    expect(all.stderr).toBe("");
+  });
+
+  it("--json prints items and nextCursor", async () => {
+    const r = await mm(["ls", "--limit", "1", "--json"]);
+    const page = JSON.parse(r.stdout);
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).toEqual(expect.any(String));
+  });
+
+  it("truncates a long first line so each entry stays one line", async () => {
+    await mm(["put", "ls_long", "x".repeat(500)]);
+    const line = (await mm(["ls", "--limit", "1"])).stdout.trimEnd().split("\t")[2] ?? "";
+    expect(line.length).toBeLessThan(100);
+    expect(line.endsWith("…")).toBe(true);
+  });
+});
+
+describe("mm rm", () => {
+  it("deletes, and get afterwards exits 3 (not found) with a message on stderr", async () => {
+    await mm(["put", "vid_rm", "doomed"]);
+    expect(await mm(["rm", "vid_rm"])).toEqual({ code: 0, stdout: "deleted vid_rm\n", stderr: "" });
+    const r = await mm(["get", "vid_rm"]);
+    expect(r).toEqual({ code: 3, stdout: "", stderr: 'mm: No video analysis for videoId "vid_rm"\n' });
+  });
+
+  it("rm of a videoId that does not exist exits 3", async () => {
+    expect((await mm(["rm", "vid_never"])).code).toBe(3);
+  });
+});
+
+describe("usage errors exit 2", () => {
+  it.each([
+    ["a missing argument", ["get"]],
+    ["an unknown command", ["frob"]],
+    ["no command at all", []],
+    ["an extra argument", ["get", "a", "b"]],
+    ["an unknown option", ["ls", "--frob"]],
+    ["--limit 0", ["ls", "--limit", "0"]],
+    ["--limit 1001", ["ls", "--limit", "1001"]],
+    ["a non-numeric --limit", ["ls", "--limit", "ten"]],
+    ["a --url that is not an http URL", ["--url", "localhost:3000", "ls"]],
+  ])("%s", async (_, args) => {
+    const r = await mm(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("server address", () => {
+  it("an unreachable server exits 4 with 'cannot reach Memory Mirror at <url>'", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const r = await mm(["get", "vid_x"], { url });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`cannot reach Memory Mirror at ${url} (is the server running? pnpm start)`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("--url wins over MM_URL", async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    await mm(["put", "vid_url", "via --url"]);
+    const r = await mm(["--url", server.url, "get", "vid_url"], { url: dead });
+    expect(r).toEqual({ code: 0, stdout: "via --url\n", stderr: "" });
+  });
+});
+
+describe("help and launcher", () => {
+  it("--help exits 0 and documents the exit codes", async () => {
+    const r = await mm(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/3 {2}not found/);
+    expect(r.stdout).toMatch(/4 {2}server unreachable/);
+  });
+
+  it("bin/mm.js (the package's bin) runs the CLI", async () => {
+    const r = await mm(["get", "vid_create"], { entry: ["bin/mm.js"] });
+    expect(r).toEqual({ code: 0, stdout: "A cat jumps onto a table.\n", stderr: "" });
+  });
+});
