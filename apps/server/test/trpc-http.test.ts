@@ -179,6 +179,12 @@ for (const target of targets) {
         expect(body.error.data.issues.map((i) => i.path)).toEqual(["description"]);
       });
 
+      it("says a missing field is required", async () => {
+        const res = await post("videoAnalysis.create", { videoId: "ok" });
+        const body = (await res.json()) as { error: { message: string } };
+        expect(body.error.message).toBe("description is required");
+      });
+
       it("leaks no stack trace or SQL in errors", async () => {
         const res = await post("videoAnalysis.create", { videoId: "raw-1", description: "dup" });
         const text = await res.text();

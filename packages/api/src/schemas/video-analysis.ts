@@ -6,11 +6,13 @@ export const DESCRIPTION_MAX_LENGTH = 50_000;
 export const LIST_LIMIT_MAX = 1000;
 export const LIST_LIMIT_DEFAULT = 100;
 
+const requiredString = (name: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) });
+
 // PostgreSQL cannot store NUL in text: reject it here as a client error rather than fail in the database.
 const noNul = (s: string) => !s.includes("\0");
 
-export const videoIdSchema = z
-  .string({ error: "videoId must be a string" })
+export const videoIdSchema = requiredString("videoId")
   .min(1, "videoId must not be empty")
   .max(VIDEO_ID_MAX_LENGTH, `videoId must be at most ${VIDEO_ID_MAX_LENGTH} characters`)
   // Empty strings already failed min(1); one message per problem.
@@ -18,8 +20,7 @@ export const videoIdSchema = z
   .refine(noNul, "videoId must not contain NUL characters")
   .meta({ description: "The video's id in the upload service; one analysis per video.", example: "vid_123" });
 
-export const descriptionSchema = z
-  .string({ error: "description must be a string" })
+export const descriptionSchema = requiredString("description")
   .min(1, "description must not be empty")
   .max(DESCRIPTION_MAX_LENGTH, `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`)
   .refine((s) => s === "" || s.trim() !== "", "description must not be blank")
