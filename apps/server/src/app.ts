@@ -4,8 +4,11 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId, type RequestIdVariables } from "hono/request-id";
+import { createDocsRoutes } from "./docs.ts";
 import type { ServerConfig } from "./env.ts";
 import type { Logger } from "./logger.ts";
+import { createOpenApiRoute } from "./openapi.ts";
+import { createRestApi } from "./rest/video-analysis.ts";
 
 export interface AppDeps {
   db: Database;
@@ -75,6 +78,12 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
       },
     }),
   );
+
+  // The original service's REST API over the same procedures, the OpenAPI document of both APIs, and /docs.
+  const rest = createRestApi({ prisma: db.prisma, logger, maxBodyBytes: config.maxBodyBytes });
+  app.route("/", rest);
+  app.route("/", createOpenApiRoute(rest));
+  app.route("/", createDocsRoutes());
 
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {

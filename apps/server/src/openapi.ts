@@ -1,0 +1,208 @@
+/**
+ * GET /openapi.json: one OpenAPI 3.1 document for both APIs, generated from the zod schemas the code validates with.
+ * The REST routes come from @hono/zod-openapi's registry; the tRPC procedures are read from the router itself
+ * (type, input and output parsers) and described in tRPC's own HTTP wire format.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { appRouter } from "@memory-mirror/api";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "./app.ts";
+import { REST_PREFIX } from "./rest/video-analysis.ts";
+
+type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
+type PathItem = NonNullable<Document["paths"]>[string];
+type JsonObject = { [key: string]: unknown };
+type ErrorCode = TRPCError["code"];
+
+const TRPC_TAG = "tRPC";
+const REST_TAG = "REST (compatible with the original service)";
+
+/**
+ * Codes a procedure answers besides the ones every procedure can (BAD_REQUEST, INTERNAL_SERVER_ERROR,
+ * SERVICE_UNAVAILABLE). Documentation only: tRPC procedures do not declare their errors.
+ */
+const specificErrors: Record<string, ErrorCode[]> = {
+  "videoAnalysis.create": ["CONFLICT"],
+  "videoAnalysis.byVideoId": ["NOT_FOUND"],
+  "videoAnalysis.update": ["NOT_FOUND"],
+  "videoAnalysis.delete": ["NOT_FOUND"],
+};
+const commonErrors: ErrorCode[] = ["BAD_REQUEST", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"];
+
+/** tRPC's error envelope as this server's errorFormatter shapes it (packages/api/src/trpc.ts). */
+const trpcErrorResponse = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      code: z.number().int().meta({ description: "JSON-RPC 2.0 error code, e.g. -32004 for NOT_FOUND." }),
+      data: z.object({
+        code: z.string().meta({ description: "tRPC error code", example: "NOT_FOUND" }),
+        httpStatus: z.number().int(),
+        path: z.string().optional(),
+        issues: z
+          .array(z.object({ path: z.string(), message: z.string() }))
+          .nullable()
+          .meta({ description: "The invalid input fields of a BAD_REQUEST; null otherwise." }),
+      }),
+    }),
+  })
+  .meta({ id: "TRPCErrorResponse" });
+
+/**
+ * A zod schema as a JSON Schema for the document: `$defs` (schemas with `.meta({ id })`) move to
+ * components.schemas, and refs follow them. Two different schemas under one id would be a silent lie: throw.
+ */
+function toSchema(schema: z.ZodType, io: "input" | "output", components: JsonObject): JsonObject {
+  const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonObject;
+  for (const [id, def] of Object.entries(($defs ?? {}) as JsonObject)) {
+    const moved = rewriteRefs(def) as JsonObject;
+    const existing = components[id];
+    if (existing && JSON.stringify(existing) !== JSON.stringify(moved)) {
+      throw new Error(`OpenAPI: two different schemas are both named ${id} (${io})`);
+    }
+    components[id] = moved;
+  }
+  return rewriteRefs(rest) as JsonObject;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      k === "$ref" && typeof v === "string" ? v.replace(/^#\/\$defs\//, "#/components/schemas/") : rewriteRefs(v),
+    ]),
+  );
+}
+
+interface ProcedureInfo {
+  name: string;
+  type: "query" | "mutation" | "subscription";
+  input: z.ZodType | undefined;
+  output: z.ZodType | undefined;
+}
+
+interface ProcedureDef {
+  type: ProcedureInfo["type"];
+  inputs: unknown[];
+  output?: unknown;
+}
+const isProcedure = (value: unknown): value is { _def: ProcedureDef } =>
+  typeof value === "function" && "_def" in value && typeof value._def === "object" && value._def !== null && "inputs" in value._def;
+
+/**
+ * The router's procedures with their zod parsers. At run time tRPC keeps them flat under dotted names in
+ * `_def.procedures` (its types describe the nested record), with `inputs` and `output` on each `_def`.
+ */
+export function listProcedures(): ProcedureInfo[] {
+  return Object.entries(appRouter._def.procedures as Record<string, unknown>).map(([name, procedure]) => {
+    if (!isProcedure(procedure)) throw new Error(`OpenAPI: ${name} is not a tRPC procedure`);
+    const { type, inputs, output } = procedure._def;
+    if (inputs.length > 1) throw new Error(`OpenAPI: ${name} chains several input parsers; merge them to document it`);
+    const input = inputs[0];
+    return {
+      name,
+      type,
+      input: input instanceof z.ZodType ? input : undefined,
+      output: output instanceof z.ZodType ? output : undefined,
+    };
+  });
+}
+
+function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
+  const inputSchema = p.input ? toSchema(p.input, "input", components) : undefined;
+  // An input that accepts undefined (e.g. list's defaults) may be left out of the request.
+  const inputRequired = p.input ? !p.input.safeParse(undefined).success : false;
+  const data = p.output ? toSchema(p.output, "output", components) : {};
+  const errors = [...(specificErrors[p.name] ?? []), ...commonErrors];
+  const responses: JsonObject = {
+    200: {
+      description: "Success: the procedure's output in `result.data`",
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            required: ["result"],
+            properties: { result: { type: "object", required: ["data"], properties: { data } } },
+          },
+        },
+      },
+    },
+  };
+  for (const code of errors) {
+    const status = getHTTPStatusCodeFromError(new TRPCError({ code }));
+    responses[status] = {
+      description: `${code}`,
+      content: { "application/json": { schema: { $ref: "#/components/schemas/TRPCErrorResponse" } } },
+    };
+  }
+  const operation: JsonObject = {
+    tags: [TRPC_TAG],
+    operationId: `trpc.${p.name}`,
+    summary: `${p.type} ${p.name}`,
+    responses,
+  };
+  if (p.type === "query") {
+    operation.description =
+      "A tRPC query: `GET /trpc/<name>?input=<URL-encoded JSON>`. Several queries can share one request: " +
+      "`GET /trpc/a,b?batch=1&input={\"0\":…,\"1\":…}` (answers an array, status 207 when results differ).";
+    if (inputSchema) {
+      operation.parameters = [
+        {
+          name: "input",
+          in: "query",
+          required: inputRequired,
+          description: "The procedure's input, serialized as JSON (tRPC's wire format, no transformer).",
+          content: { "application/json": { schema: inputSchema } },
+        },
+      ];
+    }
+    return { get: operation } as PathItem;
+  }
+  operation.description =
+    "A tRPC mutation: `POST /trpc/<name>` with the input as the JSON body. Batches: " +
+    "`POST /trpc/a,b?batch=1` with `{\"0\":…,\"1\":…}`.";
+  if (inputSchema) {
+    operation.requestBody = { required: inputRequired, content: { "application/json": { schema: inputSchema } } };
+  }
+  return { post: operation } as PathItem;
+}
+
+export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
+  const document = rest.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Memory Mirror",
+      version: "1.0.0",
+      description:
+        "One AI-written description per video.\n\n" +
+        `- **REST** under \`${REST_PREFIX}/\`: the original service's API, unchanged (snake_case, FastAPI-style ` +
+        "errors); `list` adds an optional `cursor` and answers `next_cursor`.\n" +
+        "- **tRPC** under `/trpc/`: the same operations for TypeScript clients (`@memory-mirror/client`).",
+    },
+    tags: [
+      { name: REST_TAG, description: "Contract-compatible with the first (Python) Memory Mirror." },
+      { name: TRPC_TAG, description: "tRPC 11 procedures in their HTTP wire format (no data transformer)." },
+    ],
+  });
+  const schemas = (document.components ??= {}).schemas ?? {};
+  const components = schemas as JsonObject;
+  toSchema(trpcErrorResponse, "output", components);
+  const paths = (document.paths ??= {});
+  for (const procedure of listProcedures()) {
+    if (procedure.type === "subscription") continue; // none yet; they would need SSE, not request/response
+    paths[`/trpc/${procedure.name}`] = procedurePathItem(procedure, components);
+  }
+  document.components.schemas = schemas;
+  return document;
+}
+
+/** Serves the document, built once: routes and schemas do not change while the process runs. */
+export function createOpenApiRoute(rest: OpenAPIHono<AppEnv>): Hono<AppEnv> {
+  let document: Document | undefined;
+  return new Hono<AppEnv>().get("/openapi.json", (c) => c.json((document ??= buildOpenApiDocument(rest))));
+}
