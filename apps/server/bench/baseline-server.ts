@@ -15,8 +15,5 @@ const server = http.createServer(async (req, res) => {
   res.writeHead(rows[0] ? 200 : 404, { "content-type": "application/json" });
   res.end(JSON.stringify(rows[0] ?? { detail: "Not Found" }));
 });
-server.listen(0, "127.0.0.1", () => {
-  const address = server.address() as { port: number };
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${address.port}` }));
-});
+server.listen(Number(process.env.PORT), "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => pool.end().then(() => process.exit(0))));

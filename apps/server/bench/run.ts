@@ -6,6 +6,8 @@
  * BENCH_CONNECTIONS (64), MM_TEST_POSTGRES_URL. Without PostgreSQL only the embedded database is measured.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
@@ -17,21 +19,28 @@ const ROWS = 1000;
 const BATCH = 50;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-async function startProcess(script: string, env: Record<string, string>, marker: string): Promise<{ url: string; child: ChildProcess }> {
+async function freePort(): Promise<number> {
+  const server = createNetServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Starts a server script on a free port and waits until it answers GET <probe> at all. Its logs go nowhere. */
+async function startProcess(script: string, env: Record<string, string>, probe: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", script], {
-    env: { ...process.env, LOG_LEVEL: "warn", PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ["ignore", "ignore", "inherit"],
   });
-  let out = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const line = out.split("\n").find((l) => l.includes(marker));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  return { url, child };
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    if (await fetch(url + probe).then(() => true, () => false)) return { url, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${script} did not answer ${probe} within 60 s`);
 }
 
 async function stop(child: ChildProcess) {
@@ -45,6 +54,8 @@ const enc = (v: unknown) => encodeURIComponent(JSON.stringify(v));
 
 interface Scenario {
   name: string;
+  /** Concurrent connections, when not BENCH_CONNECTIONS: a few batches already keep the database busy. */
+  connections?: number;
   /** Lookups answered per HTTP request. */
   callsPerRequest: number;
   request: () => { method: "GET" | "POST"; path: string; body?: string; headers?: Record<string, string> };
@@ -53,8 +64,9 @@ interface Scenario {
 const scenarios: Scenario[] = [
   { name: "tRPC byVideoId, one call per request (GET)", callsPerRequest: 1, request: () => ({ method: "GET", path: `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick() })}` }) },
   {
-    name: `tRPC byVideoId, batches of ${BATCH} (POST)`,
+    name: `tRPC byVideoId, batches of ${BATCH} (POST, 8 connections)`,
     callsPerRequest: BATCH,
+    connections: 8,
     request: () => ({
       method: "POST",
       path: `/trpc/${Array(BATCH).fill("videoAnalysis.byVideoId").join(",")}?batch=1`,
@@ -65,10 +77,10 @@ const scenarios: Scenario[] = [
   { name: "REST GET /api/video-analysis/{id}", callsPerRequest: 1, request: () => ({ method: "GET", path: `/api/video-analysis/${encodeURIComponent(pick())}` }) },
 ];
 
-async function load(url: string, makeRequest: Scenario["request"]) {
+async function load(url: string, makeRequest: Scenario["request"], conns = connections) {
   const result = await autocannon({
     url,
-    connections,
+    connections: conns,
     duration: seconds,
     requests: [{ setupRequest: (req) => ({ ...req, ...makeRequest() }) }],
   });
@@ -82,14 +94,14 @@ for (const kind of ["postgres", "embedded"] as const) {
   if (kind === "postgres" && postgres?.skip) continue;
   const database = await createTestDatabase(kind);
   try {
-    const server = await startProcess(here("../src/main.ts"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "Memory Mirror listening");
+    const server = await startProcess(here("../src/main.ts"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "/readyz");
     try {
       const client = createMemoryMirrorClient({ url: server.url });
       await Promise.all(ids.map((videoId) => client.videoAnalysis.create.mutate({ videoId, description: `Scene ${videoId}: a person talks to the camera.` })));
       // The yardstick reads the same rows; the embedded database allows one process, so it has a PostgreSQL baseline only.
       let baselineRps: number | undefined;
       if (kind === "postgres") {
-        const baseline = await startProcess(here("baseline-server.ts"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "url");
+        const baseline = await startProcess(here("baseline-server.ts"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "/v/probe");
         await load(baseline.url, () => ({ method: "GET", path: `/v/${encodeURIComponent(pick())}` })); // warm-up
         const b = await load(baseline.url, () => ({ method: "GET", path: `/v/${encodeURIComponent(pick())}` }));
         await stop(baseline.child);
@@ -98,7 +110,7 @@ for (const kind of ["postgres", "embedded"] as const) {
       }
       await load(server.url, scenarios[0]!.request); // warm-up: JIT, connection pool, Prisma's query cache
       for (const s of scenarios) {
-        const r = await load(server.url, s.request);
+        const r = await load(server.url, s.request, s.connections);
         const lookups = r.rps * s.callsPerRequest;
         const ratio = baselineRps ? `${(lookups / baselineRps).toFixed(2)}×` : "–";
         rows.push([kind, s.name, r.rps.toFixed(0), lookups.toFixed(0), `${r.p99} ms`, ratio]);
