@@ -6,26 +6,28 @@ export const DESCRIPTION_MAX_LENGTH = 50_000;
 export const LIST_LIMIT_MAX = 1000;
 export const LIST_LIMIT_DEFAULT = 100;
 
-const requiredString = (name: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) });
+/**
+ * A required, non-blank string of at most `max` characters, with messages naming the field. PostgreSQL cannot
+ * store NUL in text, so NUL is rejected here as the client's mistake instead of failing in the database.
+ */
+const text = (name: string, max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) })
+    .min(1, `${name} must not be empty`)
+    .max(max, `${name} must be at most ${max} characters`)
+    // Empty strings already failed min(1): one message per problem.
+    .refine((s) => s === "" || s.trim() !== "", `${name} must not be blank`)
+    .refine((s) => !s.includes("\0"), `${name} must not contain NUL characters`);
 
-// PostgreSQL cannot store NUL in text: reject it here as a client error rather than fail in the database.
-const noNul = (s: string) => !s.includes("\0");
+export const videoIdSchema = text("videoId", VIDEO_ID_MAX_LENGTH).meta({
+  description: "The video's id in the upload service; one analysis per video.",
+  example: "vid_123",
+});
 
-export const videoIdSchema = requiredString("videoId")
-  .min(1, "videoId must not be empty")
-  .max(VIDEO_ID_MAX_LENGTH, `videoId must be at most ${VIDEO_ID_MAX_LENGTH} characters`)
-  // Empty strings already failed min(1); one message per problem.
-  .refine((s) => s === "" || s.trim() !== "", "videoId must not be blank")
-  .refine(noNul, "videoId must not contain NUL characters")
-  .meta({ description: "The video's id in the upload service; one analysis per video.", example: "vid_123" });
-
-export const descriptionSchema = requiredString("description")
-  .min(1, "description must not be empty")
-  .max(DESCRIPTION_MAX_LENGTH, `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`)
-  .refine((s) => s === "" || s.trim() !== "", "description must not be blank")
-  .refine(noNul, "description must not contain NUL characters")
-  .meta({ description: "What the video-understanding service saw in the video.", example: "A cat jumps onto a table." });
+export const descriptionSchema = text("description", DESCRIPTION_MAX_LENGTH).meta({
+  description: "What the video-understanding service saw in the video.",
+  example: "A cat jumps onto a table.",
+});
 
 /** Dates leave the server as ISO-8601 strings, so JSON clients (curl included) get exactly what the types say. */
 const timestamp = z.codec(z.date(), z.iso.datetime(), {
