@@ -4,7 +4,7 @@
  * (type, input and output parsers) and described in tRPC's own HTTP wire format.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { appRouter } from "@memory-mirror/api";
+import { appRouter, type ProcedureMeta } from "@memory-mirror/api";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { Hono } from "hono";
@@ -20,16 +20,7 @@ type ErrorCode = TRPCError["code"];
 const TRPC_TAG = "tRPC";
 const REST_TAG = "REST (compatible with the original service)";
 
-/**
- * Codes a procedure answers besides the ones every procedure can (BAD_REQUEST, INTERNAL_SERVER_ERROR,
- * SERVICE_UNAVAILABLE). Documentation only: tRPC procedures do not declare their errors.
- */
-const specificErrors: Record<string, ErrorCode[]> = {
-  "videoAnalysis.create": ["CONFLICT"],
-  "videoAnalysis.byVideoId": ["NOT_FOUND"],
-  "videoAnalysis.update": ["NOT_FOUND"],
-  "videoAnalysis.delete": ["NOT_FOUND"],
-};
+/** Codes any procedure can answer; each procedure's meta names its own. */
 const commonErrors: ErrorCode[] = ["BAD_REQUEST", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"];
 
 /** tRPC's error envelope as this server's errorFormatter shapes it (packages/api/src/trpc.ts). */
@@ -84,12 +75,14 @@ interface ProcedureInfo {
   type: "query" | "mutation" | "subscription";
   input: z.ZodType | undefined;
   output: z.ZodType | undefined;
+  meta: ProcedureMeta | undefined;
 }
 
 interface ProcedureDef {
   type: ProcedureInfo["type"];
   inputs: unknown[];
   output?: unknown;
+  meta?: ProcedureMeta;
 }
 const isProcedure = (value: unknown): value is { _def: ProcedureDef } =>
   typeof value === "function" && "_def" in value && typeof value._def === "object" && value._def !== null && "inputs" in value._def;
@@ -101,7 +94,7 @@ const isProcedure = (value: unknown): value is { _def: ProcedureDef } =>
 export function listProcedures(): ProcedureInfo[] {
   return Object.entries(appRouter._def.procedures as Record<string, unknown>).map(([name, procedure]) => {
     if (!isProcedure(procedure)) throw new Error(`OpenAPI: ${name} is not a tRPC procedure`);
-    const { type, inputs, output } = procedure._def;
+    const { type, inputs, output, meta } = procedure._def;
     if (inputs.length > 1) throw new Error(`OpenAPI: ${name} chains several input parsers; merge them to document it`);
     const input = inputs[0];
     return {
@@ -109,6 +102,7 @@ export function listProcedures(): ProcedureInfo[] {
       type,
       input: input instanceof z.ZodType ? input : undefined,
       output: output instanceof z.ZodType ? output : undefined,
+      meta,
     };
   });
 }
@@ -118,7 +112,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   // An input that accepts undefined (e.g. list's defaults) may be left out of the request.
   const inputRequired = p.input ? !p.input.safeParse(undefined).success : false;
   const data = p.output ? toSchema(p.output, "output", components) : {};
-  const errors = [...(specificErrors[p.name] ?? []), ...commonErrors];
+  const errors = [...(p.meta?.errors ?? []), ...commonErrors];
   const responses: JsonObject = {
     200: {
       description: "Success: the procedure's output in `result.data`",
@@ -143,7 +137,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   const operation: JsonObject = {
     tags: [TRPC_TAG],
     operationId: `trpc.${p.name}`,
-    summary: `${p.type} ${p.name}`,
+    summary: p.meta?.summary ?? `${p.type} ${p.name}`,
     responses,
   };
   if (p.type === "query") {

@@ -11,5 +11,5 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter };
-export { createContext, type Context, type CreateContextOptions, type InputIssue } from "./trpc.ts";
+export { createContext, type Context, type CreateContextOptions, type InputIssue, type ProcedureMeta } from "./trpc.ts";
 export * from "./schemas/video-analysis.ts";

@@ -3,7 +3,7 @@
  * Routers import from here only.
  */
 import type { PrismaClient } from "@memory-mirror/db";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
 import { fromDatabaseError } from "./errors.ts";
 
@@ -29,7 +29,14 @@ export interface InputIssue {
   message: string;
 }
 
-const t = initTRPC.context<Context>().create({
+/** Documentation a procedure carries (the OpenAPI document reads it). */
+export interface ProcedureMeta {
+  summary: string;
+  /** Codes it answers besides those any procedure can (BAD_REQUEST, INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE). */
+  errors?: TRPC_ERROR_CODE_KEY[];
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   isDev,
   errorFormatter({ shape, error }) {
     const issues =

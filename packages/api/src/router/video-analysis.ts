@@ -17,11 +17,13 @@ const select = { id: true, videoId: true, description: true, createdAt: true, up
 
 export const videoAnalysisRouter = {
   create: publicProcedure
+    .meta({ summary: "Store the analysis of a video", errors: ["CONFLICT"] })
     .input(createInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => ctx.prisma.videoAnalysis.create({ data: input, select })),
 
   byVideoId: publicProcedure
+    .meta({ summary: "Get the analysis of a video", errors: ["NOT_FOUND"] })
     .input(videoIdInput)
     .output(videoAnalysisSchema)
     .query(async ({ ctx, input }) => {
@@ -31,6 +33,7 @@ export const videoAnalysisRouter = {
     }),
 
   update: publicProcedure
+    .meta({ summary: "Replace the description of a video's analysis; updatedAt moves forward", errors: ["NOT_FOUND"] })
     .input(updateInput)
     .output(videoAnalysisSchema)
     .mutation(async ({ ctx, input }) => {
@@ -40,12 +43,14 @@ export const videoAnalysisRouter = {
     }),
 
   delete: publicProcedure
+    .meta({ summary: "Delete the analysis of a video and return it", errors: ["NOT_FOUND"] })
     .input(videoIdInput)
     .output(videoAnalysisSchema)
     // A missing row raises P2025, which the error middleware turns into NOT_FOUND.
     .mutation(({ ctx, input }) => ctx.prisma.videoAnalysis.delete({ where: { videoId: input.videoId }, select })),
 
   list: publicProcedure
+    .meta({ summary: "List analyses, newest first, a page at a time" })
     .input(listInput)
     .output(listOutput)
     .query(async ({ ctx, input: { limit, cursor } }) => {
