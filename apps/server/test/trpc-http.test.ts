@@ -1,6 +1,12 @@
-import { createMemoryMirrorClient, errorCode, type MemoryMirrorClient } from "@memory-mirror/client";
+import {
+  createMemoryMirrorClient,
+  errorCode,
+  type MemoryMirrorClient,
+  type RouterInputs,
+  type RouterOutputs,
+} from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers.ts";
 
 const targets = await testTargets();
@@ -85,8 +91,13 @@ for (const target of targets) {
       it("types the wire format: timestamps arrive as ISO strings", async () => {
         const client = createMemoryMirrorClient({ url: server.url });
         const created = await client.videoAnalysis.create.mutate({ videoId: "types", description: "d" });
-        const createdAt: string = created.createdAt;
-        expect(new Date(createdAt).toISOString()).toBe(createdAt);
+        // Checked by `tsc` (pnpm test typechecks): exact types, no `any` anywhere in the client's view.
+        expectTypeOf(created).toEqualTypeOf<{ id: string; videoId: string; description: string; createdAt: string; updatedAt: string }>();
+        expectTypeOf<RouterInputs["videoAnalysis"]["list"]>().toEqualTypeOf<
+          { limit?: number | undefined; cursor?: string | null | undefined } | undefined | void
+        >();
+        expectTypeOf<RouterOutputs["videoAnalysis"]["list"]["nextCursor"]>().toEqualTypeOf<string | null>();
+        expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
       });
 
       it.each([
