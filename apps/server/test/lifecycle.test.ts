@@ -1,7 +1,10 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { testTargets } from "@memory-mirror/db/testing";
+import { readdir } from "node:fs/promises";
+import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
+import { MIGRATIONS_DIR } from "@memory-mirror/db";
+import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { ConfigError, createServer, loadConfig } from "../src/index.ts";
@@ -64,6 +67,31 @@ describe("the server process", () => {
 });
 
 describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
+  it("runs as stateless replicas: two servers on one database migrate once and share the data", async () => {
+    const database = await createTestDatabase("postgres");
+    const config = loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" });
+    const replicas = [createServer(config), createServer(config)] as const;
+    try {
+      const [urlA, urlB] = await Promise.all([replicas[0].start(), replicas[1].start()]);
+      const a = createMemoryMirrorClient({ url: urlA });
+      const b = createMemoryMirrorClient({ url: urlB });
+      await a.videoAnalysis.create.mutate({ videoId: "replicated", description: "written through A" });
+      expect((await b.videoAnalysis.byVideoId.query({ videoId: "replicated" })).description).toBe("written through A");
+      const duplicate = await b.videoAnalysis.create.mutate({ videoId: "replicated", description: "B" }).catch((e: unknown) => e);
+      expect(errorCode(duplicate)).toBe("CONFLICT");
+
+      const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory());
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query(`SELECT migration_name FROM "_prisma_migrations"`);
+      await client.end();
+      expect(rows).toHaveLength(migrations.length);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
+      await database.drop();
+    }
+  });
+
   it("refuses to start, closing what it opened, when the database is unreachable", async () => {
     const config = loadConfig({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none", PORT: "0", LOG_LEVEL: "silent" });
     await expect(createServer(config).start()).rejects.toThrow(/ECONNREFUSED/);
