@@ -1,7 +1,6 @@
 export { createDb, type CreateDbOptions, type Database } from "./client.ts";
 export {
   DatabaseConfigError,
-  DEFAULT_DATA_DIR,
   DEFAULT_POOL_SIZE,
   describeDatabase,
   parseDatabaseUrl,

@@ -11,8 +11,6 @@ import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { MIGRATIONS_DIR, readMigrations } from "./migrate.ts";
 
-export type { SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
-
 export const SCHEMA_PATH = path.resolve(MIGRATIONS_DIR, "../schema.prisma");
 
 let loaded: Promise<void> | undefined;

@@ -35,7 +35,7 @@ const TAG = "REST (compatible with the original service)";
 
 const analysis = videoAnalysisSchema.shape;
 
-export const analysisResponse = z
+const analysisResponse = z
   .object({
     id: analysis.id,
     video_id: analysis.videoId,
