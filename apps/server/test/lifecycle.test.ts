@@ -148,6 +148,11 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       const gone = await fetch(`${server.url}/readyz`);
       expect(gone.status).toBe(503);
       expect(await gone.json()).toEqual({ status: "database unreachable" });
+      const call = await fetch(`${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent('{"videoId":"x"}')}`);
+      expect(call.status).toBe(503);
+      expect(await call.json()).toMatchObject({
+        error: { message: "The database is not reachable; try again", data: { code: "SERVICE_UNAVAILABLE" } },
+      });
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       await server.close();

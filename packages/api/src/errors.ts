@@ -1,8 +1,11 @@
 import { Prisma } from "@memory-mirror/db";
 import { TRPCError } from "@trpc/server";
 
-/** Error codes of the database layer that mean "the database cannot be reached / is overloaded". */
-const UNAVAILABLE = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/**
+ * Prisma codes meaning the database cannot serve anyone right now (unreachable, refused, gone, pool exhausted):
+ * the server's trouble, not the client's, and worth a retry.
+ */
+const UNAVAILABLE = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", "P1010", "P1011", "P1017", "P2024"]);
 
 /**
  * The one place database errors become tRPC errors. Returns undefined for errors that are not the
