@@ -4,6 +4,8 @@ import { listLine, printJson, printLine, printMessage, type VideoAnalysis } from
 
 export interface GlobalOptions {
   url: string;
+  /** Seconds to wait for each answer. */
+  timeout: number;
   json?: boolean;
 }
 

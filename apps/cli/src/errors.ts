@@ -24,13 +24,16 @@ export class CliError extends Error {
 }
 
 /** Turns whatever a command threw into the message and exit code a shell user should see. */
-export function explain(error: unknown, url: string): CliError {
+export function explain(error: unknown, url: string, timeoutSeconds: number): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof TRPCClientError) {
     const code = errorCode(error);
     if (code === "NOT_FOUND") return new CliError(error.message, ExitCode.notFound);
     if (code === "BAD_REQUEST") return new CliError(error.message, ExitCode.usage);
     if (code) return new CliError(`server error (${code}): ${error.message}`, ExitCode.error);
+    if (error.cause instanceof DOMException && error.cause.name === "TimeoutError") {
+      return new CliError(`Memory Mirror at ${url} did not answer within ${timeoutSeconds} s (--timeout)`, ExitCode.unreachable);
+    }
     // fetch rejects with a TypeError when no HTTP answer came back at all (refused, DNS, reset).
     if (error.cause instanceof TypeError) {
       const reason = networkReason(error.cause);

@@ -16,6 +16,12 @@ function parseUrl(value: string): string {
   return value;
 }
 
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
+  return n;
+}
+
 function parseLimit(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > LIST_LIMIT_MAX) {
@@ -27,6 +33,12 @@ function parseLimit(value: string): number {
 const program = new Command("mm")
   .description("Read and write the video descriptions stored in Memory Mirror.")
   .addOption(new Option("--url <url>", "server URL").env("MM_URL").default(DEFAULT_URL).argParser(parseUrl))
+  .addOption(
+    new Option("--timeout <seconds>", "give up when the server has not answered by then")
+      .env("MM_TIMEOUT")
+      .default(30)
+      .argParser(parseSeconds),
+  )
   .option("--json", "print the result as JSON")
   .exitOverride()
   .showHelpAfterError("(run mm --help for usage)")
@@ -38,7 +50,7 @@ Exit codes:
   1  server or unexpected error
   2  usage error (bad arguments, or input the server rejected)
   3  not found (no analysis for that videoId)
-  4  server unreachable
+  4  server unreachable or not answering (--timeout)
 
 Examples:
   mm put vid_123 "A cat jumps onto a table."
@@ -48,8 +60,12 @@ Examples:
   );
 
 function client(command: Command) {
+  const { url, timeout } = globals(command);
+  // A server that accepts the connection but never answers must not hang a shell script.
+  const fetchWithTimeout: typeof fetch = (input, init) =>
+    fetch(input, { ...init, signal: AbortSignal.timeout(timeout * 1000) });
   // One command, one call at a time: batching would only add a POST wrapper.
-  return createMemoryMirrorClient({ url: globals(command).url, batch: false });
+  return createMemoryMirrorClient({ url, batch: false, fetch: fetchWithTimeout });
 }
 
 function globals(command: Command): commands.GlobalOptions {
@@ -97,7 +113,8 @@ async function main(argv: string[]): Promise<ExitCode> {
   } catch (error) {
     // Commander has already printed its message (or the help); only the exit code is ours to choose.
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    const failure: CliError = explain(error, program.opts<commands.GlobalOptions>().url);
+    const { url, timeout } = program.opts<commands.GlobalOptions>();
+    const failure: CliError = explain(error, url, timeout);
     printMessage(`mm: ${failure.message}`);
     return failure.exitCode;
   }

@@ -190,6 +190,19 @@ describe("server address", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("a server that never answers exits 4 after --timeout instead of hanging", async () => {
+    const silent = createServer(); // accepts connections, never replies
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const r = await mm(["get", "vid_x", "--timeout", "0.5"], { url });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toBe(`mm: Memory Mirror at ${url} did not answer within 0.5 s (--timeout)\n`);
+    } finally {
+      silent.close();
+    }
+  });
+
   it("--url wins over MM_URL", async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
     await mm(["put", "vid_url", "via --url"]);
