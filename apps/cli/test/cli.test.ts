@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./server.ts";
+import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
 
 const cliDir = fileURLToPath(new URL("..", import.meta.url));
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers.ts";
+import { startTestServer, type TestServer } from "../src/testing.ts";
 
 const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const browserRequired = process.env.MM_REQUIRE_BROWSER === "1";

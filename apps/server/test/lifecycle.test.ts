@@ -8,7 +8,7 @@ import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { ConfigError, createServer, loadConfig } from "../src/index.ts";
-import { startTestServer } from "./helpers.ts";
+import { startTestServer } from "../src/testing.ts";
 
 const targets = await testTargets();
 const postgres = targets.find((t) => t.name === "postgres");

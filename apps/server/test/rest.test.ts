@@ -4,7 +4,7 @@
  */
 import { testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers.ts";
+import { startTestServer, type TestServer } from "../src/testing.ts";
 
 const targets = await testTargets();
 

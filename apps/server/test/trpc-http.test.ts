@@ -7,7 +7,7 @@ import {
 } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers.ts";
+import { startTestServer, type TestServer } from "../src/testing.ts";
 
 const targets = await testTargets();
 

@@ -1,5 +1,6 @@
+/** For tests of this and other packages: a real server over a fresh database (see @memory-mirror/db/testing). */
 import { createTestDatabase, type TestTargetName } from "@memory-mirror/db/testing";
-import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "../src/index.ts";
+import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "./index.ts";
 
 export interface TestServer {
   url: string;
