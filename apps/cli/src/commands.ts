@@ -62,8 +62,8 @@ export async function ls(client: MemoryMirrorClient, opts: ListOptions) {
       cursor,
     });
     // Print page by page so a long --all listing shows up (and can be piped to head) as it arrives.
-    if (!opts.json) for (const item of page.items) printLine(listLine(item));
-    items.push(...page.items);
+    if (opts.json) items.push(...page.items);
+    else for (const item of page.items) printLine(listLine(item));
     cursor = page.nextCursor;
   } while (opts.all && cursor);
 

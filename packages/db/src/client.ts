@@ -12,6 +12,7 @@ import {
   type MigrationResult,
   MIGRATIONS_DIR,
   pendingMigrations,
+  readMigrations,
   type SqlTransaction,
   type Transactor,
 } from "./migrate.ts";
@@ -40,12 +41,15 @@ export async function createDb(
   const driver = resolved.kind === "embedded" ? await openEmbedded(resolved.dataDir) : openPostgres(resolved);
   const prisma = new PrismaClient({ adapter: driver.adapter });
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
+  // Readiness probes ask every few seconds; the migration files cannot change under a running process.
+  let names: Promise<string[]> | undefined;
+  const migrationNames = () => (names ??= readMigrations(migrationsDir).then((list) => list.map((m) => m.name)));
   let closed: Promise<void> | undefined;
   return {
     prisma,
     config: resolved,
     migrate: () => applyMigrations(driver.transact, migrationsDir),
-    pendingMigrations: () => pendingMigrations(driver.query, migrationsDir),
+    pendingMigrations: async () => pendingMigrations(driver.query, await migrationNames()),
     close() {
       closed ??= prisma.$disconnect().finally(() => driver.close());
       return closed;

@@ -105,17 +105,16 @@ export async function applyMigrations(transact: Transactor, dir = MIGRATIONS_DIR
   });
 }
 
-/** Names of migrations in `dir` that the database has not finished applying. */
+/** Which of `names` (migration directory names) the database has not finished applying: one query. */
 export async function pendingMigrations(
   query: <Row>(sql: string) => Promise<Row[]>,
-  dir = MIGRATIONS_DIR,
+  names: readonly string[],
 ): Promise<string[]> {
-  const migrations = await readMigrations(dir);
   const exists = await query<{ table: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS "table"`);
-  if (!exists[0]?.table) return migrations.map((m) => m.name);
+  if (!exists[0]?.table) return [...names];
   const rows = await query<{ migration_name: string }>(
     `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
   );
   const done = new Set(rows.map((r) => r.migration_name));
-  return migrations.filter((m) => !done.has(m.name)).map((m) => m.name);
+  return names.filter((name) => !done.has(name));
 }
