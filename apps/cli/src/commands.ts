@@ -1,6 +1,6 @@
-import { errorCode, type MemoryMirrorClient } from "@memory-mirror/client";
+import { errorCode, type MemoryMirrorClient, type VideoAnalysis } from "@memory-mirror/client";
 import { readDescription } from "./input.ts";
-import { listLine, printJson, printLine, printMessage, type VideoAnalysis } from "./output.ts";
+import { listLine, printJson, printLine, printMessage } from "./output.ts";
 
 export interface GlobalOptions {
   url: string;

@@ -1,3 +1,4 @@
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from "@memory-mirror/api/schemas";
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import * as commands from "./commands.ts";
@@ -5,9 +6,6 @@ import { type CliError, ExitCode, explain } from "./errors.ts";
 import { printMessage } from "./output.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:3000";
-// The server's list bounds (LIST_LIMIT_*); checked here too so a typo is a usage error before any request.
-const LIST_LIMIT_MAX = 1000;
-const LIST_LIMIT_DEFAULT = 100;
 
 function parseUrl(value: string): string {
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {

@@ -1,6 +1,4 @@
-import type { RouterOutputs } from "@memory-mirror/client";
-
-export type VideoAnalysis = RouterOutputs["videoAnalysis"]["byVideoId"];
+import type { VideoAnalysis } from "@memory-mirror/client";
 
 /** Longest description excerpt on an `ls` line, so one entry stays one terminal line. */
 const EXCERPT_LENGTH = 60;

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Hono } from "hono";
-import type { AppEnv } from "./app.ts";
+import type { AppEnv } from "./app-env.ts";
 
 const ASSETS = "/docs/assets";
 
@@ -54,7 +54,6 @@ export function createDocsRoutes(): Hono<AppEnv> {
   const cache = new Map<string, Promise<Buffer>>();
   const docs = new Hono<AppEnv>();
   docs.get("/docs", (c) => c.html(page));
-  docs.get("/docs/", (c) => c.html(page));
   docs.get(`${ASSETS}/initializer.js`, (c) => c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" }));
   docs.get(`${ASSETS}/:file`, async (c) => {
     const name = c.req.param("file");

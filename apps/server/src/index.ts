@@ -1,3 +1,3 @@
 export { createServer, type MemoryMirrorServer } from "./server.ts";
-export { ConfigError, loadConfig, type ServerConfig } from "./env.ts";
+export { ConfigError, loadConfig, type ServerConfig } from "./config.ts";
 export { createLogger, type Logger } from "./logger.ts";

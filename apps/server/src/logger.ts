@@ -1,5 +1,5 @@
 import { pino, type Logger } from "pino";
-import type { ServerConfig } from "./env.ts";
+import type { ServerConfig } from "./config.ts";
 
 export type { Logger };
 

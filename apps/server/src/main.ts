@@ -1,5 +1,5 @@
 import { DatabaseConfigError, MigrationError } from "@memory-mirror/db";
-import { ConfigError, loadConfig } from "./env.ts";
+import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createServer } from "./server.ts";
 

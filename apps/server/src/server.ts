@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createDb, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
-import type { ServerConfig } from "./env.ts";
+import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 export interface MemoryMirrorServer {

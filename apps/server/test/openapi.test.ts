@@ -4,7 +4,7 @@
  */
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listProcedures } from "../src/openapi.ts";
+import { listProcedures } from "../src/openapi/procedures.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 
 type JsonObject = Record<string, unknown>;

@@ -1,38 +1,46 @@
-import { Prisma } from "@memory-mirror/db";
-import { TRPCError } from "@trpc/server";
-
 /**
- * Prisma codes meaning the database cannot serve anyone right now (unreachable, refused, gone, pool exhausted):
- * the server's trouble, not the client's, and worth a retry.
+ * Domain errors: what went wrong in the service's own terms, with no transport in them. Each transport maps the
+ * kind once (tRPC codes in trpc.ts, FastAPI statuses in the REST layer, tool errors in MCP).
  */
-const UNAVAILABLE = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", "P1010", "P1011", "P1017", "P2024"]);
+export type DomainErrorKind = "not_found" | "conflict" | "invalid" | "unavailable";
 
-/**
- * The one place database errors become tRPC errors. Returns undefined for errors that are not the
- * database's to explain (they stay INTERNAL_SERVER_ERROR).
- */
-export function fromDatabaseError(error: unknown, input: unknown): TRPCError | undefined {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
-  const subject = describeSubject(input);
-  switch (error.code) {
-    case "P2002":
-      return new TRPCError({ code: "CONFLICT", message: `A video analysis for ${subject} already exists`, cause: error });
-    case "P2025":
-      return notFound(input, error);
-    case "P2000":
-      return new TRPCError({ code: "BAD_REQUEST", message: "A value is too long for its column", cause: error });
-  }
-  if (UNAVAILABLE.has(error.code)) {
-    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is not reachable; try again", cause: error });
-  }
-  return undefined;
+export abstract class DomainError extends Error {
+  abstract readonly kind: DomainErrorKind;
 }
 
-export function notFound(input: unknown, cause?: unknown): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message: `No video analysis for ${describeSubject(input)}`, cause });
+/** The thing asked for does not exist. */
+export class NotFoundError extends DomainError {
+  override name = "NotFoundError";
+  readonly kind = "not_found";
 }
 
-function describeSubject(input: unknown): string {
-  const videoId = (input as { videoId?: unknown } | undefined)?.videoId;
-  return typeof videoId === "string" ? `videoId "${videoId}"` : "this videoId";
+/** The write contradicts what is stored (a duplicate key). */
+export class ConflictError extends DomainError {
+  override name = "ConflictError";
+  readonly kind = "conflict";
+}
+
+/** One problem with the input, found by the service rather than by the input schema. */
+export interface InputIssue {
+  /** Dotted path of the field, e.g. `description`; `(input)` for the input as a whole. */
+  path: string;
+  message: string;
+}
+
+/** Input the schemas let through but the service cannot accept. */
+export class InvalidInputError extends DomainError {
+  override name = "InvalidInputError";
+  readonly kind = "invalid";
+  constructor(readonly issues: InputIssue[]) {
+    super(issues.map((i) => i.message).join("; "));
+  }
+}
+
+/** The database cannot serve anyone right now: the server's trouble, worth a retry. */
+export class UnavailableError extends DomainError {
+  override name = "UnavailableError";
+  readonly kind = "unavailable";
+  constructor(options?: ErrorOptions) {
+    super("The database is not reachable; try again", options);
+  }
 }

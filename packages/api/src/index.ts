@@ -11,5 +11,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter };
-export { createContext, type Context, type CreateContextOptions, type InputIssue, type ProcedureMeta } from "./trpc.ts";
-export * from "./schemas/video-analysis.ts";
+export { createContext, type Context, type CreateContextOptions, type ProcedureMeta } from "./trpc.ts";
+export * from "./errors.ts";
+export * from "./schemas.ts";
+export { type Scope, videoAnalysisService } from "./video-analysis/service.ts";

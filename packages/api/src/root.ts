@@ -1,5 +1,5 @@
-import { videoAnalysisRouter } from "./router/video-analysis.ts";
 import { createTRPCRouter } from "./trpc.ts";
+import { videoAnalysisRouter } from "./video-analysis/router.ts";
 
 export const appRouter = createTRPCRouter({
   videoAnalysis: videoAnalysisRouter,

@@ -5,7 +5,7 @@
 import type { PrismaClient } from "@memory-mirror/db";
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
-import { fromDatabaseError } from "./errors.ts";
+import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 
@@ -13,7 +13,7 @@ export interface CreateContextOptions {
   prisma: PrismaClient;
 }
 
-/** Built from plain values, so tests and the REST layer can create it without any HTTP request. */
+/** Built from plain values, so tests, REST and MCP can create it without any HTTP request. */
 export function createContext(opts: CreateContextOptions) {
   return { prisma: opts.prisma };
 }
@@ -24,11 +24,6 @@ export type Context = ReturnType<typeof createContext>;
 /** Stack traces and internal messages only when explicitly developing; never by default. */
 const isDev = process.env.NODE_ENV === "development";
 
-export interface InputIssue {
-  path: string;
-  message: string;
-}
-
 /** Documentation a procedure carries (the OpenAPI document reads it). */
 export interface ProcedureMeta {
   summary: string;
@@ -36,13 +31,17 @@ export interface ProcedureMeta {
   errors?: TRPC_ERROR_CODE_KEY[];
 }
 
+function inputIssues(cause: unknown): InputIssue[] | null {
+  if (cause instanceof z.ZodError) {
+    return cause.issues.map((i) => ({ path: i.path.join(".") || "(input)", message: i.message }));
+  }
+  return cause instanceof InvalidInputError ? cause.issues : null;
+}
+
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   isDev,
   errorFormatter({ shape, error }) {
-    const issues =
-      error.code === "BAD_REQUEST" && error.cause instanceof z.ZodError
-        ? error.cause.issues.map((i): InputIssue => ({ path: i.path.join(".") || "(input)", message: i.message }))
-        : null;
+    const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
     let message = shape.message;
     if (issues) message = issues.map((i) => (i.message.includes(i.path) ? i.message : `${i.path}: ${i.message}`)).join("; ");
     // Internal messages can carry SQL or driver details: a client sees only that something failed.
@@ -56,15 +55,21 @@ export const createCallerFactory = t.createCallerFactory;
 
 // 3. Procedures -----------------------------------------------------------------------------------------------
 
-/** Maps database errors (unique violation, missing row, unreachable database) to tRPC codes, once for all. */
-const databaseErrors = t.middleware(async ({ next, getRawInput }) => {
+/** The tRPC code of each domain error kind: the only place tRPC learns what the service meant. */
+const codes: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+  not_found: "NOT_FOUND",
+  conflict: "CONFLICT",
+  invalid: "BAD_REQUEST",
+  unavailable: "SERVICE_UNAVAILABLE",
+};
+
+const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok) {
-    const mapped = fromDatabaseError(result.error.cause, await getRawInput().catch(() => undefined));
-    if (mapped) throw mapped;
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: codes[cause.kind], message: cause.message, cause });
   }
   return result;
 });
 
-export const publicProcedure = t.procedure.use(databaseErrors);
-export { TRPCError };
+export const publicProcedure = t.procedure.use(domainErrors);

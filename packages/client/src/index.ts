@@ -1,4 +1,5 @@
 import type { AppRouter } from "@memory-mirror/api";
+import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
 import {
   createTRPCClient,
   type HTTPHeaders,
@@ -8,11 +9,11 @@ import {
   TRPCClientError,
 } from "@trpc/client";
 
-// Types only: no server code (Prisma, database drivers) reaches a consumer's bundle.
+// Types only from the server entry, values only from the schemas entry: no server code (Prisma, database
+// drivers) reaches a consumer's bundle.
 export type { AppRouter, RouterInputs, RouterOutputs } from "@memory-mirror/api";
+export type { VideoAnalysis } from "@memory-mirror/api/schemas";
 
-/** The server's default batch limit (MAX_BATCH_SIZE); bigger batches are split into several requests. */
-export const DEFAULT_MAX_BATCH_ITEMS = 100;
 
 export interface MemoryMirrorClientOptions {
   /** The server's base URL (`http://localhost:3000`) or its tRPC endpoint (`…/trpc`). */
@@ -40,7 +41,7 @@ export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): Me
       : httpBatchLink({
           ...common,
           methodOverride: "POST",
-          maxItems: (typeof batch === "object" ? batch.maxItems : undefined) ?? DEFAULT_MAX_BATCH_ITEMS,
+          maxItems: (typeof batch === "object" ? batch.maxItems : undefined) ?? DEFAULT_MAX_BATCH_SIZE,
         });
   return createTRPCClient<AppRouter>({ links: [link] });
 }

@@ -2,30 +2,30 @@
  * Errors in the shape clients of the original (FastAPI) service parse:
  * `{"detail": "message"}` for 4xx/5xx, and for 422 `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
  */
-import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import type { Context } from "hono";
+import type { Hook } from "@hono/zod-openapi";
+import { DomainError, type DomainErrorKind } from "@memory-mirror/api";
+import type { Context, ErrorHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "zod";
+import type { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import type { Logger } from "../logger.ts";
 
 /** Where a value came from, named as FastAPI names it in `loc`. */
-export type Location = "body" | "path" | "query";
+type Location = "body" | "path" | "query";
 
-export interface ValidationDetail {
+interface ValidationDetail {
   loc: (string | number)[];
   msg: string;
   type: string;
 }
 
-export const NOT_FOUND_DETAIL = "Video analysis not found";
-export const CONFLICT_DETAIL = "Video analysis for this video_id already exists";
-
-/** The procedures' camelCase field names as the REST API spells them. */
-const restNames: Record<string, string> = { videoId: "video_id", createdAt: "created_at", updatedAt: "updated_at" };
-export const restName = (name: string): string => restNames[name] ?? name;
-
-/** Messages of the shared schemas say "videoId"; a REST client sent "video_id". */
-const renameInMessage = (msg: string) => msg.replace(/\b(videoId|createdAt|updatedAt)\b/g, (n) => restName(n));
+/** The original's fixed texts, which its clients may compare against. */
+const DETAIL: Partial<Record<DomainErrorKind, [ContentfulStatusCode, string]>> = {
+  not_found: [404, "Video analysis not found"],
+  conflict: [409, "Video analysis for this video_id already exists"],
+};
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let value = root;
@@ -58,46 +58,55 @@ function pydanticType(issue: z.core.$ZodIssue, location: Location): string {
 /**
  * Zod issues as FastAPI's 422 detail items. `raw` is the value that was validated: a field missing from it is
  * reported as pydantic does ("missing", "Field required") rather than as a type error.
- * `locationOf` says where a top-level field came from (a procedure input mixes path and body fields).
  */
-export function issuesToDetail(
-  issues: readonly z.core.$ZodIssue[],
-  raw: unknown,
-  locationOf: (field: PropertyKey | undefined) => Location,
-): ValidationDetail[] {
+function issuesToDetail(issues: readonly z.core.$ZodIssue[], raw: unknown, location: Location): ValidationDetail[] {
   return issues.map((issue) => {
-    const location = locationOf(issue.path[0]);
-    const loc = [location, ...issue.path.map((p) => (typeof p === "string" ? restName(p) : typeof p === "number" ? p : String(p)))];
+    const loc = [location, ...issue.path.map((p) => (typeof p === "number" ? p : String(p)))];
     if (issue.code === "invalid_type" && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
       return { loc, msg: "Field required", type: "missing" };
     }
-    return { loc, msg: renameInMessage(issue.message), type: pydanticType(issue, location) };
+    return { loc, msg: issue.message, type: pydanticType(issue, location) };
   });
 }
 
-export function validationError(c: Context, detail: ValidationDetail[]): Response {
-  return c.json({ detail }, 422);
-}
+const validationError = (c: Context, detail: ValidationDetail[]) => c.json({ detail }, 422);
+export const detailError = (c: Context, status: ContentfulStatusCode, detail: string) => c.json({ detail }, status);
 
-export function detailError(c: Context, status: ContentfulStatusCode, detail: string): Response {
-  return c.json({ detail }, status);
-}
+const locations: Partial<Record<string, Location>> = { json: "body", param: "path", query: "query" };
 
-/**
- * A procedure's error as the REST answer: the status tRPC itself would use, FastAPI's body.
- * Returns undefined for INTERNAL_SERVER_ERROR so the caller logs it and answers a bare 500.
- */
-export function fromProcedureError(
-  c: Context,
-  error: unknown,
-  input: unknown,
-  locationOf: (field: PropertyKey | undefined) => Location,
-): Response | undefined {
-  if (!(error instanceof TRPCError) || error.code === "INTERNAL_SERVER_ERROR") return undefined;
-  if (error.code === "BAD_REQUEST" && error.cause instanceof z.ZodError) {
-    return validationError(c, issuesToDetail(error.cause.issues, input, locationOf));
-  }
-  if (error.code === "NOT_FOUND") return detailError(c, 404, NOT_FOUND_DETAIL);
-  if (error.code === "CONFLICT") return detailError(c, 409, CONFLICT_DETAIL);
-  return detailError(c, getHTTPStatusCodeFromError(error) as ContentfulStatusCode, error.message);
+/** Failed request validation → FastAPI's 422 detail naming each field. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (result.success) return;
+  // The validator hands the hook the raw value as `data` on failure too (its types leave it out): no re-reading.
+  const raw = "data" in result ? result.data : undefined;
+  return validationError(c, issuesToDetail(result.error.issues, raw, locations[result.target] ?? "body"));
+};
+
+/** A POST or PUT without a body is "body: Field required", never an empty object that happens to validate. */
+export const requireBody = createMiddleware<AppEnv>(async (c, next) => {
+  const text = await c.req.text();
+  if (text.trim() === "") return validationError(c, [{ loc: ["body"], msg: "Field required", type: "missing" }]);
+  await next();
+});
+
+/** Domain errors and Hono's request errors as FastAPI answers; anything else is logged and a bare 500. */
+export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
+  return (error, c) => {
+    if (error instanceof DomainError) {
+      const fixed = DETAIL[error.kind];
+      if (fixed) return detailError(c, ...fixed);
+      if (error.kind === "unavailable") return detailError(c, 503, error.message);
+      return validationError(c, [{ loc: ["body"], msg: error.message, type: "value_error" }]);
+    }
+    if (error instanceof HTTPException) {
+      // Hono's JSON validator found no parseable JSON: FastAPI's answer is a 422 of type json_invalid.
+      if (error.status === 400 && /JSON/i.test(error.message)) {
+        return validationError(c, [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }]);
+      }
+      if (error.status === 415) return detailError(c, 415, "Unsupported Media Type: send the body as application/json");
+      return detailError(c, error.status as ContentfulStatusCode, error.message || "Bad Request");
+    }
+    logger.error({ err: error, reqId: c.var.requestId }, "REST call failed");
+    return detailError(c, 500, "Internal Server Error");
+  };
 }

@@ -1,14 +1,18 @@
+/**
+ * The single definition of every video-analysis input, output and limit. Values only (zod, no database code):
+ * the client, the CLI and the MCP tools import this through `@memory-mirror/api/schemas`.
+ */
 import { z } from "zod";
 
-/** Limits a person can read in an error message; the REST API and OpenAPI document reuse them. */
 export const VIDEO_ID_MAX_LENGTH = 256;
 export const DESCRIPTION_MAX_LENGTH = 50_000;
 export const LIST_LIMIT_MAX = 1000;
 export const LIST_LIMIT_DEFAULT = 100;
 
 /**
- * A required, non-blank string of at most `max` characters, with messages naming the field. PostgreSQL cannot
- * store NUL in text, so NUL is rejected here as the client's mistake instead of failing in the database.
+ * A required, non-blank string of at most `max` characters, with messages naming the field as the caller spelled
+ * it (`videoId` over tRPC, `video_id` over REST). PostgreSQL cannot store NUL, and a lone surrogate would be stored
+ * as U+FFFD (then collide with another value): both are the client's mistake, rejected here.
  */
 const text = (name: string, max: number) =>
   z
@@ -17,17 +21,23 @@ const text = (name: string, max: number) =>
     .max(max, `${name} must be at most ${max} characters`)
     // Empty strings already failed min(1): one message per problem.
     .refine((s) => s === "" || s.trim() !== "", `${name} must not be blank`)
-    .refine((s) => !s.includes("\0"), `${name} must not contain NUL characters`);
+    .refine((s) => !s.includes("\0"), `${name} must not contain NUL characters`)
+    .refine((s) => !LONE_SURROGATE.test(s), `${name} must be well-formed Unicode (it holds a lone surrogate)`);
 
-export const videoIdSchema = text("videoId", VIDEO_ID_MAX_LENGTH).meta({
-  description: "The video's id in the upload service; one analysis per video.",
-  example: "vid_123",
-});
+// With the u flag a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
+const LONE_SURROGATE = /\p{Cs}/u;
 
-export const descriptionSchema = text("description", DESCRIPTION_MAX_LENGTH).meta({
-  description: "What the video-understanding service saw in the video.",
-  example: "A cat jumps onto a table.",
-});
+export const videoIdField = (name = "videoId") =>
+  text(name, VIDEO_ID_MAX_LENGTH).meta({
+    description: "The video's id in the upload service; one analysis per video.",
+    example: "vid_123",
+  });
+
+export const descriptionField = (name = "description") =>
+  text(name, DESCRIPTION_MAX_LENGTH).meta({
+    description: "What the video-understanding service saw in the video.",
+    example: "A cat jumps onto a table.",
+  });
 
 /** Dates leave the server as ISO-8601 strings, so JSON clients (curl included) get exactly what the types say. */
 const timestamp = z.codec(z.date(), z.iso.datetime(), {
@@ -45,8 +55,13 @@ export const videoAnalysisSchema = z
   })
   .meta({ id: "VideoAnalysis" });
 
-export const videoIdInput = z.object({ videoId: videoIdSchema }).strict();
-export const createInput = z.object({ videoId: videoIdSchema, description: descriptionSchema }).strict();
+/** An analysis as clients receive it (timestamps as ISO strings). */
+export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;
+/** An analysis as the service returns it (timestamps as Dates), before it is put on the wire. */
+export type VideoAnalysisRow = z.input<typeof videoAnalysisSchema>;
+
+export const videoIdInput = z.object({ videoId: videoIdField() }).strict();
+export const createInput = z.object({ videoId: videoIdField(), description: descriptionField() }).strict();
 export const updateInput = createInput;
 
 /** Opaque keyset cursor: the last item's (createdAt, id), so pages stay stable while rows come and go. */
@@ -65,7 +80,7 @@ function decodeCursor(value: string): ListCursor | undefined {
   return { createdAt: new Date(Number(match[1])), id: match[2] as string };
 }
 
-const cursorSchema = z
+export const cursorField = z
   .string()
   .max(200, "cursor is not a cursor returned by list")
   .transform((value, ctx) => {
@@ -78,16 +93,15 @@ const cursorSchema = z
   })
   .meta({ description: "nextCursor of the previous page; omit for the first page." });
 
+export const limitField = z
+  .number({ error: "limit must be a number" })
+  .int("limit must be a whole number")
+  .min(1, "limit must be at least 1")
+  .max(LIST_LIMIT_MAX, `limit must be at most ${LIST_LIMIT_MAX}`)
+  .default(LIST_LIMIT_DEFAULT);
+
 export const listInput = z
-  .object({
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(LIST_LIMIT_MAX, `limit must be at most ${LIST_LIMIT_MAX}`)
-      .default(LIST_LIMIT_DEFAULT),
-    cursor: cursorSchema.nullish(),
-  })
+  .object({ limit: limitField, cursor: cursorField.nullish() })
   // Not strict: tRPC's infinite queries add a `direction` key.
   .default({ limit: LIST_LIMIT_DEFAULT });
 
@@ -96,4 +110,8 @@ export const listOutput = z.object({
   nextCursor: z.string().nullable().meta({ description: "Pass as cursor to get the next page; null on the last." }),
 });
 
-export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;
+export type CreateInput = z.output<typeof createInput>;
+export type UpdateInput = z.output<typeof updateInput>;
+export type VideoIdInput = z.output<typeof videoIdInput>;
+export type ListInput = z.output<typeof listInput>;
+export type ListPage = z.input<typeof listOutput>;

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, DEFAULT_POOL_SIZE, parseDatabaseUrl } from "@memory-mirror/db";
 import { z } from "zod";
 
@@ -16,7 +17,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(100),
+  MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(DEFAULT_MAX_BATCH_SIZE),
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 1024 ** 3).default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
 });

@@ -1,24 +1,23 @@
 /**
  * GET /openapi.json: one OpenAPI 3.1 document for both APIs, generated from the zod schemas the code validates with.
- * The REST routes come from @hono/zod-openapi's registry; the tRPC procedures are read from the router itself
- * (type, input and output parsers) and described in tRPC's own HTTP wire format.
+ * The REST routes come from @hono/zod-openapi's registry; the tRPC procedures from the router itself, described in
+ * tRPC's own HTTP wire format.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { appRouter, type ProcedureMeta } from "@memory-mirror/api";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "./app.ts";
-import { REST_PREFIX } from "./rest/video-analysis.ts";
+import type { AppEnv } from "../app-env.ts";
+import { REST_PREFIX, REST_TAG } from "../rest/video-analysis/routes.ts";
+import { type JsonObject, toSchema } from "./json-schema.ts";
+import { listProcedures, type ProcedureInfo } from "./procedures.ts";
 
 type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 type PathItem = NonNullable<Document["paths"]>[string];
-type JsonObject = { [key: string]: unknown };
 type ErrorCode = TRPCError["code"];
 
 const TRPC_TAG = "tRPC";
-const REST_TAG = "REST (compatible with the original service)";
 
 /** Codes any procedure can answer; each procedure's meta names its own. */
 const commonErrors: ErrorCode[] = ["BAD_REQUEST", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"];
@@ -41,71 +40,6 @@ const trpcErrorResponse = z
     }),
   })
   .meta({ id: "TRPCErrorResponse" });
-
-/**
- * A zod schema as a JSON Schema for the document: `$defs` (schemas with `.meta({ id })`) move to
- * components.schemas, and refs follow them. Two different schemas under one id would be a silent lie: throw.
- */
-function toSchema(schema: z.ZodType, io: "input" | "output", components: JsonObject): JsonObject {
-  const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonObject;
-  for (const [id, def] of Object.entries(($defs ?? {}) as JsonObject)) {
-    const moved = rewriteRefs(def) as JsonObject;
-    const existing = components[id];
-    if (existing && JSON.stringify(existing) !== JSON.stringify(moved)) {
-      throw new Error(`OpenAPI: two different schemas are both named ${id} (${io})`);
-    }
-    components[id] = moved;
-  }
-  return rewriteRefs(rest) as JsonObject;
-}
-
-function rewriteRefs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(rewriteRefs);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      k === "$ref" && typeof v === "string" ? v.replace(/^#\/\$defs\//, "#/components/schemas/") : rewriteRefs(v),
-    ]),
-  );
-}
-
-interface ProcedureInfo {
-  name: string;
-  type: "query" | "mutation" | "subscription";
-  input: z.ZodType | undefined;
-  output: z.ZodType | undefined;
-  meta: ProcedureMeta | undefined;
-}
-
-interface ProcedureDef {
-  type: ProcedureInfo["type"];
-  inputs: unknown[];
-  output?: unknown;
-  meta?: ProcedureMeta;
-}
-const isProcedure = (value: unknown): value is { _def: ProcedureDef } =>
-  typeof value === "function" && "_def" in value && typeof value._def === "object" && value._def !== null && "inputs" in value._def;
-
-/**
- * The router's procedures with their zod parsers. At run time tRPC keeps them flat under dotted names in
- * `_def.procedures` (its types describe the nested record), with `inputs` and `output` on each `_def`.
- */
-export function listProcedures(): ProcedureInfo[] {
-  return Object.entries(appRouter._def.procedures as Record<string, unknown>).map(([name, procedure]) => {
-    if (!isProcedure(procedure)) throw new Error(`OpenAPI: ${name} is not a tRPC procedure`);
-    const { type, inputs, output, meta } = procedure._def;
-    if (inputs.length > 1) throw new Error(`OpenAPI: ${name} chains several input parsers; merge them to document it`);
-    const input = inputs[0];
-    return {
-      name,
-      type,
-      input: input instanceof z.ZodType ? input : undefined,
-      output: output instanceof z.ZodType ? output : undefined,
-      meta,
-    };
-  });
-}
 
 function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   const inputSchema = p.input ? toSchema(p.input, "input", components) : undefined;
@@ -176,7 +110,9 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
         "One AI-written description per video.\n\n" +
         `- **REST** under \`${REST_PREFIX}/\`: the original service's API, unchanged (snake_case, FastAPI-style ` +
         "errors); `list` adds an optional `cursor` and answers `next_cursor`.\n" +
-        "- **tRPC** under `/trpc/`: the same operations for TypeScript clients (`@memory-mirror/client`).",
+        "- **tRPC** under `/trpc/`: the same operations for TypeScript clients (`@memory-mirror/client`).\n\n" +
+        "Any call may answer 503 (REST `{\"detail\": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is " +
+        "unreachable; retry later.",
     },
     tags: [
       { name: REST_TAG, description: "Contract-compatible with the first (Python) Memory Mirror." },

@@ -1,0 +1,21 @@
+import type { Database } from "@memory-mirror/db";
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import type { Logger } from "./logger.ts";
+
+/** Liveness (the process runs) and readiness (the database answers, migrations applied, not draining). */
+export function createHealthRoutes(db: Database, logger: Logger, isDraining: () => boolean): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .get("/healthz", (c) => c.json({ status: "ok" }))
+    .get("/readyz", async (c) => {
+      if (isDraining()) return c.json({ status: "shutting down" }, 503);
+      try {
+        const pending = await db.pendingMigrations();
+        if (pending.length > 0) return c.json({ status: "migrations pending", pending }, 503);
+        return c.json({ status: "ready" });
+      } catch (error) {
+        logger.warn({ err: error }, "readiness check: database unreachable");
+        return c.json({ status: "database unreachable" }, 503);
+      }
+    });
+}

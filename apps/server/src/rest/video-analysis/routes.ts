@@ -1,0 +1,126 @@
+/**
+ * The REST contract of the original (FastAPI) service: paths, snake_case bodies and answers, statuses. Field schemas
+ * are the api package's, built under the REST names so their messages say `video_id`.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { cursorField, descriptionField, limitField, videoAnalysisSchema, videoIdField } from "@memory-mirror/api/schemas";
+import { requireBody } from "../fastapi-errors.ts";
+
+export const REST_PREFIX = "/api/video-analysis";
+export const REST_TAG = "REST (compatible with the original service)";
+
+const analysis = videoAnalysisSchema.shape;
+
+export const analysisResponse = z
+  .object({
+    id: analysis.id,
+    video_id: analysis.videoId,
+    description: analysis.description,
+    created_at: analysis.createdAt,
+    updated_at: analysis.updatedAt,
+  })
+  .openapi("VideoAnalysisResponse");
+
+// Unknown keys are ignored, as pydantic does by default: old clients sending extra fields keep working.
+const createBody = z.object({ video_id: videoIdField("video_id"), description: descriptionField() }).openapi("VideoAnalysisCreate");
+const updateBody = z.object({ description: descriptionField() }).openapi("VideoAnalysisUpdate");
+const videoIdParam = z.object({ video_id: videoIdField("video_id") });
+
+/** Query strings carry text: digits become a number for the shared limit schema, anything else fails it. */
+const queryInteger = (value: unknown) => (typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value);
+const listQuery = z.object({ limit: z.preprocess(queryInteger, limitField), cursor: cursorField.optional() });
+
+const listResponse = z
+  .object({
+    analyses: z.array(analysisResponse),
+    count: z.number().int().meta({ description: "Number of analyses in this response (not in the table)." }),
+    next_cursor: z
+      .string()
+      .nullable()
+      .meta({ description: "Pass as `cursor` to get the next page; null on the last page." }),
+  })
+  .openapi("VideoAnalysisList");
+
+const httpError = z.object({ detail: z.string() }).openapi("HTTPError");
+const validationErrorSchema = z
+  .object({
+    loc: z.array(z.union([z.string(), z.number().int()])),
+    msg: z.string(),
+    type: z.string(),
+  })
+  .openapi("ValidationError");
+const httpValidationError = z.object({ detail: z.array(validationErrorSchema) }).openapi("HTTPValidationError");
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const notFound = json(httpError, "No analysis for this video_id: `{\"detail\": \"Video analysis not found\"}`");
+const invalid = json(httpValidationError, "Invalid input; `loc` names the field, e.g. `[\"body\", \"description\"]`");
+
+export const createAnalysis = createRoute({
+  operationId: "createVideoAnalysis",
+  method: "post",
+  path: `${REST_PREFIX}/`,
+  tags: [REST_TAG],
+  summary: "Store the analysis of a video",
+  middleware: [requireBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: createBody } } } },
+  responses: {
+    201: json(analysisResponse, "Stored"),
+    409: json(httpError, "This video_id already has an analysis"),
+    422: invalid,
+  },
+});
+
+export const listAnalyses = createRoute({
+  operationId: "listVideoAnalyses",
+  method: "get",
+  path: `${REST_PREFIX}/`,
+  tags: [REST_TAG],
+  summary: "List analyses, newest first",
+  description: "Pages with `limit` and the `next_cursor` of the previous answer passed as `cursor`.",
+  request: { query: listQuery },
+  responses: { 200: json(listResponse, "One page of analyses"), 422: invalid },
+});
+
+export const getAnalysis = createRoute({
+  operationId: "getVideoAnalysis",
+  method: "get",
+  path: `${REST_PREFIX}/{video_id}`,
+  tags: [REST_TAG],
+  summary: "Get the analysis of a video",
+  request: { params: videoIdParam },
+  responses: { 200: json(analysisResponse, "The analysis"), 404: notFound, 422: invalid },
+});
+
+export const updateAnalysis = createRoute({
+  operationId: "updateVideoAnalysis",
+  method: "put",
+  path: `${REST_PREFIX}/{video_id}`,
+  tags: [REST_TAG],
+  summary: "Replace the description of a video's analysis",
+  middleware: [requireBody] as const,
+  request: { params: videoIdParam, body: { required: true, content: { "application/json": { schema: updateBody } } } },
+  responses: {
+    200: json(analysisResponse, "Updated; `updated_at` moved forward"),
+    404: notFound,
+    422: invalid,
+  },
+});
+
+export const deleteAnalysis = createRoute({
+  operationId: "deleteVideoAnalysis",
+  method: "delete",
+  path: `${REST_PREFIX}/{video_id}`,
+  tags: [REST_TAG],
+  summary: "Delete the analysis of a video",
+  request: { params: videoIdParam },
+  responses: { 204: { description: "Deleted; empty body" }, 404: notFound, 422: invalid },
+});
+
+/** Methods each known path answers; others get 405 with Allow, as FastAPI answers. */
+export const allowedMethods: [path: string, allow: string][] = [
+  [REST_PREFIX, "GET, POST"],
+  [`${REST_PREFIX}/:video_id`, "GET, PUT, DELETE"],
+];

@@ -1,0 +1,28 @@
+import { databaseErrorKind } from "@memory-mirror/db";
+import { type DomainError, InvalidInputError, UnavailableError } from "./errors.ts";
+
+/** What a domain says about the database failures only it can phrase (whose key collided, what was missing). */
+export interface DatabaseErrorWording {
+  conflict?: () => DomainError;
+  notFound?: () => DomainError;
+}
+
+/**
+ * Rethrows a failed query as a domain error when the database explains it; anything else propagates unchanged
+ * (and ends as an internal error). Generic kinds (unavailable, value too long) need no wording.
+ */
+export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWording = {}): never {
+  switch (databaseErrorKind(error)) {
+    case "unavailable":
+      throw new UnavailableError({ cause: error });
+    case "value_too_long":
+      throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }]);
+    case "unique_violation":
+      if (wording.conflict) throw wording.conflict();
+      break;
+    case "not_found":
+      if (wording.notFound) throw wording.notFound();
+      break;
+  }
+  throw error;
+}

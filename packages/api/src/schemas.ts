@@ -1,0 +1,3 @@
+/** The values-only entry (`@memory-mirror/api/schemas`): schemas and limits, no server code. */
+export * from "./limits.ts";
+export * from "./video-analysis/schemas.ts";
