@@ -1,0 +1,46 @@
+/** An error whose message is written for the model and shown as it stands (e.g. "cannot reach Memory Mirror at …"). */
+export class ToolError extends Error {
+  override name = "ToolError";
+}
+
+/** What a model sees when the service failed in a way that is not its to fix; the details go to the host's log. */
+export const INTERNAL_ERROR_MESSAGE = "Internal server error";
+
+export interface Failure {
+  /** The tool error's text. */
+  message: string;
+  /** The service broke (not the caller's input or the data): worth logging, never worth showing. */
+  internal: boolean;
+}
+
+/**
+ * The tRPC error code of a failed call: a TRPCError (in-process caller) carries it as `code`, a TRPCClientError
+ * (HTTP client) as `data.code`. Matched by name, as tRPC's classes may come from more than one installed copy.
+ */
+export function serviceErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, data } = error as { code?: unknown; data?: { code?: unknown } | null };
+  if (error.name === "TRPCClientError") return typeof data?.code === "string" ? data.code : undefined;
+  if (error.name === "TRPCError") return typeof code === "string" ? code : undefined;
+  return undefined;
+}
+
+/** As the service answers over HTTP: every code but INTERNAL_SERVER_ERROR carries a message meant for the caller. */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof ToolError) return { message: error.message, internal: false };
+  const code = serviceErrorCode(error);
+  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) {
+    return { message: issuesMessage(error.cause) ?? error.message, internal: false };
+  }
+  return { message: INTERNAL_ERROR_MESSAGE, internal: true };
+}
+
+/**
+ * An in-process caller's input error keeps the zod issues only in its cause (its message is their JSON dump):
+ * join their messages, which already name the field ("videoId must not be blank").
+ */
+function issuesMessage(cause: unknown): string | undefined {
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues) || issues.length === 0) return undefined;
+  return issues.map((issue: { message?: unknown }) => String(issue.message)).join("; ");
+}
