@@ -7,6 +7,7 @@ import { requestId, type RequestIdVariables } from "hono/request-id";
 import { createDocsRoutes } from "./docs.ts";
 import type { ServerConfig } from "./env.ts";
 import type { Logger } from "./logger.ts";
+import { createMcpRoute } from "./mcp.ts";
 import { createOpenApiRoute } from "./openapi.ts";
 import { createRestApi } from "./rest/video-analysis.ts";
 
@@ -84,6 +85,8 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   app.route("/", rest);
   app.route("/", createOpenApiRoute(rest));
   app.route("/", createDocsRoutes());
+  // The same procedures as tools for LLM applications (Model Context Protocol, Streamable HTTP).
+  app.route("/", createMcpRoute({ prisma: db.prisma, logger, maxBodyBytes: config.maxBodyBytes }));
 
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {
