@@ -55,7 +55,8 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
       const { tools } = await client.listTools();
       const tool = tools.find((t) => t.name === name);
       expect(tool, name).toBeDefined();
-      return tool?.inputSchema as { properties: Record<string, Record<string, unknown>>; required?: string[]; additionalProperties?: unknown };
+      type Schema = { properties: Record<string, Record<string, unknown>>; required?: string[]; additionalProperties?: unknown };
+      return tool?.inputSchema as Schema;
     }
 
     it("create_video_analysis: both fields required, with the service's limits, nothing else accepted", async () => {
@@ -99,7 +100,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
         updatedAt: expect.stringMatching(ISO),
       });
       expect(await ok("get_video_analysis", { videoId: "mcp-crud" })).toEqual(created);
-      const updated = (await ok("update_video_analysis", { videoId: "mcp-crud", description: "It jumps off." })) as typeof created & { updatedAt: string };
+      const updated = await ok("update_video_analysis", { videoId: "mcp-crud", description: "It jumps off." });
       expect(updated).toMatchObject({ id: (created as { id: string }).id, description: "It jumps off." });
       expect(await ok("delete_video_analysis", { videoId: "mcp-crud" })).toEqual(updated);
       expect((await call("get_video_analysis", { videoId: "mcp-crud" })).isError).toBe(true);
@@ -149,7 +150,12 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
     it.each([
       ["a blank videoId", "get_video_analysis", { videoId: "  " }, "videoId must not be blank"],
       ["a missing description", "create_video_analysis", { videoId: "mcp-x" }, "description is required"],
-      ["a description over the limit", "update_video_analysis", { videoId: "mcp-x", description: "x".repeat(50_001) }, "description must be at most 50000 characters"],
+      [
+        "a description over the limit",
+        "update_video_analysis",
+        { videoId: "mcp-x", description: "x".repeat(50_001) },
+        "description must be at most 50000 characters",
+      ],
       ["a key the tool does not take", "delete_video_analysis", { videoId: "mcp-x", force: true }, '"force"'],
       ["limit 0", "list_video_analyses", { limit: 0 }, "limit must be at least 1"],
       ["a cursor list never returned", "list_video_analyses", { cursor: "bm90IGEgY3Vyc29y" }, "cursor is not a cursor returned by list"],

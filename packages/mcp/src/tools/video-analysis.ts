@@ -67,7 +67,8 @@ export function registerVideoAnalysisTools(server: McpServer, api: MemoryApi, on
       title: "Store a video's analysis",
       description:
         "Store the analysis of a video that has none yet and return it. A video has at most one analysis: when it " +
-        `already has one this fails, and update_video_analysis replaces its description. Descriptions hold up to ${DESCRIPTION_MAX_LENGTH} characters.`,
+        "already has one this fails, and update_video_analysis replaces its description. Descriptions hold up to " +
+        `${DESCRIPTION_MAX_LENGTH} characters.`,
       inputSchema: createInput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
