@@ -3,7 +3,7 @@ import type { MemoryApi } from "./memory-api.ts";
 import type { InternalErrorHandler } from "./tool-result.ts";
 import { registerVideoAnalysisTools } from "./tools/video-analysis.ts";
 
-export const SERVER_INFO = { name: "memory-mirror", title: "Memory Mirror", version: "1.0.0" } as const;
+const SERVER_INFO = { name: "memory-mirror", title: "Memory Mirror", version: "1.0.0" } as const;
 
 /** Sent to the client at initialisation; LLM hosts put it in the model's context. */
 const INSTRUCTIONS =

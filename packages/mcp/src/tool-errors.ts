@@ -29,18 +29,8 @@ export function serviceErrorCode(error: unknown): string | undefined {
 export function describeFailure(error: unknown): Failure {
   if (error instanceof ToolError) return { message: error.message, internal: false };
   const code = serviceErrorCode(error);
-  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) {
-    return { message: issuesMessage(error.cause) ?? error.message, internal: false };
-  }
+  // Input errors never get this far: the SDK validates arguments with the same schemas before any call.
+  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) return { message: error.message, internal: false };
   return { message: INTERNAL_ERROR_MESSAGE, internal: true };
 }
 
-/**
- * An in-process caller's input error keeps the zod issues only in its cause (its message is their JSON dump):
- * join their messages, which already name the field ("videoId must not be blank").
- */
-function issuesMessage(cause: unknown): string | undefined {
-  const issues = (cause as { issues?: unknown } | undefined)?.issues;
-  if (!Array.isArray(issues) || issues.length === 0) return undefined;
-  return issues.map((issue: { message?: unknown }) => String(issue.message)).join("; ");
-}
