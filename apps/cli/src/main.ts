@@ -3,6 +3,7 @@ import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import * as commands from "./commands.ts";
 import { type CliError, ExitCode, explain } from "./errors.ts";
+import { mcp } from "./mcp.ts";
 import { printMessage } from "./output.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:3000";
@@ -54,7 +55,8 @@ Examples:
   mm put vid_123 "A cat jumps onto a table."
   describe-video vid_123 | mm put vid_123 -
   mm get vid_123 --json
-  mm ls --limit 10`,
+  mm ls --limit 10
+  mm mcp`,
   );
 
 function client(command: Command) {
@@ -103,6 +105,11 @@ program
   .action((_opts: object, command: Command) =>
     commands.ls(client(command), command.optsWithGlobals<commands.ListOptions>()),
   );
+
+program
+  .command("mcp")
+  .description("serve the Memory Mirror tools to an LLM client (Model Context Protocol over stdio)")
+  .action((_opts: object, command: Command) => mcp(client(command), globals(command)));
 
 async function main(argv: string[]): Promise<ExitCode> {
   try {

@@ -6,6 +6,7 @@ import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
 import { createHealthRoutes } from "./health.ts";
 import type { Logger } from "./logger.ts";
+import { createMcpRoute } from "./mcp.ts";
 import { createOpenApiRoute } from "./openapi/document.ts";
 import { createRestApi } from "./rest/index.ts";
 import { createTrpcRoutes } from "./trpc-handler.ts";
@@ -40,6 +41,8 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   app.route("/", rest);
   app.route("/", createOpenApiRoute(rest));
   app.route("/", createDocsRoutes());
+  // The same procedures as tools for LLM applications (Model Context Protocol, Streamable HTTP).
+  app.route("/", createMcpRoute({ prisma: db.prisma, logger, maxBodyBytes: config.maxBodyBytes }));
 
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {

@@ -1,0 +1,151 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createMemoryMirrorClient } from "@memory-mirror/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
+
+const cliDir = fileURLToPath(new URL("..", import.meta.url));
+
+/** `mm mcp` as a desktop LLM client starts it: a child process speaking MCP on stdin/stdout. */
+async function connectMm(url: string) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ["--import", "tsx", "src/main.ts", "mcp"],
+    cwd: cliDir,
+    env: { ...(process.env as Record<string, string>), MM_URL: url },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const client = new Client({ name: "mm-mcp-test", version: "1.0.0" });
+  // Anything on stdout that is not a protocol message surfaces here.
+  const protocolErrors: Error[] = [];
+  client.onerror = (error) => protocolErrors.push(error);
+  await client.connect(transport);
+  return { client, protocolErrors, stderr: () => stderr };
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args });
+  const [content] = result.content as { type: string; text: string }[];
+  return { isError: result.isError === true, text: content?.text ?? "" };
+}
+
+/** Starts `mm mcp` (after extra node flags) and closes its stdin at once, as a client hanging up would. */
+function runUntilStdinCloses(nodeFlags: string[]) {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "src/main.ts", "mcp"], { cwd: cliDir });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  child.stdin.end();
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe("mm mcp (stdio)", () => {
+  let server: TestServer;
+  let mm: Awaited<ReturnType<typeof connectMm>>;
+  beforeAll(async () => {
+    server = await startTestServer("embedded");
+    mm = await connectMm(server.url);
+  });
+  afterAll(async () => {
+    await mm?.client.close();
+    await server?.close();
+  });
+
+  it("lists the same five tools as the server's /mcp", async () => {
+    const { tools } = await mm.client.listTools();
+    expect(tools.map((t) => t.name)).toEqual([
+      "get_video_analysis",
+      "list_video_analyses",
+      "create_video_analysis",
+      "update_video_analysis",
+      "delete_video_analysis",
+    ]);
+    expect(mm.client.getServerVersion()?.name).toBe("memory-mirror");
+  });
+
+  it("every tool works against the server at MM_URL", async () => {
+    const created = JSON.parse((await call(mm.client, "create_video_analysis", { videoId: "stdio-1", description: "A cat." })).text);
+    expect(created).toMatchObject({ videoId: "stdio-1", description: "A cat." });
+    const updated = JSON.parse((await call(mm.client, "update_video_analysis", { videoId: "stdio-1", description: "A dog." })).text);
+    expect(updated).toMatchObject({ id: created.id, description: "A dog." });
+    expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
+    expect(JSON.parse((await call(mm.client, "list_video_analyses", { limit: 5 })).text)).toEqual({ items: [updated], nextCursor: null });
+    expect(JSON.parse((await call(mm.client, "delete_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
+  });
+
+  it("shares the server's data with its other clients", async () => {
+    const typed = createMemoryMirrorClient({ url: server.url });
+    const written = await typed.videoAnalysis.create.mutate({ videoId: "stdio-shared", description: "via tRPC" });
+    expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-shared" })).text)).toEqual(written);
+    await call(mm.client, "update_video_analysis", { videoId: "stdio-shared", description: "via MCP" });
+    expect((await typed.videoAnalysis.byVideoId.query({ videoId: "stdio-shared" })).description).toBe("via MCP");
+  });
+
+  it("service errors are tool errors in the server's words", async () => {
+    expect(await call(mm.client, "get_video_analysis", { videoId: "stdio-none" })).toEqual({
+      isError: true,
+      text: 'No video analysis for videoId "stdio-none"',
+    });
+    await call(mm.client, "create_video_analysis", { videoId: "stdio-dup", description: "first" });
+    expect(await call(mm.client, "create_video_analysis", { videoId: "stdio-dup", description: "again" })).toEqual({
+      isError: true,
+      text: 'A video analysis for videoId "stdio-dup" already exists',
+    });
+    const invalid = await call(mm.client, "get_video_analysis", { videoId: "" });
+    expect(invalid.isError).toBe(true);
+    expect(invalid.text).toContain("videoId must not be empty");
+  });
+
+  it("writes nothing but protocol to stdout, and its own lines to stderr", () => {
+    expect(mm.protocolErrors).toEqual([]);
+    expect(mm.stderr()).toContain(`serving the Memory Mirror tools of ${server.url} over stdio`);
+  });
+});
+
+describe("mm mcp without a server", () => {
+  it("still lists its tools, and a call explains that the server cannot be reached", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const mm = await connectMm(url);
+    try {
+      expect((await mm.client.listTools()).tools).toHaveLength(5);
+      const result = await call(mm.client, "get_video_analysis", { videoId: "x" });
+      expect(result.isError).toBe(true);
+      expect(result.text).toContain(`cannot reach Memory Mirror at ${url} (is the server running? pnpm start)`);
+    } finally {
+      await mm.client.close();
+    }
+  });
+
+  it("exits 0 as soon as the client closes its stdin, with nothing on stdout", async () => {
+    const r = await runUntilStdinCloses([]);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: "" });
+  });
+
+  it("loads no server code (Prisma, database drivers): from the api package only its schemas", async () => {
+    const r = await runUntilStdinCloses(["--import", "./test/fixtures/log-modules.mjs"]);
+    const modules = [...r.stderr.matchAll(/^module: (.+)$/gm)].map((m) => m[1] ?? "");
+    expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
+    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|[\w-]+\/schemas)\.ts$/;
+    const serverCode = (url: string) =>
+      /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) || (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));
+    expect(modules.filter(serverCode)).toEqual([]);
+  });
+});

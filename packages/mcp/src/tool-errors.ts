@@ -1,0 +1,36 @@
+/** An error whose message is written for the model and shown as it stands (e.g. "cannot reach Memory Mirror at …"). */
+export class ToolError extends Error {
+  override name = "ToolError";
+}
+
+/** What a model sees when the service failed in a way that is not its to fix; the details go to the host's log. */
+export const INTERNAL_ERROR_MESSAGE = "Internal server error";
+
+export interface Failure {
+  /** The tool error's text. */
+  message: string;
+  /** The service broke (not the caller's input or the data): worth logging, never worth showing. */
+  internal: boolean;
+}
+
+/**
+ * The tRPC error code of a failed call: a TRPCError (in-process caller) carries it as `code`, a TRPCClientError
+ * (HTTP client) as `data.code`. Matched by name, as tRPC's classes may come from more than one installed copy.
+ */
+export function serviceErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, data } = error as { code?: unknown; data?: { code?: unknown } | null };
+  if (error.name === "TRPCClientError") return typeof data?.code === "string" ? data.code : undefined;
+  if (error.name === "TRPCError") return typeof code === "string" ? code : undefined;
+  return undefined;
+}
+
+/** As the service answers over HTTP: every code but INTERNAL_SERVER_ERROR carries a message meant for the caller. */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof ToolError) return { message: error.message, internal: false };
+  const code = serviceErrorCode(error);
+  // Input errors never get this far: the SDK validates arguments with the same schemas before any call.
+  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) return { message: error.message, internal: false };
+  return { message: INTERNAL_ERROR_MESSAGE, internal: true };
+}
+
