@@ -6,6 +6,8 @@ export interface GlobalOptions {
   url: string;
   /** Seconds to wait for each answer. */
   timeout: number;
+  apiKey?: string;
+  space?: string;
   json?: boolean;
 }
 

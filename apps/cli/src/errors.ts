@@ -9,6 +9,8 @@ export const ExitCode = {
   usage: 2,
   notFound: 3,
   unreachable: 4,
+  /** No key, an invalid one, or a key without the scope or space asked for. */
+  notAllowed: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -30,6 +32,10 @@ export function explain(error: unknown, url: string, timeoutSeconds: number): Cl
     const code = errorCode(error);
     if (code === "NOT_FOUND") return new CliError(error.message, ExitCode.notFound);
     if (code === "BAD_REQUEST") return new CliError(error.message, ExitCode.usage);
+    if (code === "UNAUTHORIZED") {
+      return new CliError(`${error.message} (set MM_API_KEY or --api-key)`, ExitCode.notAllowed);
+    }
+    if (code === "FORBIDDEN") return new CliError(error.message, ExitCode.notAllowed);
     if (code) return new CliError(`server error (${code}): ${error.message}`, ExitCode.error);
     if (error.cause instanceof DOMException && error.cause.name === "TimeoutError") {
       return new CliError(`Memory Mirror at ${url} did not answer within ${timeoutSeconds} s (--timeout)`, ExitCode.unreachable);

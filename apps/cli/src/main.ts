@@ -1,8 +1,9 @@
-import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from "@memory-mirror/api/schemas";
+import { KEY_SCOPES, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from "@memory-mirror/api/schemas";
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import * as commands from "./commands.ts";
 import { type CliError, ExitCode, explain } from "./errors.ts";
+import { type CreateKeyOptions, createKey, listKeys, parseScopes, revokeKey } from "./keys.ts";
 import { mcp } from "./mcp.ts";
 import { printMessage } from "./output.ts";
 
@@ -38,6 +39,8 @@ const program = new Command("mm")
       .default(30)
       .argParser(parseSeconds),
   )
+  .addOption(new Option("--api-key <key>", "API key (mm_…), when the server requires one").env("MM_API_KEY"))
+  .addOption(new Option("--space <space>", "space to act in (servers without auth, admin keys)").env("MM_SPACE"))
   .option("--json", "print the result as JSON")
   .exitOverride()
   .showHelpAfterError("(run mm --help for usage)")
@@ -50,22 +53,31 @@ Exit codes:
   2  usage error (bad arguments, or input the server rejected)
   3  not found (no analysis for that videoId)
   4  server unreachable or not answering (--timeout)
+  5  not allowed: missing or invalid API key, or a key without the needed scope
 
 Examples:
   mm put vid_123 "A cat jumps onto a table."
   describe-video vid_123 | mm put vid_123 -
   mm get vid_123 --json
   mm ls --limit 10
-  mm mcp`,
+  mm mcp
+  MM_API_KEY=mm_… mm keys create --name producer --space alice --scope read,write`,
   );
 
-function client(command: Command) {
-  const { url, timeout } = globals(command);
+/** The typed client for a command; key management passes `actInSpace: false` (keys are not inside a space). */
+function client(command: Command, { actInSpace = true } = {}) {
+  const { url, timeout, apiKey, space } = globals(command);
   // A server that accepts the connection but never answers must not hang a shell script.
   const fetchWithTimeout: typeof fetch = (input, init) =>
     fetch(input, { ...init, signal: AbortSignal.timeout(timeout * 1000) });
   // One command, one call at a time: batching would only add a POST wrapper.
-  return createMemoryMirrorClient({ url, batch: false, fetch: fetchWithTimeout });
+  return createMemoryMirrorClient({
+    url,
+    batch: false,
+    fetch: fetchWithTimeout,
+    ...(apiKey ? { apiKey } : {}),
+    ...(space && actInSpace ? { space } : {}),
+  });
 }
 
 function globals(command: Command): commands.GlobalOptions {
@@ -110,6 +122,27 @@ program
   .command("mcp")
   .description("serve the Memory Mirror tools to an LLM client (Model Context Protocol over stdio)")
   .action((_opts: object, command: Command) => mcp(client(command), globals(command)));
+
+const keys = program.command("keys").description("manage API keys (needs an admin key)");
+
+keys
+  .command("create")
+  .description('create a key and print it (shown once); --space names its space, "*" for an admin key')
+  .requiredOption("--name <name>", "a name to recognise it by")
+  .requiredOption("--scope <scopes>", `comma-separated: ${KEY_SCOPES.join(", ")}`, parseScopes)
+  .option("--expires <iso>", "expiry date-time, e.g. 2027-01-01T00:00:00Z")
+  .action((_opts: object, command: Command) => createKey(client(command, { actInSpace: false }), command.optsWithGlobals<CreateKeyOptions>()));
+
+keys
+  .command("ls")
+  .description("list keys: name, prefix, space, scopes, created, last used, expires")
+  .action((_opts: object, command: Command) => listKeys(client(command, { actInSpace: false }), globals(command)));
+
+keys
+  .command("revoke")
+  .description("revoke a key by name or id (it stops working within seconds)")
+  .argument("<key>", "the key's name or id")
+  .action((key: string, _opts: object, command: Command) => revokeKey(client(command, { actInSpace: false }), key, globals(command)));
 
 async function main(argv: string[]): Promise<ExitCode> {
   try {

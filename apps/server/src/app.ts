@@ -1,14 +1,18 @@
+import { createKeyVerifier } from "@memory-mirror/api";
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env.ts";
 import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
+import type { GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
 import { createOpenApiRoute } from "./openapi/document.ts";
+import { createRateLimit } from "./rate-limit.ts";
+import { clientRequestId, requestIds } from "./request-id.ts";
 import { createRestApi } from "./rest/index.ts";
+import { corsPolicy, securityHeaders } from "./security.ts";
 import { createTrpcRoutes } from "./trpc-handler.ts";
 
 export interface AppDeps {
@@ -23,26 +27,43 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   // strict: false — every path answers with and without a trailing slash, as the original service did.
   const app = new Hono<AppEnv>({ strict: false });
 
-  app.use(requestId());
+  app.use(requestIds);
   app.use(async (c, next) => {
     const start = performance.now();
-    c.set("scope", { prisma: db.prisma });
     await next();
     logger.info(
-      { reqId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: +(performance.now() - start).toFixed(2) },
+      {
+        reqId: c.var.requestId,
+        clientReqId: clientRequestId(c.req.header("x-request-id")),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        key: c.get("ctx")?.principal.name,
+        ms: +(performance.now() - start).toFixed(2),
+      },
       "request",
     );
   });
+  app.use(securityHeaders);
+  app.use(corsPolicy(config.corsOrigins));
 
-  const rest = createRestApi({ logger, maxBodyBytes: config.maxBodyBytes });
+  const guards: GuardDeps = {
+    config,
+    prisma: db.prisma,
+    verifyKey: createKeyVerifier(db.prisma, {
+      cacheMs: config.keyCacheMs,
+      onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),
+    }),
+    rateLimit: createRateLimit(config, db.prisma, logger),
+  };
+  const rest = createRestApi(guards, logger);
   app.route("/", createHealthRoutes(db, logger, isDraining));
-  app.route("/", createTrpcRoutes(config, logger));
-  // The original service's REST API over the same service, the OpenAPI document of both APIs, and /docs.
+  app.route("/", createTrpcRoutes(guards, logger));
+  // The original service's REST API over the same service, MCP for LLM applications, the OpenAPI document, /docs.
   app.route("/", rest);
+  app.route("/", createMcpRoute(guards, logger));
   app.route("/", createOpenApiRoute(rest));
   app.route("/", createDocsRoutes());
-  // The same procedures as tools for LLM applications (Model Context Protocol, Streamable HTTP).
-  app.route("/", createMcpRoute({ prisma: db.prisma, logger, maxBodyBytes: config.maxBodyBytes }));
 
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {

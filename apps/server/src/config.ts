@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-mirror/api";
 import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, DEFAULT_POOL_SIZE, parseDatabaseUrl } from "@memory-mirror/db";
 import { z } from "zod";
@@ -9,6 +10,18 @@ const int = (name: string, min: number, max: number) =>
     .min(min, `${name} must be at least ${min}`)
     .max(max, `${name} must be at most ${max}`);
 
+const origins = z
+  .string()
+  .transform((value, ctx) => {
+    const list = value.split(",").map((s) => s.trim()).filter(Boolean);
+    for (const origin of list) {
+      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+        ctx.addIssue({ code: "custom", message: `CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com` });
+      }
+    }
+    return list;
+  });
+
 /** Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. */
 const envSchema = z.object({
   PORT: int("PORT", 0, 65535).default(3000),
@@ -19,8 +32,17 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(DEFAULT_MAX_BATCH_SIZE),
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 1024 ** 3).default(1024 * 1024),
+  MAX_RESPONSE_ROWS: int("MAX_RESPONSE_ROWS", 1, 10_000_000).default(DEFAULT_MAX_RESPONSE_ROWS),
+  MAX_RESPONSE_BYTES: int("MAX_RESPONSE_BYTES", 1024, 1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
   SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
+  AUTH: z.enum(["required", "off"], { error: 'AUTH must be "required" or "off"' }).optional(),
+  KEY_CACHE_MS: int("KEY_CACHE_MS", 0, 60_000).default(3000),
+  RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 0, 100_000_000).default(60_000),
+  RATE_LIMIT_STORE: z.enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' }).default("memory"),
+  CORS_ORIGINS: origins.default([]),
 });
+
+export type AuthMode = "required" | "off";
 
 export interface ServerConfig {
   port: number;
@@ -31,13 +53,31 @@ export interface ServerConfig {
   maxBatchSize: number;
   /** Largest request body accepted (413 beyond). */
   maxBodyBytes: number;
+  /** Most rows and bytes of text one request's answers may hold, across a batch (413 beyond). */
+  maxResponseRows: number;
+  maxResponseBytes: number;
   /** How long stop() waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs: number;
+  /** Whether calls need an API key. */
+  auth: AuthMode;
+  /** True when AUTH=off was chosen for a server reachable from other machines: start-up warns loudly. */
+  authOffExposed: boolean;
+  /** How long a verified key is trusted without the database (revocation takes this long to bite). */
+  keyCacheMs: number;
+  /** Calls per key (per address without auth) per minute; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  /** Where rate-limit counters live: this process, or the database (shared by replicas). */
+  rateLimitStore: "memory" | "database";
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
 
 /** Reads the configuration from environment variables; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -55,6 +95,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${(error as Error).message}`);
   }
+  // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
+  const auth = e.AUTH ?? (isLoopback(e.HOST) ? "off" : "required");
   return {
     port: e.PORT,
     host: e.HOST,
@@ -62,6 +104,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     maxBatchSize: e.MAX_BATCH_SIZE,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    maxResponseRows: e.MAX_RESPONSE_ROWS,
+    maxResponseBytes: e.MAX_RESPONSE_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    auth,
+    authOffExposed: auth === "off" && !isLoopback(e.HOST),
+    keyCacheMs: e.KEY_CACHE_MS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitStore: e.RATE_LIMIT_STORE,
+    corsOrigins: e.CORS_ORIGINS,
   };
 }

@@ -13,6 +13,8 @@ export interface MemoryMirrorServer {
   stop(): Promise<void>;
   /** The base URL (`http://host:port`) once started. */
   readonly url: string;
+  /** The open database once started (for tools and tests that act beside the HTTP API). */
+  readonly database: Database;
 }
 
 export function createServer(config: ServerConfig, options: { logger?: Logger } = {}): MemoryMirrorServer {
@@ -78,6 +80,10 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
     get url() {
       if (!url) throw new Error("The server is not started");
       return url;
+    },
+    get database() {
+      if (!db || !url) throw new Error("The server is not started");
+      return db;
     },
   };
 }

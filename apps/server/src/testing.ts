@@ -1,4 +1,5 @@
 /** For tests of this and other packages: a real server over a fresh database (see @memory-mirror/db/testing). */
+import { type CreateKeyInput, keyService } from "@memory-mirror/api";
 import { createTestDatabase, type TestTargetName } from "@memory-mirror/db/testing";
 import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "./index.ts";
 
@@ -7,6 +8,8 @@ export interface TestServer {
   server: MemoryMirrorServer;
   /** DATABASE_URL of the fresh database behind this server. */
   databaseUrl: string;
+  /** Makes an API key straight in the server's database (as `pnpm keys:create` does) and returns the secret. */
+  createKey(input: CreateKeyInput): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,7 @@ export async function startTestServer(target: TestTargetName, overrides: Partial
     url,
     server,
     databaseUrl: database.url,
+    createKey: async (input) => (await keyService.create({ prisma: server.database.prisma }, input)).key,
     async close() {
       await server.stop();
       await database.drop();

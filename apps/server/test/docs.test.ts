@@ -67,7 +67,7 @@ describe.skipIf(!!missing && !browserRequired)("GET /docs in headless Chromium",
       })),
     );
     const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ method, path })));
-    expect(documented.length).toBe(10);
+    expect(documented.length).toBeGreaterThanOrEqual(10);
     expect(rendered).toEqual(expect.arrayContaining(documented));
     expect(rendered).toHaveLength(documented.length);
     await expect(page.locator("body").textContent()).resolves.toContain("Memory Mirror");

@@ -26,7 +26,8 @@ describe("reading the router's procedures (tRPC internals)", () => {
   it("gets each procedure's type, zod input and output, and meta", () => {
     for (const p of procedures) {
       expect(["query", "mutation"], p.name).toContain(p.type);
-      expect(p.input, `${p.name} input`).toBeInstanceOf(z.ZodType);
+      // keys.list takes no input; every other procedure has one.
+      if (p.name !== "keys.list") expect(p.input, `${p.name} input`).toBeInstanceOf(z.ZodType);
       expect(p.output, `${p.name} output`).toBeInstanceOf(z.ZodType);
       expect(p.meta?.summary, `${p.name} summary`).toMatch(/\w/);
     }

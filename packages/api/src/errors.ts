@@ -2,7 +2,14 @@
  * Domain errors: what went wrong in the service's own terms, with no transport in them. Each transport maps the
  * kind once (tRPC codes in trpc.ts, FastAPI statuses in the REST layer, tool errors in MCP).
  */
-export type DomainErrorKind = "not_found" | "conflict" | "invalid" | "unavailable";
+export type DomainErrorKind =
+  | "not_found"
+  | "conflict"
+  | "invalid"
+  | "unavailable"
+  | "unauthorized"
+  | "forbidden"
+  | "too_large";
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -43,4 +50,22 @@ export class UnavailableError extends DomainError {
   constructor(options?: ErrorOptions) {
     super("The database is not reachable; try again", options);
   }
+}
+
+/** No credentials, or credentials that match no live key. */
+export class UnauthorizedError extends DomainError {
+  override name = "UnauthorizedError";
+  readonly kind = "unauthorized";
+}
+
+/** A known caller asking for something its key does not allow. */
+export class ForbiddenError extends DomainError {
+  override name = "ForbiddenError";
+  readonly kind = "forbidden";
+}
+
+/** The answer would exceed a documented limit; the message names the limit. */
+export class TooLargeError extends DomainError {
+  override name = "TooLargeError";
+  readonly kind = "too_large";
 }

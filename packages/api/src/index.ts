@@ -2,7 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { type AppRouter, appRouter } from "./root.ts";
 import { createCallerFactory } from "./trpc.ts";
 
-/** Calls procedures in process, without HTTP: `createCaller(createContext({ prisma }))`. */
+/** Calls procedures in process, without HTTP: `createCaller(createContext({ prisma, principal, space }))`. */
 export const createCaller = createCallerFactory(appRouter);
 
 /** Inputs of every procedure, e.g. `RouterInputs["videoAnalysis"]["create"]`. */
@@ -11,7 +11,10 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { appRouter, type AppRouter };
-export { createContext, type Context, type CreateContextOptions, type ProcedureMeta } from "./trpc.ts";
+export { ANONYMOUS, type Principal, requireScope, resolveSpace } from "./access/principal.ts";
+export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
+export { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./budget.ts";
+export { createContext, type Context, type CreateContextOptions, type ProcedureMeta, TRPC_CODE_OF } from "./trpc.ts";
 export * from "./errors.ts";
 export * from "./schemas.ts";
-export { type Scope, videoAnalysisService } from "./video-analysis/service.ts";
+export { type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";

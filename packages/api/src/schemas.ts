@@ -1,3 +1,4 @@
 /** The values-only entry (`@memory-mirror/api/schemas`): schemas and limits, no server code. */
+export * from "./access/schemas.ts";
 export * from "./limits.ts";
 export * from "./video-analysis/schemas.ts";

@@ -5,17 +5,31 @@
 import type { PrismaClient } from "@memory-mirror/db";
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
+import { type Principal, requireScope } from "./access/principal.ts";
+import type { KeyScope } from "./access/schemas.ts";
+import { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 
 export interface CreateContextOptions {
   prisma: PrismaClient;
+  /** Who is calling; resolved by the transport from the request's key (or ANONYMOUS with AUTH=off). */
+  principal: Principal;
+  /** The one space every operation of this request acts in (see resolveSpace). */
+  space: string;
+  /** Limits on everything one request may return; defaults to the documented ones. */
+  limits?: BudgetLimits;
 }
 
-/** Built from plain values, so tests, REST and MCP can create it without any HTTP request. */
+/** Built from plain values, so tests, REST and MCP can create it without any HTTP request. One per request. */
 export function createContext(opts: CreateContextOptions) {
-  return { prisma: opts.prisma };
+  return {
+    prisma: opts.prisma,
+    principal: opts.principal,
+    space: opts.space,
+    budget: new ResponseBudget(opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }),
+  };
 }
 export type Context = ReturnType<typeof createContext>;
 
@@ -24,11 +38,13 @@ export type Context = ReturnType<typeof createContext>;
 /** Stack traces and internal messages only when explicitly developing; never by default. */
 const isDev = process.env.NODE_ENV === "development";
 
-/** Documentation a procedure carries (the OpenAPI document reads it). */
+/** Documentation a procedure carries (the OpenAPI document reads it), and the scope it needs. */
 export interface ProcedureMeta {
   summary: string;
-  /** Codes it answers besides those any procedure can (BAD_REQUEST, INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE). */
+  /** Codes it answers besides those any procedure can (BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, …). */
   errors?: TRPC_ERROR_CODE_KEY[];
+  /** The key scope it needs; by default queries need `read` and mutations `write`. */
+  scope?: KeyScope;
 }
 
 function inputIssues(cause: unknown): InputIssue[] | null {
@@ -44,6 +60,8 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
     const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
     let message = shape.message;
     if (issues) message = issues.map((i) => (i.message.includes(i.path) ? i.message : `${i.path}: ${i.message}`)).join("; ");
+    // The parser's own words (positions, tokens) help nobody and leak internals.
+    else if (error.code === "PARSE_ERROR") message = "The request is not valid JSON";
     // Internal messages can carry SQL or driver details: a client sees only that something failed.
     else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
     return { ...shape, message, data: { ...shape.data, issues } };
@@ -56,20 +74,30 @@ export const createCallerFactory = t.createCallerFactory;
 // 3. Procedures -----------------------------------------------------------------------------------------------
 
 /** The tRPC code of each domain error kind: the only place tRPC learns what the service meant. */
-const codes: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+export const TRPC_CODE_OF: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   not_found: "NOT_FOUND",
   conflict: "CONFLICT",
   invalid: "BAD_REQUEST",
   unavailable: "SERVICE_UNAVAILABLE",
+  unauthorized: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  too_large: "PAYLOAD_TOO_LARGE",
 };
 
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) {
     const cause = result.error.cause;
-    throw new TRPCError({ code: codes[cause.kind], message: cause.message, cause });
+    throw new TRPCError({ code: TRPC_CODE_OF[cause.kind], message: cause.message, cause });
   }
   return result;
 });
 
-export const publicProcedure = t.procedure.use(domainErrors);
+/** Queries need `read`, mutations `write`, unless the procedure's meta names another scope. */
+const authorized = t.middleware(({ ctx, type, meta, next }) => {
+  requireScope(ctx.principal, meta?.scope ?? (type === "query" ? "read" : "write"));
+  return next();
+});
+
+/** Every procedure: domain errors mapped, the caller's key checked for the scope it needs. */
+export const procedure = t.procedure.use(domainErrors).use(authorized);

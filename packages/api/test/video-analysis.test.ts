@@ -1,7 +1,7 @@
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaller, createContext, DESCRIPTION_MAX_LENGTH } from "../src/index.ts";
+import { ANONYMOUS, createCaller, createContext, DESCRIPTION_MAX_LENGTH } from "../src/index.ts";
 
 const targets = await testTargets();
 
@@ -23,7 +23,8 @@ for (const target of targets) describe.skipIf(!!target.skip)(`videoAnalysis rout
 
   beforeAll(async () => {
     db = await openTestDb(target.name);
-    caller = createCaller(createContext({ prisma: db.prisma }));
+    // A fresh context per call, as each HTTP request gets one.
+    caller = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }));
   });
   afterAll(async () => {
     await db?.dispose();
@@ -118,6 +119,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`videoAnalysis rout
       const createdAt = new Date("2026-01-01T00:00:00.000Z");
       await db.prisma.videoAnalysis.createMany({
         data: Array.from({ length: 25 }, (_, i) => ({
+          space: "default",
           videoId: `list-${String(i).padStart(2, "0")}`,
           description: `d${i}`,
           createdAt: i < 10 ? createdAt : new Date(createdAt.getTime() + i * 1000),

@@ -14,11 +14,17 @@ import {
 export type { AppRouter, RouterInputs, RouterOutputs } from "@memory-mirror/api";
 export type { VideoAnalysis } from "@memory-mirror/api/schemas";
 
-
 export interface MemoryMirrorClientOptions {
   /** The server's base URL (`http://localhost:3000`) or its tRPC endpoint (`…/trpc`). */
   url: string | URL;
-  /** Sent with every request, e.g. an authorization header; a function is called per request. */
+  /** An API key (`mm_…`), sent as `Authorization: Bearer …`; needed when the server requires authentication. */
+  apiKey?: string;
+  /**
+   * The space to act in (`X-MM-Space`): for servers with authentication off, and for admin keys. A key bound to a
+   * space always acts in it.
+   */
+  space?: string;
+  /** Sent with every request besides those two; a function is called per request. */
   headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
   /**
    * Calls made in the same tick travel as one HTTP request (default). Batches go as POST so that long ones never
@@ -33,7 +39,12 @@ export type MemoryMirrorClient = TRPCClient<AppRouter>;
 
 export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): MemoryMirrorClient {
   const url = trpcEndpoint(options.url);
-  const common = { url, headers: options.headers ?? {}, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const fixed: Record<string, string> = {};
+  if (options.apiKey) fixed.authorization = `Bearer ${options.apiKey}`;
+  if (options.space) fixed["x-mm-space"] = options.space;
+  const extra = options.headers ?? {};
+  const headers = typeof extra === "function" ? async () => ({ ...(await extra()), ...fixed }) : { ...extra, ...fixed };
+  const common = { url, headers, ...(options.fetch ? { fetch: options.fetch } : {}) };
   const batch = options.batch ?? true;
   const link =
     batch === false

@@ -17,7 +17,7 @@ describe("embedded data directory", () => {
     const createMs = performance.now() - started;
     try {
       await first.migrate();
-      await first.prisma.videoAnalysis.create({ data: { videoId: "v1", description: "persisted" } });
+      await first.prisma.videoAnalysis.create({ data: { space: "default", videoId: "v1", description: "persisted" } });
 
       const second = createDb(url);
       await expect(second).rejects.toThrow(DatabaseConfigError);
@@ -31,7 +31,7 @@ describe("embedded data directory", () => {
     const reopenMs = performance.now() - started;
     try {
       expect(await reopened.pendingMigrations()).toEqual([]);
-      expect(await reopened.prisma.videoAnalysis.findUnique({ where: { videoId: "v1" } })).toMatchObject({
+      expect(await reopened.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "v1" } } })).toMatchObject({
         description: "persisted",
       });
     } finally {

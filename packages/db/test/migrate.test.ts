@@ -131,7 +131,7 @@ describe.each(targets)("$name", (target) => {
       // On a migrated database with data: the earlier state is left exactly as it was.
       db = await open(url);
       await db.migrate();
-      await db.prisma.videoAnalysis.create({ data: { videoId: "v1", description: "kept" } });
+      await db.prisma.videoAnalysis.create({ data: { space: "default", videoId: "v1", description: "kept" } });
       await db.close();
       db = await open(url, migrationsDir);
       await expect(db.migrate()).rejects.toThrow(broken);

@@ -1,4 +1,4 @@
-import { createCaller, createContext } from "@memory-mirror/api";
+import { ANONYMOUS, createCaller, createContext } from "@memory-mirror/api";
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -21,7 +21,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
   beforeAll(async () => {
     db = await openTestDb(target.name);
     // The tRPC caller is a MemoryApi as it stands: the tools call the real procedures.
-    const api: MemoryApi = createCaller(createContext({ prisma: db.prisma }));
+    const api: MemoryApi = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }));
     const server = createMcpServer(api, { onInternalError: (error, tool) => internalErrors.push({ error, tool }) });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     client = new Client({ name: "tools-test", version: "1.0.0" });

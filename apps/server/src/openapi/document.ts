@@ -20,7 +20,15 @@ type ErrorCode = TRPCError["code"];
 const TRPC_TAG = "tRPC";
 
 /** Codes any procedure can answer; each procedure's meta names its own. */
-const commonErrors: ErrorCode[] = ["BAD_REQUEST", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"];
+const commonErrors: ErrorCode[] = [
+  "BAD_REQUEST",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "PAYLOAD_TOO_LARGE",
+  "TOO_MANY_REQUESTS",
+  "INTERNAL_SERVER_ERROR",
+  "SERVICE_UNAVAILABLE",
+];
 
 /** tRPC's error envelope as this server's errorFormatter shapes it (packages/api/src/trpc.ts). */
 const trpcErrorResponse = z

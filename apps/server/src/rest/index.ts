@@ -1,18 +1,19 @@
-/** The original service's REST API: body limit, routes, and FastAPI-shaped errors, as one app to mount at "/". */
+/** The original service's REST API: guards, routes, and FastAPI-shaped errors, as one app to mount at "/". */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.ts";
+import { type GuardDeps, transportGuards } from "../guards.ts";
 import type { Logger } from "../logger.ts";
-import { detailError, restErrorHandler } from "./fastapi-errors.ts";
+import { restProblem } from "../problems.ts";
+import { restErrorHandler } from "./fastapi-errors.ts";
 import { REST_PREFIX } from "./video-analysis/routes.ts";
 import { createVideoAnalysisRoutes } from "./video-analysis/index.ts";
 
-export function createRestApi({ logger, maxBodyBytes }: { logger: Logger; maxBodyBytes: number }): OpenAPIHono<AppEnv> {
+export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
-  app.use(
-    `${REST_PREFIX}/*`,
-    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => detailError(c, 413, `Request body is larger than ${maxBodyBytes} bytes`) }),
-  );
+  // Reads need the read scope, everything else write (as queries and mutations do over tRPC).
+  const guards = transportGuards(deps, { render: restProblem, scope: (c) => (c.req.method === "GET" ? "read" : "write") });
+  app.use(REST_PREFIX, ...guards);
+  app.use(`${REST_PREFIX}/*`, ...guards);
   app.route("/", createVideoAnalysisRoutes());
   app.onError(restErrorHandler(logger));
   return app;

@@ -1,34 +1,34 @@
 import type { TRPCRouterRecord } from "@trpc/server";
-import { publicProcedure } from "../trpc.ts";
+import { procedure } from "../trpc.ts";
 import { createInput, listInput, listOutput, updateInput, videoAnalysisSchema, videoIdInput } from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
 
 export const videoAnalysisRouter = {
-  create: publicProcedure
+  create: procedure
     .meta({ summary: "Store the analysis of a video", errors: ["CONFLICT"] })
     .input(createInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.create(ctx, input)),
 
-  byVideoId: publicProcedure
+  byVideoId: procedure
     .meta({ summary: "Get the analysis of a video", errors: ["NOT_FOUND"] })
     .input(videoIdInput)
     .output(videoAnalysisSchema)
     .query(({ ctx, input }) => service.byVideoId(ctx, input)),
 
-  update: publicProcedure
+  update: procedure
     .meta({ summary: "Replace the description of a video's analysis; updatedAt moves forward", errors: ["NOT_FOUND"] })
     .input(updateInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.update(ctx, input)),
 
-  delete: publicProcedure
+  delete: procedure
     .meta({ summary: "Delete the analysis of a video and return it", errors: ["NOT_FOUND"] })
     .input(videoIdInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.delete(ctx, input)),
 
-  list: publicProcedure
+  list: procedure
     .meta({ summary: "List analyses, newest first, a page at a time" })
     .input(listInput)
     .output(listOutput)

@@ -17,29 +17,29 @@ function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
 
 export const create: RouteHandler<typeof createAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId, description } = c.req.valid("json");
-  return c.json(toRest(await service.create(c.var.scope, { videoId, description })), 201);
+  return c.json(toRest(await service.create(c.var.ctx, { videoId, description })), 201);
 };
 
 export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const page = await service.list(c.var.scope, { limit, cursor });
+  const page = await service.list(c.var.ctx, { limit, cursor });
   const analyses = page.items.map(toRest);
   return c.json({ analyses, count: analyses.length, next_cursor: page.nextCursor }, 200);
 };
 
 export const get: RouteHandler<typeof getAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  return c.json(toRest(await service.byVideoId(c.var.scope, { videoId })), 200);
+  return c.json(toRest(await service.byVideoId(c.var.ctx, { videoId })), 200);
 };
 
 export const update: RouteHandler<typeof updateAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
   const { description } = c.req.valid("json");
-  return c.json(toRest(await service.update(c.var.scope, { videoId, description })), 200);
+  return c.json(toRest(await service.update(c.var.ctx, { videoId, description })), 200);
 };
 
 export const remove: RouteHandler<typeof deleteAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  await service.delete(c.var.scope, { videoId });
+  await service.delete(c.var.ctx, { videoId });
   return c.body(null, 204);
 };

@@ -1,0 +1,35 @@
+/**
+ * A failure found before any operation runs (body too large, no key, rate limited…), answered in the shape the
+ * transport's clients parse: tRPC's error envelope, FastAPI's `{"detail"}`, or a JSON-RPC error for MCP.
+ */
+import { type DomainError, TRPC_CODE_OF } from "@memory-mirror/api";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export interface Problem {
+  code: TRPC_ERROR_CODE_KEY;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+export type ProblemRenderer = (c: Context, problem: Problem) => Response;
+
+const statusOf = (code: TRPC_ERROR_CODE_KEY) => getHTTPStatusCodeFromError(new TRPCError({ code })) as ContentfulStatusCode;
+
+export const problemOf = (error: DomainError): Problem => ({ code: TRPC_CODE_OF[error.kind], message: error.message });
+
+export const trpcProblem: ProblemRenderer = (c, { code, message, headers }) =>
+  c.json(
+    { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: statusOf(code), issues: null } } },
+    statusOf(code),
+    headers,
+  );
+
+export const restProblem: ProblemRenderer = (c, { code, message, headers }) => c.json({ detail: message }, statusOf(code), headers);
+
+/** MCP's transport answers JSON-RPC; -32000 is the range servers use for their own errors. */
+export const mcpProblem: ProblemRenderer = (c, { code, message, headers }) =>
+  c.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, statusOf(code), headers);

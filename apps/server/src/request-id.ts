@@ -1,0 +1,20 @@
+import { randomUUID } from "node:crypto";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./app-env.ts";
+
+/** A client's own id is kept only in this strict shape (no spaces, no log-breaking characters). */
+const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Every request gets this server's own id (answered in X-Request-Id, logged as reqId). A client-sent X-Request-Id
+ * never replaces it; when well-formed it is logged beside it, as clientReqId, to join the two sides' logs.
+ */
+export const requestIds = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("requestId", randomUUID());
+  c.header("X-Request-Id", c.var.requestId);
+  await next();
+});
+
+export function clientRequestId(header: string | undefined): string | undefined {
+  return header !== undefined && CLIENT_ID.test(header) ? header : undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * Isolation of spaces, tested rather than assumed: fast-check drives every videoAnalysis procedure, in any order
+ * and with any videoIds (including B's own), as a caller of space A, and B's rows must never be seen, changed or
+ * counted. A procedure added to the router without an entry here fails the coverage check below.
+ */
+import { openTestDb, testTargets } from "@memory-mirror/db/testing";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter, createCaller, createContext, type Principal } from "../src/index.ts";
+
+const targets = await testTargets();
+
+const B_SECRET = "belongs to space B";
+const ids = ["shared-1", "shared-2", "only-a", "b-0", "b-1"] as const;
+
+type Caller = ReturnType<typeof createCaller>;
+/** One call of each space-bound procedure, with arguments drawn by fast-check. */
+const operations = {
+  create: fc.record({ videoId: fc.constantFrom(...ids), description: fc.constantFrom("a1", "a2") }).map(
+    (input) => (c: Caller) => c.videoAnalysis.create(input),
+  ),
+  byVideoId: fc.constantFrom(...ids).map((videoId) => (c: Caller) => c.videoAnalysis.byVideoId({ videoId })),
+  update: fc.record({ videoId: fc.constantFrom(...ids), description: fc.constantFrom("u1", "u2") }).map(
+    (input) => (c: Caller) => c.videoAnalysis.update(input),
+  ),
+  delete: fc.constantFrom(...ids).map((videoId) => (c: Caller) => c.videoAnalysis.delete({ videoId })),
+  list: fc.integer({ min: 1, max: 10 }).map((limit) => (c: Caller) => c.videoAnalysis.list({ limit })),
+} satisfies Record<keyof typeof appRouter.videoAnalysis, fc.Arbitrary<(c: Caller) => Promise<unknown>>>;
+
+for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${target.name} database`, () => {
+  let db: Awaited<ReturnType<typeof openTestDb>>;
+  const callerIn = (space: string, principal: Principal = { keyId: "k", name: `key-${space}`, space, scopes: ["read", "write"] }) =>
+    createCaller(() => createContext({ prisma: db.prisma, principal, space }));
+
+  beforeAll(async () => {
+    db = await openTestDb(target.name);
+    const b = callerIn("b");
+    for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}` });
+  });
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  const snapshotOfB = () => db.prisma.videoAnalysis.findMany({ where: { space: "b" }, orderBy: { videoId: "asc" } });
+
+  it("covers every videoAnalysis procedure", () => {
+    expect(Object.keys(operations).sort()).toEqual(Object.keys(appRouter.videoAnalysis).sort());
+  });
+
+  it("a caller of space A never sees, changes or counts space B's rows, whatever it calls", async () => {
+    const before = await snapshotOfB();
+    expect(before).toHaveLength(4);
+    const a = callerIn("a");
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(...Object.values(operations)), { minLength: 1, maxLength: 12 }), async (calls) => {
+        try {
+          for (const call of calls) {
+            const answer = await call(a).catch((error: unknown) => ({ error: String(error) }));
+            expect(JSON.stringify(answer)).not.toContain(B_SECRET);
+          }
+          const page = await a.videoAnalysis.list({ limit: 1000 });
+          const stored = await db.prisma.videoAnalysis.count({ where: { space: "a" } });
+          expect(page.items).toHaveLength(stored);
+          expect(await snapshotOfB()).toEqual(before);
+        } finally {
+          await db.prisma.videoAnalysis.deleteMany({ where: { space: "a" } });
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("the same videoId lives independently in two spaces", async () => {
+    const a = callerIn("a2");
+    const created = await a.videoAnalysis.create({ videoId: "b-0", description: "A's own b-0" });
+    expect(created.description).toBe("A's own b-0");
+    expect((await callerIn("b").videoAnalysis.byVideoId({ videoId: "b-0" })).description).toContain(B_SECRET);
+    await a.videoAnalysis.delete({ videoId: "b-0" });
+    expect((await callerIn("b").videoAnalysis.byVideoId({ videoId: "b-0" })).description).toContain(B_SECRET);
+  });
+
+  it("a key without the write scope can read but not change anything", async () => {
+    const reader = callerIn("b", { keyId: "r", name: "reader", space: "b", scopes: ["read"] });
+    expect((await reader.videoAnalysis.byVideoId({ videoId: "b-1" })).videoId).toBe("b-1");
+    await expect(reader.videoAnalysis.delete({ videoId: "b-1" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: 'This key (reader) lacks the "write" scope this operation needs',
+    });
+    await expect(reader.keys.list()).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining('"admin"') });
+    expect(await snapshotOfB()).toHaveLength(4);
+  });
+});
