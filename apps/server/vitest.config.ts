@@ -1,9 +1,4 @@
 import { defineConfig } from "vitest/config";
+import shared from "../../vitest.shared.ts";
 
-export default defineConfig({
-  test: {
-    // Opening an embedded database runs initdb in wasm (seconds on a busy 2-core machine).
-    hookTimeout: 60_000,
-    testTimeout: 30_000,
-  },
-});
+export default defineConfig(shared);

@@ -2,7 +2,8 @@
  * `pnpm bench`: requests per second of Memory Mirror's read paths under load, as ratios to a hand-written
  * node:http + pg server measured in the same run (the machines are shared and noisy; absolute numbers drift).
  *
- * Servers run in their own processes; autocannon drives them from this one. Knobs: BENCH_SECONDS (default 5),
+ * Servers run in their own processes (Memory Mirror from dist/, as `pnpm start` runs it: `pnpm bench` builds first);
+ * autocannon drives them from this one. Knobs: BENCH_SECONDS (default 5),
  * BENCH_CONNECTIONS (64), MM_TEST_POSTGRES_URL. Without PostgreSQL only the embedded database is measured.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -30,7 +31,7 @@ async function freePort(): Promise<number> {
 /** Starts a server script on a free port and waits until it answers GET <probe> at all. Its logs go nowhere. */
 async function startProcess(script: string, env: Record<string, string>, probe: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const child = spawn(process.execPath, [...(script.endsWith(".ts") ? ["--import", "tsx"] : []), script], {
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -94,7 +95,7 @@ for (const kind of ["postgres", "embedded"] as const) {
   if (kind === "postgres" && postgres?.skip) continue;
   const database = await createTestDatabase(kind);
   try {
-    const server = await startProcess(here("../src/main.ts"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "/readyz");
+    const server = await startProcess(here("../dist/main.js"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "/readyz");
     try {
       const client = createMemoryMirrorClient({ url: server.url });
       await Promise.all(ids.map((videoId) => client.videoAnalysis.create.mutate({ videoId, description: `Scene ${videoId}: a person talks to the camera.` })));

@@ -1,3 +1,5 @@
+// First: .env must be in process.env before the other modules load (see env-file.ts).
+import "./env-file.ts";
 import { DatabaseConfigError, MigrationError } from "@memory-mirror/db";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";

@@ -3,6 +3,8 @@
  * later key can come from `mm keys create` over the API with it), like Django's createsuperuser. Prints the key
  * once on stdout; what it is goes to stderr.
  */
+// First: .env must be in process.env before the other modules load (see env-file.ts).
+import "../env-file.ts";
 import { parseArgs } from "node:util";
 import { ANY_SPACE, createKeyInput, KEY_SCOPES, keyService } from "@memory-mirror/api";
 import { createDb, type Database, DatabaseConfigError, parseDatabaseUrl } from "@memory-mirror/db";

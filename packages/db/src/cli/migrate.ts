@@ -22,6 +22,12 @@ function describeError(error: unknown): string {
 }
 
 async function main(): Promise<void> {
+  // .env in the working directory, as the server reads it; variables already set in the environment win.
+  try {
+    process.loadEnvFile(".env");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
   const config = parseDatabaseUrl(process.env.DATABASE_URL, { poolSize: poolSize(process.env.DATABASE_POOL_SIZE) });
   const where = describeDatabase(config);
   let db: Database | undefined;
