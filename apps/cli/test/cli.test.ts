@@ -13,9 +13,12 @@ interface Result {
 }
 
 /** Runs the real CLI in a child process, exactly as `pnpm mm` does. */
-function mm(args: string[], options: { url?: string; input?: string; entry?: string[] } = {}): Promise<Result> {
+function mm(
+  args: string[],
+  options: { url?: string; input?: string; entry?: string[]; env?: Record<string, string> } = {},
+): Promise<Result> {
   const entry = options.entry ?? ["--import", "tsx", "src/main.ts"];
-  const env = { ...process.env, MM_URL: options.url ?? server.url };
+  const env = { ...process.env, MM_URL: options.url ?? server.url, ...options.env };
   const child = spawn(process.execPath, [...entry, ...args], { cwd: cliDir, env });
   let stdout = "";
   let stderr = "";
@@ -208,6 +211,51 @@ describe("server address", () => {
     await mm(["put", "vid_url", "via --url"]);
     const r = await mm(["--url", server.url, "get", "vid_url"], { url: dead });
     expect(r).toEqual({ code: 0, stdout: "via --url\n", stderr: "" });
+  });
+});
+
+describe("keys and a server that requires them", () => {
+  let secured: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    secured = await startTestServer("embedded", { auth: "required", keyCacheMs: 100 });
+    admin = await secured.createKey({ name: "admin", space: "*", scopes: ["read", "write", "admin"] });
+  });
+  afterAll(() => secured?.close());
+  const as = (key: string, args: string[]) => mm(args, { url: secured.url, env: { MM_API_KEY: key } });
+
+  it("without a key exits 5 and says how to give one", async () => {
+    const r = await mm(["ls"], { url: secured.url });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe("mm: An API key is required: send Authorization: Bearer mm_… (set MM_API_KEY or --api-key)\n");
+  });
+
+  it("keys create prints the key alone on stdout; the key then works for its space and scope only", async () => {
+    const created = await as(admin, ["keys", "create", "--name", "producer", "--space", "alice", "--scope", "read,write"]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^mm_[A-Za-z0-9_-]{43}\n$/);
+    expect(created.stderr).toContain('created key "producer" for space alice (read, write)');
+    const producer = created.stdout.trim();
+
+    expect((await mm(["--api-key", producer, "put", "vid_alice", "in alice's space"], { url: secured.url })).code).toBe(0);
+    expect((await as(producer, ["get", "vid_alice"])).stdout).toBe("in alice's space\n");
+    expect((await as(admin, ["get", "vid_alice"])).code).toBe(3); // the admin key acts in "default" unless told
+    expect((await as(admin, ["--space", "alice", "get", "vid_alice"])).stdout).toBe("in alice's space\n");
+    const forbidden = await as(producer, ["keys", "ls"]);
+    expect(forbidden.code).toBe(5);
+    expect(forbidden.stderr).toContain('lacks the "admin" scope');
+
+    const listed = await as(admin, ["keys", "ls"]);
+    expect(listed.stdout).toContain(`producer\t${producer.slice(0, 7)}…\talice\tread,write\t`);
+    expect(listed.stdout).not.toContain(producer);
+
+    expect(await as(admin, ["keys", "revoke", "producer"])).toMatchObject({ code: 0, stdout: "revoked producer\n" });
+    await expect.poll(async () => (await as(producer, ["get", "vid_alice"])).code, { timeout: 5000, interval: 100 }).toBe(5);
+  });
+
+  it("keys create without --space or with an unknown scope is a usage error", async () => {
+    expect((await as(admin, ["keys", "create", "--name", "x", "--scope", "read"])).code).toBe(2);
+    expect((await as(admin, ["keys", "create", "--name", "x", "--space", "a", "--scope", "delete"])).code).toBe(2);
   });
 });
 

@@ -45,6 +45,14 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${port}`;
     logger.info({ url, database: describeDatabase(config.database) }, "Memory Mirror listening");
+    if (config.authOffExposed) {
+      logger.warn(
+        `AUTH=off on ${config.host}: anyone who can reach this address can read, change and delete every memory. ` +
+          "Set AUTH=required (the default off loopback) and create keys with pnpm keys:create --admin.",
+      );
+    } else if (config.auth === "off") {
+      logger.info(`Authentication is off because the server listens on loopback (${config.host}) only; AUTH=required turns it on`);
+    }
     return url;
   }
 

@@ -61,7 +61,7 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
     let message = shape.message;
     if (issues) message = issues.map((i) => (i.message.includes(i.path) ? i.message : `${i.path}: ${i.message}`)).join("; ");
     // The parser's own words (positions, tokens) help nobody and leak internals.
-    else if (error.code === "PARSE_ERROR") message = "The request is not valid JSON";
+    else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError) message = "The request is not valid JSON";
     // Internal messages can carry SQL or driver details: a client sees only that something failed.
     else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
     return { ...shape, message, data: { ...shape.data, issues } };
