@@ -93,7 +93,7 @@ describe("mm put / get", () => {
     const r = await mm(["get", "vid_get_json", "--json"]);
     expect(r.code).toBe(0);
     const analysis = JSON.parse(r.stdout);
-    expect(Object.keys(analysis).sort()).toEqual(["createdAt", "description", "id", "updatedAt", "videoId"]);
+    expect(Object.keys(analysis).sort()).toEqual(["createdAt", "description", "embedding", "id", "tags", "updatedAt", "version", "videoId"]);
     expect(analysis).toMatchObject({ videoId: "vid_get_json", description: "described", id: expect.any(String) });
     expect(new Date(analysis.createdAt).toISOString()).toBe(analysis.createdAt);
   });

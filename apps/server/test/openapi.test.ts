@@ -77,7 +77,7 @@ describe("GET /openapi.json", () => {
     expect(body.description).toMatchObject({ type: "string", minLength: 1, maxLength: 50_000 });
 
     const analysis = props(create?.responses["201"]?.content?.["application/json"]?.schema);
-    expect(Object.keys(analysis).sort()).toEqual(["created_at", "description", "id", "updated_at", "video_id"]);
+    expect(Object.keys(analysis).sort()).toEqual(["created_at", "description", "embedding", "id", "tags", "updated_at", "version", "video_id"]);
     expect(analysis.created_at).toMatchObject({ type: "string", format: "date-time" });
 
     const list = doc.paths["/api/video-analysis/"]?.get;

@@ -92,9 +92,18 @@ for (const target of targets) {
         const client = createMemoryMirrorClient({ url: server.url });
         const created = await client.videoAnalysis.create.mutate({ videoId: "types", description: "d" });
         // Checked by `tsc` (pnpm test typechecks): exact types, no `any` anywhere in the client's view.
-        expectTypeOf(created).toEqualTypeOf<{ id: string; videoId: string; description: string; createdAt: string; updatedAt: string }>();
+        expectTypeOf(created).toEqualTypeOf<{
+          id: string;
+          videoId: string;
+          description: string;
+          tags: string[];
+          embedding: { model: string; dimensions: number } | null;
+          version: number;
+          createdAt: string;
+          updatedAt: string;
+        }>();
         expectTypeOf<RouterInputs["videoAnalysis"]["list"]>().toEqualTypeOf<
-          { limit?: number | undefined; cursor?: string | null | undefined } | undefined | void
+          { limit?: number | undefined; cursor?: string | null | undefined; tags?: string[] | undefined } | undefined | void
         >();
         expectTypeOf<RouterOutputs["videoAnalysis"]["list"]["nextCursor"]>().toEqualTypeOf<string | null>();
         expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
@@ -128,7 +137,16 @@ for (const target of targets) {
         const created = await post("videoAnalysis.create", { videoId: "raw-1", description: "raw" });
         expect(created.status).toBe(200);
         const body = (await created.json()) as { result: { data: Record<string, unknown> } };
-        expect(Object.keys(body.result.data).sort()).toEqual(["createdAt", "description", "id", "updatedAt", "videoId"]);
+        expect(Object.keys(body.result.data).sort()).toEqual([
+          "createdAt",
+          "description",
+          "embedding",
+          "id",
+          "tags",
+          "updatedAt",
+          "version",
+          "videoId",
+        ]);
 
         const read = await get("videoAnalysis.byVideoId", { videoId: "raw-1" });
         expect(read.status).toBe(200);

@@ -36,6 +36,9 @@ for (const target of targets) describe.skipIf(!!target.skip)(`videoAnalysis rout
       id: expect.any(String),
       videoId: "crud-1",
       description: "A cat on a table.",
+      tags: [],
+      embedding: null,
+      version: 1,
       createdAt: expect.stringMatching(ISO),
       updatedAt: expect.stringMatching(ISO),
     });

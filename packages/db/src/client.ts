@@ -7,6 +7,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import lockfile from "proper-lockfile";
 import { type DatabaseConfig, DatabaseConfigError, parseDatabaseUrl } from "./config.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
 import {
   applyMigrations,
   type MigrationResult,
@@ -81,7 +82,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Driver> {
   }
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(dataDir);
+    pglite = await PGlite.create(dataDir, { extensions: PGLITE_EXTENSIONS });
   } catch (error) {
     await release?.();
     throw error;

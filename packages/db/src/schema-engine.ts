@@ -10,6 +10,7 @@ import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapte
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { MIGRATIONS_DIR, readMigrations } from "./migrate.ts";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
 
 export const SCHEMA_PATH = path.resolve(MIGRATIONS_DIR, "../schema.prisma");
 
@@ -74,7 +75,7 @@ export async function withSchemaEngine<T>(
  */
 function throwawayPGlite(owned: PGlite[]): SqlMigrationAwareDriverAdapterFactory {
   const open = () => {
-    const db = new PGlite();
+    const db = new PGlite({ extensions: PGLITE_EXTENSIONS });
     owned.push(db);
     return new PrismaPGlite(db);
   };

@@ -25,7 +25,13 @@ function probePostgres(): Promise<string | undefined> {
     const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 3000 });
     try {
       await client.connect();
-      await client.query("SELECT 1");
+      const { rows } = await client.query<{ name: string }>(
+        "SELECT name FROM pg_available_extensions WHERE name IN ('vector', 'pg_trgm', 'unaccent')",
+      );
+      const missing = ["vector", "pg_trgm", "unaccent"].filter((name) => !rows.some((r) => r.name === name));
+      if (missing.length > 0) {
+        return `PostgreSQL at ${TEST_POSTGRES_URL} lacks the extension(s) ${missing.join(", ")} (pgvector: ../shared/scripts/install-pgvector)`;
+      }
       return undefined;
     } catch (error) {
       return `PostgreSQL at ${TEST_POSTGRES_URL} is not reachable (${(error as Error).message})`;

@@ -96,6 +96,9 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
         id: expect.any(String),
         videoId: "mcp-crud",
         description: "A cat on a table.",
+        tags: [],
+        embedding: null,
+        version: 1,
         createdAt: expect.stringMatching(ISO),
         updatedAt: expect.stringMatching(ISO),
       });

@@ -8,6 +8,10 @@ export const VIDEO_ID_MAX_LENGTH = 256;
 export const DESCRIPTION_MAX_LENGTH = 50_000;
 export const LIST_LIMIT_MAX = 1000;
 export const LIST_LIMIT_DEFAULT = 100;
+export const TAGS_MAX = 32;
+export const TAG_MAX_LENGTH = 64;
+export const EMBEDDING_MAX_DIMENSIONS = 2000;
+export const EMBEDDING_MODEL_MAX_LENGTH = 200;
 
 /**
  * A required, non-blank string of at most `max` characters, with messages naming the field as the caller spelled
@@ -39,6 +43,48 @@ export const descriptionField = (name = "description") =>
     example: "A cat jumps onto a table.",
   });
 
+/** A tag as stored: letters, digits and `- _ : . /`, already trimmed and lower-cased. */
+export const TAG_PATTERN = /^[\p{Ll}\p{Lo}\p{N}_:./-]{1,64}$/u;
+
+const tag = z
+  .string({ error: "a tag must be a string" })
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(
+    z
+      .string()
+      .min(1, "a tag must not be empty")
+      .max(TAG_MAX_LENGTH, `a tag must be at most ${TAG_MAX_LENGTH} characters`)
+      .regex(TAG_PATTERN, "a tag holds only letters, digits and - _ : . /"),
+  );
+
+/** Tags are a set: trimmed, lower-cased, deduplicated and sorted, at most 32 of 1–64 characters. */
+export const tagsField = z
+  .array(tag, { error: "tags must be an array of strings" })
+  .max(TAGS_MAX, `at most ${TAGS_MAX} tags`)
+  .transform((tags) => [...new Set(tags)].sort())
+  .meta({ description: "Labels; stored trimmed, lower-cased, deduplicated and sorted.", example: ["cooking", "family"] });
+
+/** A producer's embedding of the video: its model, and the vector (any dimension up to 2,000). */
+export const embeddingField = z
+  .object({
+    model: z
+      .string({ error: "embedding.model is required" })
+      .min(1, "embedding.model must not be empty")
+      .max(EMBEDDING_MODEL_MAX_LENGTH, `embedding.model must be at most ${EMBEDDING_MODEL_MAX_LENGTH} characters`)
+      .refine((s) => s.trim() !== "" && !s.includes("\0"), "embedding.model must not be blank or contain NUL"),
+    values: z
+      .array(z.number({ error: "embedding.values must be numbers" }).finite("embedding.values must be finite numbers"), {
+        error: "embedding.values is required",
+      })
+      .min(1, "embedding.values must hold at least one number")
+      .max(EMBEDDING_MAX_DIMENSIONS, `embedding.values must hold at most ${EMBEDDING_MAX_DIMENSIONS} numbers`),
+  })
+  .strict()
+  .meta({
+    description: "The video model's own embedding; searches compare it only with vectors of the same model.",
+    example: { model: "marengo-2.7", values: [0.12, -0.03, 0.5] },
+  });
+
 /** Dates leave the server as ISO-8601 strings, so JSON clients (curl included) get exactly what the types say. */
 const timestamp = z.codec(z.date(), z.iso.datetime(), {
   decode: (date) => date.toISOString(),
@@ -50,6 +96,12 @@ export const videoAnalysisSchema = z
     id: z.string(),
     videoId: z.string(),
     description: z.string(),
+    tags: z.array(z.string()),
+    embedding: z
+      .object({ model: z.string(), dimensions: z.number().int() })
+      .nullable()
+      .meta({ description: "Which embedding the analysis has (never the vector itself), or null." }),
+    version: z.number().int().meta({ description: "1 on create, +1 on every change." }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -61,8 +113,27 @@ export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;
 export type VideoAnalysisRow = z.input<typeof videoAnalysisSchema>;
 
 export const videoIdInput = z.object({ videoId: videoIdField() }).strict();
-export const createInput = z.object({ videoId: videoIdField(), description: descriptionField() }).strict();
-export const updateInput = createInput;
+export const createInput = z
+  .object({
+    videoId: videoIdField(),
+    description: descriptionField(),
+    tags: tagsField.optional(),
+    embedding: embeddingField.optional(),
+  })
+  .strict();
+
+export const updateInput = z
+  .object({
+    videoId: videoIdField(),
+    description: descriptionField().optional(),
+    tags: tagsField.optional(),
+    embedding: embeddingField.nullable().optional().meta({ description: "A new embedding; null removes it." }),
+  })
+  .strict()
+  .refine((input) => input.description !== undefined || input.tags !== undefined || input.embedding !== undefined, {
+    message: "update needs at least one of description, tags, embedding",
+    path: ["description"],
+  });
 
 /** Opaque keyset cursor: the last item's (createdAt, id), so pages stay stable while rows come and go. */
 export interface ListCursor {
@@ -101,7 +172,11 @@ export const limitField = z
   .default(LIST_LIMIT_DEFAULT);
 
 export const listInput = z
-  .object({ limit: limitField, cursor: cursorField.nullish() })
+  .object({
+    limit: limitField,
+    cursor: cursorField.nullish(),
+    tags: tagsField.optional().meta({ description: "Only analyses carrying every one of these tags." }),
+  })
   // Not strict: tRPC's infinite queries add a `direction` key.
   .default({ limit: LIST_LIMIT_DEFAULT });
 
@@ -110,6 +185,7 @@ export const listOutput = z.object({
   nextCursor: z.string().nullable().meta({ description: "Pass as cursor to get the next page; null on the last." }),
 });
 
+export type Embedding = z.output<typeof embeddingField>;
 export type CreateInput = z.output<typeof createInput>;
 export type UpdateInput = z.output<typeof updateInput>;
 export type VideoIdInput = z.output<typeof videoIdInput>;

@@ -2,12 +2,14 @@
  * The video-analysis queries, each in exactly one space. Inputs arrive validated (schemas.ts); failures leave as
  * domain errors, so every transport (tRPC, REST, MCP) calls these functions directly and maps errors its own way.
  */
-import type { PrismaClient } from "@memory-mirror/db";
+import { randomUUID } from "node:crypto";
+import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import {
   type CreateInput,
+  type Embedding,
   encodeCursor,
   type ListInput,
   type ListPage,
@@ -23,8 +25,41 @@ export interface ServiceContext {
   budget: ResponseBudget;
 }
 
-/** The columns an analysis is made of on the wire, declared once for every query. */
-const select = { id: true, videoId: true, description: true, createdAt: true, updatedAt: true } as const;
+/** The columns an analysis is made of, declared once for every Prisma query (the vector itself never leaves). */
+const select = {
+  id: true,
+  videoId: true,
+  description: true,
+  tags: true,
+  embeddingModel: true,
+  embeddingDims: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+/** The same columns for raw statements (writes that set the pgvector column Prisma cannot express). */
+const RETURNING = Prisma.raw(
+  `"id", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "version", "createdAt", "updatedAt"`,
+);
+
+type StoredRow = Prisma.VideoAnalysisGetPayload<{ select: typeof select }>;
+
+/** A stored row as the service returns it: the embedding as what it is, never as the vector. */
+export function toAnalysis({ embeddingModel, embeddingDims, ...row }: StoredRow): VideoAnalysisRow {
+  const embedding = embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
+  return { ...row, embedding };
+}
+
+/** pgvector's text form; zod has already checked every value is a finite number. */
+export const vectorLiteral = (values: readonly number[]): string => `[${values.join(",")}]`;
+
+/** The three embedding columns for a new value (or for none). */
+function embeddingColumns(embedding: Embedding | null | undefined) {
+  return embedding
+    ? { model: embedding.model, dims: embedding.values.length, vector: vectorLiteral(embedding.values) }
+    : { model: null, dims: null, vector: null };
+}
 
 const notFound = (videoId: string) => () => new NotFoundError(`No video analysis for videoId "${videoId}"`);
 const conflict = (videoId: string) => () => new ConflictError(`A video analysis for videoId "${videoId}" already exists`);
@@ -35,8 +70,16 @@ function charged(budget: ResponseBudget, row: VideoAnalysisRow): VideoAnalysisRo
 }
 
 async function create({ prisma, space }: ServiceContext, input: CreateInput): Promise<VideoAnalysisRow> {
+  const now = new Date();
+  const e = embeddingColumns(input.embedding);
   try {
-    return await prisma.videoAnalysis.create({ data: { space, ...input }, select });
+    const rows = await prisma.$queryRaw<StoredRow[]>`
+      INSERT INTO "VideoAnalysis"
+        ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding", "version", "createdAt", "updatedAt")
+      VALUES (${randomUUID()}, ${space}, ${input.videoId}, ${input.description}, ${input.tags ?? []}::text[],
+        ${e.model}, ${e.dims}::int, ${e.vector}::vector, 1, ${now}::timestamp(3), ${now}::timestamp(3))
+      RETURNING ${RETURNING}`;
+    return toAnalysis(rows[0] as StoredRow);
   } catch (error) {
     rethrowDatabaseError(error, { conflict: conflict(input.videoId) });
   }
@@ -47,48 +90,55 @@ async function byVideoId({ prisma, space, budget }: ServiceContext, { videoId }:
     .findUnique({ where: { space_videoId: { space, videoId } }, select })
     .catch(rethrowDatabaseError);
   if (!row) throw notFound(videoId)();
-  return charged(budget, row);
+  return charged(budget, toAnalysis(row));
 }
 
 /**
- * Sets a new description and moves updatedAt strictly forward, even when the update lands in the same
- * millisecond as the previous write (Prisma's @updatedAt alone would leave it unchanged then).
+ * Changes what the input names, counts a new version, and moves updatedAt strictly forward even when the update
+ * lands in the same millisecond as the previous write (Prisma's @updatedAt alone would leave it unchanged then).
  */
-async function update({ prisma, space }: ServiceContext, { videoId, description }: UpdateInput): Promise<VideoAnalysisRow> {
-  const rows = await prisma.$queryRaw<VideoAnalysisRow[]>`
+async function update({ prisma, space }: ServiceContext, { videoId, description, tags, embedding }: UpdateInput): Promise<VideoAnalysisRow> {
+  const sets: Prisma.Sql[] = [];
+  if (description !== undefined) sets.push(Prisma.sql`"description" = ${description}`);
+  if (tags !== undefined) sets.push(Prisma.sql`"tags" = ${tags}::text[]`);
+  if (embedding !== undefined) {
+    const e = embeddingColumns(embedding);
+    sets.push(Prisma.sql`"embeddingModel" = ${e.model}, "embeddingDims" = ${e.dims}::int, "embedding" = ${e.vector}::vector`);
+  }
+  const rows = await prisma.$queryRaw<StoredRow[]>`
     UPDATE "VideoAnalysis"
-    SET "description" = ${description},
+    SET ${Prisma.join(sets, ", ")},
+        "version" = "version" + 1,
         "updatedAt" = GREATEST(${new Date()}::timestamp(3), "updatedAt" + interval '1 millisecond')
     WHERE "space" = ${space} AND "videoId" = ${videoId}
-    RETURNING "id", "videoId", "description", "createdAt", "updatedAt"`.catch(rethrowDatabaseError);
+    RETURNING ${RETURNING}`.catch(rethrowDatabaseError);
   const row = rows[0];
   if (!row) throw notFound(videoId)();
-  return row;
+  return toAnalysis(row);
 }
 
 async function remove({ prisma, space }: ServiceContext, { videoId }: VideoIdInput): Promise<VideoAnalysisRow> {
   try {
-    return await prisma.videoAnalysis.delete({ where: { space_videoId: { space, videoId } }, select });
+    return toAnalysis(await prisma.videoAnalysis.delete({ where: { space_videoId: { space, videoId } }, select }));
   } catch (error) {
     rethrowDatabaseError(error, { notFound: notFound(videoId) });
   }
 }
 
-/** Newest first, by keyset on (createdAt, id): id breaks ties between rows created in the same millisecond. */
-function list({ prisma, space, budget }: ServiceContext, { limit, cursor }: ListInput): Promise<ListPage> {
+/**
+ * Newest first, by keyset on (createdAt, id): id breaks ties between rows created in the same millisecond.
+ * `tags` keeps the analyses carrying all of them (`@>`, served by the GIN index).
+ */
+function list({ prisma, space, budget }: ServiceContext, { limit, cursor, tags }: ListInput): Promise<ListPage> {
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
+    const where: Prisma.VideoAnalysisWhereInput = { space };
+    if (tags?.length) where.tags = { hasEvery: tags };
+    if (cursor) where.OR = [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }];
     const rows = await prisma.videoAnalysis
-      .findMany({
-        where: cursor
-          ? { space, OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] }
-          : { space },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: limit + 1,
-        select,
-      })
+      .findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1, select })
       .catch(rethrowDatabaseError);
-    const items = rows.slice(0, limit);
+    const items = rows.slice(0, limit).map(toAnalysis);
     budget.charge(items.length, items.flatMap((i) => [i.videoId, i.description]));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };

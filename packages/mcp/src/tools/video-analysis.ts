@@ -12,7 +12,9 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { MemoryApi } from "../memory-api.ts";
 import { type InternalErrorHandler, toolResult } from "../tool-result.ts";
 
-const ANALYSIS = "An analysis is { id, videoId, description, createdAt, updatedAt } with ISO-8601 timestamps.";
+const ANALYSIS =
+  "An analysis is { id, videoId, description, tags, embedding: { model, dimensions } | null, version, createdAt, " +
+  "updatedAt } with ISO-8601 timestamps.";
 
 /**
  * The SDK advertises an object schema's input side (the default, the cursor as a string) and hands the handler

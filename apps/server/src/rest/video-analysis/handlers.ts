@@ -10,19 +10,21 @@ function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
     id: row.id,
     video_id: row.videoId,
     description: row.description,
+    tags: row.tags,
+    embedding: row.embedding,
+    version: row.version,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
 }
 
 export const create: RouteHandler<typeof createAnalysis, AppEnv> = async (c) => {
-  const { video_id: videoId, description } = c.req.valid("json");
-  return c.json(toRest(await service.create(c.var.ctx, { videoId, description })), 201);
+  const { video_id: videoId, ...fields } = c.req.valid("json");
+  return c.json(toRest(await service.create(c.var.ctx, { videoId, ...fields })), 201);
 };
 
 export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  const page = await service.list(c.var.ctx, { limit, cursor });
+  const page = await service.list(c.var.ctx, c.req.valid("query"));
   const analyses = page.items.map(toRest);
   return c.json({ analyses, count: analyses.length, next_cursor: page.nextCursor }, 200);
 };
@@ -34,8 +36,7 @@ export const get: RouteHandler<typeof getAnalysis, AppEnv> = async (c) => {
 
 export const update: RouteHandler<typeof updateAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  const { description } = c.req.valid("json");
-  return c.json(toRest(await service.update(c.var.ctx, { videoId, description })), 200);
+  return c.json(toRest(await service.update(c.var.ctx, { videoId, ...c.req.valid("json") })), 200);
 };
 
 export const remove: RouteHandler<typeof deleteAnalysis, AppEnv> = async (c) => {

@@ -3,7 +3,15 @@
  * are the api package's, built under the REST names so their messages say `video_id`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { cursorField, descriptionField, limitField, videoAnalysisSchema, videoIdField } from "@memory-mirror/api/schemas";
+import {
+  cursorField,
+  descriptionField,
+  embeddingField,
+  limitField,
+  tagsField,
+  videoAnalysisSchema,
+  videoIdField,
+} from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
 
 export const REST_PREFIX = "/api/video-analysis";
@@ -16,19 +24,41 @@ export const analysisResponse = z
     id: analysis.id,
     video_id: analysis.videoId,
     description: analysis.description,
+    tags: analysis.tags,
+    embedding: analysis.embedding,
+    version: analysis.version,
     created_at: analysis.createdAt,
     updated_at: analysis.updatedAt,
   })
   .openapi("VideoAnalysisResponse");
 
 // Unknown keys are ignored, as pydantic does by default: old clients sending extra fields keep working.
-const createBody = z.object({ video_id: videoIdField("video_id"), description: descriptionField() }).openapi("VideoAnalysisCreate");
-const updateBody = z.object({ description: descriptionField() }).openapi("VideoAnalysisUpdate");
+const createBody = z
+  .object({
+    video_id: videoIdField("video_id"),
+    description: descriptionField(),
+    tags: tagsField.optional(),
+    embedding: embeddingField.optional(),
+  })
+  .openapi("VideoAnalysisCreate");
+const updateBody = z
+  .object({
+    description: descriptionField(),
+    tags: tagsField.optional(),
+    embedding: embeddingField.nullable().optional(),
+  })
+  .openapi("VideoAnalysisUpdate");
 const videoIdParam = z.object({ video_id: videoIdField("video_id") });
 
 /** Query strings carry text: digits become a number for the shared limit schema, anything else fails it. */
 const queryInteger = (value: unknown) => (typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value);
-const listQuery = z.object({ limit: z.preprocess(queryInteger, limitField), cursor: cursorField.optional() });
+/** `tags=a,b` (or `tags=a&tags=b`): analyses carrying all of them. */
+const queryList = (value: unknown) => (typeof value === "string" ? value.split(",") : value);
+const listQuery = z.object({
+  limit: z.preprocess(queryInteger, limitField),
+  cursor: cursorField.optional(),
+  tags: z.preprocess(queryList, tagsField.optional()).meta({ description: "Comma-separated: only analyses carrying all of them." }),
+});
 
 const listResponse = z
   .object({
