@@ -7,5 +7,6 @@ export {
   redact,
   type DatabaseConfig,
 } from "./config.ts";
+export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind } from "./errors.ts";
 export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";
 export { Prisma, PrismaClient, type VideoAnalysis } from "./generated/prisma/client.ts";
