@@ -2,7 +2,9 @@ export { createDb, type CreateDbOptions, type Database } from "./client.ts";
 export {
   DatabaseConfigError,
   DEFAULT_POOL_SIZE,
+  DEFAULT_TIMEOUT_MS,
   describeDatabase,
+  loadDatabaseConfig,
   parseDatabaseUrl,
   redact,
   type DatabaseConfig,
