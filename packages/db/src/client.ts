@@ -2,7 +2,6 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import lockfile from "proper-lockfile";
 import { type DatabaseConfig, DatabaseConfigError, parseDatabaseUrl } from "./config.ts";
@@ -13,16 +12,19 @@ import {
   MIGRATIONS_DIR,
   pendingMigrations,
   readMigrations,
-  type SqlTransaction,
   type Transactor,
 } from "./migrate.ts";
+import { openPostgres } from "./postgres.ts";
 
 export interface Database {
   readonly prisma: PrismaClient;
   readonly config: DatabaseConfig;
   /** Applies pending migrations; safe to call repeatedly and from several processes at once. */
   migrate(): Promise<MigrationResult>;
-  /** Throws if the database is unreachable; returns migrations not yet applied. */
+  /**
+   * Throws if the database is unreachable; returns migrations not yet applied. One query: on PostgreSQL it fails
+   * within DATABASE_TIMEOUT_MS, so readiness probes answer in time.
+   */
   pendingMigrations(): Promise<string[]>;
   /** Disconnects Prisma and closes the driver (and releases the embedded data directory). */
   close(): Promise<void>;
@@ -32,13 +34,17 @@ export interface CreateDbOptions {
   migrationsDir?: string;
 }
 
-/** Opens the database DATABASE_URL names (see parseDatabaseUrl). Does not migrate: call `migrate()`. */
+/**
+ * Opens the database DATABASE_URL names (see parseDatabaseUrl). Does not migrate: call `migrate()`.
+ * On PostgreSQL every statement fails within `timeoutMs` (connection wait included) when the server refuses,
+ * drops or stalls, and recovers by itself when it returns; the errors classify as "unavailable" (databaseErrorKind).
+ */
 export async function createDb(
   config: DatabaseConfig | string | undefined,
   options: CreateDbOptions = {},
 ): Promise<Database> {
   const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
-  const driver = resolved.kind === "embedded" ? await openEmbedded(resolved.dataDir) : openPostgres(resolved);
+  const driver = resolved.kind === "embedded" ? await openEmbedded(resolved.dataDir) : postgresDriver(resolved);
   const prisma = new PrismaClient({ adapter: driver.adapter });
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
@@ -103,31 +109,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Driver> {
   };
 }
 
-function openPostgres(config: Extract<DatabaseConfig, { kind: "postgres" }>): Driver {
-  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
-  // A dropped idle connection must not crash the process; the pool replaces it.
-  pool.on("error", () => {});
-  return {
-    adapter: new PrismaPg(pool),
-    async transact(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const tx: SqlTransaction = {
-          query: async (sql, params) => (await client.query(sql, params)).rows,
-          exec: async (sql) => void (await client.query(sql)),
-        };
-        const result = await fn(tx);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-    query: async (sql) => (await pool.query(sql)).rows,
-    close: () => pool.end(),
-  };
+function postgresDriver(config: Extract<DatabaseConfig, { kind: "postgres" }>): Driver {
+  const driver = openPostgres(config);
+  return { ...driver, adapter: new PrismaPg(driver.pool) };
 }

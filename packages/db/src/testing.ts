@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { createDb, type Database } from "./client.ts";
 
+export { type FaultMode, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
+
 export type TestTargetName = "embedded" | "postgres";
 export interface TestTarget {
   name: TestTargetName;

@@ -1,8 +1,12 @@
 import { DriverAdapterError } from "@prisma/driver-adapter-utils";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createDb, type Database } from "../src/client.ts";
+import { loadDatabaseConfig } from "../src/config.ts";
 import { databaseErrorKind, DatabaseTimeoutError } from "../src/errors.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
+import { poolOptions } from "../src/postgres.ts";
+import { createTestDatabase, type FaultMode, type FaultProxy, startFaultProxy, testTargets, type TestDatabase } from "../src/testing.ts";
 
 const known = (code: string, meta?: Record<string, unknown>) =>
   new Prisma.PrismaClientKnownRequestError(`failed (${code})`, { code, clientVersion: "7", ...(meta ? { meta } : {}) });
@@ -89,6 +93,91 @@ describe("databaseErrorKind", () => {
   it("is undefined for anything that is not a database error", () => {
     for (const value of [undefined, null, "ECONNREFUSED", 42, new Error("boom"), new TypeError("x is undefined"), { code: "P2002" }]) {
       expect(databaseErrorKind(value)).toBeUndefined();
+    }
+  });
+});
+
+describe("pool options", () => {
+  it("derive every timeout from DATABASE_TIMEOUT_MS", () => {
+    const config = loadDatabaseConfig({ DATABASE_URL: "postgresql://u@h/db", DATABASE_TIMEOUT_MS: "1500" });
+    if (config.kind !== "postgres") throw new Error("expected a PostgreSQL config");
+    expect(poolOptions(config)).toMatchObject({
+      connectionTimeoutMillis: 1500,
+      query_timeout: 1500,
+      statement_timeout: 1500,
+      idle_in_transaction_session_timeout: 1500,
+      keepAlive: true,
+    });
+  });
+});
+
+const targets = await testTargets();
+const postgres = targets.find((t) => t.name === "postgres")!;
+
+// What each operation the API uses throws while the network between it and PostgreSQL fails, through a real proxy.
+describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
+  const TIMEOUT_MS = 1000;
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    const direct = await createDb(database.url);
+    await direct.migrate();
+    await direct.close();
+    proxy = await startFaultProxy(database.url);
+    db = await createDb(loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }));
+    await db.prisma.videoAnalysis.create({ data: { videoId: "kept", description: "before the fault" } });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  const operations: [string, () => Promise<unknown>][] = [
+    ["findUnique", () => db.prisma.videoAnalysis.findUnique({ where: { videoId: "kept" } })],
+    ["create", () => db.prisma.videoAnalysis.create({ data: { videoId: `new-${Math.random()}`, description: "x" } })],
+    ["delete", () => db.prisma.videoAnalysis.delete({ where: { videoId: "absent" } })],
+    ["findMany", () => db.prisma.videoAnalysis.findMany({ take: 5 })],
+    ["$queryRaw (update)", () => db.prisma.$queryRaw`UPDATE "VideoAnalysis" SET "description" = 'y' WHERE "videoId" = 'kept' RETURNING "id"`],
+    ["pendingMigrations (readiness)", () => db.pendingMigrations()],
+  ];
+
+  it.each(["refuse", "drop", "stall"] as FaultMode[])("%s: every operation fails as unavailable within the timeout, then recovers", async (mode) => {
+    await proxy.set(mode);
+    try {
+      // Twice each: the first call may meet a pooled connection, the second a new one.
+      const calls = [...operations, ...operations].map(async ([name, run]) => {
+        const started = performance.now();
+        const error = await run().then(() => undefined, (e: unknown) => e);
+        return { name, ms: performance.now() - started, kind: databaseErrorKind(error), error };
+      });
+      for (const { name, ms, kind, error } of await Promise.all(calls)) {
+        expect(kind, `${name}: ${String(error)}`).toBe("unavailable");
+        expect(ms, name).toBeLessThan(TIMEOUT_MS + 500);
+      }
+    } finally {
+      await proxy.set("pass");
+    }
+    expect(await db.prisma.videoAnalysis.findUnique({ where: { videoId: "kept" } })).toMatchObject({ videoId: "kept" });
+    expect(await db.pendingMigrations()).toEqual([]);
+  });
+
+  it("closes within a second while the database stalls, cutting the connections it cannot end", async () => {
+    await db.close(); // this test counts the proxy's connections
+    const stalled = await createDb(loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }));
+    await Promise.all([stalled.prisma.videoAnalysis.count(), stalled.prisma.videoAnalysis.count()]);
+    expect(proxy.open).toBeGreaterThan(0);
+    await proxy.set("stall");
+    try {
+      const started = performance.now();
+      await stalled.close();
+      expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 500);
+      await vi.waitFor(() => expect(proxy.open).toBe(0));
+    } finally {
+      await proxy.set("pass");
     }
   });
 });
