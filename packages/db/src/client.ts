@@ -1,19 +1,9 @@
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import lockfile from "proper-lockfile";
-import { type DatabaseConfig, DatabaseConfigError, parseDatabaseUrl } from "./config.ts";
+import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
+import { openEmbedded } from "./embedded.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
-import {
-  applyMigrations,
-  type MigrationResult,
-  MIGRATIONS_DIR,
-  pendingMigrations,
-  readMigrations,
-  type Transactor,
-} from "./migrate.ts";
+import { applyMigrations, type MigrationResult, MIGRATIONS_DIR, pendingMigrations, readMigrations, type Transactor } from "./migrate.ts";
 import { openPostgres } from "./postgres.ts";
 
 export interface Database {
@@ -39,12 +29,9 @@ export interface CreateDbOptions {
  * On PostgreSQL every statement fails within `timeoutMs` (connection wait included) when the server refuses,
  * drops or stalls, and recovers by itself when it returns; the errors classify as "unavailable" (databaseErrorKind).
  */
-export async function createDb(
-  config: DatabaseConfig | string | undefined,
-  options: CreateDbOptions = {},
-): Promise<Database> {
+export async function createDb(config: DatabaseConfig | string | undefined, options: CreateDbOptions = {}): Promise<Database> {
   const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
-  const driver = resolved.kind === "embedded" ? await openEmbedded(resolved.dataDir) : postgresDriver(resolved);
+  const driver = await openDriver(resolved);
   const prisma = new PrismaClient({ adapter: driver.adapter });
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
@@ -70,46 +57,11 @@ interface Driver {
   close(): Promise<void>;
 }
 
-async function openEmbedded(dataDir: string | undefined): Promise<Driver> {
-  let release: (() => Promise<void>) | undefined;
-  if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
-    // PGlite has no lock of its own, and two processes writing one data directory corrupt it.
-    try {
-      release = await lockfile.lock(dataDir, { lockfilePath: path.join(dataDir, ".memory-mirror.lock") });
-    } catch (error) {
-      if ((error as { code?: string }).code !== "ELOCKED") throw error;
-      throw new DatabaseConfigError(
-        `The embedded database in ${dataDir} is in use by another process or connection (a running server?). ` +
-          `Stop it first, or use a PostgreSQL server (DATABASE_URL=postgresql://…) to run several processes on one database.`,
-      );
-    }
+async function openDriver(config: DatabaseConfig): Promise<Driver> {
+  if (config.kind === "postgres") {
+    const driver = openPostgres(config);
+    return { ...driver, adapter: new PrismaPg(driver.pool) };
   }
-  let pglite: PGlite;
-  try {
-    pglite = await PGlite.create(dataDir);
-  } catch (error) {
-    await release?.();
-    throw error;
-  }
-  return {
-    adapter: new PrismaPGlite(pglite),
-    transact: (fn) =>
-      pglite.transaction((tx) =>
-        fn({
-          query: async (sql, params) => (await tx.query(sql, params)).rows as never,
-          exec: async (sql) => void (await tx.exec(sql)),
-        }),
-      ),
-    query: async (sql) => (await pglite.query(sql)).rows as never,
-    async close() {
-      await pglite.close();
-      await release?.();
-    },
-  };
-}
-
-function postgresDriver(config: Extract<DatabaseConfig, { kind: "postgres" }>): Driver {
-  const driver = openPostgres(config);
-  return { ...driver, adapter: new PrismaPg(driver.pool) };
+  const driver = await openEmbedded(config.dataDir);
+  return { ...driver, adapter: new PrismaPGlite(driver.pglite) };
 }
