@@ -1,4 +1,4 @@
-import { type DatabaseConfig, DEFAULT_POOL_SIZE, parseDatabaseUrl } from "@memory-mirror/db";
+import { type DatabaseConfig, DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT_MS, parseDatabaseUrl } from "@memory-mirror/db";
 import { z } from "zod";
 
 const int = (name: string, min: number, max: number) =>
@@ -15,6 +15,7 @@ const envSchema = z.object({
   HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
   DATABASE_URL: z.string().optional(),
   DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
+  DATABASE_TIMEOUT_MS: int("DATABASE_TIMEOUT_MS", 100, 600_000).default(DEFAULT_TIMEOUT_MS),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(100),
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 1024 ** 3).default(1024 * 1024),
@@ -50,7 +51,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   let database: DatabaseConfig;
   try {
-    database = parseDatabaseUrl(e.DATABASE_URL, { poolSize: e.DATABASE_POOL_SIZE });
+    database = parseDatabaseUrl(e.DATABASE_URL, { poolSize: e.DATABASE_POOL_SIZE, timeoutMs: e.DATABASE_TIMEOUT_MS });
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${(error as Error).message}`);
   }

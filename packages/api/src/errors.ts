@@ -1,17 +1,16 @@
-import { Prisma } from "@memory-mirror/db";
+import { databaseErrorKind, Prisma } from "@memory-mirror/db";
 import { TRPCError } from "@trpc/server";
-
-/**
- * Prisma codes meaning the database cannot serve anyone right now (unreachable, refused, gone, pool exhausted):
- * the server's trouble, not the client's, and worth a retry.
- */
-const UNAVAILABLE = new Set(["P1000", "P1001", "P1002", "P1003", "P1008", "P1010", "P1011", "P1017", "P2024"]);
 
 /**
  * The one place database errors become tRPC errors. Returns undefined for errors that are not the
  * database's to explain (they stay INTERNAL_SERVER_ERROR).
  */
 export function fromDatabaseError(error: unknown, input: unknown): TRPCError | undefined {
+  // The database cannot serve anyone right now (refused, dropped, stalled, gone, pool exhausted): the server's
+  // trouble, not the client's, and worth a retry. Raw queries and pg's own errors included (see databaseErrorKind).
+  if (databaseErrorKind(error) === "unavailable") {
+    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is not reachable; try again", cause: error });
+  }
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
   const subject = describeSubject(input);
   switch (error.code) {
@@ -21,9 +20,6 @@ export function fromDatabaseError(error: unknown, input: unknown): TRPCError | u
       return notFound(input, error);
     case "P2000":
       return new TRPCError({ code: "BAD_REQUEST", message: "A value is too long for its column", cause: error });
-  }
-  if (UNAVAILABLE.has(error.code)) {
-    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is not reachable; try again", cause: error });
   }
   return undefined;
 }

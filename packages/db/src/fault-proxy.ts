@@ -17,6 +17,8 @@ export interface FaultProxy {
   readonly accepted: number;
   /** Connections whose client has not closed its side (a stalled proxy never closes its own). */
   readonly open: number;
+  /** Bytes from clients held back while stalled so far: a request has reached the "database" when it grows. */
+  readonly held: number;
   /** `databaseUrl` pointed at the proxy instead of the server. */
   url(databaseUrl: string): string;
   set(mode: FaultMode): Promise<void>;
@@ -37,6 +39,7 @@ export async function startFaultProxy(databaseUrl: string): Promise<FaultProxy> 
   const target = { host: parsed.hostname || "127.0.0.1", port: Number(parsed.port || 5432) };
   let mode: FaultMode = "pass";
   let accepted = 0;
+  let held = 0;
   const pairs = new Set<Pair>();
 
   const cut = (pair: Pair) => {
@@ -69,8 +72,9 @@ export async function startFaultProxy(databaseUrl: string): Promise<FaultProxy> 
     const pair: Pair = { client, clientEnded: false, upstream: undefined, toUpstream: [], toClient: [] };
     pairs.add(pair);
     client.on("data", (chunk: Buffer) => {
-      if (mode === "pass" && pair.upstream) pair.upstream.write(chunk);
-      else pair.toUpstream.push(chunk);
+      if (mode === "pass" && pair.upstream) return void pair.upstream.write(chunk);
+      if (mode === "stall") held += chunk.length;
+      pair.toUpstream.push(chunk);
     });
     client.on("end", () => {
       pair.clientEnded = true;
@@ -102,6 +106,9 @@ export async function startFaultProxy(databaseUrl: string): Promise<FaultProxy> 
     },
     get accepted() {
       return accepted;
+    },
+    get held() {
+      return held;
     },
     get open() {
       return [...pairs].filter((pair) => !pair.clientEnded).length;
