@@ -1,5 +1,5 @@
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import net, { type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createDb, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
@@ -9,16 +9,31 @@ import { createLogger, type Logger } from "./logger.ts";
 export interface MemoryMirrorServer {
   /** Opens the database, applies pending migrations and listens. Resolves to the base URL. */
   start(): Promise<string>;
-  /** Stops accepting connections, lets in-flight requests finish (up to shutdownTimeoutMs), closes the database. */
+  /**
+   * Stops listening, lets in-flight requests finish and closes the database, all within shutdownTimeoutMs
+   * (connections still open then are cut). Every response sent while draining says `Connection: close`.
+   */
   stop(): Promise<void>;
   /** The base URL (`http://host:port`) once started. */
   readonly url: string;
 }
 
-export function createServer(config: ServerConfig, options: { logger?: Logger } = {}): MemoryMirrorServer {
+export interface CreateServerOptions {
+  logger?: Logger;
+}
+
+/**
+ * How long a keep-alive connection must have been idle, counted from the start of draining, before it is closed.
+ * A request already on its way when draining began arrives within that time and is answered (with
+ * `Connection: close`); closing idle sockets at once, as Node's server.close() does, resets such requests.
+ */
+const IDLE_GRACE_MS = 1000;
+
+export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
   const logger = options.logger ?? createLogger(config.logLevel);
   let db: Database | undefined;
   let http: Server | undefined;
+  let connections: ConnectionTracker | undefined;
   let url: string | undefined;
   let draining = false;
   let stopping: Promise<void> | undefined;
@@ -33,6 +48,7 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
       const app = createApp({ db, config, logger, isDraining: () => draining });
       http = await new Promise<Server>((resolve, reject) => {
         const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server as Server));
+        connections = trackConnections(server as Server, () => draining);
         server.once("error", reject);
       });
     } catch (error) {
@@ -47,25 +63,21 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
   }
 
   async function shutdown(): Promise<void> {
+    const deadline = performance.now() + config.shutdownTimeoutMs;
+    // The database gets the last part of the budget; a stalled one is cut, not waited for.
+    const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
+    // In this tick, before anything else: stop accepting, then mark every answer not yet sent "Connection: close".
     draining = true;
-    if (http) {
-      const server = http;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections idle between requests would hold close() open: end them as they go idle.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
-      const timedOut = await Promise.race([
-        closed.then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, true).unref()),
-      ]);
-      clearInterval(sweep);
+    if (http && connections) {
+      const drained = connections.drain();
+      const timedOut = !(await settlesBy(drained, deadline - closeReserve));
       if (timedOut) {
-        logger.warn("shutdown timeout: closing connections with requests still in flight");
-        server.closeAllConnections();
-        await closed;
+        logger.warn({ open: connections.count() }, "shutdown timeout: closing connections with requests still in flight");
+        connections.cutAll();
+        await settlesBy(drained, deadline - closeReserve / 2);
       }
     }
-    await db?.close();
+    if (db && !(await settlesBy(db.close(), deadline))) logger.warn("shutdown timeout: the database did not close in time");
     logger.info("Memory Mirror stopped");
   }
 
@@ -80,4 +92,72 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
       return url;
     },
   };
+}
+
+interface ConnectionTracker {
+  /** Stops listening and ends connections as they become free; resolves when none is left. */
+  drain(): Promise<void>;
+  cutAll(): void;
+  count(): number;
+}
+
+/** What the server knows about each connection: requests in progress, and since when it has had none. */
+function trackConnections(server: Server, isDraining: () => boolean): ConnectionTracker {
+  const sockets = new Map<net.Socket, { active: number; idleSince: number }>();
+  const pending = new Set<ServerResponse>();
+  let drainStarted = 0;
+
+  server.on("connection", (socket: net.Socket) => {
+    sockets.set(socket, { active: 0, idleSince: performance.now() });
+    socket.once("close", () => sockets.delete(socket));
+  });
+  // First among the request listeners, so the header is set before Hono writes a synchronous answer.
+  server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+    const state = sockets.get(req.socket);
+    if (state) state.active++;
+    if (isDraining()) res.setHeader("Connection", "close");
+    pending.add(res);
+    res.once("close", () => {
+      pending.delete(res);
+      if (state) {
+        state.active--;
+        state.idleSince = performance.now();
+      }
+    });
+  });
+
+  const closeIdle = () => {
+    const now = performance.now();
+    for (const [socket, state] of sockets) {
+      if (state.active === 0 && now - Math.max(state.idleSince, drainStarted) >= IDLE_GRACE_MS) socket.end();
+    }
+  };
+
+  return {
+    drain() {
+      drainStarted = performance.now();
+      // net.Server's close, not http.Server's: stop listening without dropping idle keep-alive sockets at once.
+      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+      for (const res of pending) if (!res.headersSent) res.setHeader("Connection", "close");
+      const sweep = setInterval(closeIdle, 50);
+      return closed.finally(() => clearInterval(sweep));
+    },
+    cutAll() {
+      for (const socket of sockets.keys()) socket.destroy();
+    },
+    count: () => sockets.size,
+  };
+}
+
+/** True if `promise` settles before the `deadline` (a performance.now() time). */
+function settlesBy(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - performance.now()));
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
