@@ -1,0 +1,33 @@
+import fs from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { createDb } from "../src/client.ts";
+import { createTestDatabase } from "../src/testing.ts";
+
+// PGlite on Node runs with fsync off, and its file system turns fsync() into a no-op; see embedded.ts.
+describe("embedded database on disk", () => {
+  const temp = mkdtemp(path.join(tmpdir(), "mm-durable-"));
+  afterAll(async () => rm(await temp, { recursive: true, force: true }));
+
+  it("acknowledges a commit only after fsync() of its WAL reached the disk", async () => {
+    const { url } = await createTestDatabase("embedded", path.join(await temp, "data"));
+    const db = await createDb(url);
+    try {
+      await db.migrate();
+      const settings = await db.prisma.$queryRaw<{ fsync: string; method: string }[]>`
+        SELECT current_setting('fsync') AS fsync, current_setting('wal_sync_method') AS method`;
+      expect(settings).toEqual([{ fsync: "on", method: "fsync" }]);
+      const fsync = vi.spyOn(fs, "fsyncSync");
+      try {
+        await db.prisma.videoAnalysis.create({ data: { videoId: "durable", description: "on disk" } });
+        expect(fsync).toHaveBeenCalled();
+      } finally {
+        fsync.mockRestore();
+      }
+    } finally {
+      await db.close();
+    }
+  });
+});
