@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createDb, type Database, describeDatabase } from "@memory-mirror/db";
+import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
 import type { ServerConfig } from "./env.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -20,6 +20,8 @@ export interface MemoryMirrorServer {
 
 export interface CreateServerOptions {
   logger?: Logger;
+  /** Passed to createDb (tests start embedded databases from a template). */
+  database?: CreateDbOptions;
 }
 
 /**
@@ -40,7 +42,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
 
   async function start(): Promise<string> {
     if (url) return url;
-    db = await createDb(config.database);
+    db = await createDb(config.database, options.database);
     try {
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");

@@ -14,7 +14,7 @@ export interface TestServer {
 export async function startTestServer(target: TestTargetName, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
   const database = await createTestDatabase(target);
   const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
-  const server = createServer(config);
+  const server = createServer(config, { database: database.options });
   const url = await server.start();
   return {
     url,

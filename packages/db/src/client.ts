@@ -1,3 +1,4 @@
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
@@ -22,6 +23,11 @@ export interface Database {
 
 export interface CreateDbOptions {
   migrationsDir?: string;
+  /**
+   * Embedded in memory only: opens the PGlite instead of `new PGlite()`, which runs initdb (tests open many:
+   * openTemplatePGlite from @memory-mirror/db/testing starts them from a copy).
+   */
+  openInMemory?: (() => Promise<PGlite>) | undefined;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface CreateDbOptions {
  */
 export async function createDb(config: DatabaseConfig | string | undefined, options: CreateDbOptions = {}): Promise<Database> {
   const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
-  const driver = await openDriver(resolved);
+  const driver = await openDriver(resolved, options);
   const prisma = new PrismaClient({ adapter: driver.adapter });
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
@@ -57,11 +63,11 @@ interface Driver {
   close(): Promise<void>;
 }
 
-async function openDriver(config: DatabaseConfig): Promise<Driver> {
+async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Promise<Driver> {
   if (config.kind === "postgres") {
     const driver = openPostgres(config);
     return { ...driver, adapter: new PrismaPg(driver.pool) };
   }
-  const driver = await openEmbedded(config.dataDir);
+  const driver = await openEmbedded(config.dataDir, { openInMemory: options.openInMemory });
   return { ...driver, adapter: new PrismaPGlite(driver.pglite) };
 }

@@ -65,7 +65,12 @@ export interface EmbeddedDriver {
   close(): Promise<void>;
 }
 
-export async function openEmbedded(dataDir: string | undefined): Promise<EmbeddedDriver> {
+export interface EmbeddedOptions {
+  /** Opens the in-memory PGlite (instead of `new PGlite()`, which runs initdb; see template.ts). */
+  openInMemory?: (() => Promise<PGlite>) | undefined;
+}
+
+export async function openEmbedded(dataDir: string | undefined, options: EmbeddedOptions = {}): Promise<EmbeddedDriver> {
   let lock: DirectoryLock | undefined;
   let pglite: PGlite;
   if (dataDir) {
@@ -78,7 +83,7 @@ export async function openEmbedded(dataDir: string | undefined): Promise<Embedde
       throw error;
     }
   } else {
-    pglite = await PGlite.create();
+    pglite = await (options.openInMemory ? options.openInMemory() : PGlite.create());
   }
   return {
     pglite,

@@ -5,12 +5,12 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/client.ts";
 import { DatabaseConfigError } from "../src/config.ts";
 import { LOCK_FILE } from "../src/embedded.ts";
 import { acquireDirectoryLock, DirectoryLockedError } from "../src/lock.ts";
-import { createTestDatabase } from "../src/testing.ts";
+import { createTestDatabase, emptyClusterTemplate } from "../src/testing.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 type Child = ChildProcessByStdio<Writable, Readable, null>;
@@ -62,6 +62,7 @@ const lockRecord = (owner: { pid: number; hostname?: string; token?: string }) =
 
 describe("embedded data directory lock", () => {
   const temp = mkdtemp(path.join(tmpdir(), "mm-lock-"));
+  beforeAll(() => emptyClusterTemplate()); // the one initdb of this file, outside the tests' time
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
   const fresh = async () => mkdtemp(path.join(await temp, "d-"));
 
