@@ -22,14 +22,14 @@ export interface CreateServerOptions {
   logger?: Logger;
   /** Passed to createDb (tests start embedded databases from a template). */
   database?: CreateDbOptions;
+  /**
+   * How long a keep-alive connection must have been idle, counted from the start of draining, before it is
+   * closed (default 500 ms). A request already on its way when draining began arrives within that time and is
+   * answered (with `Connection: close`); closing idle sockets at once, as Node's server.close() does, resets such
+   * requests. More than a one-way network delay; tests on one host use less.
+   */
+  idleGraceMs?: number;
 }
-
-/**
- * How long a keep-alive connection must have been idle, counted from the start of draining, before it is closed.
- * A request already on its way when draining began arrives within that time and is answered (with
- * `Connection: close`); closing idle sockets at once, as Node's server.close() does, resets such requests.
- */
-const IDLE_GRACE_MS = 1000;
 
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -50,7 +50,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       const app = createApp({ db, config, logger, isDraining: () => draining });
       http = await new Promise<Server>((resolve, reject) => {
         const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server as Server));
-        connections = trackConnections(server as Server, () => draining);
+        connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
         server.once("error", reject);
       });
     } catch (error) {
@@ -68,10 +68,14 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     const deadline = performance.now() + config.shutdownTimeoutMs;
     // The database gets the last part of the budget; a stalled one is cut, not waited for.
     const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
-    // In this tick, before anything else: stop accepting, then mark every answer not yet sent "Connection: close".
-    draining = true;
+    draining = true; // /readyz answers 503 from now on
     if (http && connections) {
-      const drained = connections.drain();
+      // Accept what the kernel already queued, then in one tick stop listening and mark every answer not yet sent
+      // "Connection: close" (in that order: told to close earlier, clients reconnect into a closing listener).
+      await connections.stopListening(Math.min(1000, config.shutdownTimeoutMs / 4));
+      // `at`: sub-millisecond wall-clock time, for tests that tell requests sent before the close from those after.
+      logger.info({ at: performance.timeOrigin + performance.now() }, "stopped listening");
+      const drained = connections.drained();
       const timedOut = !(await settlesBy(drained, deadline - closeReserve));
       if (timedOut) {
         logger.warn({ open: connections.count() }, "shutdown timeout: closing connections with requests still in flight");
@@ -97,19 +101,29 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
 }
 
 interface ConnectionTracker {
-  /** Stops listening and ends connections as they become free; resolves when none is left. */
-  drain(): Promise<void>;
+  /**
+   * Closes the listening socket once the kernel's accept queue is empty (at most after `maxWaitMs`): closing it
+   * resets connections still queued there, and Node accepts only one per event-loop turn, so under load several
+   * wait. From then on every answer says `Connection: close`.
+   */
+  stopListening(maxWaitMs: number): Promise<void>;
+  /** Ends connections as they become free; resolves when none is left (after stopListening). */
+  drained(): Promise<void>;
   cutAll(): void;
   count(): number;
 }
 
 /** What the server knows about each connection: requests in progress, and since when it has had none. */
-function trackConnections(server: Server, isDraining: () => boolean): ConnectionTracker {
+function trackConnections(server: Server, idleGraceMs: number): ConnectionTracker {
   const sockets = new Map<net.Socket, { active: number; idleSince: number }>();
   const pending = new Set<ServerResponse>();
-  let drainStarted = 0;
+  let accepted = 0;
+  let closing = false;
+  let closedAt = 0;
+  let closed: Promise<void> | undefined;
 
   server.on("connection", (socket: net.Socket) => {
+    accepted++;
     sockets.set(socket, { active: 0, idleSince: performance.now() });
     socket.once("close", () => sockets.delete(socket));
   });
@@ -117,7 +131,7 @@ function trackConnections(server: Server, isDraining: () => boolean): Connection
   server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
     const state = sockets.get(req.socket);
     if (state) state.active++;
-    if (isDraining()) res.setHeader("Connection", "close");
+    if (closing) res.setHeader("Connection", "close");
     pending.add(res);
     res.once("close", () => {
       pending.delete(res);
@@ -131,18 +145,38 @@ function trackConnections(server: Server, isDraining: () => boolean): Connection
   const closeIdle = () => {
     const now = performance.now();
     for (const [socket, state] of sockets) {
-      if (state.active === 0 && now - Math.max(state.idleSince, drainStarted) >= IDLE_GRACE_MS) socket.end();
+      if (state.active === 0 && now - Math.max(state.idleSince, closedAt) >= idleGraceMs) socket.end();
     }
   };
 
   return {
-    drain() {
-      drainStarted = performance.now();
-      // net.Server's close, not http.Server's: stop listening without dropping idle keep-alive sockets at once.
-      const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
-      for (const res of pending) if (!res.headersSent) res.setHeader("Connection", "close");
-      const sweep = setInterval(closeIdle, 50);
-      return closed.finally(() => clearInterval(sweep));
+    stopListening(maxWaitMs) {
+      const started = performance.now();
+      return new Promise<void>((resolve) => {
+        // Checked in the check phase, after the poll phase: a whole turn whose poll accepted nothing found the queue
+        // empty. The turn we are in does not count (its poll may have accepted before we looked).
+        let seen = -1;
+        const check = () => {
+          if (accepted !== seen && performance.now() - started < maxWaitMs) {
+            seen = accepted;
+            setImmediate(check);
+            return;
+          }
+          // net.Server's close, not http.Server's: stop listening without dropping idle keep-alive sockets at once.
+          closed = new Promise<void>((done) => net.Server.prototype.close.call(server, () => done()));
+          closing = true;
+          closedAt = performance.now();
+          for (const res of pending) if (!res.headersSent) res.setHeader("Connection", "close");
+          resolve();
+        };
+        setImmediate(check);
+      });
+    },
+    drained() {
+      // After the poll phase too, so a request that arrived while the loop was busy is read (and its socket marked
+      // active) before the socket can be judged idle.
+      const sweep = setInterval(() => setImmediate(closeIdle), Math.max(10, Math.min(50, idleGraceMs)));
+      return (closed ?? Promise.resolve()).finally(() => clearInterval(sweep));
     },
     cutAll() {
       for (const socket of sockets.keys()) socket.destroy();

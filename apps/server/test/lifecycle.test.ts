@@ -126,8 +126,8 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       );
       let stopped = false;
       const stopping = server.server.stop().then(() => (stopped = true));
-      // stop() stops listening before it returns: a new connection is refused at once.
-      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+      // stop() stops listening within an event-loop turn or two: new connections are refused from then on.
+      await vi.waitFor(() => expect(fetch(`${server.url}/healthz`)).rejects.toThrow(), { interval: 5 });
       expect(stopped).toBe(false);
       await locker.query("COMMIT");
       const res = await inFlight;
