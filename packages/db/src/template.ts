@@ -1,10 +1,12 @@
 /**
  * An empty embedded cluster made once per process and copied for every further one: opening PGlite on an empty
- * directory or in memory runs initdb in wasm (2–7 s on a busy 2-core machine); starting from a copy takes ≈0.5 s
- * in memory (`loadDataDir`) and ≈1 s for a directory written here. Tests open dozens; the schema engine opens a
- * main and a shadow database per diff.
+ * directory or in memory runs initdb in wasm (1–7 s of CPU-bound work, the most on a busy 2-core machine); starting
+ * from a copy takes ≈0.5 s in memory (`loadDataDir`) and a file copy for a directory. Tests open dozens; the
+ * schema engine opens a main and a shadow database per diff.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 
@@ -37,13 +39,51 @@ export async function openTemplatePGlite(): Promise<PGlite> {
   return (await made).pglite!;
 }
 
+let cleanDir: Promise<string> | undefined;
+
 /**
- * Writes the template into `dir` (created if absent), so that PGlite in any process opens it without initdb.
- * PGlite's own `loadDataDir` into a directory takes ≈2 s (every byte goes through the wasm file system); writing
- * the tar's files directly takes a third of that.
+ * The template as a directory PostgreSQL shut down cleanly, made once per process (removed at exit). A dump is
+ * taken from a running cluster, so a directory written from it would start with crash recovery, which with fsync
+ * on (see embedded.ts) fsyncs every file first: ~1,000 fsyncs, tens of seconds on a busy disk. Copies of a cleanly
+ * shut down directory open without that.
  */
+export function clusterTemplateDir(): Promise<string> {
+  cleanDir ??= (async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "mm-template-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    if (!template) {
+      // Nothing made yet: one initdb, on disk, gives both the clean directory and the dump.
+      const made = (async () => {
+        const pglite = await PGlite.create(dir);
+        try {
+          return await pglite.dumpDataDir("none");
+        } finally {
+          await pglite.close();
+        }
+      })();
+      template = made;
+      await made;
+      return dir;
+    }
+    // Recovery with PGlite's default fsync=off, then a clean shutdown.
+    await extract(await template, dir);
+    await (await PGlite.create(dir)).close();
+    return dir;
+  })();
+  return cleanDir;
+}
+
+/** Writes the template into `dir` (created if absent), so that PGlite in any process opens it without initdb. */
 export async function writeClusterTemplate(dir: string): Promise<void> {
-  const tar = new Uint8Array(await (await emptyClusterTemplate()).arrayBuffer());
+  await cp(await clusterTemplateDir(), dir, { recursive: true });
+}
+
+/**
+ * Writes a dumpDataDir() tarball's files into `dir`. PGlite's own `loadDataDir` into a directory takes ≈2 s (every
+ * byte goes through the wasm file system); writing them directly takes a third of that.
+ */
+async function extract(tarball: Blob, dir: string): Promise<void> {
+  const tar = new Uint8Array(await tarball.arrayBuffer());
   const root = path.resolve(dir);
   await mkdir(root, { recursive: true });
   for (const entry of tarEntries(tar)) {

@@ -10,7 +10,7 @@ import { createDb } from "../src/client.ts";
 import { DatabaseConfigError } from "../src/config.ts";
 import { LOCK_FILE } from "../src/embedded.ts";
 import { acquireDirectoryLock, DirectoryLockedError } from "../src/lock.ts";
-import { createTestDatabase, emptyClusterTemplate } from "../src/testing.ts";
+import { clusterTemplateDir, createTestDatabase } from "../src/testing.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 type Child = ChildProcessByStdio<Writable, Readable, null>;
@@ -62,7 +62,7 @@ const lockRecord = (owner: { pid: number; hostname?: string; token?: string }) =
 
 describe("embedded data directory lock", () => {
   const temp = mkdtemp(path.join(tmpdir(), "mm-lock-"));
-  beforeAll(() => emptyClusterTemplate()); // the one initdb of this file, outside the tests' time
+  beforeAll(() => clusterTemplateDir()); // the one initdb of this file, outside the tests' time
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
   const fresh = async () => mkdtemp(path.join(await temp, "d-"));
 
@@ -87,7 +87,8 @@ describe("embedded data directory lock", () => {
     }
   });
 
-  it("refuses while a live server holds it, and opens at once after that server is killed with SIGKILL", async () => {
+  // Tests with child processes (each loads tsx): a few seconds here, much more with the cores saturated.
+  it("refuses while a live server holds it, and opens at once after that server is killed with SIGKILL", { timeout: 60_000 }, async () => {
     const { url } = await createTestDatabase("embedded", path.join(await fresh(), "data"));
     const { child } = await start("hold-database.ts", [], { DATABASE_URL: url });
     const lockFile = path.join(url.slice("file:".length), LOCK_FILE);
@@ -111,7 +112,7 @@ describe("embedded data directory lock", () => {
     }
   });
 
-  it("lets exactly one of several processes take over a dead owner's lock at the same moment", async () => {
+  it("lets exactly one of several processes take over a dead owner's lock at the same moment", { timeout: 60_000 }, async () => {
     const file = path.join(await fresh(), LOCK_FILE);
     await writeFile(file, lockRecord({ pid: await deadPid() }));
     const takers = await Promise.all([1, 2, 3, 4].map(() => start("take-lock.ts", [file])));
