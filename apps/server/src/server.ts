@@ -11,7 +11,7 @@ export interface MemoryMirrorServer {
   start(): Promise<string>;
   /**
    * Stops listening, lets in-flight requests finish and closes the database, all within shutdownTimeoutMs
-   * (connections still open then are cut). Every response sent while draining says `Connection: close`.
+   * (connections still open then are cut). Every response sent after it stopped listening says `Connection: close`.
    */
   stop(): Promise<void>;
   /** The base URL (`http://host:port`) once started. */
@@ -23,10 +23,10 @@ export interface CreateServerOptions {
   /** Passed to createDb (tests start embedded databases from a template). */
   database?: CreateDbOptions;
   /**
-   * How long a keep-alive connection must have been idle, counted from the start of draining, before it is
-   * closed (default 500 ms). A request already on its way when draining began arrives within that time and is
-   * answered (with `Connection: close`); closing idle sockets at once, as Node's server.close() does, resets such
-   * requests. More than a one-way network delay; tests on one host use less.
+   * On stop, how long a keep-alive connection must have been idle, counted from when the server stopped
+   * listening, before it is closed (default 500 ms). A request already on its way then arrives within that time
+   * and is answered (with `Connection: close`); closing idle sockets at once, as Node's server.close() does,
+   * resets such requests. More than a one-way network delay; tests on one host use less.
    */
   idleGraceMs?: number;
 }
