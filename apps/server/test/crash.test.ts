@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { clusterTemplateDir, createTestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { createTestDatabase, prepareClusterTemplate, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServerProcess } from "./server-process.ts";
 
@@ -32,7 +32,7 @@ async function listVideoIds(url: string): Promise<string[]> {
 describe.each(targets)("kill -9 on the $name database", (target) => {
   const temp = mkdtemp(path.join(tmpdir(), "mm-crash-"));
   beforeAll(async () => {
-    if (target.name === "embedded" && !target.skip) await clusterTemplateDir(); // initdb here, not in the server
+    if (target.name === "embedded" && !target.skip) await prepareClusterTemplate(); // initdb here, not in the server
   });
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
 

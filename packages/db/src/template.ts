@@ -4,8 +4,7 @@
  * from a copy takes ≈0.5 s in memory (`loadDataDir`) and a file copy for a directory. Tests open dozens; the
  * schema engine opens a main and a shadow database per diff.
  */
-import { rmSync } from "node:fs";
-import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -39,54 +38,78 @@ export async function openTemplatePGlite(): Promise<PGlite> {
   return (await made).pglite!;
 }
 
-let cleanDir: Promise<string> | undefined;
+interface Entry {
+  /** Relative path, "/"-separated. */
+  name: string;
+  type: "file" | "directory";
+  mode: number;
+  data: Uint8Array;
+}
+
+let cleanFiles: Promise<Entry[]> | undefined;
 
 /**
- * The template as a directory PostgreSQL shut down cleanly, made once per process (removed at exit). A dump is
- * taken from a running cluster, so a directory written from it would start with crash recovery, which with fsync
- * on (see embedded.ts) fsyncs every file first: ~1,000 fsyncs, tens of seconds on a busy disk. Copies of a cleanly
- * shut down directory open without that.
+ * The files of a template directory that PostgreSQL shut down cleanly, made once per process and kept in memory.
+ * A dump is taken from a running cluster, so a directory written from it starts with crash recovery, which with
+ * fsync on (see embedded.ts) fsyncs every file first: ~1,000 fsyncs, tens of seconds on a busy disk. Copies of a
+ * cleanly shut down directory open without that. (Kept in memory rather than as a directory: test workers are not
+ * always given the chance to remove one at exit.)
  */
-export function clusterTemplateDir(): Promise<string> {
-  cleanDir ??= (async () => {
+function cleanClusterFiles(): Promise<Entry[]> {
+  cleanFiles ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "mm-template-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    if (!template) {
-      // Nothing made yet: one initdb, on disk, gives both the clean directory and the dump.
-      const made = (async () => {
-        const pglite = await PGlite.create(dir);
-        try {
-          return await pglite.dumpDataDir("none");
-        } finally {
-          await pglite.close();
-        }
-      })();
-      template = made;
-      await made;
-      return dir;
+    try {
+      if (template) {
+        // Recovery with PGlite's default fsync=off, then a clean shutdown.
+        await writeEntries([...tarEntries(new Uint8Array(await (await template).arrayBuffer()))], dir);
+        await (await PGlite.create(dir)).close();
+      } else {
+        // Nothing made yet: one initdb, on disk, gives both the clean directory and the dump.
+        const made = (async () => {
+          const pglite = await PGlite.create(dir);
+          try {
+            return await pglite.dumpDataDir("none");
+          } finally {
+            await pglite.close();
+          }
+        })();
+        template = made;
+        await made;
+      }
+      return await readEntries(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    // Recovery with PGlite's default fsync=off, then a clean shutdown.
-    await extract(await template, dir);
-    await (await PGlite.create(dir)).close();
-    return dir;
   })();
-  return cleanDir;
+  return cleanFiles;
+}
+
+/** Makes the directory template now (tests call it in beforeAll, so no test pays for initdb). */
+export async function prepareClusterTemplate(): Promise<void> {
+  await cleanClusterFiles();
 }
 
 /** Writes the template into `dir` (created if absent), so that PGlite in any process opens it without initdb. */
 export async function writeClusterTemplate(dir: string): Promise<void> {
-  await cp(await clusterTemplateDir(), dir, { recursive: true });
+  await writeEntries(await cleanClusterFiles(), dir);
 }
 
-/**
- * Writes a dumpDataDir() tarball's files into `dir`. PGlite's own `loadDataDir` into a directory takes ≈2 s (every
- * byte goes through the wasm file system); writing them directly takes a third of that.
- */
-async function extract(tarball: Blob, dir: string): Promise<void> {
-  const tar = new Uint8Array(await tarball.arrayBuffer());
+async function readEntries(root: string, prefix = ""): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  for (const item of await readdir(path.join(root, prefix), { withFileTypes: true })) {
+    const name = prefix ? `${prefix}/${item.name}` : item.name;
+    const full = path.join(root, name);
+    const { mode } = await stat(full);
+    if (item.isDirectory()) entries.push({ name, type: "directory", mode: mode & 0o777, data: new Uint8Array() }, ...(await readEntries(root, name)));
+    else if (item.isFile()) entries.push({ name, type: "file", mode: mode & 0o777, data: await readFile(full) });
+  }
+  return entries;
+}
+
+async function writeEntries(entries: Entry[], dir: string): Promise<void> {
   const root = path.resolve(dir);
   await mkdir(root, { recursive: true });
-  for (const entry of tarEntries(tar)) {
+  for (const entry of entries) {
     const target = path.resolve(root, `.${path.posix.sep}${entry.name}`);
     if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`template entry escapes ${root}: ${entry.name}`);
     if (entry.type === "directory") await mkdir(target, { recursive: true, mode: entry.mode });
@@ -97,15 +120,8 @@ async function extract(tarball: Blob, dir: string): Promise<void> {
   }
 }
 
-interface TarEntry {
-  name: string;
-  type: "file" | "directory";
-  mode: number;
-  data: Uint8Array;
-}
-
 /** Reads the ustar archives PGlite writes: regular files and directories only; anything else is refused. */
-function* tarEntries(tar: Uint8Array): Generator<TarEntry> {
+function* tarEntries(tar: Uint8Array): Generator<Entry> {
   const decoder = new TextDecoder();
   const field = (header: Uint8Array, offset: number, length: number) => {
     const bytes = header.subarray(offset, offset + length);

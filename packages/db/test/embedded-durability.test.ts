@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb } from "../src/client.ts";
-import { clusterTemplateDir, createTestDatabase } from "../src/testing.ts";
+import { createTestDatabase, prepareClusterTemplate } from "../src/testing.ts";
 
 // PGlite on Node runs with fsync off, and its file system turns fsync() into a no-op; see embedded.ts.
 describe("embedded database on disk", () => {
   const temp = mkdtemp(path.join(tmpdir(), "mm-durable-"));
-  beforeAll(() => clusterTemplateDir()); // initdb, outside the test's time
+  beforeAll(() => prepareClusterTemplate()); // initdb, outside the test's time
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
 
   it("acknowledges a commit only after fsync() of its WAL reached the disk", async () => {

@@ -10,7 +10,7 @@ import { createDb } from "../src/client.ts";
 import { DatabaseConfigError } from "../src/config.ts";
 import { LOCK_FILE } from "../src/embedded.ts";
 import { acquireDirectoryLock, DirectoryLockedError } from "../src/lock.ts";
-import { clusterTemplateDir, createTestDatabase } from "../src/testing.ts";
+import { createTestDatabase, prepareClusterTemplate } from "../src/testing.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 type Child = ChildProcessByStdio<Writable, Readable, null>;
@@ -62,7 +62,7 @@ const lockRecord = (owner: { pid: number; hostname?: string; token?: string }) =
 
 describe("embedded data directory lock", () => {
   const temp = mkdtemp(path.join(tmpdir(), "mm-lock-"));
-  beforeAll(() => clusterTemplateDir()); // the one initdb of this file, outside the tests' time
+  beforeAll(() => prepareClusterTemplate()); // the one initdb of this file, outside the tests' time
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
   const fresh = async () => mkdtemp(path.join(await temp, "d-"));
 

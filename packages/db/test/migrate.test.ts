@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Database } from "../src/client.ts";
 import { MigrationError, MIGRATIONS_DIR, readMigrations } from "../src/migrate.ts";
 import { loadMigrationList, NO_FILTERS, withSchemaEngine } from "../src/schema-engine.ts";
-import { clusterTemplateDir, createTestDatabase, type TestTargetName, testTargets } from "../src/testing.ts";
+import { createTestDatabase, prepareClusterTemplate, type TestTargetName, testTargets } from "../src/testing.ts";
 
 const targets = await testTargets();
 const migrationNames = (await readMigrations()).map((m) => m.name);
@@ -42,7 +42,7 @@ describe.each(targets)("$name", (target) => {
     const temp = mkdtemp(path.join(tmpdir(), "mm-migrate-"));
     // Fresh embedded databases are copies of one initdb'd template (made here, not in the first test's time).
     beforeAll(async () => {
-      if (name === "embedded") await clusterTemplateDir();
+      if (name === "embedded") await prepareClusterTemplate();
     });
     afterAll(async () => {
       for (const fn of cleanup.reverse()) await fn();
