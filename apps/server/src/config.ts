@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-mirror/api";
 import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
-import { type DatabaseConfig, DEFAULT_POOL_SIZE, parseDatabaseUrl } from "@memory-mirror/db";
+import { type DatabaseConfig, databaseConfigFrom, databaseEnv } from "@memory-mirror/db";
 import { z } from "zod";
 
 const int = (name: string, min: number, max: number) =>
@@ -27,8 +27,8 @@ const envSchema = z.object({
   PORT: int("PORT", 0, 65535).default(3000),
   // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
   HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
-  DATABASE_URL: z.string().optional(),
-  DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
+  // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS: one definition, shared with `pnpm db:migrate`.
+  ...databaseEnv.shape,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(DEFAULT_MAX_BATCH_SIZE),
   MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 1024 ** 3).default(1024 * 1024),
@@ -91,7 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   let database: DatabaseConfig;
   try {
-    database = parseDatabaseUrl(e.DATABASE_URL, { poolSize: e.DATABASE_POOL_SIZE });
+    database = databaseConfigFrom(e);
   } catch (error) {
     throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${(error as Error).message}`);
   }

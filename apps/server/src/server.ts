@@ -1,7 +1,7 @@
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import net, { type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createDb, type Database, describeDatabase } from "@memory-mirror/db";
+import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -9,7 +9,10 @@ import { createLogger, type Logger } from "./logger.ts";
 export interface MemoryMirrorServer {
   /** Opens the database, applies pending migrations and listens. Resolves to the base URL. */
   start(): Promise<string>;
-  /** Stops accepting connections, lets in-flight requests finish (up to shutdownTimeoutMs), closes the database. */
+  /**
+   * Stops listening, lets in-flight requests finish and closes the database, all within shutdownTimeoutMs
+   * (connections still open then are cut). Every response sent after it stopped listening says `Connection: close`.
+   */
   stop(): Promise<void>;
   /** The base URL (`http://host:port`) once started. */
   readonly url: string;
@@ -17,17 +20,31 @@ export interface MemoryMirrorServer {
   readonly database: Database;
 }
 
-export function createServer(config: ServerConfig, options: { logger?: Logger } = {}): MemoryMirrorServer {
+export interface CreateServerOptions {
+  logger?: Logger;
+  /** Passed to createDb (tests start embedded databases from a template). */
+  database?: CreateDbOptions;
+  /**
+   * On stop, how long a keep-alive connection must have been idle, counted from when the server stopped
+   * listening, before it is closed (default 500 ms). A request already on its way then arrives within that time
+   * and is answered (with `Connection: close`); closing idle sockets at once, as Node's server.close() does,
+   * resets such requests. More than a one-way network delay; tests on one host use less.
+   */
+  idleGraceMs?: number;
+}
+
+export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
   const logger = options.logger ?? createLogger(config.logLevel);
   let db: Database | undefined;
   let http: Server | undefined;
+  let connections: ConnectionTracker | undefined;
   let url: string | undefined;
   let draining = false;
   let stopping: Promise<void> | undefined;
 
   async function start(): Promise<string> {
     if (url) return url;
-    db = await createDb(config.database);
+    db = await createDb(config.database, options.database);
     try {
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
@@ -35,6 +52,7 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
       const app = createApp({ db, config, logger, isDraining: () => draining });
       http = await new Promise<Server>((resolve, reject) => {
         const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server as Server));
+        connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
         server.once("error", reject);
       });
     } catch (error) {
@@ -57,25 +75,25 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
   }
 
   async function shutdown(): Promise<void> {
-    draining = true;
-    if (http) {
-      const server = http;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Keep-alive connections idle between requests would hold close() open: end them as they go idle.
-      const sweep = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
-      const timedOut = await Promise.race([
-        closed.then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, true).unref()),
-      ]);
-      clearInterval(sweep);
+    const deadline = performance.now() + config.shutdownTimeoutMs;
+    // The database gets the last part of the budget; a stalled one is cut, not waited for.
+    const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
+    draining = true; // /readyz answers 503 from now on
+    if (http && connections) {
+      // Accept what the kernel already queued, then in one tick stop listening and mark every answer not yet sent
+      // "Connection: close" (in that order: told to close earlier, clients reconnect into a closing listener).
+      await connections.stopListening(Math.min(1000, config.shutdownTimeoutMs / 4));
+      // `at`: sub-millisecond wall-clock time, for tests that tell requests sent before the close from those after.
+      logger.info({ at: performance.timeOrigin + performance.now() }, "stopped listening");
+      const drained = connections.drained();
+      const timedOut = !(await settlesBy(drained, deadline - closeReserve));
       if (timedOut) {
-        logger.warn("shutdown timeout: closing connections with requests still in flight");
-        server.closeAllConnections();
-        await closed;
+        logger.warn({ open: connections.count() }, "shutdown timeout: closing connections with requests still in flight");
+        connections.cutAll();
+        await settlesBy(drained, deadline - closeReserve / 2);
       }
     }
-    await db?.close();
+    if (db && !(await settlesBy(db.close(), deadline))) logger.warn("shutdown timeout: the database did not close in time");
     logger.info("Memory Mirror stopped");
   }
 
@@ -94,4 +112,102 @@ export function createServer(config: ServerConfig, options: { logger?: Logger } 
       return db;
     },
   };
+}
+
+interface ConnectionTracker {
+  /**
+   * Closes the listening socket once the kernel's accept queue is empty (at most after `maxWaitMs`): closing it
+   * resets connections still queued there, and Node accepts only one per event-loop turn, so under load several
+   * wait. From then on every answer says `Connection: close`.
+   */
+  stopListening(maxWaitMs: number): Promise<void>;
+  /** Ends connections as they become free; resolves when none is left (after stopListening). */
+  drained(): Promise<void>;
+  cutAll(): void;
+  count(): number;
+}
+
+/** What the server knows about each connection: requests in progress, and since when it has had none. */
+function trackConnections(server: Server, idleGraceMs: number): ConnectionTracker {
+  const sockets = new Map<net.Socket, { active: number; idleSince: number }>();
+  const pending = new Set<ServerResponse>();
+  let accepted = 0;
+  let closing = false;
+  let closedAt = 0;
+  let closed: Promise<void> | undefined;
+
+  server.on("connection", (socket: net.Socket) => {
+    accepted++;
+    sockets.set(socket, { active: 0, idleSince: performance.now() });
+    socket.once("close", () => sockets.delete(socket));
+  });
+  // First among the request listeners, so the header is set before Hono writes a synchronous answer.
+  server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+    const state = sockets.get(req.socket);
+    if (state) state.active++;
+    if (closing) res.setHeader("Connection", "close");
+    pending.add(res);
+    res.once("close", () => {
+      pending.delete(res);
+      if (state) {
+        state.active--;
+        state.idleSince = performance.now();
+      }
+    });
+  });
+
+  const closeIdle = () => {
+    const now = performance.now();
+    for (const [socket, state] of sockets) {
+      if (state.active === 0 && now - Math.max(state.idleSince, closedAt) >= idleGraceMs) socket.end();
+    }
+  };
+
+  return {
+    stopListening(maxWaitMs) {
+      const started = performance.now();
+      return new Promise<void>((resolve) => {
+        // Checked in the check phase, after the poll phase: a whole turn whose poll accepted nothing found the queue
+        // empty. The turn we are in does not count (its poll may have accepted before we looked).
+        let seen = -1;
+        const check = () => {
+          if (accepted !== seen && performance.now() - started < maxWaitMs) {
+            seen = accepted;
+            setImmediate(check);
+            return;
+          }
+          // net.Server's close, not http.Server's: stop listening without dropping idle keep-alive sockets at once.
+          closed = new Promise<void>((done) => net.Server.prototype.close.call(server, () => done()));
+          closing = true;
+          closedAt = performance.now();
+          for (const res of pending) if (!res.headersSent) res.setHeader("Connection", "close");
+          resolve();
+        };
+        setImmediate(check);
+      });
+    },
+    drained() {
+      // After the poll phase too, so a request that arrived while the loop was busy is read (and its socket marked
+      // active) before the socket can be judged idle.
+      const sweep = setInterval(() => setImmediate(closeIdle), Math.max(10, Math.min(50, idleGraceMs)));
+      return (closed ?? Promise.resolve()).finally(() => clearInterval(sweep));
+    },
+    cutAll() {
+      for (const socket of sockets.keys()) socket.destroy();
+    },
+    count: () => sockets.size,
+  };
+}
+
+/** True if `promise` settles before the `deadline` (a performance.now() time). */
+function settlesBy(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - performance.now()));
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }

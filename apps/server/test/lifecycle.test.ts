@@ -6,7 +6,7 @@ import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { MIGRATIONS_DIR } from "@memory-mirror/db";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ConfigError, createServer, loadConfig } from "../src/index.ts";
 import { startTestServer } from "../src/testing.ts";
 
@@ -66,6 +66,14 @@ describe("the server process", () => {
   });
 });
 
+// Needs no PostgreSQL server: nothing listens on port 1.
+describe("without a database", () => {
+  it("refuses to start, closing what it opened, when the database is unreachable", async () => {
+    const config = loadConfig({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none", PORT: "0", LOG_LEVEL: "silent" });
+    await expect(createServer(config).start()).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
   it("runs as stateless replicas: two servers on one database migrate once and share the data", async () => {
     const database = await createTestDatabase("postgres");
@@ -92,11 +100,6 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
     }
   });
 
-  it("refuses to start, closing what it opened, when the database is unreachable", async () => {
-    const config = loadConfig({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none", PORT: "0", LOG_LEVEL: "silent" });
-    await expect(createServer(config).start()).rejects.toThrow(/ECONNREFUSED/);
-  });
-
   it("finishes in-flight calls on stop and refuses new connections", async () => {
     const server = await startTestServer("postgres", { shutdownTimeoutMs: 10_000 });
     const locker = new pg.Client({ connectionString: server.databaseUrl });
@@ -109,15 +112,27 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ videoId: "in-flight", description: "survives shutdown" }),
       });
-      await new Promise((r) => setTimeout(r, 200));
+      // In flight for sure once its INSERT waits for our lock. (Inside a transaction pg_stat_activity is a snapshot
+      // taken at first use: clear it on every look.)
+      await vi.waitFor(
+        async () => {
+          await locker.query("SELECT pg_stat_clear_snapshot()");
+          const { rows } = await locker.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          expect(rows[0]?.n).toBe(1);
+        },
+        { timeout: 5000, interval: 20 },
+      );
       let stopped = false;
       const stopping = server.server.stop().then(() => (stopped = true));
-      await new Promise((r) => setTimeout(r, 200));
+      // stop() stops listening within an event-loop turn or two: new connections are refused from then on.
+      await vi.waitFor(() => expect(fetch(`${server.url}/healthz`)).rejects.toThrow(), { interval: 5 });
       expect(stopped).toBe(false);
-      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
       await locker.query("COMMIT");
       const res = await inFlight;
       expect(res.status).toBe(200);
+      expect(res.headers.get("connection")).toBe("close");
       await stopping;
       expect(stopped).toBe(true);
       const { rows } = await locker.query(`SELECT "description" FROM "VideoAnalysis" WHERE "videoId" = 'in-flight'`);

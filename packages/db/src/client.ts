@@ -1,29 +1,21 @@
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import lockfile from "proper-lockfile";
-import { type DatabaseConfig, DatabaseConfigError, parseDatabaseUrl } from "./config.ts";
+import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
+import { openEmbedded } from "./embedded.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
-import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
-import {
-  applyMigrations,
-  type MigrationResult,
-  MIGRATIONS_DIR,
-  pendingMigrations,
-  readMigrations,
-  type SqlTransaction,
-  type Transactor,
-} from "./migrate.ts";
+import { applyMigrations, type MigrationResult, MIGRATIONS_DIR, pendingMigrations, readMigrations, type Transactor } from "./migrate.ts";
+import { openPostgres } from "./postgres.ts";
 
 export interface Database {
   readonly prisma: PrismaClient;
   readonly config: DatabaseConfig;
   /** Applies pending migrations; safe to call repeatedly and from several processes at once. */
   migrate(): Promise<MigrationResult>;
-  /** Throws if the database is unreachable; returns migrations not yet applied. */
+  /**
+   * Throws if the database is unreachable; returns migrations not yet applied. One query: on PostgreSQL it fails
+   * within DATABASE_TIMEOUT_MS, so readiness probes answer in time.
+   */
   pendingMigrations(): Promise<string[]>;
   /** Disconnects Prisma and closes the driver (and releases the embedded data directory). */
   close(): Promise<void>;
@@ -31,15 +23,21 @@ export interface Database {
 
 export interface CreateDbOptions {
   migrationsDir?: string;
+  /**
+   * Embedded in memory only: opens the PGlite instead of `new PGlite()`, which runs initdb (tests open many:
+   * openTemplatePGlite from @memory-mirror/db/testing starts them from a copy).
+   */
+  openInMemory?: (() => Promise<PGlite>) | undefined;
 }
 
-/** Opens the database DATABASE_URL names (see parseDatabaseUrl). Does not migrate: call `migrate()`. */
-export async function createDb(
-  config: DatabaseConfig | string | undefined,
-  options: CreateDbOptions = {},
-): Promise<Database> {
+/**
+ * Opens the database DATABASE_URL names (see parseDatabaseUrl). Does not migrate: call `migrate()`.
+ * On PostgreSQL every statement fails within `timeoutMs` (connection wait included) when the server refuses,
+ * drops or stalls, and recovers by itself when it returns; the errors classify as "unavailable" (databaseErrorKind).
+ */
+export async function createDb(config: DatabaseConfig | string | undefined, options: CreateDbOptions = {}): Promise<Database> {
   const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
-  const driver = resolved.kind === "embedded" ? await openEmbedded(resolved.dataDir) : openPostgres(resolved);
+  const driver = await openDriver(resolved, options);
   const prisma = new PrismaClient({ adapter: driver.adapter });
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
@@ -65,70 +63,11 @@ interface Driver {
   close(): Promise<void>;
 }
 
-async function openEmbedded(dataDir: string | undefined): Promise<Driver> {
-  let release: (() => Promise<void>) | undefined;
-  if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
-    // PGlite has no lock of its own, and two processes writing one data directory corrupt it.
-    try {
-      release = await lockfile.lock(dataDir, { lockfilePath: path.join(dataDir, ".memory-mirror.lock") });
-    } catch (error) {
-      if ((error as { code?: string }).code !== "ELOCKED") throw error;
-      throw new DatabaseConfigError(
-        `The embedded database in ${dataDir} is in use by another process or connection (a running server?). ` +
-          `Stop it first, or use a PostgreSQL server (DATABASE_URL=postgresql://…) to run several processes on one database.`,
-      );
-    }
+async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Promise<Driver> {
+  if (config.kind === "postgres") {
+    const driver = openPostgres(config);
+    return { ...driver, adapter: new PrismaPg(driver.pool) };
   }
-  let pglite: PGlite;
-  try {
-    pglite = await PGlite.create(dataDir, { extensions: PGLITE_EXTENSIONS });
-  } catch (error) {
-    await release?.();
-    throw error;
-  }
-  return {
-    adapter: new PrismaPGlite(pglite),
-    transact: (fn) =>
-      pglite.transaction((tx) =>
-        fn({
-          query: async (sql, params) => (await tx.query(sql, params)).rows as never,
-          exec: async (sql) => void (await tx.exec(sql)),
-        }),
-      ),
-    query: async (sql) => (await pglite.query(sql)).rows as never,
-    async close() {
-      await pglite.close();
-      await release?.();
-    },
-  };
-}
-
-function openPostgres(config: Extract<DatabaseConfig, { kind: "postgres" }>): Driver {
-  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
-  // A dropped idle connection must not crash the process; the pool replaces it.
-  pool.on("error", () => {});
-  return {
-    adapter: new PrismaPg(pool),
-    async transact(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const tx: SqlTransaction = {
-          query: async (sql, params) => (await client.query(sql, params)).rows,
-          exec: async (sql) => void (await client.query(sql)),
-        };
-        const result = await fn(tx);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-    query: async (sql) => (await pool.query(sql)).rows,
-    close: () => pool.end(),
-  };
+  const driver = await openEmbedded(config.dataDir, { openInMemory: options.openInMemory });
+  return { ...driver, adapter: new PrismaPGlite(driver.pglite) };
 }

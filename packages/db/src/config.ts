@@ -1,5 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 
 /** Where the data lives. Chosen by DATABASE_URL alone; both kinds run the same schema and migrations. */
 export type DatabaseConfig =
@@ -8,13 +9,30 @@ export type DatabaseConfig =
       /** Directory PGlite persists to; `undefined` keeps everything in memory (tests, throwaway runs). */
       dataDir: string | undefined;
     }
-  | { kind: "postgres"; url: string; poolSize: number };
+  | {
+      kind: "postgres";
+      url: string;
+      poolSize: number;
+      /**
+       * Longest a database operation may wait for a connection and its answer before failing as unavailable;
+       * also bounds connecting, readiness and closing (see createDb).
+       */
+      timeoutMs: number;
+    };
 
 export const DEFAULT_DATA_DIR = "./data";
 export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_TIMEOUT_MS = 5000;
 
 export class DatabaseConfigError extends Error {
   override name = "DatabaseConfigError";
+  constructor(
+    message: string,
+    /** The environment variable at fault, when one is. */
+    readonly variable?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -26,7 +44,7 @@ export class DatabaseConfigError extends Error {
  */
 export function parseDatabaseUrl(
   url: string | undefined,
-  options: { poolSize?: number; cwd?: string } = {},
+  options: { poolSize?: number; timeoutMs?: number; cwd?: string } = {},
 ): DatabaseConfig {
   const cwd = options.cwd ?? process.cwd();
   const value = url?.trim() ?? "";
@@ -34,20 +52,67 @@ export function parseDatabaseUrl(
   if (value === "memory:" || value === "memory://") return { kind: "embedded", dataDir: undefined };
   if (value.startsWith("file:")) {
     const dir = value.startsWith("file://") ? fileURLToPath(value) : value.slice("file:".length);
-    if (dir === "") throw new DatabaseConfigError("DATABASE_URL 'file:' needs a directory, e.g. file:./data");
+    if (dir === "") throw new DatabaseConfigError("DATABASE_URL 'file:' needs a directory, e.g. file:./data", "DATABASE_URL");
     return { kind: "embedded", dataDir: path.resolve(cwd, dir) };
   }
   if (/^postgres(ql)?:\/\//.test(value)) {
     try {
       new URL(value);
     } catch {
-      throw new DatabaseConfigError("DATABASE_URL is not a valid PostgreSQL URL (postgresql://user@host:5432/db)");
+      throw new DatabaseConfigError("DATABASE_URL is not a valid PostgreSQL URL (postgresql://user@host:5432/db)", "DATABASE_URL");
     }
-    return { kind: "postgres", url: value, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE };
+    return {
+      kind: "postgres",
+      url: value,
+      poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    };
   }
   throw new DatabaseConfigError(
     `DATABASE_URL must be empty (embedded database in ./data), file:<dir>, memory:, or postgresql://…; got "${redact(value)}"`,
+    "DATABASE_URL",
   );
+}
+
+const int = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+/** The database's environment variables, for configurations that validate them together with their own. */
+export const databaseEnv = z.object({
+  DATABASE_URL: z.string().optional(),
+  DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
+  // Below ~100 ms a healthy server under load would fail; above 10 minutes nobody waits for an answer.
+  DATABASE_TIMEOUT_MS: int("DATABASE_TIMEOUT_MS", 100, 600_000).default(DEFAULT_TIMEOUT_MS),
+});
+
+/**
+ * The database settings from environment variables (DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS).
+ * An empty variable counts as unset. Throws DatabaseConfigError naming the first variable at fault.
+ */
+export function loadDatabaseConfig(env: Record<string, string | undefined>, options: { cwd?: string } = {}): DatabaseConfig {
+  const present = Object.fromEntries(
+    Object.keys(databaseEnv.shape).flatMap((key) => (env[key] !== undefined && env[key] !== "" ? [[key, env[key]]] : [])),
+  );
+  const parsed = databaseEnv.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "");
+    const got = present[variable];
+    throw new DatabaseConfigError(`${issue.message}${got === undefined ? "" : `; got "${got}"`}`, variable);
+  }
+  return databaseConfigFrom(parsed.data, options);
+}
+
+/** The configuration from already validated variables (see databaseEnv). */
+export function databaseConfigFrom(
+  { DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS }: z.output<typeof databaseEnv>,
+  options: { cwd?: string } = {},
+): DatabaseConfig {
+  return parseDatabaseUrl(DATABASE_URL, { poolSize: DATABASE_POOL_SIZE, timeoutMs: DATABASE_TIMEOUT_MS, ...options });
 }
 
 /** A URL fit for logs: the password is replaced. */
@@ -62,6 +127,6 @@ export function redact(url: string): string {
 }
 
 export function describeDatabase(config: DatabaseConfig): string {
-  if (config.kind === "postgres") return `PostgreSQL ${redact(config.url)} (pool ${config.poolSize})`;
+  if (config.kind === "postgres") return `PostgreSQL ${redact(config.url)} (pool ${config.poolSize}, timeout ${config.timeoutMs} ms)`;
   return config.dataDir ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : "embedded PostgreSQL (PGlite) in memory";
 }

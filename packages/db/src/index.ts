@@ -1,8 +1,12 @@
 export { createDb, type CreateDbOptions, type Database } from "./client.ts";
 export {
+  databaseConfigFrom,
   DatabaseConfigError,
+  databaseEnv,
   DEFAULT_POOL_SIZE,
+  DEFAULT_TIMEOUT_MS,
   describeDatabase,
+  loadDatabaseConfig,
   parseDatabaseUrl,
   redact,
   type DatabaseConfig,

@@ -105,16 +105,23 @@ export async function applyMigrations(transact: Transactor, dir = MIGRATIONS_DIR
   });
 }
 
-/** Which of `names` (migration directory names) the database has not finished applying: one query. */
+/**
+ * Which of `names` (migration directory names) the database has not finished applying: one query, so a readiness
+ * probe waits for at most one database timeout. A database never migrated has no table yet (42P01).
+ */
 export async function pendingMigrations(
   query: <Row>(sql: string) => Promise<Row[]>,
   names: readonly string[],
 ): Promise<string[]> {
-  const exists = await query<{ table: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS "table"`);
-  if (!exists[0]?.table) return [...names];
-  const rows = await query<{ migration_name: string }>(
-    `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  );
+  let rows: { migration_name: string }[];
+  try {
+    rows = await query<{ migration_name: string }>(
+      `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "42P01") return [...names];
+    throw error;
+  }
   const done = new Set(rows.map((r) => r.migration_name));
   return names.filter((name) => !done.has(name));
 }

@@ -5,12 +5,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { MIGRATIONS_DIR, readMigrations } from "./migrate.ts";
-import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
+import { openTemplatePGlite } from "./template.ts";
 
 export const SCHEMA_PATH = path.resolve(MIGRATIONS_DIR, "../schema.prisma");
 
@@ -43,7 +43,8 @@ function loadWasm(): Promise<void> {
 
 /**
  * Runs `fn` with an engine connected through `adapter`, then frees the engine. The default is a throwaway in-memory
- * PGlite, plus in-memory PGlite shadow databases the engine replays migrations into.
+ * PGlite, plus in-memory PGlite shadow databases the engine replays migrations into, all copies of one initdb'd
+ * template (template.ts), so a diff pays for initdb once per process instead of once per database.
  */
 export async function withSchemaEngine<T>(
   fn: (engine: bg.SchemaEngine) => Promise<T>,
@@ -51,9 +52,9 @@ export async function withSchemaEngine<T>(
 ): Promise<T> {
   await loadWasm();
   const schemaPath = options.schemaPath ?? SCHEMA_PATH;
-  const owned: PGlite[] = [];
-  const adapter = options.adapter ?? throwawayPGlite(owned);
+  const owned: Promise<PGlite>[] = [];
   try {
+    const adapter = options.adapter ?? (await throwawayPGlite(owned));
     const engine = await bg.SchemaEngine.new(
       { datamodels: [[schemaPath, await readFile(schemaPath, "utf8")]] },
       () => {}, // the engine's log lines (JSON tracing); nothing we need
@@ -65,7 +66,7 @@ export async function withSchemaEngine<T>(
       engine.free();
     }
   } finally {
-    await Promise.all(owned.map((db) => db.close()));
+    await Promise.all(owned.map(async (db) => (await db.catch(() => undefined))?.close()));
   }
 }
 
@@ -73,18 +74,18 @@ export async function withSchemaEngine<T>(
  * PrismaPGlite's own connectToShadowDb opens a PGlite it never closes (its adapter's dispose is a no-op);
  * this one records every instance so they can be closed with the engine.
  */
-function throwawayPGlite(owned: PGlite[]): SqlMigrationAwareDriverAdapterFactory {
-  const open = () => {
-    const db = new PGlite({ extensions: PGLITE_EXTENSIONS });
+async function throwawayPGlite(owned: Promise<PGlite>[]): Promise<SqlMigrationAwareDriverAdapterFactory> {
+  const open = async () => {
+    const db = openTemplatePGlite();
     owned.push(db);
-    return new PrismaPGlite(db);
+    return new PrismaPGlite(await db);
   };
-  const main = open();
+  const main = await open();
   return {
     provider: main.provider,
     adapterName: main.adapterName,
     connect: () => main.connect(),
-    connectToShadowDb: () => open().connect(),
+    connectToShadowDb: async () => (await open()).connect(),
   };
 }
 

@@ -5,7 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createDb, type Database } from "./client.ts";
+import { createDb, type CreateDbOptions, type Database } from "./client.ts";
+import { openTemplatePGlite, writeClusterTemplate } from "./template.ts";
+
+export { emptyClusterTemplate, openTemplatePGlite, prepareClusterTemplate, writeClusterTemplate } from "./template.ts";
+export { type FaultMode, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 
 export type TestTargetName = "embedded" | "postgres";
 export interface TestTarget {
@@ -56,19 +60,30 @@ export async function testTargets(): Promise<TestTarget[]> {
 export interface TestDatabase {
   /** A DATABASE_URL naming this database (for servers and child processes). */
   url: string;
+  /** What to pass createDb with the URL: an in-memory embedded database starts from this process's template. */
+  options: CreateDbOptions;
   /** Drops the database (PostgreSQL); embedded in-memory databases just vanish. */
   drop(): Promise<void>;
 }
 
-/** A new, empty database of this kind. Embedded ones live in memory unless `dataDir` is given. */
+/**
+ * A new, empty database of this kind. Embedded ones live in memory unless `dataDir` is given; either way they
+ * start from a copy of one initdb'd cluster per process (template.ts) instead of running initdb each time, and a
+ * `dataDir` is written ready to open, so a child process opening it skips initdb too.
+ */
 export async function createTestDatabase(name: TestTargetName, dataDir?: string): Promise<TestDatabase> {
-  if (name === "embedded") return { url: dataDir ? `file:${dataDir}` : "memory:", drop: async () => {} };
+  if (name === "embedded" && dataDir) {
+    await writeClusterTemplate(dataDir);
+    return { url: `file:${dataDir}`, options: {}, drop: async () => {} };
+  }
+  if (name === "embedded") return { url: "memory:", options: { openInMemory: openTemplatePGlite }, drop: async () => {} };
   const database = `mm_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`CREATE DATABASE "${database}"`);
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${database}`;
   return {
     url: url.toString(),
+    options: {},
     drop: () => adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
   };
 }
@@ -86,7 +101,7 @@ async function adminQuery(sql: string): Promise<void> {
 /** A fresh, migrated database of this kind, opened; `dispose` closes and drops it. */
 export async function openTestDb(name: TestTargetName): Promise<Database & { url: string; dispose(): Promise<void> }> {
   const target = await createTestDatabase(name);
-  const db = await createDb(target.url);
+  const db = await createDb(target.url, target.options);
   await db.migrate();
   return Object.assign(db, {
     url: target.url,

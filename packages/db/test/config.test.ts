@@ -1,6 +1,14 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DatabaseConfigError, DEFAULT_POOL_SIZE, describeDatabase, parseDatabaseUrl, redact } from "../src/config.ts";
+import {
+  DatabaseConfigError,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_TIMEOUT_MS,
+  describeDatabase,
+  loadDatabaseConfig,
+  parseDatabaseUrl,
+  redact,
+} from "../src/config.ts";
 
 describe("parseDatabaseUrl", () => {
   const cwd = "/srv/app";
@@ -21,13 +29,14 @@ describe("parseDatabaseUrl", () => {
     expect(parseDatabaseUrl("memory:")).toEqual({ kind: "embedded", dataDir: undefined });
   });
 
-  it("accepts PostgreSQL URLs with a pool size", () => {
+  it("accepts PostgreSQL URLs with a pool size and a timeout", () => {
     const url = "postgresql://mm:secret@db.internal:5432/mm";
-    expect(parseDatabaseUrl(url)).toEqual({ kind: "postgres", url, poolSize: DEFAULT_POOL_SIZE });
-    expect(parseDatabaseUrl("postgres://localhost/mm", { poolSize: 3 })).toEqual({
+    expect(parseDatabaseUrl(url)).toEqual({ kind: "postgres", url, poolSize: DEFAULT_POOL_SIZE, timeoutMs: DEFAULT_TIMEOUT_MS });
+    expect(parseDatabaseUrl("postgres://localhost/mm", { poolSize: 3, timeoutMs: 1000 })).toEqual({
       kind: "postgres",
       url: "postgres://localhost/mm",
       poolSize: 3,
+      timeoutMs: 1000,
     });
   });
 
@@ -46,5 +55,52 @@ describe("redact", () => {
     expect(redact("postgresql://mm@host/db")).toBe("postgresql://mm@host/db");
     expect(redact("postgresql://mm:secret@[bad/db")).not.toContain("secret");
     expect(describeDatabase(parseDatabaseUrl("postgresql://mm:secret@host/db"))).not.toContain("secret");
+  });
+});
+
+describe("loadDatabaseConfig", () => {
+  const cwd = "/srv/app";
+  const failure = (env: Record<string, string | undefined>) => {
+    try {
+      loadDatabaseConfig(env, { cwd });
+    } catch (error) {
+      return error;
+    }
+    throw new Error("expected loadDatabaseConfig to throw");
+  };
+
+  it("defaults to the embedded database; empty variables count as unset", () => {
+    expect(loadDatabaseConfig({}, { cwd })).toEqual({ kind: "embedded", dataDir: "/srv/app/data" });
+    expect(loadDatabaseConfig({ DATABASE_URL: "", DATABASE_POOL_SIZE: "", DATABASE_TIMEOUT_MS: "" }, { cwd })).toEqual({
+      kind: "embedded",
+      dataDir: "/srv/app/data",
+    });
+  });
+
+  it("reads the pool size and the timeout for PostgreSQL, with defaults 10 and 5000 ms", () => {
+    const url = "postgresql://postgres@127.0.0.1:5432/mm";
+    expect(loadDatabaseConfig({ DATABASE_URL: url })).toEqual({ kind: "postgres", url, poolSize: 10, timeoutMs: 5000 });
+    expect(loadDatabaseConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: "1000", DATABASE_TIMEOUT_MS: "250" })).toEqual({
+      kind: "postgres",
+      url,
+      poolSize: 1000,
+      timeoutMs: 250,
+    });
+  });
+
+  it.each([
+    [{ DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE", 'DATABASE_POOL_SIZE must be at least 1; got "0"'],
+    [{ DATABASE_POOL_SIZE: "1001" }, "DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE must be at most 1000"],
+    [{ DATABASE_POOL_SIZE: "ten" }, "DATABASE_POOL_SIZE", 'DATABASE_POOL_SIZE must be a number; got "ten"'],
+    [{ DATABASE_POOL_SIZE: "2.5" }, "DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE must be a whole number"],
+    [{ DATABASE_TIMEOUT_MS: "5s" }, "DATABASE_TIMEOUT_MS", "DATABASE_TIMEOUT_MS must be a number"],
+    [{ DATABASE_TIMEOUT_MS: "10" }, "DATABASE_TIMEOUT_MS", "DATABASE_TIMEOUT_MS must be at least 100"],
+    [{ DATABASE_URL: "mysql://root:hunter2@x/mm" }, "DATABASE_URL", "DATABASE_URL must be empty"],
+  ])("rejects %j naming the variable", (env, variable, message) => {
+    const error = failure(env);
+    expect(error).toBeInstanceOf(DatabaseConfigError);
+    expect((error as DatabaseConfigError).variable).toBe(variable);
+    expect((error as DatabaseConfigError).message).toContain(message);
+    expect((error as DatabaseConfigError).message).not.toContain("hunter2");
   });
 });

@@ -5,11 +5,11 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Database } from "../src/client.ts";
 import { MigrationError, MIGRATIONS_DIR, readMigrations } from "../src/migrate.ts";
 import { loadMigrationList, NO_FILTERS, withSchemaEngine } from "../src/schema-engine.ts";
-import { createTestDatabase, type TestTargetName, testTargets } from "../src/testing.ts";
+import { createTestDatabase, prepareClusterTemplate, type TestTargetName, testTargets } from "../src/testing.ts";
 
 const targets = await testTargets();
 const migrationNames = (await readMigrations()).map((m) => m.name);
@@ -40,6 +40,10 @@ describe.each(targets)("$name", (target) => {
     const name: TestTargetName = target.name;
     const cleanup: (() => Promise<void>)[] = [];
     const temp = mkdtemp(path.join(tmpdir(), "mm-migrate-"));
+    // Fresh embedded databases are copies of one initdb'd template (made here, not in the first test's time).
+    beforeAll(async () => {
+      if (name === "embedded") await prepareClusterTemplate();
+    });
     afterAll(async () => {
       for (const fn of cleanup.reverse()) await fn();
       await rm(await temp, { recursive: true, force: true });

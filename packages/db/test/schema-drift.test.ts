@@ -1,12 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffMigrationsToSchema, isEmptyMigration, SCHEMA_PATH } from "../src/schema-engine.ts";
+import { prepareClusterTemplate } from "../src/template.ts";
 
 // A schema change without a migration would pass every test on a fresh database yet never reach a deployed one.
 describe("schema.prisma has a matching migration", () => {
   const temp = mkdtemp(path.join(tmpdir(), "mm-drift-"));
+  beforeAll(() => prepareClusterTemplate()); // the engine's databases are copies of it; its initdb runs here
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
 
   it("the migrations produce exactly schema.prisma (else run pnpm db:migration <name>)", async () => {

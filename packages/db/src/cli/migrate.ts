@@ -3,16 +3,7 @@
  * cannot run offline). Errors are printed as one readable message, not a stack: they are usually configuration.
  */
 import { createDb, type Database } from "../client.ts";
-import { DatabaseConfigError, describeDatabase, parseDatabaseUrl } from "../config.ts";
-
-function poolSize(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < 1) {
-    throw new DatabaseConfigError(`DATABASE_POOL_SIZE must be a positive integer; got "${value}"`);
-  }
-  return size;
-}
+import { describeDatabase, loadDatabaseConfig } from "../config.ts";
 
 /** One line for any error: Node reports a refused "localhost" connection as an AggregateError with no message. */
 function describeError(error: unknown): string {
@@ -28,7 +19,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  const config = parseDatabaseUrl(process.env.DATABASE_URL, { poolSize: poolSize(process.env.DATABASE_POOL_SIZE) });
+  const config = loadDatabaseConfig(process.env);
   const where = describeDatabase(config);
   let db: Database | undefined;
   try {

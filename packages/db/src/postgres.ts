@@ -1,0 +1,180 @@
+/**
+ * The node-postgres pool behind Prisma, bounded in time: with the driver's defaults a database that accepts
+ * connections but never answers holds every call (and shutdown) for as long as it stalls.
+ */
+import net from "node:net";
+import pg from "pg";
+import type { DatabaseConfig } from "./config.ts";
+import { DatabaseTimeoutError } from "./errors.ts";
+import type { SqlTransaction, Transactor } from "./migrate.ts";
+
+type PostgresConfig = Extract<DatabaseConfig, { kind: "postgres" }>;
+
+/** pg settings derived from DATABASE_TIMEOUT_MS; exported for tests and for operators reading the code. */
+export function poolOptions(config: PostgresConfig): pg.PoolConfig {
+  const t = config.timeoutMs;
+  return {
+    connectionString: config.url,
+    max: config.poolSize,
+    // Opening a connection (TCP, TLS, auth) or waiting for a free one.
+    connectionTimeoutMillis: t,
+    // Client side: the answer must arrive in time, whatever the network does (query() narrows it further).
+    query_timeout: t,
+    // Server side: the server abandons a statement nobody waits for any more (lock waits, overload).
+    statement_timeout: t,
+    // A session idle inside a transaction for that long has a stalled or vanished client: free its locks.
+    idle_in_transaction_session_timeout: t,
+    // Lets the OS notice a peer that vanished without a FIN on connections that sit idle.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: t,
+    // Idle connections are the ones a network fault breaks silently: do not keep them for long.
+    idleTimeoutMillis: Math.max(10_000, 2 * t),
+  };
+}
+
+export interface PostgresDriver {
+  pool: pg.Pool;
+  /** Migrations: one connection with no statement or query timeout (a migration or a replica's lock may take long). */
+  transact: Transactor;
+  /** One query, bounded like every query of the pool. */
+  query<Row>(sql: string): Promise<Row[]>;
+  /** Ends the pool; connections that do not close cleanly within a second are destroyed. */
+  close(): Promise<void>;
+}
+
+export function openPostgres(config: PostgresConfig): PostgresDriver {
+  const timeoutMs = config.timeoutMs;
+  // Saying goodbye to a healthy server takes milliseconds; a stalled one never answers, so do not wait long.
+  const closeGraceMs = Math.min(timeoutMs, 1000);
+  // Every socket, so close() can cut connections a stalled server never answers the goodbye on.
+  const sockets = new Set<net.Socket>();
+  const stream = () => {
+    const socket = new net.Socket();
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    return socket;
+  };
+  const pool = new pg.Pool({ ...poolOptions(config), stream });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  boundQueries(pool, timeoutMs);
+
+  return {
+    pool,
+    async transact(fn) {
+      const socket = stream();
+      const client = new pg.Client({
+        connectionString: config.url,
+        connectionTimeoutMillis: timeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: timeoutMs,
+        stream: () => socket,
+      });
+      client.on("error", () => {});
+      await client.connect();
+      try {
+        await client.query("BEGIN");
+        const tx: SqlTransaction = {
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        const result = await fn(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        if (!(await finishesWithin(client.end(), closeGraceMs))) socket.destroy();
+      }
+    },
+    query: async (sql) => (await pool.query(sql)).rows,
+    async close() {
+      // pool.end() resolves once every client is asked to end, not once their sockets closed.
+      await finishesWithin(pool.end(), closeGraceMs);
+      const closed = Promise.all([...sockets].map((socket) => new Promise((resolve) => socket.once("close", resolve))));
+      if (await finishesWithin(closed, closeGraceMs)) return;
+      // The server never acknowledged the goodbye (stalled): cut the connections.
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}
+
+/**
+ * Makes pool.query() (what @prisma/adapter-pg calls for every statement outside a transaction) fail within
+ * timeoutMs from the call, waiting for a free connection included. The pool's own timeouts apply to each phase
+ * separately, so waiting for a connection and then for the answer could otherwise take twice as long.
+ */
+function boundQueries(pool: pg.Pool, timeoutMs: number): void {
+  const original = pool.query.bind(pool);
+  async function bounded(config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
+    const started = performance.now();
+    const checkout = pool.connect();
+    const client = await withTimeout(checkout, timeoutMs, "give a connection").catch((error: unknown) => {
+      // A connection that arrives after the caller gave up goes straight back to the pool.
+      checkout.then((late) => late.release(), () => {});
+      throw error;
+    });
+    const remaining = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
+    const query = typeof config === "string" ? { text: config } : config;
+    let released = false;
+    const release = (error?: unknown) => {
+      if (released) return;
+      released = true;
+      client.removeListener("error", onError);
+      // The server's own errors leave the connection usable; a timeout or a broken socket may not.
+      client.release(error === undefined || error instanceof pg.DatabaseError ? undefined : asError(error));
+    };
+    // A socket error while checked out is emitted on the client (pg-pool's own query() listens the same way).
+    let onError: (error: Error) => void = () => {};
+    const broken = new Promise<never>((_, reject) => {
+      onError = (error) => {
+        release(error);
+        reject(error);
+      };
+    });
+    client.once("error", onError);
+    try {
+      const result = await Promise.race([
+        client.query({ ...query, ...(values ? { values } : {}), query_timeout: remaining } as pg.QueryConfig),
+        broken,
+      ]);
+      release();
+      return result;
+    } catch (error) {
+      release(error);
+      throw error;
+    }
+  }
+  // Callbacks and submittables (cursors, streams) keep the pool's own behaviour; nothing here uses them.
+  const query = (...args: unknown[]) => {
+    const [config, values] = args;
+    const promiseStyle =
+      args.length <= 2 &&
+      typeof args.at(-1) !== "function" &&
+      (typeof config === "string" || (typeof config === "object" && config !== null && !("submit" in config))) &&
+      (values === undefined || Array.isArray(values));
+    return promiseStyle ? bounded(config as string | pg.QueryConfig, values as unknown[] | undefined) : Reflect.apply(original, pool, args);
+  };
+  pool.query = query as unknown as typeof pool.query;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Rejects with DatabaseTimeoutError when `promise` takes longer than `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what?: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseTimeoutError(ms, what)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function finishesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return withTimeout(promise, ms).then(
+    () => true,
+    (error: unknown) => !(error instanceof DatabaseTimeoutError),
+  );
+}
