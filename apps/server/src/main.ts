@@ -1,9 +1,9 @@
 // First: .env must be in process.env before the other modules load (see env-file.ts).
 import "./env-file.ts";
-import { DatabaseConfigError, MigrationError } from "@memory-mirror/db";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createServer } from "./server.ts";
+import { explainStartupError } from "./startup-errors.ts";
 
 let config;
 try {
@@ -20,13 +20,9 @@ const server = createServer(config, { logger });
 try {
   await server.start();
 } catch (error) {
-  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-    logger.fatal(`Port ${config.port} on ${config.host} is in use by another process; set PORT to another port`);
-  } else if (error instanceof DatabaseConfigError || error instanceof MigrationError) {
-    logger.fatal(`Memory Mirror could not start: ${error.message}`);
-  } else {
-    logger.fatal({ err: error }, "Memory Mirror could not start");
-  }
+  // One line for the person at the terminal; the whole error for the log, below the level they usually read.
+  console.error(explainStartupError(error, config));
+  logger.debug({ err: error }, "start-up failed");
   process.exit(1);
 }
 

@@ -44,19 +44,28 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
 
   async function start(): Promise<string> {
     if (url) return url;
-    db = await createDb(config.database, options.database);
+    // Listen first: a port in use or a HOST that is not this machine's fails here, before any database work.
+    // Until the app exists every request gets 503 "starting" (readiness says so too).
+    let app: ReturnType<typeof createApp> | undefined;
+    const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) => (app ? app.fetch(request, env) : starting());
+    http = await new Promise<Server>((resolve, reject) => {
+      const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () => resolve(server as Server));
+      connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
+      server.once("error", (error) => reject(new ListenError(config.host, config.port, error)));
+    });
     try {
+      db = await createDb(config.database, options.database);
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");
-      const app = createApp({ db, config, logger, isDraining: () => draining });
-      http = await new Promise<Server>((resolve, reject) => {
-        const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(server as Server));
-        connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
-        server.once("error", reject);
-      });
+      app = createApp({ db, config, logger, isDraining: () => draining });
     } catch (error) {
-      await db.close();
+      const server = http;
+      http = undefined;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await db?.close();
+      db = undefined;
       throw error;
     }
     const { port } = http.address() as AddressInfo;
@@ -112,6 +121,18 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       return db;
     },
   };
+}
+
+/** The server could not listen where it was told to (port in use, HOST not this machine's…). */
+export class ListenError extends Error {
+  override name = "ListenError";
+  constructor(host: string, port: number, cause: unknown) {
+    super(`Could not listen on ${host}:${port}`, { cause });
+  }
+}
+
+function starting(): Response {
+  return Response.json({ status: "starting" }, { status: 503, headers: { "Retry-After": "1" } });
 }
 
 interface ConnectionTracker {

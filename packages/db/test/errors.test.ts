@@ -139,7 +139,7 @@ describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
   const operations: [string, () => Promise<unknown>][] = [
     ["findUnique", () => db.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "kept" } } })],
     ["create", () => db.prisma.videoAnalysis.create({ data: { space: "default", videoId: `new-${Math.random()}`, description: "x" } })],
-    ["delete", () => db.prisma.videoAnalysis.delete({ where: { videoId: "absent" } })],
+    ["delete", () => db.prisma.videoAnalysis.delete({ where: { space_videoId: { space: "default", videoId: "absent" } } })],
     ["findMany", () => db.prisma.videoAnalysis.findMany({ take: 5 })],
     ["$queryRaw (update)", () => db.prisma.$queryRaw`UPDATE "VideoAnalysis" SET "description" = 'y' WHERE "videoId" = 'kept' RETURNING "id"`],
     ["pendingMigrations (readiness)", () => db.pendingMigrations()],
