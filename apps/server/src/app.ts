@@ -8,6 +8,7 @@ import type { GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
+import { Metrics } from "./metrics.ts";
 import { createOpenApiRoute } from "./openapi/document.ts";
 import { createRateLimit } from "./rate-limit.ts";
 import { clientRequestId, requestIds } from "./request-id.ts";
@@ -27,10 +28,13 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   // strict: false — every path answers with and without a trailing slash, as the original service did.
   const app = new Hono<AppEnv>({ strict: false });
 
+  const metrics = new Metrics(db);
   app.use(requestIds);
   app.use(async (c, next) => {
-    const start = performance.now();
+    const answered = metrics.startRequest();
     await next();
+    const ms = answered();
+    metrics.request(c, ms);
     logger.info(
       {
         reqId: c.var.requestId,
@@ -39,7 +43,7 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
         path: c.req.path,
         status: c.res.status,
         key: c.get("ctx")?.principal.name,
-        ms: +(performance.now() - start).toFixed(2),
+        ms: +ms.toFixed(2),
       },
       "request",
     );
@@ -55,9 +59,11 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),
     }),
     rateLimit: createRateLimit(config, db.prisma, logger),
+    metrics,
   };
   const rest = createRestApi(guards, logger);
   app.route("/", createHealthRoutes(db, logger, isDraining));
+  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
   app.route("/", createTrpcRoutes(guards, logger));
   // The original service's REST API over the same service, MCP for LLM applications, the OpenAPI document, /docs.
   app.route("/", rest);

@@ -22,6 +22,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { AppEnv } from "./app-env.ts";
 import type { ServerConfig } from "./config.ts";
 import { type ProblemRenderer, problemOf } from "./problems.ts";
+import { type Metrics, transportOf } from "./metrics.ts";
 import type { RateLimit } from "./rate-limit.ts";
 
 export interface GuardDeps {
@@ -29,6 +30,7 @@ export interface GuardDeps {
   prisma: PrismaClient;
   verifyKey: KeyVerifier;
   rateLimit: RateLimit | undefined;
+  metrics: Metrics;
 }
 
 export interface TransportOptions {
@@ -112,6 +114,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         principal,
         space,
         limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
+        observe: deps.metrics.call,
       }));
     } catch (error) {
       if (error instanceof DomainError) return fail(c, error);
@@ -127,6 +130,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     const who = principal.keyId ? `key:${principal.keyId}` : `ip:${getConnInfo(c).remote.address ?? "unknown"}`;
     const retryAfter = await limiter.consume(who, options.calls?.(c) ?? 1);
     if (retryAfter !== undefined) {
+      deps.metrics.rateLimited(transportOf(c.req.path));
       return render(c, {
         code: "TOO_MANY_REQUESTS",
         message: `Rate limit exceeded: ${config.rateLimitPerMinute} calls per minute (RATE_LIMIT_PER_MINUTE); retry in ${retryAfter} s`,

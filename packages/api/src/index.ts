@@ -14,7 +14,14 @@ export { appRouter, type AppRouter };
 export { ANONYMOUS, type Principal, requireScope, resolveSpace } from "./access/principal.ts";
 export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
 export { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./budget.ts";
-export { createContext, type Context, type CreateContextOptions, type ProcedureMeta, TRPC_CODE_OF } from "./trpc.ts";
+export {
+  type CallRecord,
+  createContext,
+  type Context,
+  type CreateContextOptions,
+  type ProcedureMeta,
+  TRPC_CODE_OF,
+} from "./trpc.ts";
 export * from "./errors.ts";
 export * from "./schemas.ts";
 export { type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";

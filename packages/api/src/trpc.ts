@@ -20,6 +20,16 @@ export interface CreateContextOptions {
   space: string;
   /** Limits on everything one request may return; defaults to the documented ones. */
   limits?: BudgetLimits;
+  /** Called once per finished call (metrics); the api itself keeps no record. */
+  observe?: (call: CallRecord) => void;
+}
+
+/** One finished procedure call, as metrics see it. */
+export interface CallRecord {
+  procedure: string;
+  /** "OK", or the tRPC error code the call ended with. */
+  code: string;
+  durationMs: number;
 }
 
 /** Built from plain values, so tests, REST and MCP can create it without any HTTP request. One per request. */
@@ -29,6 +39,7 @@ export function createContext(opts: CreateContextOptions) {
     principal: opts.principal,
     space: opts.space,
     budget: new ResponseBudget(opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }),
+    observe: opts.observe,
   };
 }
 export type Context = ReturnType<typeof createContext>;
@@ -99,5 +110,14 @@ const authorized = t.middleware(({ ctx, type, meta, next }) => {
   return next();
 });
 
-/** Every procedure: domain errors mapped, the caller's key checked for the scope it needs. */
-export const procedure = t.procedure.use(domainErrors).use(authorized);
+/** Reports each call's outcome (after domain errors are mapped) to whoever built the context, if anyone. */
+const observed = t.middleware(async ({ ctx, path, next }) => {
+  if (!ctx.observe) return next();
+  const start = performance.now();
+  const result = await next();
+  ctx.observe({ procedure: path, code: result.ok ? "OK" : result.error.code, durationMs: performance.now() - start });
+  return result;
+});
+
+/** Every procedure: observed, domain errors mapped, the caller's key checked for the scope it needs. */
+export const procedure = t.procedure.use(observed).use(domainErrors).use(authorized);

@@ -17,8 +17,17 @@ export interface Database {
    * within DATABASE_TIMEOUT_MS, so readiness probes answer in time.
    */
   pendingMigrations(): Promise<string[]>;
+  /** The connection pool's state (PostgreSQL), for metrics; undefined for the embedded database (one connection). */
+  connections(): PoolState | undefined;
   /** Disconnects Prisma and closes the driver (and releases the embedded data directory). */
   close(): Promise<void>;
+}
+
+export interface PoolState {
+  total: number;
+  idle: number;
+  /** Queries waiting for a free connection. */
+  waiting: number;
 }
 
 export interface CreateDbOptions {
@@ -38,7 +47,9 @@ export interface CreateDbOptions {
 export async function createDb(config: DatabaseConfig | string | undefined, options: CreateDbOptions = {}): Promise<Database> {
   const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
   const driver = await openDriver(resolved, options);
-  const prisma = new PrismaClient({ adapter: driver.adapter });
+  // "minimal": no source-code frames in error messages; "colorless" (the default outside production) captures a
+  // stack trace for every query just in case it fails, measurable on the hot path. Clients never see these texts.
+  const prisma = new PrismaClient({ adapter: driver.adapter, errorFormat: "minimal" });
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
   let names: Promise<string[]> | undefined;
@@ -49,6 +60,7 @@ export async function createDb(config: DatabaseConfig | string | undefined, opti
     config: resolved,
     migrate: () => applyMigrations(driver.transact, migrationsDir),
     pendingMigrations: async () => pendingMigrations(driver.query, await migrationNames()),
+    connections: () => driver.connections?.(),
     close() {
       closed ??= prisma.$disconnect().finally(() => driver.close());
       return closed;
@@ -60,13 +72,19 @@ interface Driver {
   adapter: NonNullable<ConstructorParameters<typeof PrismaClient>[0]["adapter"]>;
   transact: Transactor;
   query<Row>(sql: string): Promise<Row[]>;
+  connections?(): PoolState;
   close(): Promise<void>;
 }
 
 async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Promise<Driver> {
   if (config.kind === "postgres") {
     const driver = openPostgres(config);
-    return { ...driver, adapter: new PrismaPg(driver.pool) };
+    const { pool } = driver;
+    return {
+      ...driver,
+      adapter: new PrismaPg(pool),
+      connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    };
   }
   const driver = await openEmbedded(config.dataDir, { openInMemory: options.openInMemory });
   return { ...driver, adapter: new PrismaPGlite(driver.pglite) };

@@ -1,0 +1,102 @@
+/**
+ * GET /metrics in Prometheus' text format (prom-client): requests by transport, route and status, their latency,
+ * requests in flight, each procedure call's outcome, rate-limit rejections, the database pool, and the process.
+ * Labels are route patterns and procedure names only, never ids or spaces: bounded, and nothing about anyone's data.
+ */
+import type { CallRecord } from "@memory-mirror/api";
+import type { Database } from "@memory-mirror/db";
+import type { Context } from "hono";
+import { routePath } from "hono/route";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export type Transport = "trpc" | "rest" | "mcp" | "other";
+
+export const transportOf = (path: string): Transport =>
+  path.startsWith("/trpc/") ? "trpc" : path.startsWith("/api/") ? "rest" : path === "/mcp" ? "mcp" : "other";
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({
+    name: "mm_http_requests_total",
+    help: "HTTP requests answered, by transport, method, route pattern and status",
+    labelNames: ["transport", "method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly #duration = new Histogram({
+    name: "mm_http_request_duration_seconds",
+    help: "Time from request to answer, by transport",
+    labelNames: ["transport"] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  readonly #inFlight = new Gauge({
+    name: "mm_http_requests_in_flight",
+    help: "Requests being answered now",
+    registers: [this.registry],
+  });
+  readonly #calls = new Counter({
+    name: "mm_calls_total",
+    help: "Procedure calls (tRPC, each call of a batch; MCP tools), by procedure and result code",
+    labelNames: ["procedure", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly #callDuration = new Histogram({
+    name: "mm_call_duration_seconds",
+    help: "Time one procedure call took, by procedure",
+    labelNames: ["procedure"] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  readonly #rateLimited = new Counter({
+    name: "mm_rate_limited_total",
+    help: "Requests refused with 429 by the rate limit, by transport",
+    labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(db: Database) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "mm_db_pool_connections",
+      help: "PostgreSQL pool connections: total, idle, and queries waiting for one (absent for the embedded database)",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      collect() {
+        const pool = db.connections();
+        if (!pool) return;
+        this.set({ state: "total" }, pool.total);
+        this.set({ state: "idle" }, pool.idle);
+        this.set({ state: "waiting" }, pool.waiting);
+      },
+    });
+  }
+
+  /** Times one request; call the result when it is answered. */
+  startRequest(): () => number {
+    this.#inFlight.inc();
+    const start = performance.now();
+    return () => {
+      this.#inFlight.dec();
+      return performance.now() - start;
+    };
+  }
+
+  request(c: Context, ms: number): void {
+    const transport = transportOf(c.req.path);
+    // The pattern that answered (e.g. /api/video-analysis/:video_id), never the concrete path.
+    const route = c.res.status === 404 && transport === "other" ? "(unmatched)" : routePath(c, -1);
+    this.#requests.inc({ transport, method: c.req.method, route, status: c.res.status });
+    this.#duration.observe({ transport }, ms / 1000);
+  }
+
+  readonly call = (call: CallRecord): void => {
+    this.#calls.inc({ procedure: call.procedure, code: call.code });
+    this.#callDuration.observe({ procedure: call.procedure }, call.durationMs / 1000);
+  };
+
+  rateLimited(transport: Transport): void {
+    this.#rateLimited.inc({ transport });
+  }
+}
