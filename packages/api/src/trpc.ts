@@ -9,6 +9,7 @@ import { type Principal, requireScope } from "./access/principal.ts";
 import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
+import { createVideoLookups } from "./video-analysis/service.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 
@@ -38,6 +39,7 @@ export function createContext(opts: CreateContextOptions) {
     prisma: opts.prisma,
     principal: opts.principal,
     space: opts.space,
+    lookups: createVideoLookups(opts.prisma, opts.space),
     budget: new ResponseBudget(opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }),
     observe: opts.observe,
   };
