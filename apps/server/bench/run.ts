@@ -1,131 +1,163 @@
 /**
- * `pnpm bench`: requests per second of Memory Mirror's read paths under load, as ratios to a hand-written
- * node:http + pg server measured in the same run (the machines are shared and noisy; absolute numbers drift).
+ * `pnpm bench`: Memory Mirror's hot paths under load, as ratios to hand-written node:http + pg servers measured in
+ * the same run (the machines are shared and noisy; absolute numbers drift, ratios much less).
  *
- * Servers run in their own processes (Memory Mirror from dist/, as `pnpm start` runs it: `pnpm bench` builds first);
- * autocannon drives them from this one. Knobs: BENCH_SECONDS (default 5),
- * BENCH_CONNECTIONS (64), MM_TEST_POSTGRES_URL. Without PostgreSQL only the embedded database is measured.
+ *   pnpm bench [--rows 10000] [--seconds 5] [--connections 64] [--only <text>] [--quick]
+ *
+ * --quick: 1,000 rows, 1 s per scenario — checks the harness (CI runs it), says nothing about speed.
+ * Servers run in their own processes from the built dist/ with AUTH=required (every request carries a key);
+ * autocannon drives them from this one. Results: a table on stdout and bench/results/latest.json at the repo root.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createMemoryMirrorClient } from "@memory-mirror/client";
+import { parseArgs } from "node:util";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
+import { peakRss, rssMb, type Running, startProcess, stop } from "./processes.ts";
+import { type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
+import { seed } from "./seed.ts";
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const ROWS = 1000;
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string" },
+    seconds: { type: "string" },
+    connections: { type: "string" },
+    only: { type: "string" },
+    quick: { type: "boolean", default: false },
+  },
+});
+const quick = values.quick ?? false;
+const rows = Number(values.rows ?? (quick ? 1000 : 10_000));
+const seconds = Number(values.seconds ?? (quick ? 1 : 5));
+const connections = Number(values.connections ?? (quick ? 16 : 64));
 const BATCH = 50;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const repoRoot = here("../../../");
 
-async function freePort(): Promise<number> {
-  const server = createNetServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** Starts a server script on a free port and waits until it answers GET <probe> at all. Its logs go nowhere. */
-async function startProcess(script: string, env: Record<string, string>, probe: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...(script.endsWith(".ts") ? ["--import", "tsx"] : []), script], {
-    env: { ...process.env, PORT: String(port), ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    if (await fetch(url + probe).then(() => true, () => false)) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${script} did not answer ${probe} within 60 s`);
-}
-
-async function stop(child: ChildProcess) {
-  child.kill("SIGTERM");
-  await new Promise((r) => child.once("exit", r));
-}
-
-const ids = Array.from({ length: ROWS }, (_, i) => `bench-${i}`);
-const pick = () => ids[Math.floor(Math.random() * ROWS)] as string;
-const enc = (v: unknown) => encodeURIComponent(JSON.stringify(v));
-
-interface Scenario {
+interface Result {
   name: string;
-  /** Concurrent connections, when not BENCH_CONNECTIONS: a few batches already keep the database busy. */
-  connections?: number;
-  /** Lookups answered per HTTP request. */
-  callsPerRequest: number;
-  request: () => { method: "GET" | "POST"; path: string; body?: string; headers?: Record<string, string> };
+  unit: string;
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMb: number;
+  ratioToBaseline: number | null;
+  baseline?: string;
+  /** Batches only: lookups/s against the single-lookup baseline. */
+  ratioToSingleBaseline?: number;
 }
 
-const scenarios: Scenario[] = [
-  { name: "tRPC byVideoId, one call per request (GET)", callsPerRequest: 1, request: () => ({ method: "GET", path: `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick() })}` }) },
-  {
-    name: `tRPC byVideoId, batches of ${BATCH} (POST, 8 connections)`,
-    callsPerRequest: BATCH,
-    connections: 8,
-    request: () => ({
-      method: "POST",
-      path: `/trpc/${Array(BATCH).fill("videoAnalysis.byVideoId").join(",")}?batch=1`,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(Object.fromEntries(Array.from({ length: BATCH }, (_, i) => [i, { videoId: pick() }]))),
-    }),
-  },
-  { name: "REST GET /api/video-analysis/{id}", callsPerRequest: 1, request: () => ({ method: "GET", path: `/api/video-analysis/${encodeURIComponent(pick())}` }) },
-];
-
-async function load(url: string, makeRequest: Scenario["request"], conns = connections) {
-  const result = await autocannon({
-    url,
-    connections: conns,
-    duration: seconds,
-    requests: [{ setupRequest: (req) => ({ ...req, ...makeRequest() }) }],
+async function measure(server: Running, scenario: Scenario, duration = seconds) {
+  const run = autocannon({
+    url: server.url,
+    connections: scenario.connections ?? connections,
+    duration,
+    requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
   });
-  if (result.errors || result.non2xx) throw new Error(`${result.errors} errors, ${result.non2xx} non-2xx answers from ${url}`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  const { result, peakMb } = await peakRss(server.child.pid, run);
+  if (result.errors || result.non2xx) {
+    throw new Error(`${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`);
+  }
+  return { rate: result.requests.average * scenario.perRequest, p50Ms: result.latency.p50, p99Ms: result.latency.p99, rssMb: peakMb };
 }
 
-const rows: string[][] = [];
-const postgres = (await testTargets()).find((t) => t.name === "postgres");
-for (const kind of ["postgres", "embedded"] as const) {
-  if (kind === "postgres" && postgres?.skip) continue;
-  const database = await createTestDatabase(kind);
+const results: Result[] = [];
+const idle: Record<string, number> = {};
+const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
+const baselineRates = new Map<BaselineName, Result>();
+// PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
+const targets = (await testTargets()).filter((t) => !t.skip).sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
+
+for (const { name: kind } of targets) {
+  const dataDir = kind === "embedded" ? await mkdtemp(path.join(os.tmpdir(), "mm-bench-")) : undefined;
+  const database = kind === "postgres" ? await createTestDatabase("postgres") : undefined;
+  const url = database?.url ?? `file:${dataDir}`;
+  const started = performance.now();
+  const apiKey = await seed(url, rows);
+  console.error(`${kind}: ${rows} rows seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const context = { rows, apiKey, batch: BATCH };
+  const suffix = kind === "embedded" ? " [embedded]" : "";
   try {
-    const server = await startProcess(here("../dist/main.js"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "/readyz");
-    try {
-      const client = createMemoryMirrorClient({ url: server.url });
-      await Promise.all(ids.map((videoId) => client.videoAnalysis.create.mutate({ videoId, description: `Scene ${videoId}: a person talks to the camera.` })));
-      // The yardstick reads the same rows; the embedded database allows one process, so it has a PostgreSQL baseline only.
-      let baselineRps: number | undefined;
-      if (kind === "postgres") {
-        const baseline = await startProcess(here("baseline-server.ts"), { DATABASE_URL: database.url, DATABASE_POOL_SIZE: "16" }, "/v/probe");
-        await load(baseline.url, () => ({ method: "GET", path: `/v/${encodeURIComponent(pick())}` })); // warm-up
-        const b = await load(baseline.url, () => ({ method: "GET", path: `/v/${encodeURIComponent(pick())}` }));
-        await stop(baseline.child);
-        baselineRps = b.rps;
-        rows.push([kind, "baseline: node:http + pg, no framework", b.rps.toFixed(0), b.rps.toFixed(0), `${b.p99} ms`, "1.00×"]);
+    // The embedded database belongs to one process: the hand-written baselines read PostgreSQL only, and the
+    // embedded rows compare with them.
+    if (kind === "postgres") {
+      const baseline = await startProcess(here("baseline-server.ts"), { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" }, "/v/bench-0");
+      try {
+        idle["baseline"] = await rssMb(baseline.child.pid);
+        const scenarios = baselineScenarios(context);
+        await measure(baseline, scenarios.single, Math.min(seconds, 2)); // warm-up
+        for (const [name, scenario] of Object.entries(scenarios) as [BaselineName, Scenario][]) {
+          const r = await measure(baseline, scenario);
+          const result = { name: scenario.name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
+          baselineRates.set(name, result);
+          results.push(result);
+        }
+      } finally {
+        await stop(baseline);
       }
-      await load(server.url, scenarios[0]!.request); // warm-up: JIT, connection pool, Prisma's query cache
-      for (const s of scenarios) {
-        const r = await load(server.url, s.request, s.connections);
-        const lookups = r.rps * s.callsPerRequest;
-        const ratio = baselineRps ? `${(lookups / baselineRps).toFixed(2)}×` : "–";
-        rows.push([kind, s.name, r.rps.toFixed(0), lookups.toFixed(0), `${r.p99} ms`, ratio]);
+    }
+    const server = await startProcess(
+      here("../dist/main.js"),
+      {
+        DATABASE_URL: url,
+        DATABASE_POOL_SIZE: "16",
+        AUTH: "required",
+        // Counted, never refusing: the limiter's cost is in the figures, its 429s are not.
+        RATE_LIMIT_PER_MINUTE: "100000000",
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      },
+      "/readyz",
+    );
+    try {
+      idle[`server${suffix}`] = await rssMb(server.child.pid);
+      const scenarios = serviceScenarios(context).filter(wanted);
+      if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
+      for (const scenario of scenarios) {
+        const r = await measure(server, scenario);
+        const base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined;
+        const single = baselineRates.get("single");
+        results.push({
+          name: scenario.name + suffix,
+          unit: scenario.unit,
+          ...r,
+          ratioToBaseline: base ? r.rate / base.rate : null,
+          ...(base ? { baseline: base.name } : {}),
+          ...(scenario.perRequest > 1 && single ? { ratioToSingleBaseline: r.rate / single.rate } : {}),
+        });
       }
     } finally {
-      await stop(server.child);
+      await stop(server);
     }
   } finally {
-    await database.drop();
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-const header = ["database", "scenario", "requests/s", "lookups/s", "p99", "lookups/s vs baseline"];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
+const table = [
+  ["scenario", "rate", "unit", "p50 ms", "p99 ms", "peak RSS MB", "vs baseline", "vs single"],
+  ...results.map((r) => [
+    r.name,
+    fmt(r.rate),
+    r.unit,
+    fmt(r.p50Ms, 1),
+    fmt(r.p99Ms, 1),
+    fmt(r.rssMb),
+    r.ratioToBaseline === null ? "–" : `${r.ratioToBaseline.toFixed(2)}×`,
+    r.ratioToSingleBaseline ? `${r.ratioToSingleBaseline.toFixed(2)}×` : "",
+  ]),
+];
+const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-console.log(`\n${connections} connections, ${seconds} s per scenario, ${ROWS} rows, random videoIds\n`);
-console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+console.log(`\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required`);
+console.log(`idle RSS MB: ${Object.entries(idle).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}\n`);
+console.log([line(table[0]!), line(widths.map((w) => "-".repeat(w))), ...table.slice(1).map(line)].join("\n"));
+
+const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg() };
+const file = path.join(repoRoot, "bench/results/latest.json");
+await mkdir(path.dirname(file), { recursive: true });
+await writeFile(file, `${JSON.stringify({ machine, params: { rows, seconds, connections, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`);
+console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
