@@ -43,16 +43,20 @@ export interface TransportOptions {
 
 const CHALLENGE = 'Bearer realm="memory-mirror"';
 
+const hasBody = (method: string) => method !== "GET" && method !== "HEAD";
+
 export function transportGuards(deps: GuardDeps, options: TransportOptions): MiddlewareHandler<AppEnv>[] {
   const { config } = deps;
   const { render } = options;
   const fail = (c: Context<AppEnv>, error: DomainError, headers?: Record<string, string>) =>
     render(c, { ...problemOf(error), ...(headers ? { headers } : {}) });
 
-  const limitBody = bodyLimit({
+  const bodyLimited = bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) => render(c, { code: "PAYLOAD_TOO_LARGE", message: `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)` }),
   });
+  // GET and HEAD carry no body; asking would make @hono/node-server build a full Request object for nothing.
+  const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (hasBody(c.req.method) ? bodyLimited(c, next) : next());
 
   /** Text that is not well-formed Unicode would be stored as U+FFFD and collide with other values: refuse it. */
   const wellFormed: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -65,7 +69,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         return render(c, { code: "BAD_REQUEST", message: "The query string is not well-formed percent-encoded UTF-8" });
       }
     }
-    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+    if (hasBody(c.req.method)) {
       const bytes = await c.req.arrayBuffer();
       if (!isUtf8(bytes)) return render(c, { code: "BAD_REQUEST", message: "The request body is not valid UTF-8" });
       // Hono keeps the bytes for its own readers; transports that read the raw request get a fresh one.
