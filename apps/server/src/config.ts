@@ -1,14 +1,9 @@
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-mirror/api";
 import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
-import { type DatabaseConfig, databaseConfigFrom, databaseEnv } from "@memory-mirror/db";
+import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
 import { z } from "zod";
 
-const int = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .int(`${name} must be a whole number`)
-    .min(min, `${name} must be at least ${min}`)
-    .max(max, `${name} must be at most ${max}`);
+const int = integerVariable;
 
 const origins = z
   .string()

@@ -74,7 +74,8 @@ export function parseDatabaseUrl(
   );
 }
 
-const int = (name: string, min: number, max: number) =>
+/** A whole-number environment variable within bounds, with messages naming it. */
+export const integerVariable = (name: string, min: number, max: number) =>
   z.coerce
     .number({ error: `${name} must be a number` })
     .int(`${name} must be a whole number`)
@@ -84,9 +85,9 @@ const int = (name: string, min: number, max: number) =>
 /** The database's environment variables, for configurations that validate them together with their own. */
 export const databaseEnv = z.object({
   DATABASE_URL: z.string().optional(),
-  DATABASE_POOL_SIZE: int("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
+  DATABASE_POOL_SIZE: integerVariable("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
   // Below ~100 ms a healthy server under load would fail; above 10 minutes nobody waits for an answer.
-  DATABASE_TIMEOUT_MS: int("DATABASE_TIMEOUT_MS", 100, 600_000).default(DEFAULT_TIMEOUT_MS),
+  DATABASE_TIMEOUT_MS: integerVariable("DATABASE_TIMEOUT_MS", 100, 600_000).default(DEFAULT_TIMEOUT_MS),
 });
 
 /**

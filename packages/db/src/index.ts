@@ -6,6 +6,7 @@ export {
   DEFAULT_POOL_SIZE,
   DEFAULT_TIMEOUT_MS,
   describeDatabase,
+  integerVariable,
   loadDatabaseConfig,
   parseDatabaseUrl,
   redact,
