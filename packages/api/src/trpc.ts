@@ -20,6 +20,8 @@ export interface CreateContextOptions {
   space: string;
   /** Limits on everything one request may return; defaults to the documented ones. */
   limits?: BudgetLimits;
+  /** Earlier versions kept per analysis (HISTORY_LIMIT); the service's default when not given. */
+  historyLimit?: number;
 }
 
 /** Built from plain values, so tests, REST and MCP can create it without any HTTP request. One per request. */
@@ -29,6 +31,7 @@ export function createContext(opts: CreateContextOptions) {
     principal: opts.principal,
     space: opts.space,
     budget: new ResponseBudget(opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }),
+    historyLimit: opts.historyLimit,
   };
 }
 export type Context = ReturnType<typeof createContext>;

@@ -1,0 +1,91 @@
+/**
+ * Idempotent and bulk operations (issue 10), each one SQL statement or one transaction whatever the number of items,
+ * and each in exactly the caller's space (ServiceContext), like service.ts.
+ */
+import type { Principal } from "../access/principal.ts";
+import { requireScope } from "../access/principal.ts";
+import type { ResponseBudget } from "../budget.ts";
+import { rethrowDatabaseError } from "../database-errors.ts";
+import { ForbiddenError } from "../errors.ts";
+import {
+  isRestoreItem,
+  type UpsertInput,
+  type UpsertManyInput,
+  type UpsertManyResult,
+  type UpsertStatus,
+  type VideoIdsInput,
+} from "./bulk-schemas.ts";
+import type { VideoAnalysisRow } from "./schemas.ts";
+import { select, type ServiceContext, toAnalysis, versionConflict } from "./service.ts";
+import { type WriteItem, writeAnalyses } from "./write.ts";
+
+/** Restores need to know who asks: only admin keys may set versions and timestamps. */
+export interface BulkContext extends ServiceContext {
+  principal: Principal;
+}
+
+/** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
+async function upsert(ctx: ServiceContext, input: UpsertInput): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
+  const [result] = await writeAnalyses(ctx, [input], { mayCreate: true, returnRows: true });
+  if (!result?.row || result.status === "conflict" || result.status === "missing") {
+    throw versionConflict(input.videoId, result?.current ?? null, input.expectedVersion);
+  }
+  return { analysis: toAnalysis(result.row), status: result.status };
+}
+
+/**
+ * Up to 1,000 upserts in one transaction: all stored or (on any error) none. Items carrying version and timestamps
+ * restore an export exactly, which only an admin key may do: a writer must not be able to forge history.
+ */
+async function upsertMany(ctx: BulkContext, { items }: UpsertManyInput): Promise<UpsertManyResult> {
+  const writes: WriteItem[] = items.map((item) => {
+    const { version, createdAt, updatedAt, ...content } = item;
+    return isRestoreItem(item) ? { ...content, restore: { version: version as number, createdAt: createdAt as string, updatedAt: updatedAt as string } } : content;
+  });
+  if (writes.some((w) => w.restore)) {
+    try {
+      requireScope(ctx.principal, "admin");
+    } catch {
+      throw new ForbiddenError(
+        `Restoring version, createdAt and updatedAt needs an admin key; this key (${ctx.principal.name}) may only write ` +
+          "content (send items without them: mm import --content-only)",
+      );
+    }
+  }
+  const results = await writeAnalyses(ctx, writes, { mayCreate: true, returnRows: false });
+  const counts: UpsertManyResult = { created: 0, updated: 0, unchanged: 0 };
+  for (const { status } of results) if (status === "created" || status === "updated" || status === "unchanged") counts[status]++;
+  return counts;
+}
+
+function charge(budget: ResponseBudget, rows: VideoAnalysisRow[]): void {
+  budget.charge(
+    rows.length,
+    rows.flatMap((r) => [r.videoId, r.description]),
+  );
+}
+
+/** The analyses of these videos in the order asked, null where there is none: one query. */
+function byVideoIds({ prisma, space, budget }: ServiceContext, { videoIds }: VideoIdsInput): Promise<{ items: (VideoAnalysisRow | null)[] }> {
+  return budget.exclusive(async () => {
+    budget.reserveRows(videoIds.length);
+    const rows = await prisma.videoAnalysis
+      .findMany({ where: { space, videoId: { in: [...new Set(videoIds)] } }, select })
+      .catch(rethrowDatabaseError);
+    const byId = new Map(rows.map((row) => [row.videoId, toAnalysis(row)]));
+    const items = videoIds.map((id) => byId.get(id) ?? null);
+    charge(
+      budget,
+      items.filter((i) => i !== null),
+    );
+    return { items };
+  });
+}
+
+/** Deletes the analyses of these videos (and their history, by cascade) in one statement. */
+async function deleteMany({ prisma, space }: ServiceContext, { videoIds }: VideoIdsInput): Promise<{ deleted: number }> {
+  const { count } = await prisma.videoAnalysis.deleteMany({ where: { space, videoId: { in: videoIds } } }).catch(rethrowDatabaseError);
+  return { deleted: count };
+}
+
+export const bulkService = { upsert, upsertMany, byVideoIds, deleteMany };
