@@ -112,6 +112,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         principal,
         space,
         limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
+        historyLimit: config.historyLimit,
       }));
     } catch (error) {
       if (error instanceof DomainError) return fail(c, error);
