@@ -1,12 +1,15 @@
 /**
  * The one write path of update, upsert and upsertMany: a single SQL statement per call that locks the stored rows,
  * decides per item (create, update, unchanged, conflict, missing), keeps the replaced version in the history, prunes
- * it to HISTORY_LIMIT, and writes — never a query per item. It runs in a transaction so that the rare rows another
- * transaction created after the statement's snapshot can be written by a second statement, atomically with the rest.
+ * it to HISTORY_LIMIT, and writes — never a query per item, and atomic as any one statement is.
+ *
+ * A row another transaction creates after the statement's snapshot cannot be locked or updated by it: its INSERT
+ * then fails with a unique violation, which rolls the whole statement back, and the call runs again with a fresh
+ * snapshot that sees the row (a deadlock between two bulk writes is retried the same way). No transaction is
+ * needed: Prisma's interactive transactions cost as much as the statement itself.
  */
-import { Prisma, type PrismaClient } from "@memory-mirror/db";
+import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { UnavailableError } from "../errors.ts";
 import { HISTORY_LIMIT_DEFAULT } from "./bulk-schemas.ts";
 import type { Embedding } from "./schemas.ts";
 
@@ -60,7 +63,7 @@ export interface WriteOptions {
   returnRows: boolean;
 }
 
-type Action = "create" | "update" | "unchanged" | "conflict" | "missing" | "retry";
+type Action = "create" | "update" | "unchanged" | "conflict" | "missing";
 interface PlanRow extends Partial<WrittenRow> {
   i: number;
   action: Action;
@@ -68,45 +71,27 @@ interface PlanRow extends Partial<WrittenRow> {
   oldVersion: number | null;
 }
 
-// Rows created concurrently are retried once each; more rounds mean they keep being deleted and recreated.
-const MAX_ROUNDS = 5;
-// A deadlock between two bulk writes (each waits for a row the other locked) or a serialization failure: the
-// whole transaction is retried; rows are locked in videoId order, which keeps this rare.
-const MAX_ATTEMPTS = 4;
-// Bulk writes of 1,000 items on a busy embedded database can wait for the single connection a while.
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 60_000 } as const;
+/**
+ * Runs a race lost to a concurrent creation or a deadlock again: each run sees more of what the others committed,
+ * so a handful settles even 64 writers of one new video; beyond that the unique violation is reported as such.
+ */
+const MAX_ATTEMPTS = 8;
 
 export async function writeAnalyses(ctx: WriteContext, items: readonly WriteItem[], options: WriteOptions): Promise<WriteResult[]> {
+  const sql = statement(ctx, items, options);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.prisma.$transaction((tx) => writeRounds(tx, ctx, items, options), TRANSACTION_OPTIONS);
+      const rows = await ctx.prisma.$queryRaw<PlanRow[]>(sql);
+      return rows.map((row) => ({
+        status: row.action === "create" ? "created" : row.action === "update" ? "updated" : row.action,
+        current: row.oldId !== null && row.oldVersion !== null ? { id: row.oldId, version: row.oldVersion } : null,
+        ...(options.returnRows ? { row: writtenRow(row) } : {}),
+      }));
     } catch (error) {
-      if (attempt < MAX_ATTEMPTS && isTransient(error)) continue;
+      if (attempt < MAX_ATTEMPTS && (databaseErrorKind(error) === "unique_violation" || isTransient(error))) continue;
       rethrowDatabaseError(error);
     }
   }
-}
-
-async function writeRounds(tx: Prisma.TransactionClient, ctx: WriteContext, items: readonly WriteItem[], options: WriteOptions) {
-  const results = new Array<WriteResult>(items.length);
-  let pending = items.map((item, i) => ({ item, i }));
-  for (let round = 0; pending.length > 0; round++) {
-    if (round === MAX_ROUNDS) throw new UnavailableError({ cause: new Error("rows kept changing under an upsert") });
-    const rows = await tx.$queryRaw<PlanRow[]>(statement(ctx, pending, options));
-    const retry: typeof pending = [];
-    for (const row of rows) {
-      const entry = pending[row.i] as (typeof pending)[number];
-      if (row.action === "retry") {
-        retry.push(entry);
-        continue;
-      }
-      const current = row.oldId !== null && row.oldVersion !== null ? { id: row.oldId, version: row.oldVersion } : null;
-      const status: WriteStatus = row.action === "create" ? "created" : row.action === "update" ? "updated" : row.action;
-      results[entry.i] = { status, current, ...(options.returnRows ? { row: writtenRow(row) } : {}) };
-    }
-    pending = retry;
-  }
-  return results;
 }
 
 function writtenRow(row: PlanRow): WrittenRow {
@@ -114,10 +99,10 @@ function writtenRow(row: PlanRow): WrittenRow {
   return { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } as WrittenRow;
 }
 
-/** The statement for these items; `i` is each item's position in `pending`, so answers come back in that order. */
-function statement(ctx: WriteContext, pending: { item: WriteItem }[], { mayCreate, returnRows }: WriteOptions): Prisma.Sql {
+/** The statement for these items; `i` is each item's position, so answers come back in the order given. */
+function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, returnRows }: WriteOptions): Prisma.Sql {
   const historyLimit = ctx.historyLimit ?? HISTORY_LIMIT_DEFAULT;
-  const input = pending.map(({ item }, i) => ({
+  const input = items.map((item, i) => ({
     i,
     videoId: item.videoId,
     description: item.description ?? null,
@@ -149,14 +134,16 @@ function statement(ctx: WriteContext, pending: { item: WriteItem }[], { mayCreat
         "createdAt" timestamp(3), "updatedAt" timestamp(3))
     ),
     -- The stored rows, locked in videoId order (READ COMMITTED: the latest committed version of each), so the
-    -- version read here is the one replaced below, and concurrent writers of one video queue up.
+    -- version read here is the one replaced below, and concurrent writers of one video queue up. A join on the
+    -- keys is one unique-index probe each, whatever the statistics say about the space (a plan filtering
+    -- "videoId = ANY" over the space's whole index range would make a large ingest quadratic).
     old AS MATERIALIZED (
       SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embeddingDims", a."embedding",
         a."version", a."createdAt", a."updatedAt"
-      FROM "VideoAnalysis" a
-      WHERE a."space" = ${ctx.space} AND a."videoId" = ANY(${pending.map((p) => p.item.videoId)}::text[])
+      FROM unnest(${items.map((item) => item.videoId)}::text[]) AS k("videoId")
+      JOIN "VideoAnalysis" a ON a."space" = ${ctx.space} AND a."videoId" = k."videoId"
       ORDER BY a."videoId" COLLATE "C"
-      FOR UPDATE
+      FOR UPDATE OF a
     ),
     merged AS MATERIALIZED (
       SELECT i."i", i."videoId", i."expectedVersion", i."ifMatch", i."version" IS NOT NULL AS "restore",
@@ -190,15 +177,14 @@ function statement(ctx: WriteContext, pending: { item: WriteItem }[], { mayCreat
         ELSE 'update' END AS "action"
       FROM merged m
     ),
-    -- In videoId order too; a row created concurrently since the snapshot conflicts and is retried.
+    -- In videoId order too. A row created concurrently since the snapshot fails the statement (unique violation),
+    -- which then runs again: ON CONFLICT DO NOTHING would leave that item neither created nor updated.
     ins AS (
       INSERT INTO "VideoAnalysis"
         ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding", "version", "createdAt", "updatedAt")
       SELECT p."id", ${ctx.space}, p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims", p."embedding",
         p."version", p."createdAt", p."updatedAt"
       FROM plan p WHERE p."action" = 'create' ORDER BY p."videoId" COLLATE "C"
-      ON CONFLICT ("space", "videoId") DO NOTHING
-      RETURNING "videoId"
     ),
     -- The replaced version joins the history, unless a restore goes back to an equal or lower version.
     hist AS (
@@ -220,13 +206,12 @@ function statement(ctx: WriteContext, pending: { item: WriteItem }[], { mayCreat
         "createdAt" = p."createdAt", "updatedAt" = p."updatedAt"
       FROM plan p WHERE a."id" = p."oldId" AND p."action" = 'update'
     )
-    SELECT p."i", CASE WHEN p."action" = 'create' AND ins."videoId" IS NULL THEN 'retry' ELSE p."action" END AS "action",
-      p."oldId", p."oldVersion" ${answer}
-    FROM plan p LEFT JOIN ins ON ins."videoId" = p."videoId"
+    SELECT p."i", p."action", p."oldId", p."oldVersion" ${answer}
+    FROM plan p
     ORDER BY p."i"`;
 }
 
-/** SQLSTATEs worth retrying the whole transaction for: deadlock, serialization failure; Prisma's P2034 for both. */
+/** SQLSTATEs worth running the statement again for: deadlock, serialization failure; Prisma's P2034 for both. */
 const TRANSIENT = new Set(["40P01", "40001", "P2034"]);
 
 function isTransient(error: unknown): boolean {
