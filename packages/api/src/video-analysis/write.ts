@@ -102,21 +102,22 @@ function writtenRow(row: PlanRow): WrittenRow {
 /** The statement for these items; `i` is each item's position, so answers come back in the order given. */
 function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, returnRows }: WriteOptions): Prisma.Sql {
   const historyLimit = ctx.historyLimit ?? HISTORY_LIMIT_DEFAULT;
+  // Undefined fields are left out of the JSON, and json_to_recordset reads a missing key as NULL.
   const input = items.map((item, i) => ({
     i,
     videoId: item.videoId,
-    description: item.description ?? null,
-    tags: item.tags ?? null,
-    setEmbedding: item.embedding !== undefined,
-    embeddingModel: item.embedding?.model ?? null,
-    embeddingDims: item.embedding?.values.length ?? null,
+    description: item.description,
+    tags: item.tags,
+    setEmbedding: item.embedding !== undefined || undefined,
+    embeddingModel: item.embedding?.model,
+    embeddingDims: item.embedding?.values.length,
     // pgvector reads a JSON array of numbers as its own text form.
-    embedding: item.embedding?.values ?? null,
-    expectedVersion: item.expectedVersion ?? null,
-    ifMatch: item.ifMatch ?? null,
-    version: item.restore?.version ?? null,
-    createdAt: item.restore?.createdAt ?? null,
-    updatedAt: item.restore?.updatedAt ?? null,
+    embedding: item.embedding?.values,
+    expectedVersion: item.expectedVersion,
+    ifMatch: item.ifMatch,
+    version: item.restore?.version,
+    createdAt: item.restore?.createdAt,
+    updatedAt: item.restore?.updatedAt,
   }));
   const now = new Date();
   const answer = returnRows
@@ -153,9 +154,9 @@ function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, 
         COALESCE(o."id", gen_random_uuid()::text) AS "id",
         COALESCE(i."description", o."description") AS "description",
         COALESCE(i."tags", o."tags", '{}') AS "tags",
-        CASE WHEN i."setEmbedding" THEN i."embeddingModel" ELSE o."embeddingModel" END AS "embeddingModel",
-        CASE WHEN i."setEmbedding" THEN i."embeddingDims" ELSE o."embeddingDims" END AS "embeddingDims",
-        CASE WHEN i."setEmbedding" THEN i."embedding"::vector ELSE o."embedding" END AS "embedding",
+        CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingModel" ELSE o."embeddingModel" END AS "embeddingModel",
+        CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingDims" ELSE o."embeddingDims" END AS "embeddingDims",
+        CASE WHEN i."setEmbedding" IS TRUE THEN i."embedding"::vector ELSE o."embedding" END AS "embedding",
         COALESCE(i."version", o."version" + 1, 1) AS "version",
         COALESCE(i."createdAt", o."createdAt", ${now}::timestamp(3)) AS "createdAt",
         -- strictly forward, even within the millisecond of the previous write
