@@ -93,7 +93,7 @@ describe("mm export | mm import", () => {
     const textA = await readFile(fileA, "utf8");
     const rows = lines(textA).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(10_000);
-    expect(Object.keys(rows[1] ?? {})).toEqual(["videoId", "description", "tags", "embedding", "version", "createdAt", "updatedAt"]);
+    expect(Object.keys(rows[1] ?? {})).toEqual(["id", "videoId", "description", "tags", "embedding", "version", "createdAt", "updatedAt"]);
     expect(rows.filter((r) => r.version === 2)).toHaveLength(100);
     expect(rows.find((r) => r.videoId === "vid-00001")?.embedding).toEqual({ model: "marengo-2.7", values: expect.any(Array) });
 
@@ -204,6 +204,15 @@ describe("mm export | mm import", () => {
       expect((await mm(server.url, ["get", "twice"])).stdout).toBe("second\n");
     });
 
+    it("batches in flight never reorder two lines of one video", async () => {
+      const input = Array.from({ length: 40 }, (_, i) => good(`order-${i % 3}`, `take ${i}`)).join("\n");
+      const r = await mm(server.url, ["import", "-", "--batch", "1", "--parallel", "8"], { input });
+      expect(r.code, r.stderr).toBe(0);
+      const typed = createMemoryMirrorClient({ url: server.url });
+      const { items } = await typed.videoAnalysis.byVideoIds.query({ videoIds: ["order-0", "order-1", "order-2"] });
+      expect(items.map((i) => i?.description)).toEqual(["take 39", "take 37", "take 38"]);
+    });
+
     it("export filters by tags and since, to stdout", async () => {
       const typed = createMemoryMirrorClient({ url: server.url });
       await typed.videoAnalysis.upsert.mutate({ videoId: "f-1", description: "tagged", tags: ["only-here"] });
@@ -218,7 +227,7 @@ describe("mm export | mm import", () => {
       const locked = await startTestServer("embedded", { auth: "required" });
       servers.push(locked);
       const key = await locked.createKey({ name: "writer", space: "alice", scopes: ["read", "write"] });
-      const p = await file("restore.ndjson", `${JSON.stringify({ videoId: "r-1", description: "old", tags: [], embedding: null, version: 5, createdAt: "2024-01-01T00:00:00.000Z", updatedAt: "2024-02-01T00:00:00.000Z" })}\n`);
+      const p = await file("restore.ndjson", `${JSON.stringify({ id: "cmold1", videoId: "r-1", description: "old", tags: [], embedding: null, version: 5, createdAt: "2024-01-01T00:00:00.000Z", updatedAt: "2024-02-01T00:00:00.000Z" })}\n`);
       const refused = await mm(locked.url, ["import", p], { env: { MM_API_KEY: key } });
       expect(refused.code).toBe(5);
       expect(refused.stderr).toContain("--content-only");

@@ -214,6 +214,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
       expect(await caller.videoAnalysis.upsertMany({ items: [restored] })).toMatchObject({ unchanged: 1 });
       const page = await caller.videoAnalysis.export({});
       expect(page.items.find((i) => i.videoId === "r1")).toEqual({
+        id: expect.any(String),
         videoId: "r1",
         description: "as exported",
         tags: ["a"],
@@ -231,9 +232,23 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
       expect((await caller.videoAnalysis.history({ videoId: "r1" })).items).toEqual([]);
     });
 
-    it("all three fields or none", async () => {
+    it("all three fields or none; an id only with them", async () => {
       const { updatedAt: _, ...partial } = restored;
       expect(issues(await trpcError(caller.videoAnalysis.upsertMany({ items: [partial] })))).toContain("all three or none");
+      expect(issues(await trpcError(caller.videoAnalysis.upsertMany({ items: [{ videoId: "x", description: "d", id: "abc" }] })))).toContain(
+        "id is kept only by a restore",
+      );
+    });
+
+    it("keeps the id given, unless another analysis has it", async () => {
+      const item = { ...restored, videoId: "r-id", id: "cmrestoredid0001" };
+      await callerIn("restore-a").videoAnalysis.upsertMany({ items: [item] });
+      await callerIn("restore-b").videoAnalysis.upsertMany({ items: [item] });
+      const a = (await callerIn("restore-a").videoAnalysis.byVideoIds({ videoIds: ["r-id"] })).items[0];
+      const b = (await callerIn("restore-b").videoAnalysis.byVideoIds({ videoIds: ["r-id"] })).items[0];
+      expect(a?.id).toBe("cmrestoredid0001");
+      expect(b?.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(b).toMatchObject({ version: 7, createdAt: restored.createdAt });
     });
   });
 
@@ -260,17 +275,31 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
   });
 
   describe("export", () => {
-    it("pages oldest first with every field, vectors included, filtered by tags and since", async () => {
+    it("pages oldest first (createdAt, then id) with every field, vectors included, filtered by tags and since", async () => {
       const x = callerIn("export");
+      // Restores place them in time: two share a createdAt, so the id decides.
+      const at = (createdAt: string, id: string) => ({ id, version: 1, createdAt, updatedAt: createdAt });
       await x.videoAnalysis.upsertMany({
-        items: ["e-b", "e-a", "e-c"].map((videoId, i) => ({ videoId, description: videoId, tags: i === 1 ? ["odd"] : [], embedding: { model: "m", values: [i, 1e-7] } })),
+        items: [
+          { videoId: "e-b", description: "e-b", embedding: { model: "m", values: [0, 1e-7] }, ...at("2026-01-01T00:00:00.000Z", "id-2") },
+          { videoId: "e-a", description: "e-a", tags: ["odd"], embedding: { model: "m", values: [1, 1e-7] }, ...at("2026-01-01T00:00:00.000Z", "id-1") },
+          { videoId: "e-c", description: "e-c", ...at("2026-01-02T00:00:00.000Z", "id-0") },
+        ],
       });
       await x.videoAnalysis.upsert({ videoId: "e-later", description: "later" });
       const first = await x.videoAnalysis.export({ limit: 2 });
       expect(first.total).toBe(4);
-      // One statement stamps one createdAt: ties go by videoId (code points).
       expect(first.items.map((i) => i.videoId)).toEqual(["e-a", "e-b"]);
-      expect(first.items[0]).toMatchObject({ embedding: { model: "m", values: [1, 1e-7] }, version: 1, tags: ["odd"] });
+      expect(first.items[0]).toEqual({
+        id: "id-1",
+        videoId: "e-a",
+        description: "e-a",
+        tags: ["odd"],
+        embedding: { model: "m", values: [1, 1e-7] },
+        version: 1,
+        createdAt: "2026-01-01T00:00:00.000Z",
+        updatedAt: "2026-01-01T00:00:00.000Z",
+      });
       const second = await x.videoAnalysis.export({ limit: 2, cursor: first.nextCursor });
       expect(second.items.map((i) => i.videoId)).toEqual(["e-c", "e-later"]);
       expect(second).toMatchObject({ nextCursor: null, total: null });
@@ -296,7 +325,8 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
         pages++;
       } while (cursor);
       expect(pages).toBeGreaterThanOrEqual(4);
-      expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => `big-${i}`));
+      // One statement stamps them all alike: the order is the ids'; every one exactly once.
+      expect(seen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `big-${i}`).sort());
     });
   });
 

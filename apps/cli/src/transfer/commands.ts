@@ -55,6 +55,7 @@ export function registerTransferCommands(program: Command, client: (command: Com
         .default(1_000_000)
         .argParser(wholeNumber(1024, 1024 ** 3)),
     )
+    .addOption(new Option("--parallel <n>", "calls in flight at once (--strict: 1)").default(4).argParser(wholeNumber(1, 16)))
     .option("--strict", "stop at the first line that fails (default: report it, skip it, go on)")
     .option("--content-only", "ignore versions and timestamps: write the content as new versions (any write key)")
     .addOption(progressEvery())

@@ -1,7 +1,7 @@
 /**
  * `mm import`: NDJSON back into a space through upsertMany, a batch at a time, streamed (constant memory at any
  * size). Idempotent, hence resumable: running an interrupted import again finds what it already stored unchanged
- * and stores the rest. Lines carrying version and timestamps (an export) restore them exactly, which needs an
+ * and stores the rest. Lines carrying id, version and timestamps (an export) restore them exactly, which needs an
  * admin key; --content-only drops them and writes the content as new versions with any write key.
  */
 import { createReadStream } from "node:fs";
@@ -20,6 +20,8 @@ export interface ImportOptions extends GlobalOptions {
   batch: number;
   /** Most bytes of items per call: under the server's MAX_BODY_BYTES (1 MiB by default); a 413 halves a batch. */
   batchBytes: number;
+  /** Calls in flight at once (1 with --strict, so nothing after a failed line is stored). */
+  parallel: number;
   strict?: boolean;
   contentOnly?: boolean;
   progressEvery: number;
@@ -123,6 +125,16 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
     }
   };
 
+  // Batches in flight, each with its videoIds: a batch naming one of them waits for them all, so a later line for a
+  // video always lands after an earlier one.
+  const parallel = opts.strict ? 1 : opts.parallel;
+  const running: { ids: Set<string>; done: Promise<void> }[] = [];
+  let failure: { error: unknown } | undefined;
+  const settle = async (which: "one" | "all") => {
+    if (running.length > 0) await (which === "all" ? Promise.all(running.map((r) => r.done)) : Promise.race(running.map((r) => r.done)));
+    if (failure) throw failure.error;
+  };
+
   let batch: Entry[] = [];
   let batchBytes = 0;
   const videoIds = new Set<string>();
@@ -130,9 +142,19 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
     const entries = batch;
     batch = [];
     batchBytes = 0;
+    const ids = new Set(videoIds);
     videoIds.clear();
-    await send(entries);
-    progress.update(summary.created + summary.updated + summary.unchanged, position);
+    if (running.some((r) => [...ids].some((id) => r.ids.has(id)))) await settle("all");
+    while (running.length >= parallel) await settle("one");
+    if (failure) throw failure.error;
+    if (entries.length === 0) return;
+    const at = position;
+    const call = { ids, done: Promise.resolve() };
+    call.done = send(entries)
+      .then(() => progress.update(summary.created + summary.updated + summary.unchanged, at))
+      .catch((error: unknown) => void (failure ??= { error }))
+      .finally(() => running.splice(running.indexOf(call), 1));
+    running.push(call);
   };
 
   // Ctrl-C: what is stored stays stored; the same command finishes the job.
@@ -164,7 +186,7 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
         continue;
       }
       if (opts.contentOnly && value !== null && typeof value === "object" && !Array.isArray(value)) {
-        const { version: _v, createdAt: _c, updatedAt: _u, ...content } = value as Record<string, unknown>;
+        const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...content } = value as Record<string, unknown>;
         value = content;
       }
       const parsed = upsertManyItem.safeParse(value);
@@ -182,6 +204,7 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
       if (batch.length >= opts.batch) await flush();
     }
     await flush();
+    await settle("all");
   } catch (error) {
     if (!(error instanceof Stop)) {
       progress.stop();
@@ -192,7 +215,9 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
     }
     stopped = error.message;
     // What came before the failed line is stored, as --strict promises.
-    await flush().catch(() => {});
+    await flush()
+      .then(() => settle("all"))
+      .catch(() => {});
   } finally {
     process.removeListener("SIGINT", interrupted);
     progress.stop();

@@ -56,12 +56,21 @@ export const upsertOutput = z.object({
 
 // --- upsertMany -----------------------------------------------------------------------------------------------
 
+/** The ids this service makes (cuid, or UUID in raw inserts); a restore keeps them. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 /**
  * One item of upsertMany, and one line of an export. `version`, `createdAt` and `updatedAt` restore an analysis
- * exactly as exported (all three or none); only admin keys may send them, so a writer cannot forge history.
+ * exactly as exported (all three or none), `id` too when no other analysis has it; only admin keys may send them,
+ * so a writer cannot forge history.
  */
 export const upsertManyItem = z
   .object({
+    id: z
+      .string({ error: "id must be a string" })
+      .regex(ID_PATTERN, "id must be 1–64 characters of letters, digits, _ and -")
+      .optional()
+      .meta({ description: "Restore only (admin): the id to keep, when no other analysis has it." }),
     videoId: videoIdField(),
     description: descriptionField(),
     tags: tagsField.optional(),
@@ -81,6 +90,8 @@ export const upsertManyItem = z
     const given = [item.version, item.createdAt, item.updatedAt].filter((v) => v !== undefined).length;
     if (given !== 0 && given !== 3) {
       ctx.addIssue({ code: "custom", path: ["version"], message: "version, createdAt and updatedAt restore an analysis together: give all three or none" });
+    } else if (given === 0 && item.id !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["id"], message: "id is kept only by a restore: give version, createdAt and updatedAt with it" });
     } else if (item.createdAt !== undefined && item.updatedAt !== undefined && Date.parse(item.createdAt) > Date.parse(item.updatedAt)) {
       ctx.addIssue({ code: "custom", path: ["updatedAt"], message: "updatedAt must not be before createdAt" });
     }
@@ -176,27 +187,23 @@ export const historyOutput = z.object({
 
 export interface ExportCursor {
   createdAt: Date;
-  videoId: string;
+  id: string;
 }
 
-/** Opaque keyset cursor of an export: the last row's (createdAt, videoId). */
-export const encodeExportCursor = ({ createdAt, videoId }: ExportCursor): string =>
-  Buffer.from(JSON.stringify([createdAt.getTime(), videoId]), "utf8").toString("base64url");
+/** Opaque keyset cursor of an export: the last row's (createdAt, id). */
+export const encodeExportCursor = ({ createdAt, id }: ExportCursor): string =>
+  Buffer.from(`e${createdAt.getTime()}:${id}`, "utf8").toString("base64url");
 
 const exportCursor = z
   .string()
-  .max(4096, "cursor is not a cursor returned by export")
+  .max(200, "cursor is not a cursor returned by export")
   .transform((value, ctx): ExportCursor => {
-    try {
-      const parsed: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-      if (Array.isArray(parsed) && parsed.length === 2 && Number.isSafeInteger(parsed[0]) && typeof parsed[1] === "string") {
-        return { createdAt: new Date(parsed[0] as number), videoId: parsed[1] };
-      }
-    } catch {
-      // falls through to the issue below
+    const match = /^e(\d{1,15}):([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
+    if (!match) {
+      ctx.addIssue({ code: "custom", message: "cursor is not a cursor returned by export" });
+      return z.NEVER;
     }
-    ctx.addIssue({ code: "custom", message: "cursor is not a cursor returned by export" });
-    return z.NEVER;
+    return { createdAt: new Date(Number(match[1])), id: match[2] as string };
   });
 
 export const exportInput = z
@@ -220,6 +227,7 @@ export const exportInput = z
 /** An analysis with everything it has, the vector included: one line of `mm export`, one item of a restore. */
 export const exportedAnalysisSchema = z
   .object({
+    id: z.string(),
     videoId: z.string(),
     description: z.string(),
     tags: z.array(z.string()),
@@ -231,7 +239,7 @@ export const exportedAnalysisSchema = z
   .meta({ id: "ExportedVideoAnalysis" });
 
 export const exportOutput = z.object({
-  items: z.array(exportedAnalysisSchema).meta({ description: "Oldest first (createdAt, then videoId by code point)." }),
+  items: z.array(exportedAnalysisSchema).meta({ description: "Oldest first (createdAt, then id)." }),
   nextCursor: z.string().nullable(),
   total: z.number().int().nullable().meta({ description: "How many analyses the export holds in all; on the first page only." }),
 });

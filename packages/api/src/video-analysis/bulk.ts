@@ -39,8 +39,9 @@ async function upsert(ctx: ServiceContext, input: UpsertInput): Promise<{ analys
  */
 async function upsertMany(ctx: BulkContext, { items }: UpsertManyInput): Promise<UpsertManyResult> {
   const writes: WriteItem[] = items.map((item) => {
-    const { version, createdAt, updatedAt, ...content } = item;
-    return isRestoreItem(item) ? { ...content, restore: { version: version as number, createdAt: createdAt as string, updatedAt: updatedAt as string } } : content;
+    const { id, version, createdAt, updatedAt, ...content } = item;
+    if (!isRestoreItem(item)) return content;
+    return { ...content, restore: { id, version: version as number, createdAt: createdAt as string, updatedAt: updatedAt as string } };
   });
   if (writes.some((w) => w.restore)) {
     try {

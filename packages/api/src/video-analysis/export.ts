@@ -1,8 +1,7 @@
 /**
  * Export pages: every analysis of the caller's space with everything it has, the vector included (the normal
- * answers carry only `{ model, dimensions }`). Keyset-paged in an order both kinds of database agree on, so an
- * export of a restored copy is the same file, and sized by bytes as well as rows, so no page exceeds the answer
- * budget even at 1,000 analyses of 50 KB with 2,000-dimension vectors.
+ * answers carry only `{ model, dimensions }`). Keyset-paged in index order, and sized by bytes as well as rows, so
+ * no page exceeds the answer budget even at 1,000 analyses of 50 KB with 2,000-dimension vectors.
  */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
@@ -16,6 +15,7 @@ export const EXPORT_PAGE_BYTES = 8 * 1024 * 1024;
 const BYTES_PER_VALUE = 16;
 
 interface Row {
+  id: string;
   videoId: string;
   description: string;
   tags: string[];
@@ -28,10 +28,13 @@ interface Row {
 }
 
 /**
- * Oldest first by (createdAt, videoId in code-point order): createdAt never changes on update, so a row changed
- * during an export is exported once; the "C" collation makes both kinds of database sort alike, whatever their
- * default collation. The byte sizes come from octet_length (no detoasting), so rows past the page's budget are
- * never read in full.
+ * Oldest first by (createdAt, id): createdAt never changes on update, so a row changed during an export is exported
+ * once. The row comparison on exactly the (space, createdAt, id) index's columns makes each page an ordered index
+ * range scan that stops at the page's end, whatever the statistics say (an OR of conditions or another tie-breaker
+ * let PostgreSQL re-read everything after the cursor for every page: quadratic at a million rows). A restore keeps
+ * ids, so a restored copy exports in the same order: ids are letters, digits and dashes, which every collation in
+ * use here sorts alike. Byte sizes come from octet_length (no detoasting): rows past the page's budget are never
+ * read in full.
  */
 function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, tags, since }: ExportInput): Promise<ExportPage> {
   return budget.exclusive(async () => {
@@ -41,35 +44,33 @@ function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, 
     if (tags?.length) filters.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
     if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since}::timestamp(3)`);
     const where = Prisma.join(filters, " AND ");
-    const after = cursor
-      ? Prisma.sql`AND (a."createdAt" > ${cursor.createdAt}::timestamp(3)
-          OR (a."createdAt" = ${cursor.createdAt}::timestamp(3) AND a."videoId" COLLATE "C" > ${cursor.videoId}))`
-      : Prisma.empty;
+    const after = cursor ? Prisma.sql`AND (a."createdAt", a."id") > (${cursor.createdAt}::timestamp(3), ${cursor.id})` : Prisma.empty;
     const rows = await prisma
       .$queryRaw<Row[]>(
         Prisma.sql`
-          SELECT p."videoId", p."description", p."tags", p."embeddingModel", p."embedding"::text AS "embedding",
+          SELECT p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embedding"::text AS "embedding",
             p."version", p."createdAt", p."updatedAt", p."fetched"
           FROM (
             SELECT c.*, (count(*) OVER ())::int AS "fetched",
-              sum(c."bytes") OVER (ORDER BY c."createdAt", c."videoId" COLLATE "C" ROWS UNBOUNDED PRECEDING) AS "upTo"
+              sum(c."bytes") OVER (ORDER BY c."createdAt", c."id" ROWS UNBOUNDED PRECEDING) AS "upTo"
             FROM (
-              SELECT a."videoId", a."description", a."tags", a."embeddingModel", a."embedding", a."version", a."createdAt", a."updatedAt",
-                octet_length(a."videoId") + octet_length(a."description") + COALESCE(octet_length(array_to_string(a."tags", '')), 0)
+              SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embedding", a."version", a."createdAt", a."updatedAt",
+                octet_length(a."id") + octet_length(a."videoId") + octet_length(a."description") + COALESCE(octet_length(array_to_string(a."tags", '')), 0)
                   + COALESCE(octet_length(a."embeddingModel"), 0) + COALESCE(a."embeddingDims", 0) * ${BYTES_PER_VALUE}::int AS "bytes"
               FROM "VideoAnalysis" a
               WHERE ${where} ${after}
-              ORDER BY a."createdAt", a."videoId" COLLATE "C"
+              ORDER BY a."createdAt", a."id"
               LIMIT ${limit + 1}::int
             ) c
           ) p
           -- the first row always (a page must move on), the next ones while they fit
           WHERE p."upTo" <= ${maxBytes}::bigint OR p."upTo" = p."bytes"
-          ORDER BY p."createdAt", p."videoId" COLLATE "C"
+          ORDER BY p."createdAt", p."id"
           LIMIT ${limit}::int`,
       )
       .catch(rethrowDatabaseError);
     const items: ExportPage["items"] = rows.map((row) => ({
+      id: row.id,
       videoId: row.videoId,
       description: row.description,
       tags: row.tags,
@@ -80,7 +81,7 @@ function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, 
     }));
     budget.charge(
       items.length,
-      rows.flatMap((r) => [r.videoId, r.description, r.tags.join(""), r.embeddingModel ?? "", r.embedding ?? ""]),
+      rows.flatMap((r) => [r.id, r.videoId, r.description, r.tags.join(""), r.embeddingModel ?? "", r.embedding ?? ""]),
     );
     const total = cursor ? null : await count(prisma, where);
     const last = items.at(-1);

@@ -23,8 +23,8 @@ export interface WriteItem {
   expectedVersion?: number;
   /** REST If-Match: opaque `version.id` tags; the write happens only if the stored analysis matches one. */
   ifMatch?: string[];
-  /** Restore (admin only, checked by the caller): the exact version and timestamps to store. */
-  restore?: { version: number; createdAt: string; updatedAt: string };
+  /** Restore (admin only, checked by the caller): the exact version and timestamps to store, and the id to keep. */
+  restore?: { version: number; createdAt: string; updatedAt: string; id?: string };
 }
 
 export type WriteStatus = "created" | "updated" | "unchanged" | "conflict" | "missing";
@@ -116,6 +116,7 @@ function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, 
     expectedVersion: item.expectedVersion,
     ifMatch: item.ifMatch,
     version: item.restore?.version,
+    id: item.restore?.id,
     createdAt: item.restore?.createdAt,
     updatedAt: item.restore?.updatedAt,
   }));
@@ -131,7 +132,7 @@ function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, 
     WITH input AS MATERIALIZED (
       SELECT * FROM json_to_recordset(${JSON.stringify(input)}::json) AS x(
         "i" int, "videoId" text, "description" text, "tags" text[], "setEmbedding" boolean, "embeddingModel" text,
-        "embeddingDims" int, "embedding" text, "expectedVersion" int, "ifMatch" text[], "version" int,
+        "embeddingDims" int, "embedding" text, "expectedVersion" int, "ifMatch" text[], "version" int, "id" text,
         "createdAt" timestamp(3), "updatedAt" timestamp(3))
     ),
     -- The stored rows, locked in videoId order (READ COMMITTED: the latest committed version of each), so the
@@ -151,7 +152,9 @@ function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, 
         o."id" AS "oldId", o."version" AS "oldVersion", o."description" AS "oldDescription", o."tags" AS "oldTags",
         o."embeddingModel" AS "oldModel", o."embeddingDims" AS "oldDims", o."embedding" AS "oldEmbedding",
         o."createdAt" AS "oldCreatedAt", o."updatedAt" AS "oldUpdatedAt",
-        COALESCE(o."id", gen_random_uuid()::text) AS "id",
+        -- A restore keeps its id unless another analysis (another space) has it; otherwise a new one.
+        COALESCE(o."id", CASE WHEN i."id" IS NOT NULL AND NOT EXISTS (SELECT FROM "VideoAnalysis" x WHERE x."id" = i."id") THEN i."id" END,
+          gen_random_uuid()::text) AS "id",
         COALESCE(i."description", o."description") AS "description",
         COALESCE(i."tags", o."tags", '{}') AS "tags",
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingModel" ELSE o."embeddingModel" END AS "embeddingModel",
