@@ -70,11 +70,14 @@ const lines = (text: string) => text.split("\n").filter(Boolean);
 describe("mm export | mm import", () => {
   let dir: string;
   const servers: TestServer[] = [];
-  const start = async (target: "embedded" | "postgres") => {
-    const server = await startTestServer(target);
+  const start = async (target: "embedded" | "postgres", overrides: Parameters<typeof startTestServer>[1] = {}) => {
+    const server = await startTestServer(target, overrides);
     servers.push(server);
     return server;
   };
+  /** Servers in the test process cost CPU the other packages' tests share: PostgreSQL's run elsewhere. */
+  const cheapest = postgres ? "postgres" : "embedded";
+
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "mm-transfer-"));
   });
@@ -117,15 +120,27 @@ describe("mm export | mm import", () => {
   });
 
   it("an interrupted import, run again, finishes the job with no duplicates", { timeout: 120_000 }, async () => {
-    const source = await start("embedded");
-    await seed(createMemoryMirrorClient({ url: source.url }), 3000);
+    // An export as mm writes it (values exact in float4, so they come back as written).
+    const total = 3000;
     const file = path.join(dir, "resume.ndjson");
-    await mm(source.url, ["export", "-o", file]);
-    const total = lines(await readFile(file, "utf8")).length;
+    const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 7) * 1000).toISOString();
+    const line = (i: number) =>
+      JSON.stringify({
+        id: `id-${String(i).padStart(5, "0")}`,
+        videoId: `resume-${i}`,
+        description: `Scene ${i}`,
+        tags: i % 2 ? ["odd"] : [],
+        embedding: i % 3 ? { model: "m", values: [i, 0.5, -0.25] } : null,
+        version: 1 + (i % 4),
+        createdAt: at(i),
+        updatedAt: at(i + 3),
+      });
+    await writeFile(file, Array.from({ length: total }, (_, i) => `${line(i)}\n`).join(""));
 
-    const target = await start(postgres ? "postgres" : "embedded");
+    const target = await start(cheapest);
     // Ctrl-C once the first progress line shows rows stored.
-    const first = await mm(target.url, ["import", file, "--batch", "100", "--progress-every", "0.05"], {
+    // Small batches one at a time, so there is time to interrupt it.
+    const first = await mm(target.url, ["import", file, "--batch", "20", "--parallel", "1", "--progress-every", "0.05"], {
       onStderr: (text, kill) => {
         if (/mm import: [1-9]\d* rows/.test(text)) kill();
       },
@@ -149,7 +164,7 @@ describe("mm export | mm import", () => {
   describe("errors, exit codes and progress", () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await start("embedded");
+      server = await start(cheapest);
     });
 
     const good = (videoId: string, description = `about ${videoId}`) => JSON.stringify({ videoId, description, tags: ["x"] });
@@ -224,8 +239,7 @@ describe("mm export | mm import", () => {
     });
 
     it("restoring versions needs an admin key (exit 5); --content-only imports the content with a write key", async () => {
-      const locked = await startTestServer("embedded", { auth: "required" });
-      servers.push(locked);
+      const locked = await start(cheapest, { auth: "required" });
       const key = await locked.createKey({ name: "writer", space: "alice", scopes: ["read", "write"] });
       const p = await file("restore.ndjson", `${JSON.stringify({ id: "cmold1", videoId: "r-1", description: "old", tags: [], embedding: null, version: 5, createdAt: "2024-01-01T00:00:00.000Z", updatedAt: "2024-02-01T00:00:00.000Z" })}\n`);
       const refused = await mm(locked.url, ["import", p], { env: { MM_API_KEY: key } });
