@@ -35,7 +35,7 @@ export interface Precondition {
 }
 
 /** The columns an analysis is made of, declared once for every Prisma query (the vector itself never leaves). */
-export const select = {
+const select = {
   id: true,
   videoId: true,
   description: true,

@@ -135,25 +135,32 @@ function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, 
         "embeddingDims" int, "embedding" text, "expectedVersion" int, "ifMatch" text[], "version" int, "id" text,
         "createdAt" timestamp(3), "updatedAt" timestamp(3))
     ),
-    -- The stored rows, locked in videoId order (READ COMMITTED: the latest committed version of each), so the
-    -- version read here is the one replaced below, and concurrent writers of one video queue up. A join on the
-    -- keys is one unique-index probe each, whatever the statistics say about the space (a plan filtering
-    -- "videoId = ANY" over the space's whole index range would make a large ingest quadratic).
+    -- The stored rows, locked one key after the other in sorted order (READ COMMITTED: the latest committed
+    -- version of each), so the version read here is the one replaced below, and concurrent writers of one video
+    -- queue up. The LATERAL subquery (LIMIT keeps it from being flattened into a join) makes each key one
+    -- unique-index probe whatever the statistics say: with stale ones PostgreSQL hash-joined the keys against the
+    -- whole space, a cost that grew with the space on every call.
     old AS MATERIALIZED (
-      SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embeddingDims", a."embedding",
-        a."version", a."createdAt", a."updatedAt"
-      FROM unnest(${items.map((item) => item.videoId)}::text[]) AS k("videoId")
-      JOIN "VideoAnalysis" a ON a."space" = ${ctx.space} AND a."videoId" = k."videoId"
-      ORDER BY a."videoId" COLLATE "C"
-      FOR UPDATE OF a
+      SELECT a.*
+      FROM unnest(${[...new Set(items.map((item) => item.videoId))].sort()}::text[]) AS k("videoId")
+      CROSS JOIN LATERAL (
+        SELECT v."id", v."videoId", v."description", v."tags", v."embeddingModel", v."embeddingDims", v."embedding",
+          v."version", v."createdAt", v."updatedAt"
+        FROM "VideoAnalysis" v
+        WHERE v."space" = ${ctx.space} AND v."videoId" = k."videoId"
+        LIMIT 1
+        FOR UPDATE
+      ) a
     ),
     merged AS MATERIALIZED (
       SELECT i."i", i."videoId", i."expectedVersion", i."ifMatch", i."version" IS NOT NULL AS "restore",
         o."id" AS "oldId", o."version" AS "oldVersion", o."description" AS "oldDescription", o."tags" AS "oldTags",
         o."embeddingModel" AS "oldModel", o."embeddingDims" AS "oldDims", o."embedding" AS "oldEmbedding",
         o."createdAt" AS "oldCreatedAt", o."updatedAt" AS "oldUpdatedAt",
-        -- A restore keeps its id unless another analysis (another space) has it; otherwise a new one.
-        COALESCE(o."id", CASE WHEN i."id" IS NOT NULL AND NOT EXISTS (SELECT FROM "VideoAnalysis" x WHERE x."id" = i."id") THEN i."id" END,
+        -- A restore keeps its id unless another analysis (another space) has it; otherwise a new one. A scalar
+        -- subquery with LIMIT stays one primary-key probe (NOT EXISTS could become a scan of the whole table).
+        COALESCE(o."id",
+          CASE WHEN i."id" IS NOT NULL AND (SELECT x."id" FROM "VideoAnalysis" x WHERE x."id" = i."id" LIMIT 1) IS NULL THEN i."id" END,
           gen_random_uuid()::text) AS "id",
         COALESCE(i."description", o."description") AS "description",
         COALESCE(i."tags", o."tags", '{}') AS "tags",
