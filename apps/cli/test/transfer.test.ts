@@ -217,7 +217,8 @@ describe("mm export | mm import", () => {
     it("a videoId twice in a file: the later line wins", async () => {
       const r = await mm(server.url, ["import", "-", "--json"], { input: `${good("twice", "first")}\n${good("twice", "second")}\n` });
       expect(JSON.parse(r.stdout)).toMatchObject({ lines: 2, created: 1, updated: 1, failed: 0 });
-      expect((await mm(server.url, ["get", "twice"])).stdout).toBe("second\n");
+      const typed = createMemoryMirrorClient({ url: server.url });
+      expect((await typed.videoAnalysis.byVideoIds.query({ videoIds: ["twice"] })).items[0]?.description).toBe("second");
     });
 
     it("batches in flight never reorder two lines of one video", async () => {
@@ -249,9 +250,10 @@ describe("mm export | mm import", () => {
       const content = await mm(locked.url, ["import", p, "--content-only", "--json"], { env: { MM_API_KEY: key } });
       expect(content.code, content.stderr).toBe(0);
       expect(JSON.parse(content.stdout)).toMatchObject({ created: 1 });
-      const got = JSON.parse((await mm(locked.url, ["get", "r-1", "--json"], { env: { MM_API_KEY: key } })).stdout) as { version: number; createdAt: string };
-      expect(got.version).toBe(1);
-      expect(got.createdAt).not.toBe("2024-01-01T00:00:00.000Z");
+      const typed = createMemoryMirrorClient({ url: locked.url, apiKey: key });
+      const [got] = (await typed.videoAnalysis.byVideoIds.query({ videoIds: ["r-1"] })).items;
+      expect(got?.version).toBe(1);
+      expect(got?.createdAt).not.toBe("2024-01-01T00:00:00.000Z");
     });
   });
 });
