@@ -6,6 +6,7 @@ import { type CliError, ExitCode, explain } from "./errors.ts";
 import { type CreateKeyOptions, createKey, listKeys, parseScopes, revokeKey } from "./keys.ts";
 import { mcp } from "./mcp.ts";
 import { printMessage } from "./output.ts";
+import { registerTransferCommands } from "./transfer/commands.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:3000";
 
@@ -50,7 +51,7 @@ const program = new Command("mm")
 Exit codes:
   0  success
   1  server or unexpected error
-  2  usage error (bad arguments, or input the server rejected)
+  2  usage error (bad arguments, or input the server rejected; import: some lines failed)
   3  not found (no analysis for that videoId)
   4  server unreachable or not answering (--timeout)
   5  not allowed: missing or invalid API key, or a key without the needed scope
@@ -60,6 +61,8 @@ Examples:
   describe-video vid_123 | mm put vid_123 -
   mm get vid_123 --json
   mm ls --limit 10
+  mm export -o backup.ndjson
+  mm --url http://old:3000 export | mm --url http://new:3000 import -
   mm mcp
   MM_API_KEY=mm_… mm keys create --name producer --space alice --scope read,write`,
   );
@@ -122,6 +125,8 @@ program
   .command("mcp")
   .description("serve the Memory Mirror tools to an LLM client (Model Context Protocol over stdio)")
   .action((_opts: object, command: Command) => mcp(client(command), globals(command)));
+
+registerTransferCommands(program, client);
 
 const keys = program.command("keys").description("manage API keys (needs an admin key)");
 

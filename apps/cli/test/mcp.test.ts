@@ -69,7 +69,7 @@ describe("mm mcp (stdio)", () => {
     await server?.close();
   });
 
-  it("lists the same five tools as the server's /mcp", async () => {
+  it("lists the same tools as the server's /mcp", async () => {
     const { tools } = await mm.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "get_video_analysis",
@@ -77,6 +77,9 @@ describe("mm mcp (stdio)", () => {
       "create_video_analysis",
       "update_video_analysis",
       "delete_video_analysis",
+      "upsert_video_analysis",
+      "get_video_analyses",
+      "get_video_analysis_history",
     ]);
     expect(mm.client.getServerVersion()?.name).toBe("memory-mirror");
   });
@@ -89,6 +92,13 @@ describe("mm mcp (stdio)", () => {
     expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
     expect(JSON.parse((await call(mm.client, "list_video_analyses", { limit: 5 })).text)).toEqual({ items: [updated], nextCursor: null });
     expect(JSON.parse((await call(mm.client, "delete_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
+    // The bulk tools through the typed client (memoryApiFromClient).
+    expect(JSON.parse((await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "one" })).text)).toMatchObject({ status: "created" });
+    await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "two" });
+    const many = JSON.parse((await call(mm.client, "get_video_analyses", { videoIds: ["stdio-2", "stdio-1"] })).text);
+    expect(many.items.map((i: { description: string } | null) => i?.description ?? null)).toEqual(["two", null]);
+    const history = JSON.parse((await call(mm.client, "get_video_analysis_history", { videoId: "stdio-2" })).text);
+    expect(history).toMatchObject({ items: [{ version: 1, description: "one" }], nextCursor: null });
   });
 
   it("shares the server's data with its other clients", async () => {
@@ -125,7 +135,7 @@ describe("mm mcp without a server", () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const mm = await connectMm(url);
     try {
-      expect((await mm.client.listTools()).tools).toHaveLength(5);
+      expect((await mm.client.listTools()).tools).toHaveLength(8);
       const result = await call(mm.client, "get_video_analysis", { videoId: "x" });
       expect(result.isError).toBe(true);
       expect(result.text).toContain(`cannot reach Memory Mirror at ${url} (is the server running? pnpm start)`);
@@ -143,7 +153,7 @@ describe("mm mcp without a server", () => {
     const r = await runUntilStdinCloses(["--import", "./test/fixtures/log-modules.mjs"]);
     const modules = [...r.stderr.matchAll(/^module: (.+)$/gm)].map((m) => m[1] ?? "");
     expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
-    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|[\w-]+\/schemas)\.ts$/;
+    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
     const serverCode = (url: string) =>
       /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) || (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));
     expect(modules.filter(serverCode)).toEqual([]);

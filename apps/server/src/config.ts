@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-mirror/api";
-import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
+import { DEFAULT_MAX_BATCH_SIZE, HISTORY_LIMIT_DEFAULT } from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
 import { z } from "zod";
 
@@ -35,6 +35,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 0, 100_000_000).default(60_000),
   RATE_LIMIT_STORE: z.enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' }).default("memory"),
   CORS_ORIGINS: origins.default([]),
+  HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
 });
 
 export type AuthMode = "required" | "off";
@@ -65,6 +66,8 @@ export interface ServerConfig {
   rateLimitStore: "memory" | "database";
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins: string[];
+  /** Earlier versions kept per analysis; 0 keeps none. */
+  historyLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -108,5 +111,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitStore: e.RATE_LIMIT_STORE,
     corsOrigins: e.CORS_ORIGINS,
+    historyLimit: e.HISTORY_LIMIT,
   };
 }

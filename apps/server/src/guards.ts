@@ -119,6 +119,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         space,
         limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
         observe: deps.metrics.call,
+        historyLimit: config.historyLimit,
       }));
     } catch (error) {
       if (error instanceof DomainError) return fail(c, error);

@@ -24,8 +24,12 @@ const REST_ROUTES = [
   ["post", "/api/video-analysis/", ["201", "409", "422"]],
   ["get", "/api/video-analysis/", ["200", "422"]],
   ["get", "/api/video-analysis/{video_id}", ["200", "404", "422"]],
-  ["put", "/api/video-analysis/{video_id}", ["200", "404", "422"]],
-  ["delete", "/api/video-analysis/{video_id}", ["204", "404", "422"]],
+  ["put", "/api/video-analysis/{video_id}", ["200", "404", "412", "422"]],
+  ["delete", "/api/video-analysis/{video_id}", ["204", "404", "412", "422"]],
+  ["get", "/api/video-analysis/{video_id}/history", ["200", "404", "422"]],
+  ["post", "/api/bulk/upsert", ["200", "422"]],
+  ["post", "/api/bulk/get", ["200", "413", "422"]],
+  ["post", "/api/bulk/delete", ["200", "422"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
@@ -66,7 +70,9 @@ describe("GET /openapi.json", () => {
       expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses].sort());
     }
     // The undocumented twins (other trailing slash) must not show up as separate operations.
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/")).sort()).toEqual(["/api/video-analysis/", "/api/video-analysis/{video_id}"]);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/")).sort()).toEqual(
+      [...new Set(REST_ROUTES.map(([, path]) => path))].sort(),
+    );
   });
 
   it("gives REST bodies, parameters and answers their snake_case names and the shared constraints", () => {
@@ -101,10 +107,16 @@ describe("GET /openapi.json", () => {
         "keys.list",
         "keys.revoke",
         "videoAnalysis.byVideoId",
+        "videoAnalysis.byVideoIds",
         "videoAnalysis.create",
         "videoAnalysis.delete",
+        "videoAnalysis.deleteMany",
+        "videoAnalysis.export",
+        "videoAnalysis.history",
         "videoAnalysis.list",
         "videoAnalysis.update",
+        "videoAnalysis.upsert",
+        "videoAnalysis.upsertMany",
       ],
     );
     for (const procedure of procedures) {

@@ -24,6 +24,11 @@ export class ResponseBudget {
     this.#bytes = limits.maxBytes;
   }
 
+  /** Bytes of text this request may still return: pages that size themselves (export) stay within it. */
+  get remainingBytes(): number {
+    return this.#bytes;
+  }
+
   /** Fails before any query when `rows` more would not fit. */
   reserveRows(rows: number): void {
     if (rows > this.#rows) {

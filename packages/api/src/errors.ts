@@ -27,6 +27,20 @@ export class ConflictError extends DomainError {
   readonly kind = "conflict";
 }
 
+/**
+ * A write's expectedVersion (REST: If-Match) is stale: the analysis changed since the caller read it. Names what is
+ * stored now (null when nothing is), so the caller can read it again and decide.
+ */
+export class VersionConflictError extends ConflictError {
+  override name = "VersionConflictError";
+  constructor(
+    message: string,
+    readonly current: { id: string; version: number } | null,
+  ) {
+    super(message);
+  }
+}
+
 /** One problem with the input, found by the service rather than by the input schema. */
 export interface InputIssue {
   /** Dotted path of the field, e.g. `description`; `(input)` for the input as a whole. */

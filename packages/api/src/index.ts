@@ -24,4 +24,7 @@ export {
 } from "./trpc.ts";
 export * from "./errors.ts";
 export * from "./schemas.ts";
-export { type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";
+export { type Precondition, type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";
+export { type BulkContext, bulkService } from "./video-analysis/bulk.ts";
+export { EXPORT_PAGE_BYTES, exportService } from "./video-analysis/export.ts";
+export { historyService } from "./video-analysis/history.ts";

@@ -21,6 +21,8 @@ export interface CreateContextOptions {
   space: string;
   /** Limits on everything one request may return; defaults to the documented ones. */
   limits?: BudgetLimits;
+  /** Earlier versions kept per analysis (HISTORY_LIMIT); the service's default when not given. */
+  historyLimit?: number;
   /** Called once per finished call (metrics); the api itself keeps no record. */
   observe?: (call: CallRecord) => void;
 }
@@ -42,6 +44,7 @@ export function createContext(opts: CreateContextOptions) {
     lookups: createVideoLookups(opts.prisma, opts.space),
     budget: new ResponseBudget(opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }),
     observe: opts.observe,
+    historyLimit: opts.historyLimit,
   };
 }
 export type Context = ReturnType<typeof createContext>;

@@ -11,7 +11,11 @@ import { appRouter, createCaller, createContext, type Principal } from "../src/i
 const targets = await testTargets();
 
 const B_SECRET = "belongs to space B";
+/** B's embedding: its values must never appear in an answer to A (export answers vectors). */
+const B_VECTOR = [0.7171717, -0.3131313];
 const ids = ["shared-1", "shared-2", "only-a", "b-0", "b-1"] as const;
+const someIds = fc.uniqueArray(fc.constantFrom(...ids), { minLength: 1, maxLength: ids.length });
+const restoreFields = { version: 7, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-02T00:00:00.000Z" };
 
 type Caller = ReturnType<typeof createCaller>;
 /** One call of each space-bound procedure, with arguments drawn by fast-check. */
@@ -25,6 +29,19 @@ const operations = {
   ),
   delete: fc.constantFrom(...ids).map((videoId) => (c: Caller) => c.videoAnalysis.delete({ videoId })),
   list: fc.integer({ min: 1, max: 10 }).map((limit) => (c: Caller) => c.videoAnalysis.list({ limit })),
+  upsert: fc.record({ videoId: fc.constantFrom(...ids), description: fc.constantFrom("p1", "p2") }).map(
+    (input) => (c: Caller) => c.videoAnalysis.upsert({ ...input, tags: ["a"], embedding: { model: "m", values: [1, 2] } }),
+  ),
+  // With restore fields too: an admin acting in A restores versions and timestamps, in A only.
+  upsertMany: fc.tuple(someIds, fc.constantFrom("m1", "m2"), fc.boolean()).map(
+    ([videoIds, description, restore]) =>
+      (c: Caller) =>
+        c.videoAnalysis.upsertMany({ items: videoIds.map((videoId) => ({ videoId, description, ...(restore ? restoreFields : {}) })) }),
+  ),
+  byVideoIds: someIds.map((videoIds) => (c: Caller) => c.videoAnalysis.byVideoIds({ videoIds })),
+  deleteMany: someIds.map((videoIds) => (c: Caller) => c.videoAnalysis.deleteMany({ videoIds })),
+  history: fc.constantFrom(...ids).map((videoId) => (c: Caller) => c.videoAnalysis.history({ videoId })),
+  export: fc.integer({ min: 1, max: 10 }).map((limit) => (c: Caller) => c.videoAnalysis.export({ limit })),
 } satisfies Record<keyof typeof appRouter.videoAnalysis, fc.Arbitrary<(c: Caller) => Promise<unknown>>>;
 
 for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${target.name} database`, () => {
@@ -35,13 +52,20 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
   beforeAll(async () => {
     db = await openTestDb(target.name);
     const b = callerIn("b");
-    for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}` });
+    for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) {
+      await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}`, embedding: { model: "b-model", values: B_VECTOR } });
+    }
+    // B's rows have history too, which A must never read.
+    await b.videoAnalysis.update({ videoId: "shared-1", description: `shared-1 again ${B_SECRET}` });
   });
   afterAll(async () => {
     await db?.dispose();
   });
 
-  const snapshotOfB = () => db.prisma.videoAnalysis.findMany({ where: { space: "b" }, orderBy: { videoId: "asc" } });
+  const snapshotOfB = async () => ({
+    rows: await db.prisma.videoAnalysis.findMany({ where: { space: "b" }, orderBy: { videoId: "asc" } }),
+    history: await db.prisma.videoAnalysisVersion.findMany({ where: { analysis: { space: "b" } }, orderBy: { version: "asc" } }),
+  });
 
   it("covers every videoAnalysis procedure", () => {
     expect(Object.keys(operations).sort()).toEqual(Object.keys(appRouter.videoAnalysis).sort());
@@ -49,14 +73,18 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
 
   it("a caller of space A never sees, changes or counts space B's rows, whatever it calls", async () => {
     const before = await snapshotOfB();
-    expect(before).toHaveLength(4);
-    const a = callerIn("a");
+    expect(before.rows).toHaveLength(4);
+    expect(before.history).toHaveLength(1);
+    // A key bound to space A, or an admin key (any space, all scopes) acting in A.
+    const admin: Principal = { keyId: "adm", name: "admin", space: "*", scopes: ["read", "write", "admin"] };
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(...Object.values(operations)), { minLength: 1, maxLength: 12 }), async (calls) => {
+      fc.asyncProperty(fc.array(fc.oneof(...Object.values(operations)), { minLength: 1, maxLength: 12 }), fc.boolean(), async (calls, asAdmin) => {
+        const a = asAdmin ? callerIn("a", admin) : callerIn("a");
         try {
           for (const call of calls) {
-            const answer = await call(a).catch((error: unknown) => ({ error: String(error) }));
-            expect(JSON.stringify(answer)).not.toContain(B_SECRET);
+            const answer = JSON.stringify(await call(a).catch((error: unknown) => ({ error: String(error) })));
+            expect(answer).not.toContain(B_SECRET);
+            expect(answer).not.toContain(String(B_VECTOR[0]));
           }
           const page = await a.videoAnalysis.list({ limit: 1000 });
           const stored = await db.prisma.videoAnalysis.count({ where: { space: "a" } });
@@ -87,6 +115,22 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
       message: 'This key (reader) lacks the "write" scope this operation needs',
     });
     await expect(reader.keys.list()).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining('"admin"') });
-    expect(await snapshotOfB()).toHaveLength(4);
+    expect((await snapshotOfB()).rows).toHaveLength(4);
+  });
+
+  it("bulk calls from space A never reach space B's videoIds, even naming them all", async () => {
+    const a = callerIn("a3");
+    const before = await snapshotOfB();
+    const videoIds = ["shared-1", "shared-2", "b-0", "b-1"];
+    expect((await a.videoAnalysis.byVideoIds({ videoIds })).items).toEqual([null, null, null, null]);
+    expect(await a.videoAnalysis.deleteMany({ videoIds })).toEqual({ deleted: 0 });
+    await expect(a.videoAnalysis.history({ videoId: "shared-1" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await a.videoAnalysis.upsertMany({ items: videoIds.map((videoId) => ({ videoId, description: "A's" })) })).toEqual({
+      created: 4,
+      updated: 0,
+      unchanged: 0,
+    });
+    expect((await a.videoAnalysis.export({})).items.map((i) => i.description)).toEqual(["A's", "A's", "A's", "A's"]);
+    expect(await snapshotOfB()).toEqual(before);
   });
 });

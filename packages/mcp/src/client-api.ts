@@ -26,6 +26,9 @@ export function memoryApiFromClient(client: MemoryMirrorClient, options: ClientA
       create: (input) => call(procedures.create.mutate(input)),
       update: (input) => call(procedures.update.mutate(input)),
       delete: (input) => call(procedures.delete.mutate(input)),
+      upsert: (input) => call(procedures.upsert.mutate(input)),
+      byVideoIds: (input) => call(procedures.byVideoIds.query(input)),
+      history: (input) => call(procedures.history.query(input)),
     },
   };
 }

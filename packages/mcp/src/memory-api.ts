@@ -16,5 +16,8 @@ export interface MemoryApi {
     create: Procedure<"create">;
     update: Procedure<"update">;
     delete: Procedure<"delete">;
+    upsert: Procedure<"upsert">;
+    byVideoIds: Procedure<"byVideoIds">;
+    history: Procedure<"history">;
   };
 }

@@ -85,6 +85,9 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
         create_video_analysis: [false, false],
         update_video_analysis: [false, true],
         delete_video_analysis: [false, true],
+        upsert_video_analysis: [false, true],
+        get_video_analyses: [true, undefined],
+        get_video_analysis_history: [true, undefined],
       });
     });
   });
@@ -123,6 +126,36 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
         cursor = page.nextCursor;
       } while (cursor);
       expect(seen).toEqual(all.items.map((i) => i.videoId));
+    });
+  });
+
+  describe("bulk tools", () => {
+    it("upsert is safe to retry: created, then unchanged, then a new version when the content changes", async () => {
+      expect(await ok("upsert_video_analysis", { videoId: "mcp-up", description: "one", tags: ["a"] })).toMatchObject({ status: "created" });
+      expect(await ok("upsert_video_analysis", { videoId: "mcp-up", description: "one" })).toMatchObject({
+        status: "unchanged",
+        analysis: { version: 1, tags: ["a"] },
+      });
+      expect(await ok("upsert_video_analysis", { videoId: "mcp-up", description: "two" })).toMatchObject({ status: "updated", analysis: { version: 2 } });
+      expect(await call("upsert_video_analysis", { videoId: "mcp-up", description: "three", expectedVersion: 1 })).toEqual({
+        isError: true,
+        text: 'Version conflict: videoId "mcp-up" is at version 2, not version 1 (expectedVersion); read it again',
+      });
+    });
+
+    it("get_video_analyses answers in the order asked, null where none", async () => {
+      const { items } = (await ok("get_video_analyses", { videoIds: ["mcp-none", "mcp-up"] })) as { items: ({ videoId: string } | null)[] };
+      expect(items.map((i) => i?.videoId ?? null)).toEqual([null, "mcp-up"]);
+    });
+
+    it("get_video_analysis_history pages the earlier versions through nextCursor", async () => {
+      await ok("upsert_video_analysis", { videoId: "mcp-up", description: "three" });
+      type Page = { items: { version: number }[]; nextCursor: string | null };
+      const first = (await ok("get_video_analysis_history", { videoId: "mcp-up", limit: 1 })) as Page;
+      expect(first.items.map((i) => i.version)).toEqual([2]);
+      const second = (await ok("get_video_analysis_history", { videoId: "mcp-up", limit: 1, cursor: first.nextCursor })) as Page;
+      expect(second).toEqual({ items: [expect.objectContaining({ version: 1 })], nextCursor: null });
+      expect((await call("get_video_analysis_history", { videoId: "mcp-none" })).isError).toBe(true);
     });
   });
 
@@ -172,7 +205,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
 
   // Last: it breaks this database for good.
   it("an internal failure is a generic tool error for the model and the real error for the host", async () => {
-    await db.prisma.$executeRawUnsafe(`DROP TABLE "VideoAnalysis"`);
+    await db.prisma.$executeRawUnsafe(`DROP TABLE "VideoAnalysis" CASCADE`);
     const result = await call("get_video_analysis", { videoId: "mcp-crud" });
     expect(result).toEqual({ isError: true, text: INTERNAL_ERROR_MESSAGE });
     expect(internalErrors).toHaveLength(1);

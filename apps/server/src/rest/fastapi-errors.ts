@@ -3,7 +3,7 @@
  * `{"detail": "message"}` for 4xx/5xx, and for 422 `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
  */
 import type { Hook } from "@hono/zod-openapi";
-import { DomainError, type DomainErrorKind } from "@memory-mirror/api";
+import { DomainError, type DomainErrorKind, VersionConflictError } from "@memory-mirror/api";
 import type { Context, ErrorHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -11,6 +11,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import type { Logger } from "../logger.ts";
+import { problemOf, restProblem } from "../problems.ts";
 
 /** Where a value came from, named as FastAPI names it in `loc`. */
 type Location = "body" | "path" | "query";
@@ -92,10 +93,17 @@ export const requireBody = createMiddleware<AppEnv>(async (c, next) => {
 /** Domain errors and Hono's request errors as FastAPI answers; anything else is logged and a bare 500. */
 export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
+    if (error instanceof VersionConflictError) {
+      // Only If-Match makes a REST write conditional: RFC 9110's answer to a failed precondition is 412.
+      const now = error.current ? `it is at version ${error.current.version} now (ETag "${error.current.version}.${error.current.id}")` : "it no longer exists";
+      return detailError(c, 412, `Precondition failed: If-Match does not match the analysis; ${now}`);
+    }
     if (error instanceof DomainError) {
       const fixed = DETAIL[error.kind];
       if (fixed) return detailError(c, ...fixed);
       if (error.kind === "unavailable") return detailError(c, 503, error.message);
+      // An answer over MAX_RESPONSE_* (413) or a key lacking a scope (403) is no validation error.
+      if (error.kind === "too_large" || error.kind === "forbidden" || error.kind === "unauthorized") return restProblem(c, problemOf(error));
       return validationError(c, [{ loc: ["body"], msg: error.message, type: "value_error" }]);
     }
     if (error instanceof HTTPException) {

@@ -1,6 +1,23 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { procedure } from "../trpc.ts";
-import { createInput, listInput, listOutput, updateInput, videoAnalysisSchema, videoIdInput } from "./schemas.ts";
+import {
+  byVideoIdsInput,
+  byVideoIdsOutput,
+  deleteManyInput,
+  deleteManyOutput,
+  exportInput,
+  exportOutput,
+  historyInput,
+  historyOutput,
+  upsertInput,
+  upsertManyInput,
+  upsertManyOutput,
+  upsertOutput,
+} from "./bulk-schemas.ts";
+import { bulkService } from "./bulk.ts";
+import { exportService } from "./export.ts";
+import { historyService } from "./history.ts";
+import { createInput, deleteInput, listInput, listOutput, updateInput, videoAnalysisSchema, videoIdInput } from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
 
 export const videoAnalysisRouter = {
@@ -17,14 +34,17 @@ export const videoAnalysisRouter = {
     .query(({ ctx, input }) => service.byVideoId(ctx, input)),
 
   update: procedure
-    .meta({ summary: "Replace the description of a video's analysis; updatedAt moves forward", errors: ["NOT_FOUND"] })
+    .meta({
+      summary: "Change a video's analysis (a new version when anything changes; updatedAt moves forward)",
+      errors: ["NOT_FOUND", "CONFLICT"],
+    })
     .input(updateInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.update(ctx, input)),
 
   delete: procedure
-    .meta({ summary: "Delete the analysis of a video and return it", errors: ["NOT_FOUND"] })
-    .input(videoIdInput)
+    .meta({ summary: "Delete the analysis of a video, and its history, and return it", errors: ["NOT_FOUND", "CONFLICT"] })
+    .input(deleteInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.delete(ctx, input)),
 
@@ -33,4 +53,41 @@ export const videoAnalysisRouter = {
     .input(listInput)
     .output(listOutput)
     .query(({ ctx, input }) => service.list(ctx, input)),
+
+  // Idempotent and bulk operations, history and export (bulk.ts, history.ts, export.ts).
+  upsert: procedure
+    .meta({ summary: "Create a video's analysis or bring it to this content; the same content again changes nothing", errors: ["CONFLICT"] })
+    .input(upsertInput)
+    .output(upsertOutput)
+    .mutation(({ ctx, input }) => bulkService.upsert(ctx, input)),
+
+  upsertMany: procedure
+    .meta({ summary: "Upsert up to 1,000 analyses atomically and idempotently; version and timestamps restore an export (admin)" })
+    .input(upsertManyInput)
+    .output(upsertManyOutput)
+    .mutation(({ ctx, input }) => bulkService.upsertMany(ctx, input)),
+
+  byVideoIds: procedure
+    .meta({ summary: "Get the analyses of up to 1,000 videos in the order asked (null where none)" })
+    .input(byVideoIdsInput)
+    .output(byVideoIdsOutput)
+    .query(({ ctx, input }) => bulkService.byVideoIds(ctx, input)),
+
+  deleteMany: procedure
+    .meta({ summary: "Delete the analyses (and history) of up to 1,000 videos" })
+    .input(deleteManyInput)
+    .output(deleteManyOutput)
+    .mutation(({ ctx, input }) => bulkService.deleteMany(ctx, input)),
+
+  history: procedure
+    .meta({ summary: "Earlier versions of a video's analysis, newest first", errors: ["NOT_FOUND"] })
+    .input(historyInput)
+    .output(historyOutput)
+    .query(({ ctx, input }) => historyService.history(ctx, input)),
+
+  export: procedure
+    .meta({ summary: "A page of analyses with everything they have, vectors included (mm export)" })
+    .input(exportInput)
+    .output(exportOutput)
+    .query(({ ctx, input }) => exportService.export(ctx, input)),
 } satisfies TRPCRouterRecord;

@@ -113,6 +113,15 @@ export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;
 export type VideoAnalysisRow = z.input<typeof videoAnalysisSchema>;
 
 export const videoIdInput = z.object({ videoId: videoIdField() }).strict();
+
+/** Optimistic concurrency: the write happens only if the analysis is still at this version (else CONFLICT). */
+export const expectedVersionField = z
+  .number({ error: "expectedVersion must be a number" })
+  .int("expectedVersion must be a whole number")
+  .min(1, "expectedVersion must be at least 1")
+  .meta({ description: "Write only if the analysis is at this version; a stale one is a CONFLICT naming the current version." });
+
+export const deleteInput = z.object({ videoId: videoIdField(), expectedVersion: expectedVersionField.optional() }).strict();
 export const createInput = z
   .object({
     videoId: videoIdField(),
@@ -128,6 +137,7 @@ export const updateInput = z
     description: descriptionField().optional(),
     tags: tagsField.optional(),
     embedding: embeddingField.nullable().optional().meta({ description: "A new embedding; null removes it." }),
+    expectedVersion: expectedVersionField.optional(),
   })
   .strict()
   .refine((input) => input.description !== undefined || input.tags !== undefined || input.embedding !== undefined, {
@@ -189,5 +199,6 @@ export type Embedding = z.output<typeof embeddingField>;
 export type CreateInput = z.output<typeof createInput>;
 export type UpdateInput = z.output<typeof updateInput>;
 export type VideoIdInput = z.output<typeof videoIdInput>;
+export type DeleteInput = z.output<typeof deleteInput>;
 export type ListInput = z.output<typeof listInput>;
 export type ListPage = z.input<typeof listOutput>;

@@ -7,9 +7,10 @@ import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import DataLoader from "dataloader";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError, VersionConflictError } from "../errors.ts";
 import {
   type CreateInput,
+  type DeleteInput,
   type Embedding,
   encodeCursor,
   type ListInput,
@@ -18,6 +19,7 @@ import {
   type VideoAnalysisRow,
   type VideoIdInput,
 } from "./schemas.ts";
+import { type WriteResult, writeAnalyses } from "./write.ts";
 
 /** What every operation acts through: the database, the caller's one space, and the request's answer budget. */
 export interface ServiceContext {
@@ -26,6 +28,13 @@ export interface ServiceContext {
   budget: ResponseBudget;
   /** Lookups by videoId, gathered per request into one query (createVideoLookups). */
   lookups: VideoLookups;
+  /** Earlier versions kept per analysis (HISTORY_LIMIT); 50 when not given, 0 keeps none. */
+  historyLimit?: number;
+}
+
+/** REST's If-Match: opaque `version.id` tags, one of which the stored analysis must match. */
+export interface Precondition {
+  ifMatch?: string[];
 }
 
 /** The columns an analysis is made of, declared once for every Prisma query (the vector itself never leaves). */
@@ -113,36 +122,48 @@ async function byVideoId({ lookups, budget }: ServiceContext, { videoId }: Video
   return charged(budget, toAnalysis(row));
 }
 
-/**
- * Changes what the input names, counts a new version, and moves updatedAt strictly forward even when the update
- * lands in the same millisecond as the previous write (Prisma's @updatedAt alone would leave it unchanged then).
- */
-async function update({ prisma, space }: ServiceContext, { videoId, description, tags, embedding }: UpdateInput): Promise<VideoAnalysisRow> {
-  const sets: Prisma.Sql[] = [];
-  if (description !== undefined) sets.push(Prisma.sql`"description" = ${description}`);
-  if (tags !== undefined) sets.push(Prisma.sql`"tags" = ${tags}::text[]`);
-  if (embedding !== undefined) {
-    const e = embeddingColumns(embedding);
-    sets.push(Prisma.sql`"embeddingModel" = ${e.model}, "embeddingDims" = ${e.dims}::int, "embedding" = ${e.vector}::vector`);
-  }
-  const rows = await prisma.$queryRaw<StoredRow[]>`
-    UPDATE "VideoAnalysis"
-    SET ${Prisma.join(sets, ", ")},
-        "version" = "version" + 1,
-        "updatedAt" = GREATEST(${new Date()}::timestamp(3), "updatedAt" + interval '1 millisecond')
-    WHERE "space" = ${space} AND "videoId" = ${videoId}
-    RETURNING ${RETURNING}`.catch(rethrowDatabaseError);
-  const row = rows[0];
-  if (!row) throw notFound(videoId)();
-  return toAnalysis(row);
+/** A stale expectedVersion or If-Match, named with what is stored now. */
+export function versionConflict(videoId: string, current: WriteResult["current"], expectedVersion?: number): VersionConflictError {
+  const now = current ? `is at version ${current.version}` : "has no analysis";
+  const expected = expectedVersion !== undefined ? `, not version ${expectedVersion} (expectedVersion)` : " (If-Match)";
+  return new VersionConflictError(`Version conflict: videoId "${videoId}" ${now}${expected}; read it again`, current);
 }
 
-async function remove({ prisma, space }: ServiceContext, { videoId }: VideoIdInput): Promise<VideoAnalysisRow> {
-  try {
-    return toAnalysis(await prisma.videoAnalysis.delete({ where: { space_videoId: { space, videoId } }, select }));
-  } catch (error) {
-    rethrowDatabaseError(error, { notFound: notFound(videoId) });
+/**
+ * Changes what the input names and, when that changes anything, counts a new version (the replaced one goes to the
+ * history) and moves updatedAt strictly forward, even within the millisecond of the previous write. Writing what
+ * is already stored changes nothing. See write.ts.
+ */
+async function update(ctx: ServiceContext, input: UpdateInput, { ifMatch }: Precondition = {}): Promise<VideoAnalysisRow> {
+  const { videoId, expectedVersion } = input;
+  const [result] = await writeAnalyses(ctx, [{ ...input, ifMatch }], { mayCreate: false, returnRows: true });
+  if (!result || result.status === "missing") throw notFound(videoId)();
+  if (result.status === "conflict") throw versionConflict(videoId, result.current, expectedVersion);
+  return toAnalysis(result.row as StoredRow);
+}
+
+/** Deletes the analysis and (by cascade) its history, if still at expectedVersion / If-Match when given. */
+async function remove({ prisma, space }: ServiceContext, { videoId, expectedVersion }: DeleteInput, { ifMatch }: Precondition = {}): Promise<VideoAnalysisRow> {
+  if (expectedVersion === undefined && ifMatch === undefined) {
+    try {
+      return toAnalysis(await prisma.videoAnalysis.delete({ where: { space_videoId: { space, videoId } }, select }));
+    } catch (error) {
+      rethrowDatabaseError(error, { notFound: notFound(videoId) });
+    }
   }
+  const rows = await prisma.$queryRaw<StoredRow[]>`
+    DELETE FROM "VideoAnalysis"
+    WHERE "space" = ${space} AND "videoId" = ${videoId}
+      AND (${expectedVersion ?? null}::int IS NULL OR "version" = ${expectedVersion ?? null}::int)
+      AND (${ifMatch ?? null}::text[] IS NULL OR ("version"::text || '.' || "id") = ANY(${ifMatch ?? null}::text[]))
+    RETURNING ${RETURNING}`.catch(rethrowDatabaseError);
+  if (rows[0]) return toAnalysis(rows[0]);
+  // Nothing deleted: only now is it worth a second query to say why.
+  const current = await prisma.videoAnalysis
+    .findUnique({ where: { space_videoId: { space, videoId } }, select: { id: true, version: true } })
+    .catch(rethrowDatabaseError);
+  if (!current) throw notFound(videoId)();
+  throw versionConflict(videoId, current, expectedVersion);
 }
 
 /**

@@ -2,10 +2,11 @@
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import { type VideoAnalysisRow, videoAnalysisService as service } from "@memory-mirror/api";
 import type { AppEnv } from "../../app-env.ts";
+import { etagOf, parseIfMatch } from "../etag.ts";
 import type { analysisResponse, createAnalysis, deleteAnalysis, getAnalysis, listAnalyses, updateAnalysis } from "./routes.ts";
 
 /** An analysis under the original service's names. */
-function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
+export function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
   return {
     id: row.id,
     video_id: row.videoId,
@@ -20,7 +21,8 @@ function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
 
 export const create: RouteHandler<typeof createAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId, ...fields } = c.req.valid("json");
-  return c.json(toRest(await service.create(c.var.ctx, { videoId, ...fields })), 201);
+  const row = await service.create(c.var.ctx, { videoId, ...fields });
+  return c.json(toRest(row), 201, { ETag: etagOf(row) });
 };
 
 export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
@@ -31,16 +33,19 @@ export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
 
 export const get: RouteHandler<typeof getAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  return c.json(toRest(await service.byVideoId(c.var.ctx, { videoId })), 200);
+  const row = await service.byVideoId(c.var.ctx, { videoId });
+  return c.json(toRest(row), 200, { ETag: etagOf(row) });
 };
 
 export const update: RouteHandler<typeof updateAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  return c.json(toRest(await service.update(c.var.ctx, { videoId, ...c.req.valid("json") })), 200);
+  const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
+  const row = await service.update(c.var.ctx, { videoId, ...c.req.valid("json") }, { ifMatch });
+  return c.json(toRest(row), 200, { ETag: etagOf(row) });
 };
 
 export const remove: RouteHandler<typeof deleteAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  await service.delete(c.var.ctx, { videoId });
+  await service.delete(c.var.ctx, { videoId }, { ifMatch: parseIfMatch(c.req.valid("header")["if-match"]) });
   return c.body(null, 204);
 };

@@ -12,6 +12,7 @@ import {
   videoAnalysisSchema,
   videoIdField,
 } from "@memory-mirror/api/schemas";
+import { etagHeader, ifMatchHeaders } from "../etag.ts";
 import { requireBody } from "../fastapi-errors.ts";
 
 export const REST_PREFIX = "/api/video-analysis";
@@ -87,6 +88,8 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 const notFound = json(httpError, "No analysis for this video_id: `{\"detail\": \"Video analysis not found\"}`");
 const invalid = json(httpValidationError, "Invalid input; `loc` names the field, e.g. `[\"body\", \"description\"]`");
+const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({ ...json(schema, description), headers: etagHeader });
+const stale = json(httpError, "If-Match names a version that is no longer current; `detail` names the current one");
 
 export const createAnalysis = createRoute({
   operationId: "createVideoAnalysis",
@@ -97,7 +100,7 @@ export const createAnalysis = createRoute({
   middleware: [requireBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: createBody } } } },
   responses: {
-    201: json(analysisResponse, "Stored"),
+    201: withEtag(analysisResponse, "Stored"),
     409: json(httpError, "This video_id already has an analysis"),
     422: invalid,
   },
@@ -121,7 +124,7 @@ export const getAnalysis = createRoute({
   tags: [REST_TAG],
   summary: "Get the analysis of a video",
   request: { params: videoIdParam },
-  responses: { 200: json(analysisResponse, "The analysis"), 404: notFound, 422: invalid },
+  responses: { 200: withEtag(analysisResponse, "The analysis"), 404: notFound, 422: invalid },
 });
 
 export const updateAnalysis = createRoute({
@@ -131,10 +134,15 @@ export const updateAnalysis = createRoute({
   tags: [REST_TAG],
   summary: "Replace the description of a video's analysis",
   middleware: [requireBody] as const,
-  request: { params: videoIdParam, body: { required: true, content: { "application/json": { schema: updateBody } } } },
+  request: {
+    params: videoIdParam,
+    headers: ifMatchHeaders,
+    body: { required: true, content: { "application/json": { schema: updateBody } } },
+  },
   responses: {
-    200: json(analysisResponse, "Updated; `updated_at` moved forward"),
+    200: withEtag(analysisResponse, "Updated; when anything changed, a new version and `updated_at` moved forward"),
     404: notFound,
+    412: stale,
     422: invalid,
   },
 });
@@ -145,8 +153,8 @@ export const deleteAnalysis = createRoute({
   path: `${REST_PREFIX}/{video_id}`,
   tags: [REST_TAG],
   summary: "Delete the analysis of a video",
-  request: { params: videoIdParam },
-  responses: { 204: { description: "Deleted; empty body" }, 404: notFound, 422: invalid },
+  request: { params: videoIdParam, headers: ifMatchHeaders },
+  responses: { 204: { description: "Deleted (with its history); empty body" }, 404: notFound, 412: stale, 422: invalid },
 });
 
 /** Methods each known path answers; others get 405 with Allow, as FastAPI answers. */

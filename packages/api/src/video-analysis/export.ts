@@ -1,0 +1,100 @@
+/**
+ * Export pages: every analysis of the caller's space with everything it has, the vector included (the normal
+ * answers carry only `{ model, dimensions }`). Keyset-paged in index order, and sized by bytes as well as rows, so
+ * no page exceeds the answer budget even at 1,000 analyses of 50 KB with 2,000-dimension vectors.
+ */
+import { Prisma } from "@memory-mirror/db";
+import { rethrowDatabaseError } from "../database-errors.ts";
+import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-schemas.ts";
+import type { ServiceContext } from "./service.ts";
+
+/** A page ends before this many bytes of text (or the request's remaining budget, when that is less). */
+export const EXPORT_PAGE_BYTES = 8 * 1024 * 1024;
+
+/** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */
+const BYTES_PER_VALUE = 16;
+
+interface Row {
+  id: string;
+  videoId: string;
+  description: string;
+  tags: string[];
+  embeddingModel: string | null;
+  embedding: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  fetched: number;
+}
+
+/**
+ * Oldest first by (createdAt, id): createdAt never changes on update, so a row changed during an export is exported
+ * once. The row comparison on exactly the (space, createdAt, id) index's columns makes each page an ordered index
+ * range scan that stops at the page's end, whatever the statistics say (an OR of conditions or another tie-breaker
+ * let PostgreSQL re-read everything after the cursor for every page: quadratic at a million rows). A restore keeps
+ * ids, so a restored copy exports in the same order: ids are letters, digits and dashes, which every collation in
+ * use here sorts alike. Byte sizes come from octet_length (no detoasting): rows past the page's budget are never
+ * read in full.
+ */
+function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, tags, since }: ExportInput): Promise<ExportPage> {
+  return budget.exclusive(async () => {
+    budget.reserveRows(limit);
+    const maxBytes = Math.max(1, Math.min(EXPORT_PAGE_BYTES, budget.remainingBytes));
+    const filters = [Prisma.sql`a."space" = ${space}`];
+    if (tags?.length) filters.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
+    if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since}::timestamp(3)`);
+    const where = Prisma.join(filters, " AND ");
+    const after = cursor ? Prisma.sql`AND (a."createdAt", a."id") > (${cursor.createdAt}::timestamp(3), ${cursor.id})` : Prisma.empty;
+    const rows = await prisma
+      .$queryRaw<Row[]>(
+        Prisma.sql`
+          SELECT p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embedding"::text AS "embedding",
+            p."version", p."createdAt", p."updatedAt", p."fetched"
+          FROM (
+            SELECT c.*, (count(*) OVER ())::int AS "fetched",
+              sum(c."bytes") OVER (ORDER BY c."createdAt", c."id" ROWS UNBOUNDED PRECEDING) AS "upTo"
+            FROM (
+              SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embedding", a."version", a."createdAt", a."updatedAt",
+                octet_length(a."id") + octet_length(a."videoId") + octet_length(a."description") + COALESCE(octet_length(array_to_string(a."tags", '')), 0)
+                  + COALESCE(octet_length(a."embeddingModel"), 0) + COALESCE(a."embeddingDims", 0) * ${BYTES_PER_VALUE}::int AS "bytes"
+              FROM "VideoAnalysis" a
+              WHERE ${where} ${after}
+              ORDER BY a."createdAt", a."id"
+              LIMIT ${limit + 1}::int
+            ) c
+          ) p
+          -- the first row always (a page must move on), the next ones while they fit
+          WHERE p."upTo" <= ${maxBytes}::bigint OR p."upTo" = p."bytes"
+          ORDER BY p."createdAt", p."id"
+          LIMIT ${limit}::int`,
+      )
+      .catch(rethrowDatabaseError);
+    const items: ExportPage["items"] = rows.map((row) => ({
+      id: row.id,
+      videoId: row.videoId,
+      description: row.description,
+      tags: row.tags,
+      embedding: row.embeddingModel !== null && row.embedding !== null ? { model: row.embeddingModel, values: JSON.parse(row.embedding) as number[] } : null,
+      version: row.version,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    }));
+    budget.charge(
+      items.length,
+      rows.flatMap((r) => [r.id, r.videoId, r.description, r.tags.join(""), r.embeddingModel ?? "", r.embedding ?? ""]),
+    );
+    const total = cursor ? null : await count(prisma, where);
+    const last = items.at(-1);
+    const more = (rows[0]?.fetched ?? 0) > items.length;
+    return { items, nextCursor: more && last ? encodeExportCursor(last) : null, total };
+  });
+}
+
+async function count(prisma: ServiceContext["prisma"], where: Prisma.Sql): Promise<number> {
+  const [row] = await prisma
+    .$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS "n" FROM "VideoAnalysis" a WHERE ${where}`)
+    .catch(rethrowDatabaseError);
+  return row?.n ?? 0;
+}
+
+export const exportService = { export: exportPage };

@@ -1,0 +1,58 @@
+/** The earlier versions of an analysis (written by write.ts whenever a change replaces one). */
+import { Prisma } from "@memory-mirror/db";
+import { rethrowDatabaseError } from "../database-errors.ts";
+import { NotFoundError } from "../errors.ts";
+import { encodeHistoryCursor, HISTORY_LIMIT_DEFAULT, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
+import type { ServiceContext } from "./service.ts";
+
+interface Version {
+  version: number;
+  description: string;
+  tags: string[];
+  embeddingModel: string | null;
+  changedAt: Date;
+}
+/** The LEFT JOIN answers one row of nulls for an analysis without history. */
+type Row = { [K in keyof Version]: Version[K] | null };
+
+/**
+ * Newest first, a page at a time, in one query that also tells a missing analysis (NOT_FOUND) from one without
+ * history. Versions beyond HISTORY_LIMIT are never answered, even before the next write prunes them (the limit
+ * may have been lowered since).
+ */
+function history({ prisma, space, budget, historyLimit }: ServiceContext, { videoId, limit, cursor }: HistoryInput): Promise<HistoryPage> {
+  const keep = historyLimit ?? HISTORY_LIMIT_DEFAULT;
+  return budget.exclusive(async () => {
+    budget.reserveRows(limit);
+    const rows = await prisma
+      .$queryRaw<Row[]>(
+        Prisma.sql`
+          SELECT h."version", h."description", h."tags", h."embeddingModel", h."changedAt"
+          FROM "VideoAnalysis" a
+          LEFT JOIN LATERAL (
+            SELECT v."version", v."description", v."tags", v."embeddingModel", v."changedAt"
+            FROM "VideoAnalysisVersion" v
+            WHERE v."analysisId" = a."id" AND v."version" >= a."version" - ${keep}::int
+              AND (${cursor ?? null}::int IS NULL OR v."version" < ${cursor ?? null}::int)
+            ORDER BY v."version" DESC
+            LIMIT ${limit + 1}::int
+          ) h ON true
+          WHERE a."space" = ${space} AND a."videoId" = ${videoId}`,
+      )
+      .catch(rethrowDatabaseError);
+    if (rows.length === 0) throw new NotFoundError(`No video analysis for videoId "${videoId}"`);
+    const versions = rows.filter((r): r is Version => r.version !== null).sort((a, b) => b.version - a.version);
+    const items = versions.slice(0, limit).map(({ version, description, tags, embeddingModel, changedAt }) => ({
+      version,
+      description,
+      tags,
+      embeddingModel,
+      changedAt,
+    }));
+    budget.charge(items.length, items.map((i) => i.description));
+    const last = items.at(-1);
+    return { items, nextCursor: versions.length > limit && last ? encodeHistoryCursor(last.version) : null };
+  });
+}
+
+export const historyService = { history };

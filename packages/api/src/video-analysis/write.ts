@@ -1,0 +1,243 @@
+/**
+ * The one write path of update, upsert and upsertMany: a single SQL statement per call that locks the stored rows,
+ * decides per item (create, update, unchanged, conflict, missing), keeps the replaced version in the history, prunes
+ * it to HISTORY_LIMIT, and writes — never a query per item, and atomic as any one statement is.
+ *
+ * A row another transaction creates after the statement's snapshot cannot be locked or updated by it: its INSERT
+ * then fails with a unique violation, which rolls the whole statement back, and the call runs again with a fresh
+ * snapshot that sees the row (a deadlock between two bulk writes is retried the same way). No transaction is
+ * needed: Prisma's interactive transactions cost as much as the statement itself.
+ */
+import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
+import { rethrowDatabaseError } from "../database-errors.ts";
+import { HISTORY_LIMIT_DEFAULT } from "./bulk-schemas.ts";
+import type { Embedding } from "./schemas.ts";
+
+/** One analysis to write. Fields left undefined keep what is stored (or their default on create). */
+export interface WriteItem {
+  videoId: string;
+  description?: string;
+  tags?: string[];
+  /** null removes the embedding. */
+  embedding?: Embedding | null;
+  expectedVersion?: number;
+  /** REST If-Match: opaque `version.id` tags; the write happens only if the stored analysis matches one. */
+  ifMatch?: string[];
+  /** Restore (admin only, checked by the caller): the exact version and timestamps to store, and the id to keep. */
+  restore?: { version: number; createdAt: string; updatedAt: string; id?: string };
+}
+
+export type WriteStatus = "created" | "updated" | "unchanged" | "conflict" | "missing";
+
+/** An analysis's columns as the statement returns them (the shape of service.ts's rows, vector excluded). */
+export interface WrittenRow {
+  id: string;
+  videoId: string;
+  description: string;
+  tags: string[];
+  embeddingModel: string | null;
+  embeddingDims: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WriteResult {
+  status: WriteStatus;
+  /** The stored analysis before this write, when there was one: what a conflict names. */
+  current: { id: string; version: number } | null;
+  /** The analysis after the write (only with `returnRows`). */
+  row?: WrittenRow;
+}
+
+export interface WriteContext {
+  prisma: PrismaClient;
+  space: string;
+  historyLimit?: number;
+}
+
+export interface WriteOptions {
+  /** upsert: create what does not exist; update: report it missing. */
+  mayCreate: boolean;
+  /** Single-item calls answer the analysis; bulk calls only count, so no descriptions travel back. */
+  returnRows: boolean;
+}
+
+type Action = "create" | "update" | "unchanged" | "conflict" | "missing";
+interface PlanRow extends Partial<WrittenRow> {
+  i: number;
+  action: Action;
+  oldId: string | null;
+  oldVersion: number | null;
+}
+
+/**
+ * Runs a race lost to a concurrent creation or a deadlock again: each run sees more of what the others committed,
+ * so a handful settles even 64 writers of one new video; beyond that the unique violation is reported as such.
+ */
+const MAX_ATTEMPTS = 8;
+
+export async function writeAnalyses(ctx: WriteContext, items: readonly WriteItem[], options: WriteOptions): Promise<WriteResult[]> {
+  const sql = statement(ctx, items, options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rows = await ctx.prisma.$queryRaw<PlanRow[]>(sql);
+      return rows.map((row) => ({
+        status: row.action === "create" ? "created" : row.action === "update" ? "updated" : row.action,
+        current: row.oldId !== null && row.oldVersion !== null ? { id: row.oldId, version: row.oldVersion } : null,
+        ...(options.returnRows ? { row: writtenRow(row) } : {}),
+      }));
+    } catch (error) {
+      if (attempt < MAX_ATTEMPTS && (databaseErrorKind(error) === "unique_violation" || isTransient(error))) continue;
+      rethrowDatabaseError(error);
+    }
+  }
+}
+
+function writtenRow(row: PlanRow): WrittenRow {
+  const { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } = row;
+  return { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } as WrittenRow;
+}
+
+/** The statement for these items; `i` is each item's position, so answers come back in the order given. */
+function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, returnRows }: WriteOptions): Prisma.Sql {
+  const historyLimit = ctx.historyLimit ?? HISTORY_LIMIT_DEFAULT;
+  // Undefined fields are left out of the JSON, and json_to_recordset reads a missing key as NULL.
+  const input = items.map((item, i) => ({
+    i,
+    videoId: item.videoId,
+    description: item.description,
+    tags: item.tags,
+    setEmbedding: item.embedding !== undefined || undefined,
+    embeddingModel: item.embedding?.model,
+    embeddingDims: item.embedding?.values.length,
+    // pgvector reads a JSON array of numbers as its own text form.
+    embedding: item.embedding?.values,
+    expectedVersion: item.expectedVersion,
+    ifMatch: item.ifMatch,
+    version: item.restore?.version,
+    id: item.restore?.id,
+    createdAt: item.restore?.createdAt,
+    updatedAt: item.restore?.updatedAt,
+  }));
+  const now = new Date();
+  const answer = returnRows
+    ? Prisma.sql`, p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims",
+        CASE WHEN p."action" = 'unchanged' THEN p."oldVersion" ELSE p."version" END AS "version",
+        p."createdAt",
+        CASE WHEN p."action" = 'unchanged' THEN p."oldUpdatedAt" ELSE p."updatedAt" END AS "updatedAt"`
+    : Prisma.empty;
+  // Every CTE is materialized: each runs once, in this order of dependence, whatever the planner prefers.
+  return Prisma.sql`
+    WITH input AS MATERIALIZED (
+      SELECT * FROM json_to_recordset(${JSON.stringify(input)}::json) AS x(
+        "i" int, "videoId" text, "description" text, "tags" text[], "setEmbedding" boolean, "embeddingModel" text,
+        "embeddingDims" int, "embedding" text, "expectedVersion" int, "ifMatch" text[], "version" int, "id" text,
+        "createdAt" timestamp(3), "updatedAt" timestamp(3))
+    ),
+    -- The stored rows, locked one key after the other in sorted order (READ COMMITTED: the latest committed
+    -- version of each), so the version read here is the one replaced below, and concurrent writers of one video
+    -- queue up. The LATERAL subquery (LIMIT keeps it from being flattened into a join) makes each key one
+    -- unique-index probe whatever the statistics say: with stale ones PostgreSQL hash-joined the keys against the
+    -- whole space, a cost that grew with the space on every call.
+    old AS MATERIALIZED (
+      SELECT a.*
+      FROM unnest(${[...new Set(items.map((item) => item.videoId))].sort()}::text[]) AS k("videoId")
+      CROSS JOIN LATERAL (
+        SELECT v."id", v."videoId", v."description", v."tags", v."embeddingModel", v."embeddingDims", v."embedding",
+          v."version", v."createdAt", v."updatedAt"
+        FROM "VideoAnalysis" v
+        WHERE v."space" = ${ctx.space} AND v."videoId" = k."videoId"
+        LIMIT 1
+        FOR UPDATE
+      ) a
+    ),
+    merged AS MATERIALIZED (
+      SELECT i."i", i."videoId", i."expectedVersion", i."ifMatch", i."version" IS NOT NULL AS "restore",
+        o."id" AS "oldId", o."version" AS "oldVersion", o."description" AS "oldDescription", o."tags" AS "oldTags",
+        o."embeddingModel" AS "oldModel", o."embeddingDims" AS "oldDims", o."embedding" AS "oldEmbedding",
+        o."createdAt" AS "oldCreatedAt", o."updatedAt" AS "oldUpdatedAt",
+        -- A restore keeps its id unless another analysis (another space) has it; otherwise a new one. A scalar
+        -- subquery with LIMIT stays one primary-key probe (NOT EXISTS could become a scan of the whole table).
+        COALESCE(o."id",
+          CASE WHEN i."id" IS NOT NULL AND (SELECT x."id" FROM "VideoAnalysis" x WHERE x."id" = i."id" LIMIT 1) IS NULL THEN i."id" END,
+          gen_random_uuid()::text) AS "id",
+        COALESCE(i."description", o."description") AS "description",
+        COALESCE(i."tags", o."tags", '{}') AS "tags",
+        CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingModel" ELSE o."embeddingModel" END AS "embeddingModel",
+        CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingDims" ELSE o."embeddingDims" END AS "embeddingDims",
+        CASE WHEN i."setEmbedding" IS TRUE THEN i."embedding"::vector ELSE o."embedding" END AS "embedding",
+        COALESCE(i."version", o."version" + 1, 1) AS "version",
+        COALESCE(i."createdAt", o."createdAt", ${now}::timestamp(3)) AS "createdAt",
+        -- strictly forward, even within the millisecond of the previous write
+        COALESCE(i."updatedAt", GREATEST(${now}::timestamp(3), o."updatedAt" + interval '1 millisecond'), ${now}::timestamp(3)) AS "updatedAt"
+      FROM input i LEFT JOIN old o ON o."videoId" = i."videoId"
+    ),
+    plan AS MATERIALIZED (
+      SELECT m.*, CASE
+        WHEN m."oldId" IS NULL AND NOT ${mayCreate}::boolean THEN 'missing'
+        WHEN (m."expectedVersion" IS NOT NULL AND m."expectedVersion" IS DISTINCT FROM m."oldVersion")
+          OR (m."ifMatch" IS NOT NULL AND (m."oldId" IS NULL OR NOT (m."oldVersion"::text || '.' || m."oldId") = ANY(m."ifMatch")))
+          THEN 'conflict'
+        WHEN m."oldId" IS NULL THEN 'create'
+        -- the same content is no change: no new version, updatedAt kept
+        WHEN m."description" IS NOT DISTINCT FROM m."oldDescription" AND m."tags" IS NOT DISTINCT FROM m."oldTags"
+          AND m."embeddingModel" IS NOT DISTINCT FROM m."oldModel" AND m."embedding" IS NOT DISTINCT FROM m."oldEmbedding"
+          AND (NOT m."restore" OR (m."version" = m."oldVersion" AND m."createdAt" = m."oldCreatedAt" AND m."updatedAt" = m."oldUpdatedAt"))
+          THEN 'unchanged'
+        ELSE 'update' END AS "action"
+      FROM merged m
+    ),
+    -- In videoId order too. A row created concurrently since the snapshot fails the statement (unique violation),
+    -- which then runs again: ON CONFLICT DO NOTHING would leave that item neither created nor updated.
+    ins AS (
+      INSERT INTO "VideoAnalysis"
+        ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding", "version", "createdAt", "updatedAt")
+      SELECT p."id", ${ctx.space}, p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims", p."embedding",
+        p."version", p."createdAt", p."updatedAt"
+      FROM plan p WHERE p."action" = 'create' ORDER BY p."videoId" COLLATE "C"
+    ),
+    -- The replaced version joins the history, unless a restore goes back to an equal or lower version.
+    hist AS (
+      INSERT INTO "VideoAnalysisVersion" ("analysisId", "version", "description", "tags", "embeddingModel", "embeddingDims", "changedAt")
+      SELECT p."oldId", p."oldVersion", p."oldDescription", COALESCE(p."oldTags", '{}'), p."oldModel", p."oldDims", p."oldUpdatedAt"
+      FROM plan p WHERE p."action" = 'update' AND ${historyLimit}::int > 0 AND p."oldVersion" < p."version"
+    ),
+    -- Keeps the newest HISTORY_LIMIT earlier versions (the one inserted above is among them), and drops any that a
+    -- restore made no longer earlier.
+    pruned AS (
+      DELETE FROM "VideoAnalysisVersion" h USING plan p
+      WHERE p."action" = 'update' AND h."analysisId" = p."oldId"
+        AND (h."version" <= p."version" - 1 - ${historyLimit}::int OR h."version" >= p."version")
+    ),
+    upd AS (
+      UPDATE "VideoAnalysis" a
+      SET "description" = p."description", "tags" = p."tags", "embeddingModel" = p."embeddingModel",
+        "embeddingDims" = p."embeddingDims", "embedding" = p."embedding", "version" = p."version",
+        "createdAt" = p."createdAt", "updatedAt" = p."updatedAt"
+      FROM plan p WHERE a."id" = p."oldId" AND p."action" = 'update'
+    )
+    SELECT p."i", p."action", p."oldId", p."oldVersion" ${answer}
+    FROM plan p
+    ORDER BY p."i"`;
+}
+
+/** SQLSTATEs worth running the statement again for: deadlock, serialization failure; Prisma's P2034 for both. */
+const TRANSIENT = new Set(["40P01", "40001", "P2034"]);
+
+function isTransient(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const next = queue.shift();
+    if (next === null || typeof next !== "object" || seen.has(next)) continue;
+    seen.add(next);
+    const e = next as { code?: unknown; originalCode?: unknown; kind?: unknown; cause?: unknown; meta?: unknown };
+    if (typeof e.code === "string" && TRANSIENT.has(e.code)) return true;
+    if (typeof e.originalCode === "string" && TRANSIENT.has(e.originalCode)) return true;
+    if (e.kind === "TransactionWriteConflict") return true;
+    queue.push(e.cause);
+    if (e.meta && typeof e.meta === "object") queue.push(...Object.values(e.meta));
+  }
+  return false;
+}
