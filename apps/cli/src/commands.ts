@@ -1,4 +1,4 @@
-import { errorCode, type MemoryMirrorClient, type VideoAnalysis } from "@memory-mirror/client";
+import { type MemoryMirrorClient, type VideoAnalysis } from "@memory-mirror/client";
 import { readDescription } from "./input.ts";
 import { listLine, printJson, printLine, printMessage } from "./output.ts";
 
@@ -11,29 +11,15 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-/** Creates the analysis, or replaces its description when the video already has one. */
+/**
+ * Creates the analysis, or replaces its description when the video already has one, in one idempotent call
+ * (`upsert`): the server arbitrates races, and writing the same text again reports "unchanged".
+ */
 export async function put(client: MemoryMirrorClient, videoId: string, descriptionArg: string, opts: GlobalOptions) {
   const description = await readDescription(descriptionArg);
-  const { action, analysis } = await upsert(client, videoId, description);
-  if (opts.json) printJson({ action, analysis });
-  else printLine(`${action} ${videoId}`);
-}
-
-async function upsert(client: MemoryMirrorClient, videoId: string, description: string) {
-  const input = { videoId, description };
-  // Create first: it is the common case, and the unique videoId makes the server arbitrate races.
-  try {
-    return { action: "created" as const, analysis: await client.videoAnalysis.create.mutate(input) };
-  } catch (error) {
-    if (errorCode(error) !== "CONFLICT") throw error;
-  }
-  try {
-    return { action: "updated" as const, analysis: await client.videoAnalysis.update.mutate(input) };
-  } catch (error) {
-    // Deleted between our two calls: creating it again is what the user asked for.
-    if (errorCode(error) !== "NOT_FOUND") throw error;
-    return { action: "created" as const, analysis: await client.videoAnalysis.create.mutate(input) };
-  }
+  const { status, analysis } = await client.videoAnalysis.upsert.mutate({ videoId, description });
+  if (opts.json) printJson({ action: status, analysis });
+  else printLine(`${status} ${videoId}`);
 }
 
 export async function get(client: MemoryMirrorClient, videoId: string, opts: GlobalOptions) {

@@ -82,7 +82,8 @@ export function registerVideoAnalysisTools(server: McpServer, api: MemoryApi, on
     {
       title: "Replace a video's description",
       description:
-        "Replace the description of a video's existing analysis and return the analysis; updatedAt moves forward. " +
+        "Change the description, tags or embedding of a video's existing analysis and return it; a change counts a " +
+        "new version and moves updatedAt forward, writing what is already stored changes nothing. " +
         "Fails when the video has no analysis yet (create_video_analysis stores a new one).",
       inputSchema: updateInput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
