@@ -100,29 +100,36 @@ export const TRPC_CODE_OF: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   too_large: "PAYLOAD_TOO_LARGE",
 };
 
-const domainErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: TRPC_CODE_OF[cause.kind], message: cause.message, cause });
+function toTRPCError(error: unknown): unknown {
+  if (!(error instanceof DomainError)) return error;
+  return new TRPCError({ code: TRPC_CODE_OF[error.kind], message: error.message, cause: error });
+}
+
+/**
+ * What every call needs, as one middleware (tRPC copies its options object several times per middleware and call,
+ * which showed in profiles of batches): the caller's key must hold the scope the procedure needs (queries `read`,
+ * mutations `write`, unless its meta names another); a domain error becomes its tRPC code; and the outcome goes to
+ * whoever built the context (metrics), if anyone.
+ */
+const guarded = t.middleware(async ({ ctx, type, meta, path, next }) => {
+  const started = performance.now();
+  let code = "OK";
+  try {
+    requireScope(ctx.principal, meta?.scope ?? (type === "query" ? "read" : "write"));
+    const result = await next();
+    if (!result.ok) {
+      const mapped = toTRPCError(result.error.cause);
+      if (mapped instanceof TRPCError) throw mapped;
+      code = result.error.code;
+    }
+    return result;
+  } catch (error) {
+    const mapped = toTRPCError(error);
+    code = mapped instanceof TRPCError ? mapped.code : "INTERNAL_SERVER_ERROR";
+    throw mapped;
+  } finally {
+    ctx.observe?.({ procedure: path, code, durationMs: performance.now() - started });
   }
-  return result;
 });
 
-/** Queries need `read`, mutations `write`, unless the procedure's meta names another scope. */
-const authorized = t.middleware(({ ctx, type, meta, next }) => {
-  requireScope(ctx.principal, meta?.scope ?? (type === "query" ? "read" : "write"));
-  return next();
-});
-
-/** Reports each call's outcome (after domain errors are mapped) to whoever built the context, if anyone. */
-const observed = t.middleware(async ({ ctx, path, next }) => {
-  if (!ctx.observe) return next();
-  const start = performance.now();
-  const result = await next();
-  ctx.observe({ procedure: path, code: result.ok ? "OK" : result.error.code, durationMs: performance.now() - start });
-  return result;
-});
-
-/** Every procedure: observed, domain errors mapped, the caller's key checked for the scope it needs. */
-export const procedure = t.procedure.use(observed).use(domainErrors).use(authorized);
+export const procedure = t.procedure.use(guarded);
