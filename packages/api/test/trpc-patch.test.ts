@@ -11,12 +11,29 @@ import { describe, expect, it } from "vitest";
 describe("the @trpc/server patch", () => {
   it("is applied to the @trpc/server this package loads (patches/README.md)", async () => {
     const dist = path.dirname(fileURLToPath(import.meta.resolve("@trpc/server")));
-    const files = (await readdir(dist)).filter((f) => /^getErrorShape-.*\.(mjs|cjs)$/.test(f));
-    expect(files.length).toBeGreaterThan(0);
-    for (const file of files) {
-      const source = await readFile(path.join(dist, file), "utf8");
-      expect(source, `${file} should carry the Memory Mirror patch`).toContain("// memory-mirror patch: object spread as Object.assign");
+    const patched: [RegExp, string][] = [
+      [/^getErrorShape-.*\.(mjs|cjs)$/, "// memory-mirror patch: object spread as Object.assign"],
+      [/^resolveResponse-.*\.(mjs|cjs)$/, "// memory-mirror patch: only a subscription can be aborted on its own"],
+    ];
+    const names = await readdir(dist);
+    for (const [file, marker] of patched) {
+      const files = names.filter((name) => file.test(name));
+      expect(files, String(file)).toHaveLength(2);
+      for (const name of files) expect(await readFile(path.join(dist, name), "utf8"), `${name} should carry the patch`).toContain(marker);
     }
+  });
+
+  it("still gives procedures the request's abort signal", async () => {
+    const t = initTRPC.create();
+    const router = t.router({ p: t.procedure.query(({ signal }) => signal?.aborted ?? "no signal") });
+    const { fetchRequestHandler } = await import("@trpc/server/adapters/fetch");
+    const controller = new AbortController();
+    const response = await fetchRequestHandler({
+      endpoint: "/trpc",
+      router,
+      req: new Request("http://localhost/trpc/p", { signal: controller.signal }),
+    });
+    expect(await response.json()).toEqual({ result: { data: false } });
   });
 
   it("keeps what middlewares hand on: context, input, meta, and a context a middleware adds", async () => {
