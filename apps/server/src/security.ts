@@ -30,11 +30,14 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = secureHeaders({
  */
 export function corsPolicy(origins: readonly string[]): MiddlewareHandler<AppEnv> {
   const allowed = new Set(origins);
-  return cors({
+  const policy = cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "X-MM-Space", "X-Request-Id", "trpc-accept", "Mcp-Protocol-Version"],
     exposeHeaders: ["X-Request-Id", "Retry-After", "WWW-Authenticate", "ETag"],
     maxAge: 600,
   });
+  // Only browsers send Origin, and only they act on CORS headers. Running the middleware for every other request
+  // made Hono build and merge a placeholder Response per request: 130 µs of CPU per lookup, measured.
+  return (c, next) => (c.req.header("origin") === undefined ? next() : policy(c, next));
 }
