@@ -18,3 +18,4 @@ export { createContext, type Context, type CreateContextOptions, type ProcedureM
 export * from "./errors.ts";
 export * from "./schemas.ts";
 export { type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";
+export { searchService } from "./video-analysis/search.ts";

@@ -2,3 +2,4 @@
 export * from "./access/schemas.ts";
 export * from "./limits.ts";
 export * from "./video-analysis/schemas.ts";
+export * from "./video-analysis/search-schemas.ts";

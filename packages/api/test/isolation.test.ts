@@ -11,6 +11,9 @@ import { appRouter, createCaller, createContext, type Principal } from "../src/i
 const targets = await testTargets();
 
 const B_SECRET = "belongs to space B";
+const B_TAG = "b-secret-tag";
+/** Space B's embedding model and its dimension: a 400 naming them in A would tell A that B has them. */
+const B_EMBEDDING = { model: "b-model", values: [1, 0, 0] };
 const ids = ["shared-1", "shared-2", "only-a", "b-0", "b-1"] as const;
 
 type Caller = ReturnType<typeof createCaller>;
@@ -25,6 +28,19 @@ const operations = {
   ),
   delete: fc.constantFrom(...ids).map((videoId) => (c: Caller) => c.videoAnalysis.delete({ videoId })),
   list: fc.integer({ min: 1, max: 10 }).map((limit) => (c: Caller) => c.videoAnalysis.list({ limit })),
+  tags: fc.constant((c: Caller) => c.videoAnalysis.tags()),
+  // Words of B's descriptions as typed, misspelt and partial (B's vocabulary must not correct A's typos), and B's
+  // model with another dimension (A must not learn that B's vectors have 3).
+  search: fc
+    .record({
+      query: fc.option(fc.constantFrom("belongs", "belongz space", "spac", "b-0", "a1 u2", "secret"), { nil: undefined }),
+      embedding: fc.option(fc.constantFrom(B_EMBEDDING, { ...B_EMBEDDING, values: [1, 0] }), { nil: undefined }),
+      tags: fc.option(fc.constant<string[]>([B_TAG]), { nil: undefined }),
+    })
+    .map((input) => (c: Caller) => c.videoAnalysis.search({ ...input, query: input.query ?? (input.embedding ? undefined : "belongs") })),
+  context: fc
+    .record({ query: fc.constantFrom("belongs", "space b", "a1"), videoIds: fc.option(fc.subarray([...ids], { minLength: 1 }), { nil: undefined }) })
+    .map((input) => (c: Caller) => c.videoAnalysis.context({ ...input, maxChars: 2000 })),
 } satisfies Record<keyof typeof appRouter.videoAnalysis, fc.Arbitrary<(c: Caller) => Promise<unknown>>>;
 
 for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${target.name} database`, () => {
@@ -35,7 +51,9 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
   beforeAll(async () => {
     db = await openTestDb(target.name);
     const b = callerIn("b");
-    for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}` });
+    for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) {
+      await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}`, tags: [B_TAG], embedding: B_EMBEDDING });
+    }
   });
   afterAll(async () => {
     await db?.dispose();
@@ -56,7 +74,10 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
         try {
           for (const call of calls) {
             const answer = await call(a).catch((error: unknown) => ({ error: String(error) }));
-            expect(JSON.stringify(answer)).not.toContain(B_SECRET);
+            const text = JSON.stringify(answer);
+            expect(text).not.toContain(B_SECRET);
+            expect(text).not.toContain(B_TAG);
+            expect(text).not.toContain("in this space have");
           }
           const page = await a.videoAnalysis.list({ limit: 1000 });
           const stored = await db.prisma.videoAnalysis.count({ where: { space: "a" } });
@@ -68,6 +89,26 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("search, tags and context of space A see only A, even with B's words, tags, videoIds and model", async () => {
+    const a = callerIn("a3");
+    await a.videoAnalysis.create({ videoId: "b-0", description: "b-0 belongs to space A", tags: ["mine"], embedding: { model: "b-model", values: [1, 0] } });
+    const found = await a.videoAnalysis.search({ query: "belongs space", embedding: { model: "b-model", values: [1, 0] } });
+    expect(found.items.map((i) => i.analysis.description)).toEqual(["b-0 belongs to space A"]);
+    expect((await a.videoAnalysis.search({ query: "belongz" })).items.map((i) => i.analysis.description)).toEqual(["b-0 belongs to space A"]);
+    expect((await a.videoAnalysis.search({ query: "belongs", tags: [B_TAG] })).items).toEqual([]);
+    // B's 3-dimensional vectors of the same model are not A's business: A's own are 2-dimensional.
+    await expect(a.videoAnalysis.search({ embedding: B_EMBEDDING })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("embedding has 3 dimensions, but the vectors of model \"b-model\" in this space have 2"),
+    });
+    expect((await a.videoAnalysis.tags()).items).toEqual([{ tag: "mine", count: 1 }]);
+    const context = await a.videoAnalysis.context({ videoIds: ["b-1", "b-0", "shared-1"], maxChars: 1000 });
+    expect(context.sources.map((s) => s.videoId)).toEqual(["b-0"]);
+    expect(context.text).not.toContain(B_SECRET);
+    expect((await a.videoAnalysis.context({ query: "belongs to space", maxChars: 1000 })).text).not.toContain(B_SECRET);
+    await a.videoAnalysis.delete({ videoId: "b-0" });
   });
 
   it("the same videoId lives independently in two spaces", async () => {

@@ -2,6 +2,8 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { procedure } from "../trpc.ts";
 import { createInput, listInput, listOutput, updateInput, videoAnalysisSchema, videoIdInput } from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
+import { searchService } from "./search.ts";
+import { contextInput, contextOutput, searchInput, searchOutput, tagsInput, tagsOutput } from "./search-schemas.ts";
 
 export const videoAnalysisRouter = {
   create: procedure
@@ -33,4 +35,23 @@ export const videoAnalysisRouter = {
     .input(listInput)
     .output(listOutput)
     .query(({ ctx, input }) => service.list(ctx, input)),
+
+  // Retrieval for the clone (search.ts): what a person asks, not a videoId they know.
+  tags: procedure
+    .meta({ summary: "Tags in use with how many analyses carry each, most used first" })
+    .input(tagsInput)
+    .output(tagsOutput)
+    .query(({ ctx, input }) => searchService.tags(ctx, input)),
+
+  search: procedure
+    .meta({ summary: "Find analyses by words (stems, typos, partial words), by embedding, or both; best first" })
+    .input(searchInput)
+    .output(searchOutput)
+    .query(({ ctx, input }) => searchService.search(ctx, input)),
+
+  context: procedure
+    .meta({ summary: "The best memories as one block of text for an LLM prompt, never longer than maxChars" })
+    .input(contextInput)
+    .output(contextOutput)
+    .query(({ ctx, input }) => searchService.context(ctx, input)),
 } satisfies TRPCRouterRecord;
