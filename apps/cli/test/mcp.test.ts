@@ -69,7 +69,7 @@ describe("mm mcp (stdio)", () => {
     await server?.close();
   });
 
-  it("lists the same five tools as the server's /mcp", async () => {
+  it("lists the same tools as the server's /mcp", async () => {
     const { tools } = await mm.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       "get_video_analysis",
@@ -77,6 +77,9 @@ describe("mm mcp (stdio)", () => {
       "create_video_analysis",
       "update_video_analysis",
       "delete_video_analysis",
+      "build_context",
+      "search_memories",
+      "list_memory_tags",
     ]);
     expect(mm.client.getServerVersion()?.name).toBe("memory-mirror");
   });

@@ -12,6 +12,9 @@ const TOOLS = [
   "create_video_analysis",
   "update_video_analysis",
   "delete_video_analysis",
+  "build_context",
+  "search_memories",
+  "list_memory_tags",
 ];
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -55,7 +58,7 @@ for (const target of targets) {
       });
     }
 
-    it("lists the five tools, each with a description and an object input schema", async () => {
+    it("lists the tools, each with a description and an object input schema", async () => {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toEqual(TOOLS);
       for (const tool of tools) {

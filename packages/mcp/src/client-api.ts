@@ -26,6 +26,9 @@ export function memoryApiFromClient(client: MemoryMirrorClient, options: ClientA
       create: (input) => call(procedures.create.mutate(input)),
       update: (input) => call(procedures.update.mutate(input)),
       delete: (input) => call(procedures.delete.mutate(input)),
+      tags: (input) => call(procedures.tags.query(input)),
+      search: (input) => call(procedures.search.query(input)),
+      context: (input) => call(procedures.context.query(input)),
     },
   };
 }

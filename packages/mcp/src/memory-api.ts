@@ -16,5 +16,8 @@ export interface MemoryApi {
     create: Procedure<"create">;
     update: Procedure<"update">;
     delete: Procedure<"delete">;
+    tags: Procedure<"tags">;
+    search: Procedure<"search">;
+    context: Procedure<"context">;
   };
 }

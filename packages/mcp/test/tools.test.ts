@@ -85,6 +85,9 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
         create_video_analysis: [false, false],
         update_video_analysis: [false, true],
         delete_video_analysis: [false, true],
+        build_context: [true, undefined],
+        search_memories: [true, undefined],
+        list_memory_tags: [true, undefined],
       });
     });
   });

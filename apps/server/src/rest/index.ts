@@ -7,6 +7,7 @@ import { restProblem } from "../problems.ts";
 import { restErrorHandler } from "./fastapi-errors.ts";
 import { REST_PREFIX } from "./video-analysis/routes.ts";
 import { createVideoAnalysisRoutes } from "./video-analysis/index.ts";
+import { CONTEXT_PATH, createSearchRoutes, SEARCH_PATH, TAGS_PATH } from "./search/index.ts";
 
 export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -14,7 +15,11 @@ export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppE
   const guards = transportGuards(deps, { render: restProblem, scope: (c) => (c.req.method === "GET" ? "read" : "write") });
   app.use(REST_PREFIX, ...guards);
   app.use(`${REST_PREFIX}/*`, ...guards);
+  // Retrieval only reads, though search and context are POSTs (their inputs are too large for a query string).
+  const readGuards = transportGuards(deps, { render: restProblem, scope: () => "read" });
+  for (const path of [SEARCH_PATH, CONTEXT_PATH, TAGS_PATH]) app.use(path, ...readGuards);
   app.route("/", createVideoAnalysisRoutes());
+  app.route("/", createSearchRoutes());
   app.onError(restErrorHandler(logger));
   return app;
 }

@@ -34,31 +34,34 @@ export const queryField = z
     example: "what did I cook for Mia's birthday?",
   });
 
-const searchLimit = z
+export const searchLimitField = z
   .number({ error: "limit must be a number" })
   .int("limit must be a whole number")
   .min(1, "limit must be at least 1")
   .max(SEARCH_LIMIT_MAX, `limit must be at most ${SEARCH_LIMIT_MAX}`);
 
-const queryEmbedding = embeddingField.meta({
+export const queryEmbeddingField = embeddingField.meta({
   description:
     "A query vector from the same embedding model as the stored ones; only analyses with that model (and dimension) " +
     "are compared.",
   example: { model: "marengo-2.7", values: [0.12, -0.03, 0.5] },
 });
 
-const filterTags = tagsField.meta({ description: "Only analyses carrying every one of these tags.", example: ["family"] });
+export const filterTagsField = tagsField.meta({ description: "Only analyses carrying every one of these tags.", example: ["family"] });
+
+export const SEARCH_NEEDS = "search needs a query, an embedding, or both";
+export const CONTEXT_NEEDS = "context needs a query, an embedding or videoIds";
 
 export const searchInput = z
   .object({
     query: queryField.optional(),
-    embedding: queryEmbedding.optional(),
-    tags: filterTags.optional(),
-    limit: searchLimit.default(SEARCH_LIMIT_DEFAULT),
+    embedding: queryEmbeddingField.optional(),
+    tags: filterTagsField.optional(),
+    limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
   })
   .strict()
   .refine((input) => input.query !== undefined || input.embedding !== undefined, {
-    message: "search needs a query, an embedding, or both",
+    message: SEARCH_NEEDS,
     path: ["query"],
   });
 
@@ -111,30 +114,33 @@ export const tagsOutput = z.object({
   items: z.array(tagCountSchema).meta({ description: "Most used first (then alphabetically)." }),
 });
 
-export const maxCharsField = z
-  .number({ error: "maxChars must be a number" })
-  .int("maxChars must be a whole number")
-  .min(CONTEXT_MIN_CHARS, `maxChars must be at least ${CONTEXT_MIN_CHARS}`)
-  .max(CONTEXT_MAX_CHARS, `maxChars must be at most ${CONTEXT_MAX_CHARS}`)
-  .meta({ description: "The most characters (UTF-16 code units, JavaScript's length) text may hold." });
+/** Built per transport so its messages name the field as the caller spells it (`max_chars` over REST). */
+export const maxCharsField = (name = "maxChars") =>
+  z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(CONTEXT_MIN_CHARS, `${name} must be at least ${CONTEXT_MIN_CHARS}`)
+    .max(CONTEXT_MAX_CHARS, `${name} must be at most ${CONTEXT_MAX_CHARS}`)
+    .meta({ description: "The most characters (UTF-16 code units, JavaScript's length) text may hold." });
 
-export const contextVideoIdsField = z
-  .array(videoIdField(), { error: "videoIds must be an array of strings" })
-  .min(1, "videoIds must hold at least one videoId")
-  .max(CONTEXT_VIDEO_IDS_MAX, `at most ${CONTEXT_VIDEO_IDS_MAX} videoIds`)
-  .meta({ description: "These memories, in this order (unknown ones are left out), instead of search results." });
+export const contextVideoIdsField = (name = "videoIds") =>
+  z
+    .array(videoIdField(name), { error: `${name} must be an array of strings` })
+    .min(1, `${name} must hold at least one videoId`)
+    .max(CONTEXT_VIDEO_IDS_MAX, `at most ${CONTEXT_VIDEO_IDS_MAX} ${name}`)
+    .meta({ description: "These memories, in this order (unknown ones are left out), instead of search results." });
 
 export const contextInput = z
   .object({
     query: queryField.optional(),
-    embedding: queryEmbedding.optional(),
-    videoIds: contextVideoIdsField.optional(),
-    tags: filterTags.optional(),
-    maxChars: maxCharsField,
+    embedding: queryEmbeddingField.optional(),
+    videoIds: contextVideoIdsField().optional(),
+    tags: filterTagsField.optional(),
+    maxChars: maxCharsField(),
   })
   .strict()
   .refine((input) => input.query !== undefined || input.embedding !== undefined || input.videoIds !== undefined, {
-    message: "context needs a query, an embedding or videoIds",
+    message: CONTEXT_NEEDS,
     path: ["query"],
   });
 

@@ -30,6 +30,12 @@ export const searchTuning = {
   exactScanMax: 2000,
   /** HNSW candidate list (pgvector's default is 40): recall@10 ≥ 0.95 with filters at 100k rows needs more. */
   efSearch: 100,
+  /**
+   * The most memories one lexical branch ranks: a word in a tenth of 100,000 memories would otherwise cost ~25 ms of
+   * ranking alone. Past it, the first matches the index yields are ranked (every query holding all the words is
+   * ranked in full up to here first, so this bites only for very common words).
+   */
+  rankWindow: 1000,
   /** Candidates each signal contributes before fusion: at least this many, and twice the limit. */
   minCandidates: 50,
   /** Reciprocal rank fusion's k: 60 in the original paper; larger flattens the ranks. */
@@ -167,7 +173,7 @@ async function planVectors({ prisma, space }: ServiceContext, embedding: Embeddi
 }
 
 /** The statement that finds and scores candidates of every signal the input asks for. */
-function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: ParsedQuery | null, plan: VectorPlan, perSignal: number): Prisma.Sql {
+export function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: ParsedQuery | null, plan: VectorPlan, perSignal: number): Prisma.Sql {
   const { space } = ctx;
   const tagFilter = input.tags?.length ? Prisma.sql`AND v."tags" @> ${input.tags}::text[]` : Prisma.empty;
   const ctes: Prisma.Sql[] = [];
@@ -175,6 +181,7 @@ function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: Par
 
   if (parsed) {
     const fuzzyWords = parsed.words.filter((w) => [...w].length >= MIN_FUZZY_WORD_LENGTH);
+    const window = Prisma.sql`${searchTuning.rankWindow}::int`;
     ctes.push(Prisma.sql`
       q AS MATERIALIZED (
         SELECT websearch_to_tsquery('mm_english', ${websearchText(parsed, "any")}) AS any_q,
@@ -200,19 +207,25 @@ function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: Par
         FROM terms t WHERE NOT EXISTS (SELECT 1 FROM terms x WHERE x.word = t.word AND x.term = t.word)),
       text_all AS MATERIALIZED (
         -- Memories holding every word first: selective, so the common case never ranks half the space.
-        SELECT v."id" FROM "VideoAnalysis" v, q
-        WHERE v."space" = ${space} AND v."searchVector" @@ q.all_q ${tagFilter}
-        ORDER BY ts_rank_cd(v."searchVector", q.any_q, 1) DESC, v."videoId"
+        SELECT w."id" FROM (
+          SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, q
+          WHERE v."space" = ${space} AND v."searchVector" @@ q.all_q ${tagFilter}
+          LIMIT ${window}) AS w, q
+        ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
         LIMIT ${perSignal}::int),
       text_any AS MATERIALIZED (
-        SELECT v."id" FROM "VideoAnalysis" v, q
-        WHERE v."space" = ${space} AND v."searchVector" @@ q.any_q AND NOT (v."searchVector" @@ q.all_q) ${tagFilter}
-        ORDER BY ts_rank_cd(v."searchVector", q.any_q, 1) DESC, v."videoId"
+        SELECT w."id" FROM (
+          SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, q
+          WHERE v."space" = ${space} AND v."searchVector" @@ q.any_q AND NOT (v."searchVector" @@ q.all_q) ${tagFilter}
+          LIMIT ${window}) AS w, q
+        ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
         LIMIT (SELECT ${perSignal}::int - count(*) FROM text_all)),
       fuzzy_hits AS MATERIALIZED (
-        SELECT v."id" FROM "VideoAnalysis" v, fuzzy
-        WHERE v."space" = ${space} AND v."searchVector" @@ fuzzy.q ${tagFilter}
-        ORDER BY ts_rank_cd(v."searchVector", fuzzy.q, 1) DESC, v."videoId"
+        SELECT w."id" FROM (
+          SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, fuzzy
+          WHERE v."space" = ${space} AND v."searchVector" @@ fuzzy.q ${tagFilter}
+          LIMIT ${window}) AS w, fuzzy
+        ORDER BY ts_rank_cd(w."searchVector", fuzzy.q, 1) DESC, w."videoId"
         LIMIT ${perSignal}::int)`);
     sources.push(Prisma.sql`SELECT "id" FROM text_all UNION SELECT "id" FROM text_any UNION SELECT "id" FROM fuzzy_hits`);
   }

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../app-env.ts";
 import type { analysisResponse, createAnalysis, deleteAnalysis, getAnalysis, listAnalyses, updateAnalysis } from "./routes.ts";
 
 /** An analysis under the original service's names. */
-function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
+export function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {
   return {
     id: row.id,
     video_id: row.videoId,
