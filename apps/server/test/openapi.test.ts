@@ -26,6 +26,9 @@ const REST_ROUTES = [
   ["get", "/api/video-analysis/{video_id}", ["200", "404", "422"]],
   ["put", "/api/video-analysis/{video_id}", ["200", "404", "422"]],
   ["delete", "/api/video-analysis/{video_id}", ["204", "404", "422"]],
+  ["post", "/api/search", ["200", "422"]],
+  ["post", "/api/context", ["200", "422"]],
+  ["get", "/api/tags", ["200", "422"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
@@ -66,7 +69,13 @@ describe("GET /openapi.json", () => {
       expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses].sort());
     }
     // The undocumented twins (other trailing slash) must not show up as separate operations.
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/")).sort()).toEqual(["/api/video-analysis/", "/api/video-analysis/{video_id}"]);
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/")).sort()).toEqual([
+      "/api/context",
+      "/api/search",
+      "/api/tags",
+      "/api/video-analysis/",
+      "/api/video-analysis/{video_id}",
+    ]);
   });
 
   it("gives REST bodies, parameters and answers their snake_case names and the shared constraints", () => {
@@ -101,9 +110,12 @@ describe("GET /openapi.json", () => {
         "keys.list",
         "keys.revoke",
         "videoAnalysis.byVideoId",
+        "videoAnalysis.context",
         "videoAnalysis.create",
         "videoAnalysis.delete",
         "videoAnalysis.list",
+        "videoAnalysis.search",
+        "videoAnalysis.tags",
         "videoAnalysis.update",
       ],
     );
