@@ -7,14 +7,15 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError } from "../errors.ts";
 import type { Embedding, VideoAnalysisRow } from "./schemas.ts";
-import type {
-  ContextInput,
-  ContextOutput,
-  SearchHit,
-  SearchInput,
-  SearchOutput,
-  TagsInput,
-  TagsOutput,
+import {
+  type ContextInput,
+  type ContextOutput,
+  SEARCH_LIMIT_MAX,
+  type SearchHit,
+  type SearchInput,
+  type SearchOutput,
+  type TagsInput,
+  type TagsOutput,
 } from "./search-schemas.ts";
 import { type ServiceContext, toAnalysis, vectorLiteral } from "./service.ts";
 
@@ -146,15 +147,17 @@ interface Ranked {
 async function planVectors({ prisma, space }: ServiceContext, embedding: Embedding | undefined): Promise<VectorPlan> {
   if (!embedding) return { kind: "none" };
   const dims = embedding.values.length;
+  // A bounded count (an index range of at most exactScanMax entries); the other dimensions are looked for only when
+  // none matches, as that walk covers every vector of the model.
   const [row] = await prisma.$queryRaw<{ same: number; other: number | null }[]>`
-    SELECT
-      (SELECT count(*)::int FROM (
+    SELECT s."same", CASE WHEN s."same" = 0 THEN (
+        SELECT "embeddingDims" FROM "VideoAnalysis"
+        WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" <> ${dims}::int
+        LIMIT 1) END AS "other"
+    FROM (SELECT count(*)::int AS "same" FROM (
         SELECT 1 FROM "VideoAnalysis"
         WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" = ${dims}::int
-        LIMIT ${searchTuning.exactScanMax}::int) AS bounded) AS "same",
-      (SELECT "embeddingDims" FROM "VideoAnalysis"
-        WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" <> ${dims}::int
-        LIMIT 1) AS "other"`.catch(rethrowDatabaseError);
+        LIMIT ${searchTuning.exactScanMax}::int) AS bounded) AS s`.catch(rethrowDatabaseError);
   const same = row?.same ?? 0;
   const other = row?.other ?? null;
   if (same === 0 && other !== null) {
@@ -341,7 +344,8 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
   const plan = await planVectors(ctx, input.embedding);
   if (!hasText && plan.kind === "none") return { hits: [], highlightQuery: null };
 
-  const perSignal = Math.max(searchTuning.minCandidates, 2 * input.limit);
+  // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
+  const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
   let rows = await findCandidates(ctx, input, hasText ? parsed : null, plan, perSignal);
   // A tag filter can leave HNSW's walk short of candidates that an exact scan of the filtered rows still finds.
   if (plan.kind === "hnsw" && (rows[0]?.vectorHits ?? 0) < perSignal && input.tags?.length) {
@@ -431,8 +435,11 @@ function tags(ctx: ServiceContext, { limit }: TagsInput): Promise<TagsOutput> {
 
 // ---- Context ------------------------------------------------------------------------------------------------
 
-/** Search results a context may draw on: as many as one search answers. */
-const CONTEXT_CANDIDATES = 100;
+/**
+ * Search results a context draws on: enough to fill maxChars with short memories (a block is rarely under 80
+ * characters), at most as many as one search answers.
+ */
+const contextCandidates = (maxChars: number) => Math.min(SEARCH_LIMIT_MAX, Math.max(10, Math.ceil(maxChars / 80)));
 const BLOCK_SEPARATOR = "\n\n";
 const ELLIPSIS = "…";
 /** A description cut shorter than this says too little to be worth its header. */
@@ -513,7 +520,7 @@ function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutpu
     } else {
       const hits = await searchHits(
         ctx,
-        { query: input.query, embedding: input.embedding, tags: input.tags, limit: CONTEXT_CANDIDATES },
+        { query: input.query, embedding: input.embedding, tags: input.tags, limit: contextCandidates(input.maxChars) },
         { highlight: false },
       );
       items = hits.map((h) => ({ ...h.analysis, score: h.score }));
