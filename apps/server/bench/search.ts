@@ -12,6 +12,7 @@
  * a few thousand words (names, places, foods, activities), embeddings as 400 clusters with noise (real embeddings
  * cluster by topic; uniform random vectors would be a worst case no model produces).
  */
+import { loadavg } from "node:os";
 import { ANONYMOUS, createCaller, createContext } from "@memory-mirror/api";
 import { createDb, type Database, Prisma } from "@memory-mirror/db";
 import { createTestDatabase, type TestTargetName, testTargets } from "@memory-mirror/db/testing";
@@ -177,7 +178,8 @@ async function run(name: TestTargetName): Promise<Row[]> {
     const vectors = Array.from({ length: QUERIES }, () => clustered(Math.floor(random() * CLUSTERS), 0.05));
     const embedding = (i: number) => ({ model: MODEL, values: vectors[i] as number[] });
     const rows: Row[] = [];
-    const note = (calls: number) => `${calls} sequential calls`;
+    // The machines are shared: a busy neighbour inflates every latency, so each row says how busy it was.
+    const note = (calls: number) => `${calls} sequential calls, load average ${loadavg()[0]?.toFixed(1)}`;
 
     rows.push(await measure(name, "text search", queryTexts.map((query) => () => caller.videoAnalysis.search({ query })), note(QUERIES)));
     rows.push(await measure(name, "vector search", vectors.map((_, i) => () => caller.videoAnalysis.search({ embedding: embedding(i) })), note(QUERIES)));

@@ -30,13 +30,13 @@ export const searchTuning = {
   /** A space with fewer vectors of the query's model than this is scanned exactly (cheap, and exact). */
   exactScanMax: 2000,
   /** HNSW candidate list (pgvector's default is 40): recall@10 ≥ 0.95 with filters at 100k rows needs more. */
-  efSearch: 100,
+  efSearch: 150,
   /**
    * The most memories one lexical branch ranks: a word in a tenth of 100,000 memories would otherwise cost ~25 ms of
-   * ranking alone. Past it, the first matches the index yields are ranked (every query holding all the words is
+   * ranking alone on PostgreSQL, several times that on the embedded database. Past it, the first matches the index yields are ranked (every query holding all the words is
    * ranked in full up to here first, so this bites only for very common words).
    */
-  rankWindow: 1000,
+  rankWindow: 500,
   /** Candidates each signal contributes before fusion: at least this many, and twice the limit. */
   minCandidates: 50,
   /** Reciprocal rank fusion's k: 60 in the original paper; larger flattens the ranks. */
@@ -176,7 +176,7 @@ async function planVectors({ prisma, space }: ServiceContext, embedding: Embeddi
 }
 
 /** The statement that finds and scores candidates of every signal the input asks for. */
-export function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: ParsedQuery | null, plan: VectorPlan, perSignal: number): Prisma.Sql {
+function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: ParsedQuery | null, plan: VectorPlan, perSignal: number): Prisma.Sql {
   const { space } = ctx;
   const tagFilter = input.tags?.length ? Prisma.sql`AND v."tags" @> ${input.tags}::text[]` : Prisma.empty;
   const ctes: Prisma.Sql[] = [];
@@ -185,6 +185,7 @@ export function candidateStatement(ctx: ServiceContext, input: SearchInput, pars
   if (parsed) {
     const fuzzyWords = parsed.words.filter((w) => [...w].length >= MIN_FUZZY_WORD_LENGTH);
     const window = Prisma.sql`${searchTuning.rankWindow}::int`;
+    const limit = input.limit;
     ctes.push(Prisma.sql`
       q AS MATERIALIZED (
         SELECT websearch_to_tsquery('mm_english', ${websearchText(parsed, "any")}) AS any_q,
@@ -222,7 +223,8 @@ export function candidateStatement(ctx: ServiceContext, input: SearchInput, pars
           WHERE v."space" = ${space} AND v."searchVector" @@ q.any_q AND NOT (v."searchVector" @@ q.all_q) ${tagFilter}
           LIMIT ${window}) AS w, q
         ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
-        LIMIT (SELECT ${perSignal}::int - count(*) FROM text_all)),
+        -- Enough memories hold every word: those lead anyway, and ranking the partial matches would cost the most.
+        LIMIT (SELECT CASE WHEN count(*) >= ${limit}::int THEN 0 ELSE ${perSignal}::int - count(*) END FROM text_all)),
       fuzzy_hits AS MATERIALIZED (
         SELECT w."id" FROM (
           SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, fuzzy
