@@ -349,8 +349,9 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
   let rows = await findCandidates(ctx, input, hasText ? parsed : null, plan, perSignal);
-  // A tag filter can leave HNSW's walk short of candidates that an exact scan of the filtered rows still finds.
-  if (plan.kind === "hnsw" && (rows[0]?.vectorHits ?? 0) < perSignal && input.tags?.length) {
+  // A selective filter (tags, or a space that is a small share of the table) can leave HNSW's walk short of
+  // candidates (pgvector stops at hnsw.max_scan_tuples); an exact scan of the filtered rows still finds them.
+  if (plan.kind === "hnsw" && (rows[0]?.vectorHits ?? 0) < perSignal) {
     rows = await findCandidates(ctx, input, hasText ? parsed : null, { ...plan, kind: "exact" }, perSignal);
   }
 
