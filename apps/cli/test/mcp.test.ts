@@ -128,7 +128,7 @@ describe("mm mcp without a server", () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const mm = await connectMm(url);
     try {
-      expect((await mm.client.listTools()).tools).toHaveLength(5);
+      expect((await mm.client.listTools()).tools).toHaveLength(8);
       const result = await call(mm.client, "get_video_analysis", { videoId: "x" });
       expect(result.isError).toBe(true);
       expect(result.text).toContain(`cannot reach Memory Mirror at ${url} (is the server running? pnpm start)`);
@@ -146,7 +146,7 @@ describe("mm mcp without a server", () => {
     const r = await runUntilStdinCloses(["--import", "./test/fixtures/log-modules.mjs"]);
     const modules = [...r.stderr.matchAll(/^module: (.+)$/gm)].map((m) => m[1] ?? "");
     expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
-    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|[\w-]+\/schemas)\.ts$/;
+    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
     const serverCode = (url: string) =>
       /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) || (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));
     expect(modules.filter(serverCode)).toEqual([]);
