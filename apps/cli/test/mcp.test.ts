@@ -80,6 +80,9 @@ describe("mm mcp (stdio)", () => {
       "upsert_video_analysis",
       "get_video_analyses",
       "get_video_analysis_history",
+      "build_context",
+      "search_memories",
+      "list_memory_tags",
     ]);
     expect(mm.client.getServerVersion()?.name).toBe("memory-mirror");
   });
@@ -135,7 +138,7 @@ describe("mm mcp without a server", () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const mm = await connectMm(url);
     try {
-      expect((await mm.client.listTools()).tools).toHaveLength(8);
+      expect((await mm.client.listTools()).tools).toHaveLength(11);
       const result = await call(mm.client, "get_video_analysis", { videoId: "x" });
       expect(result.isError).toBe(true);
       expect(result.text).toContain(`cannot reach Memory Mirror at ${url} (is the server running? pnpm start)`);

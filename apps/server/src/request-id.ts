@@ -11,8 +11,9 @@ const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export const requestIds = createMiddleware<AppEnv>(async (c, next) => {
   c.set("requestId", randomUUID());
-  c.header("X-Request-Id", c.var.requestId);
   await next();
+  // After the answer exists: a header set before it would be lost on a Response a handler returns itself (tRPC).
+  c.header("X-Request-Id", c.var.requestId);
 });
 
 export function clientRequestId(header: string | undefined): string | undefined {

@@ -15,6 +15,9 @@ const TOOLS = [
   "upsert_video_analysis",
   "get_video_analyses",
   "get_video_analysis_history",
+  "build_context",
+  "search_memories",
+  "list_memory_tags",
 ];
 const MAX_BODY_BYTES = 64 * 1024;
 

@@ -30,6 +30,9 @@ const REST_ROUTES = [
   ["post", "/api/bulk/upsert", ["200", "422"]],
   ["post", "/api/bulk/get", ["200", "413", "422"]],
   ["post", "/api/bulk/delete", ["200", "422"]],
+  ["post", "/api/search", ["200", "422"]],
+  ["post", "/api/context", ["200", "422"]],
+  ["get", "/api/tags", ["200", "422"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
@@ -108,12 +111,15 @@ describe("GET /openapi.json", () => {
         "keys.revoke",
         "videoAnalysis.byVideoId",
         "videoAnalysis.byVideoIds",
+        "videoAnalysis.context",
         "videoAnalysis.create",
         "videoAnalysis.delete",
         "videoAnalysis.deleteMany",
         "videoAnalysis.export",
         "videoAnalysis.history",
         "videoAnalysis.list",
+        "videoAnalysis.search",
+        "videoAnalysis.tags",
         "videoAnalysis.update",
         "videoAnalysis.upsert",
         "videoAnalysis.upsertMany",

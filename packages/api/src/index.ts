@@ -28,3 +28,4 @@ export { type Precondition, type ServiceContext, videoAnalysisService } from "./
 export { type BulkContext, bulkService } from "./video-analysis/bulk.ts";
 export { EXPORT_PAGE_BYTES, exportService } from "./video-analysis/export.ts";
 export { historyService } from "./video-analysis/history.ts";
+export { searchService } from "./video-analysis/search.ts";

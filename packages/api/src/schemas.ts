@@ -3,3 +3,4 @@ export * from "./access/schemas.ts";
 export * from "./limits.ts";
 export * from "./video-analysis/schemas.ts";
 export * from "./video-analysis/bulk-schemas.ts";
+export * from "./video-analysis/search-schemas.ts";

@@ -11,8 +11,11 @@ import { appRouter, createCaller, createContext, type Principal } from "../src/i
 const targets = await testTargets();
 
 const B_SECRET = "belongs to space B";
-/** B's embedding: its values must never appear in an answer to A (export answers vectors). */
-const B_VECTOR = [0.7171717, -0.3131313];
+const B_TAG = "b-secret-tag";
+/** Space B's embedding: its values must never appear in an answer to A (export answers vectors), nor its model's
+ * dimension (a 400 naming it in A would tell A that B has such vectors). */
+const B_EMBEDDING = { model: "b-model", values: [0.7171717, -0.3131313, 0] };
+const B_VECTOR = B_EMBEDDING.values;
 const ids = ["shared-1", "shared-2", "only-a", "b-0", "b-1"] as const;
 const someIds = fc.uniqueArray(fc.constantFrom(...ids), { minLength: 1, maxLength: ids.length });
 const restoreFields = { version: 7, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-02T00:00:00.000Z" };
@@ -42,6 +45,19 @@ const operations = {
   deleteMany: someIds.map((videoIds) => (c: Caller) => c.videoAnalysis.deleteMany({ videoIds })),
   history: fc.constantFrom(...ids).map((videoId) => (c: Caller) => c.videoAnalysis.history({ videoId })),
   export: fc.integer({ min: 1, max: 10 }).map((limit) => (c: Caller) => c.videoAnalysis.export({ limit })),
+  tags: fc.constant((c: Caller) => c.videoAnalysis.tags()),
+  // Words of B's descriptions as typed, misspelt and partial (B's vocabulary must not correct A's typos), and B's
+  // model with another dimension (A must not learn that B's vectors have 3).
+  search: fc
+    .record({
+      query: fc.option(fc.constantFrom("belongs", "belongz space", "spac", "b-0", "a1 u2", "secret"), { nil: undefined }),
+      embedding: fc.option(fc.constantFrom(B_EMBEDDING, { ...B_EMBEDDING, values: [1, 0] }), { nil: undefined }),
+      tags: fc.option(fc.constant<string[]>([B_TAG]), { nil: undefined }),
+    })
+    .map((input) => (c: Caller) => c.videoAnalysis.search({ ...input, query: input.query ?? (input.embedding ? undefined : "belongs") })),
+  context: fc
+    .record({ query: fc.constantFrom("belongs", "space b", "a1"), videoIds: fc.option(fc.subarray([...ids], { minLength: 1 }), { nil: undefined }) })
+    .map((input) => (c: Caller) => c.videoAnalysis.context({ ...input, maxChars: 2000 })),
 } satisfies Record<keyof typeof appRouter.videoAnalysis, fc.Arbitrary<(c: Caller) => Promise<unknown>>>;
 
 for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${target.name} database`, () => {
@@ -53,7 +69,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
     db = await openTestDb(target.name);
     const b = callerIn("b");
     for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) {
-      await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}`, embedding: { model: "b-model", values: B_VECTOR } });
+      await b.videoAnalysis.create({ videoId, description: `${videoId} ${B_SECRET}`, tags: [B_TAG], embedding: B_EMBEDDING });
     }
     // B's rows have history too, which A must never read.
     await b.videoAnalysis.update({ videoId: "shared-1", description: `shared-1 again ${B_SECRET}` });
@@ -85,6 +101,8 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
             const answer = JSON.stringify(await call(a).catch((error: unknown) => ({ error: String(error) })));
             expect(answer).not.toContain(B_SECRET);
             expect(answer).not.toContain(String(B_VECTOR[0]));
+            expect(answer).not.toContain(B_TAG);
+            expect(answer).not.toContain("in this space have");
           }
           const page = await a.videoAnalysis.list({ limit: 1000 });
           const stored = await db.prisma.videoAnalysis.count({ where: { space: "a" } });
@@ -96,6 +114,26 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("search, tags and context of space A see only A, even with B's words, tags, videoIds and model", async () => {
+    const a = callerIn("a3");
+    await a.videoAnalysis.create({ videoId: "b-0", description: "b-0 belongs to space A", tags: ["mine"], embedding: { model: "b-model", values: [1, 0] } });
+    const found = await a.videoAnalysis.search({ query: "belongs space", embedding: { model: "b-model", values: [1, 0] } });
+    expect(found.items.map((i) => i.analysis.description)).toEqual(["b-0 belongs to space A"]);
+    expect((await a.videoAnalysis.search({ query: "belongz" })).items.map((i) => i.analysis.description)).toEqual(["b-0 belongs to space A"]);
+    expect((await a.videoAnalysis.search({ query: "belongs", tags: [B_TAG] })).items).toEqual([]);
+    // B's 3-dimensional vectors of the same model are not A's business: A's own are 2-dimensional.
+    await expect(a.videoAnalysis.search({ embedding: B_EMBEDDING })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("embedding has 3 dimensions, but the vectors of model \"b-model\" in this space have 2"),
+    });
+    expect((await a.videoAnalysis.tags()).items).toEqual([{ tag: "mine", count: 1 }]);
+    const context = await a.videoAnalysis.context({ videoIds: ["b-1", "b-0", "shared-1"], maxChars: 1000 });
+    expect(context.sources.map((s) => s.videoId)).toEqual(["b-0"]);
+    expect(context.text).not.toContain(B_SECRET);
+    expect((await a.videoAnalysis.context({ query: "belongs to space", maxChars: 1000 })).text).not.toContain(B_SECRET);
+    await a.videoAnalysis.delete({ videoId: "b-0" });
   });
 
   it("the same videoId lives independently in two spaces", async () => {

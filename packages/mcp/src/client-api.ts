@@ -29,6 +29,9 @@ export function memoryApiFromClient(client: MemoryMirrorClient, options: ClientA
       upsert: (input) => call(procedures.upsert.mutate(input)),
       byVideoIds: (input) => call(procedures.byVideoIds.query(input)),
       history: (input) => call(procedures.history.query(input)),
+      tags: (input) => call(procedures.tags.query(input)),
+      search: (input) => call(procedures.search.query(input)),
+      context: (input) => call(procedures.context.query(input)),
     },
   };
 }

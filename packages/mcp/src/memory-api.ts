@@ -19,5 +19,8 @@ export interface MemoryApi {
     upsert: Procedure<"upsert">;
     byVideoIds: Procedure<"byVideoIds">;
     history: Procedure<"history">;
+    tags: Procedure<"tags">;
+    search: Procedure<"search">;
+    context: Procedure<"context">;
   };
 }

@@ -88,6 +88,9 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
         upsert_video_analysis: [false, true],
         get_video_analyses: [true, undefined],
         get_video_analysis_history: [true, undefined],
+        build_context: [true, undefined],
+        search_memories: [true, undefined],
+        list_memory_tags: [true, undefined],
       });
     });
   });

@@ -9,6 +9,7 @@ import { createBulkRoutes } from "./bulk/index.ts";
 import { restErrorHandler } from "./fastapi-errors.ts";
 import { REST_PREFIX } from "./video-analysis/routes.ts";
 import { createVideoAnalysisRoutes } from "./video-analysis/index.ts";
+import { CONTEXT_PATH, createSearchRoutes, SEARCH_PATH, TAGS_PATH } from "./search/index.ts";
 
 export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -18,7 +19,11 @@ export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppE
   app.use(`${REST_PREFIX}/*`, ...guards);
   app.use(`${BULK_PREFIX}/*`, ...transportGuards(deps, { render: restProblem, scope: (c) => bulkScope(c.req.path) }));
   app.route("/", createBulkRoutes());
+  // Retrieval only reads, though search and context are POSTs (their inputs are too large for a query string).
+  const readGuards = transportGuards(deps, { render: restProblem, scope: () => "read" });
+  for (const path of [SEARCH_PATH, CONTEXT_PATH, TAGS_PATH]) app.use(path, ...readGuards);
   app.route("/", createVideoAnalysisRoutes());
+  app.route("/", createSearchRoutes());
   app.onError(restErrorHandler(logger));
   return app;
 }

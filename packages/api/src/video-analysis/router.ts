@@ -19,6 +19,8 @@ import { exportService } from "./export.ts";
 import { historyService } from "./history.ts";
 import { createInput, deleteInput, listInput, listOutput, updateInput, videoAnalysisSchema, videoIdInput } from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
+import { searchService } from "./search.ts";
+import { contextInput, contextOutput, searchInput, searchOutput, tagsInput, tagsOutput } from "./search-schemas.ts";
 
 export const videoAnalysisRouter = {
   create: procedure
@@ -90,4 +92,22 @@ export const videoAnalysisRouter = {
     .input(exportInput)
     .output(exportOutput)
     .query(({ ctx, input }) => exportService.export(ctx, input)),
+  // Retrieval for the clone (search.ts): what a person asks, not a videoId they know.
+  tags: procedure
+    .meta({ summary: "Tags in use with how many analyses carry each, most used first" })
+    .input(tagsInput)
+    .output(tagsOutput)
+    .query(({ ctx, input }) => searchService.tags(ctx, input)),
+
+  search: procedure
+    .meta({ summary: "Find analyses by words (stems, typos, partial words), by embedding, or both; best first" })
+    .input(searchInput)
+    .output(searchOutput)
+    .query(({ ctx, input }) => searchService.search(ctx, input)),
+
+  context: procedure
+    .meta({ summary: "The best memories as one block of text for an LLM prompt, never longer than maxChars" })
+    .input(contextInput)
+    .output(contextOutput)
+    .query(({ ctx, input }) => searchService.context(ctx, input)),
 } satisfies TRPCRouterRecord;

@@ -80,7 +80,7 @@ const validationErrorSchema = z
     type: z.string(),
   })
   .openapi("ValidationError");
-const httpValidationError = z.object({ detail: z.array(validationErrorSchema) }).openapi("HTTPValidationError");
+export const httpValidationError = z.object({ detail: z.array(validationErrorSchema) }).openapi("HTTPValidationError");
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

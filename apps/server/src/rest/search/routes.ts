@@ -1,0 +1,144 @@
+/**
+ * Retrieval over REST, in the original service's style (snake_case, FastAPI errors), under its own paths so that no
+ * route can shadow a video_id under /api/video-analysis/. Field schemas are the api package's.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  CONTEXT_NEEDS,
+  contextVideoIdsField,
+  filterTagsField,
+  maxCharsField,
+  queryEmbeddingField,
+  queryField,
+  SEARCH_LIMIT_DEFAULT,
+  SEARCH_NEEDS,
+  searchLimitField,
+  searchScoresSchema,
+  TAGS_LIMIT_DEFAULT,
+  TAGS_LIMIT_MAX,
+} from "@memory-mirror/api/schemas";
+import { requireBody } from "../fastapi-errors.ts";
+import { analysisResponse, httpValidationError } from "../video-analysis/routes.ts";
+
+export const SEARCH_PATH = "/api/search";
+export const CONTEXT_PATH = "/api/context";
+export const TAGS_PATH = "/api/tags";
+export const SEARCH_TAG = "REST: retrieval";
+
+const invalid = {
+  description: "Invalid input; `loc` names the field (a query vector of another dimension than the model's names both)",
+  content: { "application/json": { schema: httpValidationError } },
+};
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+
+// Unknown keys are ignored, as pydantic does by default.
+const searchBody = z
+  .object({
+    query: queryField.optional(),
+    embedding: queryEmbeddingField.optional(),
+    tags: filterTagsField.optional(),
+    limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
+  })
+  .refine((b) => b.query !== undefined || b.embedding !== undefined, { message: SEARCH_NEEDS, path: ["query"] })
+  .openapi("SearchRequest");
+
+const searchResponse = z
+  .object({
+    items: z.array(
+      z.object({
+        analysis: analysisResponse,
+        score: z.number().meta({ description: "Higher is better; comparable within one answer." }),
+        highlight: z.string().nullable().meta({ description: "The matching passage, words marked **like this**; null when no word matched." }),
+        // The same fields without the tRPC component's id: one name, one schema in the document.
+        scores: z.object(searchScoresSchema.shape),
+      }),
+    ),
+  })
+  .openapi("SearchResponse");
+
+const contextBody = z
+  .object({
+    query: queryField.optional(),
+    embedding: queryEmbeddingField.optional(),
+    video_ids: contextVideoIdsField("video_ids").optional(),
+    tags: filterTagsField.optional(),
+    max_chars: maxCharsField("max_chars"),
+  })
+  .refine((b) => b.query !== undefined || b.embedding !== undefined || b.video_ids !== undefined, {
+    message: CONTEXT_NEEDS.replace("videoIds", "video_ids"),
+    path: ["query"],
+  })
+  .openapi("ContextRequest");
+
+const contextResponse = z
+  .object({
+    text: z.string().meta({ description: "The memories for a prompt, best first, each under `## <video_id> (<YYYY-MM-DD>)`." }),
+    sources: z.array(
+      z.object({
+        video_id: z.string(),
+        score: z.number().nullable(),
+        chars: z.number().int().meta({ description: "Characters of text this memory's block takes (header included)." }),
+      }),
+    ),
+    truncated: z.boolean(),
+  })
+  .openapi("ContextResponse");
+
+/** Query strings carry text: digits become a number for the shared schema, anything else fails it. */
+const queryInteger = (value: unknown) => (typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value);
+const tagsQuery = z.object({
+  limit: z.preprocess(
+    queryInteger,
+    z
+      .number({ error: "limit must be a number" })
+      .int("limit must be a whole number")
+      .min(1, "limit must be at least 1")
+      .max(TAGS_LIMIT_MAX, `limit must be at most ${TAGS_LIMIT_MAX}`)
+      .default(TAGS_LIMIT_DEFAULT),
+  ),
+});
+const tagsResponse = z
+  .object({ items: z.array(z.object({ tag: z.string(), count: z.number().int() })).meta({ description: "Most used first." }) })
+  .openapi("TagsResponse");
+
+export const searchAnalyses = createRoute({
+  operationId: "searchVideoAnalyses",
+  method: "post",
+  path: SEARCH_PATH,
+  tags: [SEARCH_TAG],
+  summary: "Find memories by words, by embedding, or both; best first",
+  description:
+    "Words match by English stem, and typos and partial words through the space's own vocabulary; an embedding is " +
+    "compared with the stored vectors of the same model (cosine). Both together are fused by reciprocal rank fusion.",
+  middleware: [requireBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: searchBody } } } },
+  responses: { 200: json(searchResponse, "The best matches first"), 422: invalid },
+});
+
+export const buildContext = createRoute({
+  operationId: "buildContext",
+  method: "post",
+  path: CONTEXT_PATH,
+  tags: [SEARCH_TAG],
+  summary: "The best memories as one block of text for a prompt, never longer than max_chars",
+  middleware: [requireBody] as const,
+  request: { body: { required: true, content: { "application/json": { schema: contextBody } } } },
+  responses: { 200: json(contextResponse, "The text and where each part came from"), 422: invalid },
+});
+
+export const listTags = createRoute({
+  operationId: "listTags",
+  method: "get",
+  path: TAGS_PATH,
+  tags: [SEARCH_TAG],
+  summary: "Tags in use and how many memories carry each, most used first",
+  request: { query: tagsQuery },
+  responses: { 200: json(tagsResponse, "Tag counts"), 422: invalid },
+});
+
+/** Methods each path answers; others get 405 with Allow. */
+export const allowedMethods: [path: string, allow: string][] = [
+  [SEARCH_PATH, "POST"],
+  [CONTEXT_PATH, "POST"],
+  [TAGS_PATH, "GET"],
+];

@@ -1,0 +1,171 @@
+/**
+ * Inputs, outputs and limits of retrieval (tags, search, context): the single definition every transport uses.
+ * Values only (zod, no database code), exported through `@memory-mirror/api/schemas`.
+ */
+import { z } from "zod";
+import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
+
+export const QUERY_MAX_LENGTH = 1000;
+export const SEARCH_LIMIT_MAX = 100;
+export const SEARCH_LIMIT_DEFAULT = 10;
+export const TAGS_LIMIT_MAX = 1000;
+export const TAGS_LIMIT_DEFAULT = 100;
+export const CONTEXT_MIN_CHARS = 200;
+export const CONTEXT_MAX_CHARS = 100_000;
+export const CONTEXT_VIDEO_IDS_MAX = 100;
+
+// With the u flag a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * What a person types. Search syntax is not interpreted beyond "double quotes make a phrase": operators of SQL or
+ * tsquery are plain text. Blank, NUL and unpaired surrogates are refused (PostgreSQL cannot compare them).
+ */
+export const queryField = z
+  .string({ error: "query must be a string" })
+  .max(QUERY_MAX_LENGTH, `query must be at most ${QUERY_MAX_LENGTH} characters`)
+  .refine((s) => s.trim() !== "", "query must not be blank")
+  .refine((s) => !s.includes("\0"), "query must not contain NUL characters")
+  .refine((s) => !LONE_SURROGATE.test(s), "query must be well-formed Unicode (it holds a lone surrogate)")
+  .meta({
+    description:
+      "Words as a person says them; stems, typos and partial words still match. Double quotes mark a phrase. " +
+      `At most ${QUERY_MAX_LENGTH} characters.`,
+    example: "what did I cook for Mia's birthday?",
+  });
+
+export const searchLimitField = z
+  .number({ error: "limit must be a number" })
+  .int("limit must be a whole number")
+  .min(1, "limit must be at least 1")
+  .max(SEARCH_LIMIT_MAX, `limit must be at most ${SEARCH_LIMIT_MAX}`);
+
+export const queryEmbeddingField = embeddingField.meta({
+  description:
+    "A query vector from the same embedding model as the stored ones; only analyses with that model (and dimension) " +
+    "are compared.",
+  example: { model: "marengo-2.7", values: [0.12, -0.03, 0.5] },
+});
+
+export const filterTagsField = tagsField.meta({ description: "Only analyses carrying every one of these tags.", example: ["family"] });
+
+export const SEARCH_NEEDS = "search needs a query, an embedding, or both";
+export const CONTEXT_NEEDS = "context needs a query, an embedding or videoIds";
+
+export const searchInput = z
+  .object({
+    query: queryField.optional(),
+    embedding: queryEmbeddingField.optional(),
+    tags: filterTagsField.optional(),
+    limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
+  })
+  .strict()
+  .refine((input) => input.query !== undefined || input.embedding !== undefined, {
+    message: SEARCH_NEEDS,
+    path: ["query"],
+  });
+
+export const searchScoresSchema = z
+  .object({
+    text: z.number().nullable().meta({ description: "Full-text rank (English stems), 0–1; null when no word matched." }),
+    trigram: z
+      .number()
+      .nullable()
+      .meta({ description: "How closely the memory's words match the query's (typos, partial words), 0–1; null when none did." }),
+    vector: z
+      .number()
+      .nullable()
+      .meta({ description: "Cosine similarity to the query embedding, -1–1; null without one of the same model." }),
+  })
+  .meta({ id: "SearchScores" });
+
+export const searchHitSchema = z
+  .object({
+    analysis: videoAnalysisSchema,
+    score: z.number().meta({
+      description:
+        "Higher is better. One signal: that signal's score; several: reciprocal rank fusion scaled to 0–1 " +
+        "(1 = first on every signal).",
+    }),
+    highlight: z
+      .string()
+      .nullable()
+      .meta({ description: "The passage that matched, words marked **like this**; null when no word matched." }),
+    scores: searchScoresSchema,
+  })
+  .meta({ id: "SearchHit" });
+
+export const searchOutput = z.object({ items: z.array(searchHitSchema) });
+
+export const tagsInput = z
+  .object({
+    limit: z
+      .number({ error: "limit must be a number" })
+      .int("limit must be a whole number")
+      .min(1, "limit must be at least 1")
+      .max(TAGS_LIMIT_MAX, `limit must be at most ${TAGS_LIMIT_MAX}`)
+      .default(TAGS_LIMIT_DEFAULT),
+  })
+  .strict()
+  .default({ limit: TAGS_LIMIT_DEFAULT });
+
+export const tagCountSchema = z.object({ tag: z.string(), count: z.number().int() }).meta({ id: "TagCount" });
+export const tagsOutput = z.object({
+  items: z.array(tagCountSchema).meta({ description: "Most used first (then alphabetically)." }),
+});
+
+/** Built per transport so its messages name the field as the caller spells it (`max_chars` over REST). */
+export const maxCharsField = (name = "maxChars") =>
+  z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(CONTEXT_MIN_CHARS, `${name} must be at least ${CONTEXT_MIN_CHARS}`)
+    .max(CONTEXT_MAX_CHARS, `${name} must be at most ${CONTEXT_MAX_CHARS}`)
+    .meta({ description: "The most characters (UTF-16 code units, JavaScript's length) text may hold." });
+
+export const contextVideoIdsField = (name = "videoIds") =>
+  z
+    .array(videoIdField(name), { error: `${name} must be an array of strings` })
+    .min(1, `${name} must hold at least one videoId`)
+    .max(CONTEXT_VIDEO_IDS_MAX, `at most ${CONTEXT_VIDEO_IDS_MAX} ${name}`)
+    .meta({ description: "These memories, in this order (unknown ones are left out), instead of search results." });
+
+export const contextInput = z
+  .object({
+    query: queryField.optional(),
+    embedding: queryEmbeddingField.optional(),
+    videoIds: contextVideoIdsField().optional(),
+    tags: filterTagsField.optional(),
+    maxChars: maxCharsField(),
+  })
+  .strict()
+  .refine((input) => input.query !== undefined || input.embedding !== undefined || input.videoIds !== undefined, {
+    message: CONTEXT_NEEDS,
+    path: ["query"],
+  });
+
+export const contextSourceSchema = z
+  .object({
+    videoId: z.string(),
+    score: z.number().nullable().meta({ description: "The search score; null for memories named by videoIds." }),
+    chars: z.number().int().meta({ description: "Characters of text this memory's block takes (header included)." }),
+  })
+  .meta({ id: "ContextSource" });
+
+export const contextOutput = z.object({
+  text: z.string().meta({
+    description: "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`.",
+  }),
+  sources: z.array(contextSourceSchema),
+  truncated: z
+    .boolean()
+    .meta({ description: "True when a description was cut (at a word, with …) or a memory left out for lack of room." }),
+});
+
+export type SearchInput = z.output<typeof searchInput>;
+export type SearchOutput = z.input<typeof searchOutput>;
+export type SearchHit = z.input<typeof searchHitSchema>;
+export type TagsInput = z.output<typeof tagsInput>;
+export type TagsOutput = z.output<typeof tagsOutput>;
+export type ContextInput = z.output<typeof contextInput>;
+export type ContextOutput = z.output<typeof contextOutput>;
