@@ -5,6 +5,7 @@
  *   GET  /batch?ids=<a,b,…>     many lookups, one `= ANY($2)` query
  *   GET  /list                  the newest 100 (list's keyset query, first page)
  *   POST /v  {videoId,description}  one INSERT
+ *   POST /ingest  [{videoId,description}, …]  one multi-row INSERT … ON CONFLICT DO UPDATE
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";
@@ -55,6 +56,17 @@ const server = http.createServer(async (req, res) => {
         [randomUUID(), SPACE, videoId, description, now],
       );
       return send(res, 200, rows[0]);
+    }
+    if (req.method === "POST" && url === "/ingest") {
+      const items = await readBody(req);
+      const { rowCount } = await pool.query(
+        `INSERT INTO "VideoAnalysis" ("id", "space", "videoId", "description", "createdAt", "updatedAt")
+         SELECT gen_random_uuid()::text, $1, i."videoId", i."description", now(), now()
+         FROM json_to_recordset($2::json) AS i("videoId" text, "description" text)
+         ON CONFLICT ("space", "videoId") DO UPDATE SET "description" = EXCLUDED."description", "updatedAt" = EXCLUDED."updatedAt"`,
+        [SPACE, items],
+      );
+      return send(res, 200, { written: rowCount });
     }
     send(res, 404, { detail: "Not Found" });
   } catch (error) {

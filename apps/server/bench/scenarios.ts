@@ -1,5 +1,5 @@
 /** What `pnpm bench` measures: each scenario is one kind of HTTP request, repeated under load. */
-import { SPACE, videoIdOf } from "./seed.ts";
+import { DIMS, MODEL, videoIdOf } from "./seed.ts";
 
 export interface HttpRequest {
   method: "GET" | "POST";
@@ -9,7 +9,7 @@ export interface HttpRequest {
 }
 
 /** Which hand-written baseline a scenario's rate is compared with. */
-export type BaselineName = "single" | "batch" | "list" | "insert";
+export type BaselineName = "single" | "batch" | "list" | "insert" | "ingest";
 
 export interface Scenario {
   name: string;
@@ -30,12 +30,26 @@ export interface ScenarioContext {
 }
 
 const json = { "content-type": "application/json" };
+const INGEST_BATCH = 500;
+const QUERIES = ["birthday cake candles", "pasta sauce kitchen", "dog ball park", "sunset beach holiday", "snow mountain hike", "birthdy", "kitch", "bicycle river morning"];
+const pickQuery = () => QUERIES[Math.floor(Math.random() * QUERIES.length)] as string;
+const randomVector = () => Array.from({ length: DIMS }, () => Math.random() - 0.5);
+/** New videos for an ingest request: unique ids, so every row is written. */
+function ingestItems(prefix: string, counter: { n: number }) {
+  const start = counter.n;
+  counter.n += INGEST_BATCH;
+  return Array.from({ length: INGEST_BATCH }, (_, i) => ({
+    videoId: `${prefix}-${process.pid}-${start + i}`,
+    description: `Ingested scene ${start + i}: a family cooks dinner together and talks about the holiday.`,
+  }));
+}
 const enc = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
 /** The hand-written server's endpoints, as scenarios of their own (baseline-server.ts). */
 export function baselineScenarios({ rows, batch }: ScenarioContext): Record<BaselineName, Scenario> {
   const pick = () => videoIdOf(Math.floor(Math.random() * rows));
   let created = 0;
+  const ingested = { n: 0 };
   return {
     single: { name: "baseline: one lookup, node:http + pg", unit: "lookups/s", perRequest: 1, request: () => ({ method: "GET", path: `/v/${pick()}` }) },
     batch: {
@@ -46,6 +60,13 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
       request: () => ({ method: "GET", path: `/batch?ids=${encodeURIComponent(Array.from({ length: batch }, pick).join(","))}` }),
     },
     list: { name: "baseline: newest 100, keyset query", unit: "requests/s", perRequest: 1, request: () => ({ method: "GET", path: "/list" }) },
+    ingest: {
+      name: `baseline: INSERT … ON CONFLICT of ${INGEST_BATCH} rows`,
+      unit: "rows/s",
+      perRequest: INGEST_BATCH,
+      connections: 4,
+      request: () => ({ method: "POST", path: "/ingest", headers: json, body: JSON.stringify(ingestItems("base", ingested)) }),
+    },
     insert: {
       name: "baseline: INSERT one row",
       unit: "writes/s",
@@ -60,6 +81,7 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
   const auth = { authorization: `Bearer ${apiKey}` };
   const pick = () => videoIdOf(Math.floor(Math.random() * rows));
   let created = 0;
+  const ingested = { n: 0 };
   return [
     {
       name: "tRPC byVideoId, one call per request (GET)",
@@ -107,7 +129,58 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
         body: JSON.stringify({ videoId: `new-${created++}-${Math.random()}`, description: "A new scene." }),
       }),
     },
+    {
+      name: `tRPC upsertMany of ${INGEST_BATCH}`,
+      unit: "rows/s",
+      perRequest: INGEST_BATCH,
+      connections: 4,
+      baseline: "ingest",
+      request: () => ({
+        method: "POST",
+        path: "/trpc/videoAnalysis.upsertMany",
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ items: ingestItems("ingest", ingested) }),
+      }),
+    },
+    {
+      name: "tRPC byVideoIds of 100",
+      unit: "lookups/s",
+      perRequest: 100,
+      connections: 8,
+      baseline: "single",
+      request: () => ({
+        method: "POST",
+        path: "/trpc/videoAnalysis.byVideoIds?batch=1",
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ 0: { videoIds: Array.from({ length: 100 }, pick) } }),
+      }),
+    },
+    {
+      name: "tRPC search, text",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      request: () => ({ method: "GET", path: `/trpc/videoAnalysis.search?input=${enc({ query: pickQuery(), limit: 10 })}`, headers: auth }),
+    },
+    {
+      name: "tRPC search, hybrid (text and embedding)",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      request: () => ({
+        method: "POST",
+        path: "/trpc/videoAnalysis.search?batch=1",
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ 0: { query: pickQuery(), embedding: { model: MODEL, values: randomVector() }, limit: 10 } }),
+      }),
+    },
+    {
+      name: "tRPC context, maxChars 4000",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      request: () => ({ method: "GET", path: `/trpc/videoAnalysis.context?input=${enc({ query: pickQuery(), maxChars: 4000 })}`, headers: auth }),
+    },
   ];
 }
 
-export { SPACE };

@@ -20,6 +20,9 @@ const SCENES = [
 
 
 export const SPACE = "bench";
+export const MODEL = "bench-256";
+export const DIMS = 256;
+const EMBEDDED_ROWS = 20_000;
 export const videoIdOf = (n: number) => `bench-${n}`;
 
 /** Migrates `url`, inserts `rows` analyses into the bench space and returns an API key for that space. */
@@ -38,6 +41,14 @@ export async function seed(url: string, rows: number): Promise<string> {
                timestamp '2026-01-01' + g * interval '1 second', timestamp '2026-01-01' + g * interval '1 second'
         FROM generate_series(${from}::int, ${to}::int) AS g`;
     }
+    // Producer embeddings for up to 20,000 rows (past 2,000 searches take the HNSW path), near one of 50 topics.
+    const embedded = Math.min(rows, EMBEDDED_ROWS);
+    await db.prisma.$executeRaw`
+      WITH topic AS (SELECT t, array_agg(random()::real - 0.5) AS v FROM generate_series(0, 49) t, generate_series(1, ${DIMS}) d GROUP BY t)
+      UPDATE "VideoAnalysis" a SET "embeddingModel" = ${MODEL}, "embeddingDims" = ${DIMS},
+        "embedding" = (SELECT array_agg(x + (random()::real - 0.5) * 0.2)::vector FROM unnest(topic.v) x)
+      FROM topic WHERE a."space" = ${SPACE} AND a."id" IN (SELECT 'seed-' || g FROM generate_series(0, ${embedded - 1}) g)
+        AND topic.t = (substring(a."id" FROM 6)::int % 50)`;
     await db.prisma.$executeRaw`ANALYZE "VideoAnalysis"`;
     const { key } = await keyService.create({ prisma: db.prisma }, { name: "bench", space: SPACE, scopes: ["read", "write"] });
     return key;
