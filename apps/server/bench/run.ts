@@ -109,6 +109,8 @@ for (const { name: kind } of targets) {
         LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       },
       "/readyz",
+      // As `pnpm start` runs it (see README, Performance).
+      ["--max-semi-space-size=32"],
     );
     try {
       idle[`server${suffix}`] = await rssMb(server.child.pid);
