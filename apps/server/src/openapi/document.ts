@@ -115,10 +115,14 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
       title: "Memory Mirror",
       version: "1.0.0",
       description:
-        "One AI-written description per video.\n\n" +
-        `- **REST** under \`${REST_PREFIX}/\`: the original service's API, unchanged (snake_case, FastAPI-style ` +
-        "errors); `list` adds an optional `cursor` and answers `next_cursor`.\n" +
-        "- **tRPC** under `/trpc/`: the same operations for TypeScript clients (`@memory-mirror/client`).\n\n" +
+        "The memory of an AI clone: one AI-written analysis per video (description, tags, the producer's embedding), " +
+        "in one space per person.\n\n" +
+        `- **REST** under \`${REST_PREFIX}/\`: the original service's API (snake_case, FastAPI-style errors), with ` +
+        "cursor paging, tags, ETag/If-Match and history added; bulk writes under `/api/bulk/`, retrieval at " +
+        "`/api/search`, `/api/context` and `/api/tags`.\n" +
+        "- **tRPC** under `/trpc/`: every operation, for TypeScript clients (`@memory-mirror/client`) and any HTTP client.\n" +
+        "- **MCP** at `/mcp` (not described here): the same operations as tools for LLM applications.\n\n" +
+        "Calls need `Authorization: Bearer mm_…` when the server requires keys (AUTH=required). " +
         "Any call may answer 503 (REST `{\"detail\": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is " +
         "unreachable; retry later.",
     },
