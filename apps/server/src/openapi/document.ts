@@ -140,6 +140,11 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
     paths[`/trpc/${procedure.name}`] = procedurePathItem(procedure, components);
   }
   document.components.schemas = schemas;
+  // Keys are needed only when the server runs with AUTH=required: both "with a key" and "without" are valid.
+  document.components.securitySchemes = {
+    apiKey: { type: "http", scheme: "bearer", description: "An API key, `mm_…` (pnpm keys:create, mm keys create)." },
+  };
+  document.security = [{ apiKey: [] }, {}];
   return document;
 }
 
