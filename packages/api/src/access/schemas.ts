@@ -1,5 +1,6 @@
 /** Spaces, key scopes and API keys: who may do what, where. Values only (see ../schemas.ts). */
 import { z } from "zod";
+import { timestamp } from "../codecs.ts";
 
 /** A space holds one person's memories; every operation acts in exactly one. */
 export const SPACE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -49,11 +50,6 @@ export const createKeyInput = z
       ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "expiresAt must be in the future" });
     }
   });
-
-const timestamp = z.codec(z.date(), z.iso.datetime(), {
-  decode: (date) => date.toISOString(),
-  encode: (iso) => new Date(iso),
-});
 
 export const keyInfoSchema = z
   .object({

@@ -3,6 +3,7 @@
  * schemas.ts, whose field schemas they reuse so every limit and message stays defined once.
  */
 import { z } from "zod";
+import { timestamp } from "../codecs.ts";
 import {
   descriptionField,
   embeddingField,
@@ -19,12 +20,6 @@ export const HISTORY_LIMIT_DEFAULT = 50;
 export const HISTORY_PAGE_MAX = 100;
 export const HISTORY_PAGE_DEFAULT = 20;
 export const EXPORT_PAGE_MAX = 1000;
-
-/** Dates leave the server as ISO-8601 strings (as in schemas.ts). */
-const timestamp = z.codec(z.date(), z.iso.datetime(), {
-  decode: (date) => date.toISOString(),
-  encode: (iso) => new Date(iso),
-});
 
 const isoInput = (name: string) =>
   z.iso.datetime({ error: `${name} must be an ISO-8601 date-time in UTC, e.g. 2026-11-26T15:00:00.000Z` });

@@ -3,6 +3,7 @@
  * the client, the CLI and the MCP tools import this through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
+import { timestamp } from "../codecs.ts";
 
 export const VIDEO_ID_MAX_LENGTH = 256;
 export const DESCRIPTION_MAX_LENGTH = 50_000;
@@ -84,12 +85,6 @@ export const embeddingField = z
     description: "The video model's own embedding; searches compare it only with vectors of the same model.",
     example: { model: "marengo-2.7", values: [0.12, -0.03, 0.5] },
   });
-
-/** Dates leave the server as ISO-8601 strings, so JSON clients (curl included) get exactly what the types say. */
-const timestamp = z.codec(z.date(), z.iso.datetime(), {
-  decode: (date) => date.toISOString(),
-  encode: (iso) => new Date(iso),
-});
 
 export const videoAnalysisSchema = z
   .object({
