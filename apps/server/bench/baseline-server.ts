@@ -25,7 +25,7 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return text;
 }
 
-const server = http.createServer(async (req, res) => {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = req.url ?? "/";
   try {
     if (req.method === "GET" && url.startsWith("/v/")) {
@@ -60,6 +60,10 @@ const server = http.createServer(async (req, res) => {
   } catch (error) {
     send(res, 500, { detail: String(error) });
   }
-});
+}
+
+// handle() answers its own failures (500); one it cannot answer stays an unhandled rejection that ends this yardstick
+// loudly, as it did when the async function was the listener itself (node:http ignores a listener's promise).
+const server = http.createServer((req, res) => void handle(req, res));
 server.listen(Number(process.env.PORT), "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => void pool.end().then(() => process.exit(0))));

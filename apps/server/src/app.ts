@@ -21,7 +21,7 @@ export interface AppDeps {
   config: ServerConfig;
   logger: Logger;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
-  isDraining(): boolean;
+  isDraining: () => boolean;
 }
 
 export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<AppEnv> {

@@ -71,7 +71,8 @@ export async function createDb(config: DatabaseConfig | string | undefined, opti
 interface Driver {
   adapter: NonNullable<ConstructorParameters<typeof PrismaClient>[0]["adapter"]>;
   transact: Transactor;
-  query<Row>(sql: string): Promise<Row[]>;
+  // A function property, not a method: it is passed on detached (pendingMigrations), so it must not need `this`.
+  query: <Row>(sql: string) => Promise<Row[]>;
   connections?(): PoolState;
   close(): Promise<void>;
 }

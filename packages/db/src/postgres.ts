@@ -75,7 +75,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
       try {
         await client.query("BEGIN");
         const tx: SqlTransaction = {
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: async <Row>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as Row[],
           exec: async (sql) => void (await client.query(sql)),
         };
         const result = await fn(tx);
@@ -88,7 +88,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
         if (!(await finishesWithin(client.end(), closeGraceMs))) socket.destroy();
       }
     },
-    query: async (sql) => (await pool.query(sql)).rows,
+    query: async <Row>(sql: string) => (await pool.query(sql)).rows as Row[],
     async close() {
       // pool.end() resolves once every client is asked to end, not once their sockets closed.
       await finishesWithin(pool.end(), closeGraceMs);
@@ -134,9 +134,11 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
       };
     });
     client.once("error", onError);
+    // pg reads query_timeout from each query's config; @types/pg does not declare it there.
+    const request: pg.QueryConfig & { query_timeout: number } = { ...query, ...(values ? { values } : {}), query_timeout: remaining };
     try {
       const result = await Promise.race([
-        client.query({ ...query, ...(values ? { values } : {}), query_timeout: remaining } as pg.QueryConfig),
+        client.query(request),
         broken,
       ]);
       release();
@@ -147,7 +149,7 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
     }
   }
   // Callbacks and submittables (cursors, streams) keep the pool's own behaviour; nothing here uses them.
-  const query = (...args: unknown[]) => {
+  const query = (...args: unknown[]): unknown => {
     const [config, values] = args;
     const promiseStyle =
       args.length <= 2 &&

@@ -97,7 +97,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
         },
       ];
     }
-    return { get: operation } as PathItem;
+    return { get: operation };
   }
   operation.description =
     "A tRPC mutation: `POST /trpc/<name>` with the input as the JSON body. Batches: " +
@@ -105,7 +105,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   if (inputSchema) {
     operation.requestBody = { required: inputRequired, content: { "application/json": { schema: inputSchema } } };
   }
-  return { post: operation } as PathItem;
+  return { post: operation };
 }
 
 export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {

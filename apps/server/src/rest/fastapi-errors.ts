@@ -112,7 +112,7 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
         return validationError(c, [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }]);
       }
       if (error.status === 415) return detailError(c, 415, "Unsupported Media Type: send the body as application/json");
-      return detailError(c, error.status as ContentfulStatusCode, error.message || "Bad Request");
+      return detailError(c, error.status, error.message || "Bad Request");
     }
     logger.error({ err: error, reqId: c.var.requestId }, "REST call failed");
     return detailError(c, 500, "Internal Server Error");

@@ -237,7 +237,7 @@ function isTransient(error: unknown): boolean {
     if (typeof e.originalCode === "string" && TRANSIENT.has(e.originalCode)) return true;
     if (e.kind === "TransactionWriteConflict") return true;
     queue.push(e.cause);
-    if (e.meta && typeof e.meta === "object") queue.push(...Object.values(e.meta));
+    if (e.meta && typeof e.meta === "object") queue.push(...(Object.values(e.meta) as unknown[]));
   }
   return false;
 }
