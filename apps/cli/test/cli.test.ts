@@ -66,7 +66,7 @@ describe("mm put / get", () => {
   it("put - reads the description from stdin and drops exactly one trailing newline", async () => {
     const r = await mm(["put", "vid_stdin", "-"], { input: "line one\nline two\n\n" });
     expect(r.code).toBe(0);
-    const got = JSON.parse((await mm(["get", "vid_stdin", "--json"])).stdout);
+    const got = JSON.parse((await mm(["get", "vid_stdin", "--json"])).stdout) as { description: string };
     expect(got.description).toBe("line one\nline two\n");
   });
 
@@ -92,9 +92,9 @@ describe("mm put / get", () => {
     await mm(["put", "vid_get_json", "described"]);
     const r = await mm(["get", "vid_get_json", "--json"]);
     expect(r.code).toBe(0);
-    const analysis = JSON.parse(r.stdout);
+    const analysis = JSON.parse(r.stdout) as { createdAt: string };
     expect(Object.keys(analysis).sort()).toEqual(["createdAt", "description", "embedding", "id", "tags", "updatedAt", "version", "videoId"]);
-    expect(analysis).toMatchObject({ videoId: "vid_get_json", description: "described", id: expect.any(String) });
+    expect(analysis).toMatchObject({ videoId: "vid_get_json", description: "described", id: expect.any(String) as string });
     expect(new Date(analysis.createdAt).toISOString()).toBe(analysis.createdAt);
   });
 
@@ -138,7 +138,7 @@ describe("mm ls", () => {
 
   it("--json prints items and nextCursor", async () => {
     const r = await mm(["ls", "--limit", "1", "--json"]);
-    const page = JSON.parse(r.stdout);
+    const page = JSON.parse(r.stdout) as { items: unknown[]; nextCursor: string | null };
     expect(page.items).toHaveLength(1);
     expect(page.nextCursor).toEqual(expect.any(String));
   });

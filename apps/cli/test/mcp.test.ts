@@ -88,9 +88,9 @@ describe("mm mcp (stdio)", () => {
   });
 
   it("every tool works against the server at MM_URL", async () => {
-    const created = JSON.parse((await call(mm.client, "create_video_analysis", { videoId: "stdio-1", description: "A cat." })).text);
+    const created = JSON.parse((await call(mm.client, "create_video_analysis", { videoId: "stdio-1", description: "A cat." })).text) as { id: string };
     expect(created).toMatchObject({ videoId: "stdio-1", description: "A cat." });
-    const updated = JSON.parse((await call(mm.client, "update_video_analysis", { videoId: "stdio-1", description: "A dog." })).text);
+    const updated: unknown = JSON.parse((await call(mm.client, "update_video_analysis", { videoId: "stdio-1", description: "A dog." })).text);
     expect(updated).toMatchObject({ id: created.id, description: "A dog." });
     expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
     expect(JSON.parse((await call(mm.client, "list_video_analyses", { limit: 5 })).text)).toEqual({ items: [updated], nextCursor: null });
@@ -98,9 +98,9 @@ describe("mm mcp (stdio)", () => {
     // The bulk tools through the typed client (memoryApiFromClient).
     expect(JSON.parse((await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "one" })).text)).toMatchObject({ status: "created" });
     await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "two" });
-    const many = JSON.parse((await call(mm.client, "get_video_analyses", { videoIds: ["stdio-2", "stdio-1"] })).text);
-    expect(many.items.map((i: { description: string } | null) => i?.description ?? null)).toEqual(["two", null]);
-    const history = JSON.parse((await call(mm.client, "get_video_analysis_history", { videoId: "stdio-2" })).text);
+    const many = JSON.parse((await call(mm.client, "get_video_analyses", { videoIds: ["stdio-2", "stdio-1"] })).text) as { items: ({ description: string } | null)[] };
+    expect(many.items.map((i) => i?.description ?? null)).toEqual(["two", null]);
+    const history: unknown = JSON.parse((await call(mm.client, "get_video_analysis_history", { videoId: "stdio-2" })).text);
     expect(history).toMatchObject({ items: [{ version: 1, description: "one" }], nextCursor: null });
   });
 

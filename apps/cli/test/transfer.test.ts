@@ -99,7 +99,7 @@ describe("mm export | mm import", () => {
     expect(rows).toHaveLength(10_000);
     expect(Object.keys(rows[1] ?? {})).toEqual(["id", "videoId", "description", "tags", "embedding", "version", "createdAt", "updatedAt"]);
     expect(rows.filter((r) => r.version === 2)).toHaveLength(100);
-    expect(rows.find((r) => r.videoId === "vid-00001")?.embedding).toEqual({ model: "marengo-2.7", values: expect.any(Array) });
+    expect(rows.find((r) => r.videoId === "vid-00001")?.embedding).toEqual({ model: "marengo-2.7", values: expect.any(Array) as unknown[] });
 
     // Into the other kind of database, and back into a third, empty one.
     const b = await start("embedded");
@@ -206,7 +206,8 @@ describe("mm export | mm import", () => {
       const content = Array.from({ length: 3000 }, (_, i) => good(`p-${i}`)).join("\n");
       const r = await mm(server.url, ["import", "-", "--batch", "50", "--progress-every", "0.02"], { input: content });
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).not.toMatch(/[\r\u001b]/);
+      // eslint-disable-next-line no-control-regex -- the point: no carriage return or ANSI escape (a progress bar) in the log
+    expect(r.stderr).not.toMatch(/[\r\u001b]/);
       const progress = lines(r.stderr).slice(0, -1);
       expect(progress.length).toBeGreaterThan(0);
       for (const line of progress) expect(line).toMatch(/^mm import: \d+ rows, \d+ rows\/s$/);
@@ -234,7 +235,7 @@ describe("mm export | mm import", () => {
       const typed = createMemoryMirrorClient({ url: server.url });
       await typed.videoAnalysis.upsert.mutate({ videoId: "f-1", description: "tagged", tags: ["only-here"] });
       const tagged = await mm(server.url, ["export", "--tags", "only-here"]);
-      expect(lines(tagged.stdout).map((l) => JSON.parse(l).videoId)).toEqual(["f-1"]);
+      expect(lines(tagged.stdout).map((l) => (JSON.parse(l) as { videoId: string }).videoId)).toEqual(["f-1"]);
       const future = await mm(server.url, ["export", "--since", "2999-01-01T00:00:00Z"]);
       expect({ code: future.code, stdout: future.stdout }).toEqual({ code: 0, stdout: "" });
       expect((await mm(server.url, ["export", "--since", "yesterday"])).code).toBe(2);

@@ -2,7 +2,7 @@
  * Idempotent, bulk and conditional writes over HTTP on a real server: the typed client (tRPC), REST with ETag and
  * If-Match, and who may restore versions and timestamps.
  */
-import { createMemoryMirrorClient, errorCode, type MemoryMirrorClient, TRPCClientError } from "@memory-mirror/client";
+import { createMemoryMirrorClient, errorCode, type MemoryMirrorClient, type TRPCClientError } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";

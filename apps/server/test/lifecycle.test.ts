@@ -40,7 +40,7 @@ describe("the server process", () => {
     const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, PORT: "-1" } });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(2);
     expect(stderr).toBe("Invalid configuration:\n  PORT: PORT must be at least 0\n");
   });
@@ -60,7 +60,7 @@ describe("the server process", () => {
     const url = await listening;
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     child.kill("SIGTERM");
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"Memory Mirror stopped"');
   });
@@ -152,7 +152,7 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       await admin.end();
       const pending = await fetch(`${server.url}/readyz`);
       expect(pending.status).toBe(503);
-      expect(await pending.json()).toMatchObject({ status: "migrations pending", pending: expect.arrayContaining(["20261125000000_init"]) });
+      expect(await pending.json()).toMatchObject({ status: "migrations pending", pending: expect.arrayContaining(["20261125000000_init"]) as string[] });
 
       // Dropping the server's own database (FORCE ends its connections) makes it unreachable.
       const url = new URL(server.databaseUrl);

@@ -46,7 +46,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`retrieval over HTT
 
   it("POST /api/context and GET /api/tags", async () => {
     const context = (await (await post("/api/context", { query: "birthday cake", max_chars: 300 })).json()) as Record<string, unknown>;
-    expect(context).toMatchObject({ sources: [{ video_id: "cake", chars: expect.any(Number) }], truncated: false });
+    expect(context).toMatchObject({ sources: [{ video_id: "cake", chars: expect.any(Number) as number }], truncated: false });
     expect(context.text).toMatch(/^## cake \(\d{4}-\d{2}-\d{2}\)\nMia's birthday/);
     const named = (await (await post("/api/context", { video_ids: ["paella", "bob-cake", "cake"], max_chars: 1000 })).json()) as { sources: { video_id: string }[] };
     expect(named.sources.map((s) => s.video_id)).toEqual(["paella", "cake"]);

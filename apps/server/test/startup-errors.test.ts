@@ -63,7 +63,7 @@ describe("a server that cannot listen", () => {
     });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(1);
     expect(stderr).toBe(`Port ${port} on 127.0.0.1 is in use by another process: stop it, or set PORT to another port (PORT=0 picks a free one)\n`);
   });

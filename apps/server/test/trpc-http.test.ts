@@ -49,7 +49,7 @@ for (const target of targets) {
           client.videoAnalysis.byVideoId.query({ videoId: "batch-none" }).catch(errorCode),
           client.videoAnalysis.list.query({ limit: 5 }),
         ]);
-        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringContaining("?batch=1") }]);
+        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringContaining("?batch=1") as string }]);
         expect(read.description).toBe("first");
         expect(missing).toBe("NOT_FOUND");
         expect(page.items.map((i) => i.videoId)).toContain("batch-a");
@@ -85,7 +85,7 @@ for (const target of targets) {
           Array.from({ length: 10 }, (_, i) => client.videoAnalysis.byVideoId.query({ videoId: `${longId}${i}` }).catch(errorCode)),
         );
         expect(results).toEqual(Array(10).fill("NOT_FOUND"));
-        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringMatching(/\/trpc\/[^?]+\?batch=1$/) }]);
+        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringMatching(/\/trpc\/[^?]+\?batch=1$/) as string }]);
       });
 
       it("types the wire format: timestamps arrive as ISO strings", async () => {

@@ -95,7 +95,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
     it("update: stale is a CONFLICT, matching writes, an update that changes nothing makes no version", async () => {
       await caller.videoAnalysis.create({ videoId: "e1", description: "a" });
       const error = await trpcError(caller.videoAnalysis.update({ videoId: "e1", description: "b", expectedVersion: 2 }));
-      expect(error).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("is at version 1, not version 2") });
+      expect(error).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("is at version 1, not version 2") as string });
       const updated = await caller.videoAnalysis.update({ videoId: "e1", description: "b", expectedVersion: 1 });
       expect(updated.version).toBe(2);
       expect(await caller.videoAnalysis.update({ videoId: "e1", description: "b" })).toEqual(updated);
@@ -108,7 +108,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
       await caller.videoAnalysis.upsert({ videoId: "e2", description: "b" });
       expect(await historyRows("e2")).toBe(1);
       const error = await trpcError(caller.videoAnalysis.delete({ videoId: "e2", expectedVersion: 1 }));
-      expect(error).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("is at version 2") });
+      expect(error).toMatchObject({ code: "CONFLICT", message: expect.stringContaining("is at version 2") as string });
       expect((await caller.videoAnalysis.delete({ videoId: "e2", expectedVersion: 2 })).version).toBe(2);
       expect(await historyRows("e2")).toBe(0);
       expect(await db.prisma.videoAnalysisVersion.count({ where: { analysis: { videoId: "e2" } } })).toBe(0);
@@ -214,7 +214,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`idempotent and bul
       expect(await caller.videoAnalysis.upsertMany({ items: [restored] })).toMatchObject({ unchanged: 1 });
       const page = await caller.videoAnalysis.export({});
       expect(page.items.find((i) => i.videoId === "r1")).toEqual({
-        id: expect.any(String),
+        id: expect.any(String) as string,
         videoId: "r1",
         description: "as exported",
         tags: ["a"],

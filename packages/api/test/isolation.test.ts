@@ -126,7 +126,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
     // B's 3-dimensional vectors of the same model are not A's business: A's own are 2-dimensional.
     await expect(a.videoAnalysis.search({ embedding: B_EMBEDDING })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringContaining("embedding has 3 dimensions, but the vectors of model \"b-model\" in this space have 2"),
+      message: expect.stringContaining("embedding has 3 dimensions, but the vectors of model \"b-model\" in this space have 2") as string,
     });
     expect((await a.videoAnalysis.tags()).items).toEqual([{ tag: "mine", count: 1 }]);
     const context = await a.videoAnalysis.context({ videoIds: ["b-1", "b-0", "shared-1"], maxChars: 1000 });
@@ -152,7 +152,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`spaces on the ${ta
       code: "FORBIDDEN",
       message: 'This key (reader) lacks the "write" scope this operation needs',
     });
-    await expect(reader.keys.list()).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining('"admin"') });
+    await expect(reader.keys.list()).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining('"admin"') as string });
     expect((await snapshotOfB()).rows).toHaveLength(4);
   });
 

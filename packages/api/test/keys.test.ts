@@ -35,13 +35,13 @@ for (const target of targets) describe.skipIf(!!target.skip)(`API keys on the ${
     // The caller's message is zod's own JSON; over HTTP the error formatter turns it into these sentences.
     await expect(admin.keys.create({ name: "x1", space: "alice", scopes: ["admin"] })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringContaining('admin keys act in any space: give them space \\"*\\"'),
+      message: expect.stringContaining('admin keys act in any space: give them space \\"*\\"') as string,
     });
     await expect(admin.keys.create({ name: "x2", space: "alice", scopes: ["delete" as never] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(admin.keys.create({ name: "x3", space: "Alice!", scopes: ["read"] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(
       admin.keys.create({ name: "x4", space: "alice", scopes: ["read"], expiresAt: "2000-01-01T00:00:00Z" }),
-    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("expiresAt must be in the future") });
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("expiresAt must be in the future") as string });
   });
 
   it("verifies keys, records their last use, and forgets revoked ones within the cache time", async () => {

@@ -131,7 +131,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`search, tags and c
     ["limit 0", { query: "cake", limit: 0 }, "limit must be at least 1"],
     ["limit 101", { query: "cake", limit: 101 }, "limit must be at most 100"],
   ])("refuses %s with a 400 that says why", async (_, input, message) => {
-    await expect(caller.videoAnalysis.search(input)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(message) });
+    await expect(caller.videoAnalysis.search(input)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(message) as string });
   });
 
   it("never fails with a server error, whatever the text (property)", async () => {
@@ -189,7 +189,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`search, tags and c
     it("answers a query vector of another dimension with a 400 naming both", async () => {
       await expect(caller.videoAnalysis.search({ embedding: { model: "small", values: [1, 0] } })).rejects.toMatchObject({
         code: "BAD_REQUEST",
-        message: expect.stringContaining('embedding has 2 dimensions, but the vectors of model "small" in this space have 3'),
+        message: expect.stringContaining('embedding has 2 dimensions, but the vectors of model "small" in this space have 3') as string,
       });
       await expect(caller.videoAnalysis.context({ embedding: { model: "small", values: [1, 0, 0, 0] }, maxChars: 300 })).rejects.toMatchObject({
         code: "BAD_REQUEST",
@@ -258,7 +258,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`search, tags and c
       const many = Array.from({ length: 101 }, (_, i) => `w${i}`);
       await expect(caller.videoAnalysis.context({ videoIds: many, maxChars: 1000 })).rejects.toMatchObject({
         code: "BAD_REQUEST",
-        message: expect.stringContaining("at most 100 videoIds"),
+        message: expect.stringContaining("at most 100 videoIds") as string,
       });
       await expect(caller.videoAnalysis.context({ maxChars: 1000 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     });

@@ -124,7 +124,7 @@ describe("embedded data directory lock", () => {
       expect(results.filter((r) => r !== "won")).toEqual(Array(3).fill(`held ${winners[0]!.child.pid}`));
     } finally {
       for (const { child } of takers) child.stdin.end();
-      await Promise.all(takers.map(({ child }) => (child.exitCode === null ? once(child, "exit") : undefined)));
+      await Promise.all(takers.filter(({ child }) => child.exitCode === null).map(({ child }) => once(child, "exit")));
     }
     // The winner released it on the way out: free again, and no claim files left behind.
     const lock = await acquireDirectoryLock(file);

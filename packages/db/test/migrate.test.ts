@@ -52,7 +52,7 @@ describe.each(targets)("$name", (target) => {
     /** A fresh database; embedded ones get a directory so the engine can open them afterwards. */
     async function fresh(): Promise<{ url: string }> {
       const db = await createTestDatabase(name, name === "embedded" ? await mkdtemp(path.join(await temp, "data-")) : undefined);
-      cleanup.push(db.drop);
+      cleanup.push(() => db.drop());
       return db;
     }
     async function open(url: string, migrationsDir?: string): Promise<Database> {
@@ -82,7 +82,7 @@ describe.each(targets)("$name", (target) => {
         migrationNames.map(async (m) => ({
           migration_name: m,
           checksum: createHash("sha256").update(await readFile(path.join(MIGRATIONS_DIR, m, "migration.sql"))).digest("hex"),
-          finished_at: expect.any(Date),
+          finished_at: expect.any(Date) as Date,
           applied_steps_count: 1,
         })),
       );

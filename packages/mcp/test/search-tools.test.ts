@@ -70,8 +70,8 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP retrieval tool
 
   it("explains invalid input in the service's words", async () => {
     const none = await call("search_memories", { limit: 3 });
-    expect(none).toMatchObject({ isError: true, text: expect.stringContaining("search needs a query, an embedding, or both") });
+    expect(none).toMatchObject({ isError: true, text: expect.stringContaining("search needs a query, an embedding, or both") as string });
     const small = await call("build_context", { query: "cake", maxChars: 10 });
-    expect(small).toMatchObject({ isError: true, text: expect.stringContaining("maxChars") });
+    expect(small).toMatchObject({ isError: true, text: expect.stringContaining("maxChars") as string });
   });
 });

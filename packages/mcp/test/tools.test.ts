@@ -63,7 +63,7 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
       const schema = await schemaOf("create_video_analysis");
       expect(schema.required).toEqual(["videoId", "description"]);
       expect(schema.additionalProperties).toBe(false);
-      expect(schema.properties.videoId).toMatchObject({ type: "string", minLength: 1, maxLength: 256, description: expect.any(String) });
+      expect(schema.properties.videoId).toMatchObject({ type: "string", minLength: 1, maxLength: 256, description: expect.any(String) as string });
       expect(schema.properties.description).toMatchObject({ type: "string", maxLength: 50_000 });
     });
 
@@ -99,14 +99,14 @@ for (const target of targets) describe.skipIf(!!target.skip)(`MCP tools in proce
     it("create, get, update, delete: each returns the analysis as JSON", async () => {
       const created = await ok("create_video_analysis", { videoId: "mcp-crud", description: "A cat on a table." });
       expect(created).toEqual({
-        id: expect.any(String),
+        id: expect.any(String) as string,
         videoId: "mcp-crud",
         description: "A cat on a table.",
         tags: [],
         embedding: null,
         version: 1,
-        createdAt: expect.stringMatching(ISO),
-        updatedAt: expect.stringMatching(ISO),
+        createdAt: expect.stringMatching(ISO) as string,
+        updatedAt: expect.stringMatching(ISO) as string,
       });
       expect(await ok("get_video_analysis", { videoId: "mcp-crud" })).toEqual(created);
       const updated = await ok("update_video_analysis", { videoId: "mcp-crud", description: "It jumps off." });
