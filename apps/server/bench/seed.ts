@@ -18,7 +18,6 @@ const SCENES = [
   "a hike up a mountain trail with snow on the peaks",
 ];
 
-
 export const SPACE = "bench";
 export const videoIdOf = (n: number) => `bench-${n}`;
 
@@ -39,7 +38,10 @@ export async function seed(url: string, rows: number): Promise<string> {
         FROM generate_series(${from}::int, ${to}::int) AS g`;
     }
     await db.prisma.$executeRaw`ANALYZE "VideoAnalysis"`;
-    const { key } = await keyService.create({ prisma: db.prisma }, { name: "bench", space: SPACE, scopes: ["read", "write"] });
+    const { key } = await keyService.create(
+      { prisma: db.prisma },
+      { name: "bench", space: SPACE, scopes: ["read", "write"] },
+    );
     return key;
   } finally {
     await db.close();

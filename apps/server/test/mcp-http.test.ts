@@ -75,12 +75,16 @@ for (const target of targets) {
     });
 
     it("every tool works: create, get, update, list, delete", async () => {
-      const created = JSON.parse((await call("create_video_analysis", { videoId: "http-1", description: "A cat." })).text) as { id: string; updatedAt: string };
+      const created = JSON.parse(
+        (await call("create_video_analysis", { videoId: "http-1", description: "A cat." })).text,
+      ) as { id: string; updatedAt: string };
       expect(created).toMatchObject({ videoId: "http-1", description: "A cat.", id: expect.any(String) as string });
 
       expect(JSON.parse((await call("get_video_analysis", { videoId: "http-1" })).text)).toEqual(created);
 
-      const updated = JSON.parse((await call("update_video_analysis", { videoId: "http-1", description: "A dog." })).text) as { updatedAt: string };
+      const updated = JSON.parse(
+        (await call("update_video_analysis", { videoId: "http-1", description: "A dog." })).text,
+      ) as { updatedAt: string };
       expect(updated).toMatchObject({ id: created.id, description: "A dog." });
       expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
 
@@ -136,7 +140,10 @@ for (const target of targets) {
       const res = await fetch(new URL("/mcp", server.url), { method, headers: { accept: "text/event-stream" } });
       expect(res.status).toBe(405);
       expect(res.headers.get("allow")).toBe("POST");
-      expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { message: expect.stringContaining("use POST") as string } });
+      expect(await res.json()).toMatchObject({
+        jsonrpc: "2.0",
+        error: { message: expect.stringContaining("use POST") as string },
+      });
     });
 
     it("refuses a body over MAX_BODY_BYTES with 413, and stores nothing", async () => {
@@ -145,7 +152,9 @@ for (const target of targets) {
       const params = { name: "create_video_analysis", arguments: { videoId: "http-big", description } };
       const res = await post({ jsonrpc: "2.0", id: 1, method: "tools/call", params });
       expect(res.status).toBe(413);
-      expect(await res.json()).toMatchObject({ error: { message: expect.stringContaining(`${MAX_BODY_BYTES} bytes`) as string } });
+      expect(await res.json()).toMatchObject({
+        error: { message: expect.stringContaining(`${MAX_BODY_BYTES} bytes`) as string },
+      });
       expect((await call("get_video_analysis", { videoId: "http-big" })).isError).toBe(true);
     });
 

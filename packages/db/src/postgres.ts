@@ -112,7 +112,10 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
     const checkout = pool.connect();
     const client = await withTimeout(checkout, timeoutMs, "give a connection").catch((error: unknown) => {
       // A connection that arrives after the caller gave up goes straight back to the pool.
-      checkout.then((late) => late.release(), () => {});
+      checkout.then(
+        (late) => late.release(),
+        () => {},
+      );
       throw error;
     });
     const remaining = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
@@ -135,12 +138,13 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
     });
     client.once("error", onError);
     // pg reads query_timeout from each query's config; @types/pg does not declare it there.
-    const request: pg.QueryConfig & { query_timeout: number } = { ...query, ...(values ? { values } : {}), query_timeout: remaining };
+    const request: pg.QueryConfig & { query_timeout: number } = {
+      ...query,
+      ...(values ? { values } : {}),
+      query_timeout: remaining,
+    };
     try {
-      const result = await Promise.race([
-        client.query(request),
-        broken,
-      ]);
+      const result = await Promise.race([client.query(request), broken]);
       release();
       return result;
     } catch (error) {
@@ -156,7 +160,9 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
       typeof args.at(-1) !== "function" &&
       (typeof config === "string" || (typeof config === "object" && config !== null && !("submit" in config))) &&
       (values === undefined || Array.isArray(values));
-    return promiseStyle ? bounded(config as string | pg.QueryConfig, values as unknown[] | undefined) : Reflect.apply(original, pool, args);
+    return promiseStyle
+      ? bounded(config as string | pg.QueryConfig, values as unknown[] | undefined)
+      : Reflect.apply(original, pool, args);
   };
   pool.query = query as unknown as typeof pool.query;
 }

@@ -85,7 +85,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   if (p.type === "query") {
     operation.description =
       "A tRPC query: `GET /trpc/<name>?input=<URL-encoded JSON>`. Several queries can share one request: " +
-      "`GET /trpc/a,b?batch=1&input={\"0\":…,\"1\":…}` (answers an array, status 207 when results differ).";
+      '`GET /trpc/a,b?batch=1&input={"0":…,"1":…}` (answers an array, status 207 when results differ).';
     if (inputSchema) {
       operation.parameters = [
         {
@@ -101,7 +101,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   }
   operation.description =
     "A tRPC mutation: `POST /trpc/<name>` with the input as the JSON body. Batches: " +
-    "`POST /trpc/a,b?batch=1` with `{\"0\":…,\"1\":…}`.";
+    '`POST /trpc/a,b?batch=1` with `{"0":…,"1":…}`.';
   if (inputSchema) {
     operation.requestBody = { required: inputRequired, content: { "application/json": { schema: inputSchema } } };
   }
@@ -119,7 +119,7 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
         `- **REST** under \`${REST_PREFIX}/\`: the original service's API, unchanged (snake_case, FastAPI-style ` +
         "errors); `list` adds an optional `cursor` and answers `next_cursor`.\n" +
         "- **tRPC** under `/trpc/`: the same operations for TypeScript clients (`@memory-mirror/client`).\n\n" +
-        "Any call may answer 503 (REST `{\"detail\": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is " +
+        'Any call may answer 503 (REST `{"detail": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is ' +
         "unreachable; retry later.",
     },
     tags: [
