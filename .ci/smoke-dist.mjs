@@ -20,7 +20,11 @@ for (const [dir, specifiers] of [
   ["apps/cli", ["@memory-mirror/client", "@memory-mirror/server", "@memory-mirror/server/testing"]],
 ]) {
   const code = `for (const s of ${JSON.stringify(specifiers)}) { await import(s); console.log(import.meta.resolve(s)); }`;
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: `${root}/${dir}`, env, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+    cwd: `${root}/${dir}`,
+    env,
+    encoding: "utf8",
+  });
   if (r.status !== 0) fail(`importing ${specifiers.join(", ")} from ${dir} failed:\n${r.stderr}`);
   for (const url of r.stdout.trim().split("\n")) if (!/\/dist\/[^/]+\.js$/.test(url)) fail(`${url} is not in dist/`);
 }
@@ -46,7 +50,12 @@ try {
     const response = await fetch(url + path);
     if (response.status !== 200) fail(`GET ${path} answered ${response.status}`);
   }
-  const mm = (...args) => spawnSync(process.execPath, ["apps/cli/bin/mm.js", ...args], { cwd: root, env: { ...env, MM_URL: url }, encoding: "utf8" });
+  const mm = (...args) =>
+    spawnSync(process.execPath, ["apps/cli/bin/mm.js", ...args], {
+      cwd: root,
+      env: { ...env, MM_URL: url },
+      encoding: "utf8",
+    });
   const put = mm("put", "smoke", "built and running");
   if (put.status !== 0) fail(`mm put: ${put.status} ${put.stderr}`);
   const get = mm("get", "smoke");

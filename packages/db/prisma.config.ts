@@ -8,5 +8,7 @@ process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= "/bin/false";
 export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },
-  datasource: { url: process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : "postgresql://localhost/unused" },
+  datasource: {
+    url: process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : "postgresql://localhost/unused",
+  },
 });

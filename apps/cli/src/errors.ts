@@ -38,7 +38,10 @@ export function explain(error: unknown, url: string, timeoutSeconds: number): Cl
     if (code === "FORBIDDEN") return new CliError(error.message, ExitCode.notAllowed);
     if (code) return new CliError(`server error (${code}): ${error.message}`, ExitCode.error);
     if (error.cause instanceof DOMException && error.cause.name === "TimeoutError") {
-      return new CliError(`Memory Mirror at ${url} did not answer within ${timeoutSeconds} s (--timeout)`, ExitCode.unreachable);
+      return new CliError(
+        `Memory Mirror at ${url} did not answer within ${timeoutSeconds} s (--timeout)`,
+        ExitCode.unreachable,
+      );
     }
     // fetch rejects with a TypeError when no HTTP answer came back at all (refused, DNS, reset).
     if (error.cause instanceof TypeError) {
@@ -48,7 +51,10 @@ export function explain(error: unknown, url: string, timeoutSeconds: number): Cl
         ExitCode.unreachable,
       );
     }
-    return new CliError(`unexpected answer from ${url} (is it a Memory Mirror server?): ${error.message}`, ExitCode.error);
+    return new CliError(
+      `unexpected answer from ${url} (is it a Memory Mirror server?): ${error.message}`,
+      ExitCode.error,
+    );
   }
   // A bug in the CLI: keep the stack, it is what a bug report needs.
   return new CliError(error instanceof Error ? (error.stack ?? error.message) : String(error), ExitCode.error);

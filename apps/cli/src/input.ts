@@ -6,7 +6,9 @@ export async function readDescription(arg: string): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write("reading the description from stdin (end with Ctrl-D)\n");
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  const text = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (text === "") throw new CliError("the description read from stdin is empty", ExitCode.usage);
   return text;
 }

@@ -23,7 +23,8 @@ export interface CreateKeyOptions extends GlobalOptions {
 
 /** Prints the new key alone on stdout (so `$(mm keys create …)` captures it) and what it is on stderr. */
 export async function createKey(client: MemoryMirrorClient, opts: CreateKeyOptions) {
-  if (!opts.space) throw new CliError('--space is required: the space the key acts in, or "*" for an admin key', ExitCode.usage);
+  if (!opts.space)
+    throw new CliError('--space is required: the space the key acts in, or "*" for an admin key', ExitCode.usage);
   const created = await client.keys.create.mutate({
     name: opts.name,
     space: opts.space,
@@ -42,7 +43,17 @@ export async function listKeys(client: MemoryMirrorClient, opts: GlobalOptions) 
   const { items } = await client.keys.list.query();
   if (opts.json) return printJson({ items });
   for (const k of items) {
-    printLine([k.name, `${k.prefix}…`, k.space, k.scopes.join(","), k.createdAt, k.lastUsedAt ?? "never", k.expiresAt ?? "no expiry"].join("\t"));
+    printLine(
+      [
+        k.name,
+        `${k.prefix}…`,
+        k.space,
+        k.scopes.join(","),
+        k.createdAt,
+        k.lastUsedAt ?? "never",
+        k.expiresAt ?? "no expiry",
+      ].join("\t"),
+    );
   }
 }
 

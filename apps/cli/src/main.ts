@@ -100,13 +100,17 @@ program
   .command("get")
   .description("print the description of a video (--json: the whole analysis)")
   .argument("<videoId>")
-  .action((videoId: string, _opts: object, command: Command) => commands.get(client(command), videoId, globals(command)));
+  .action((videoId: string, _opts: object, command: Command) =>
+    commands.get(client(command), videoId, globals(command)),
+  );
 
 program
   .command("rm")
   .description("delete the analysis of a video")
   .argument("<videoId>")
-  .action((videoId: string, _opts: object, command: Command) => commands.rm(client(command), videoId, globals(command)));
+  .action((videoId: string, _opts: object, command: Command) =>
+    commands.rm(client(command), videoId, globals(command)),
+  );
 
 program
   .command("ls")
@@ -136,7 +140,9 @@ keys
   .requiredOption("--name <name>", "a name to recognise it by")
   .requiredOption("--scope <scopes>", `comma-separated: ${KEY_SCOPES.join(", ")}`, parseScopes)
   .option("--expires <iso>", "expiry date-time, e.g. 2027-01-01T00:00:00Z")
-  .action((_opts: object, command: Command) => createKey(client(command, { actInSpace: false }), command.optsWithGlobals<CreateKeyOptions>()));
+  .action((_opts: object, command: Command) =>
+    createKey(client(command, { actInSpace: false }), command.optsWithGlobals<CreateKeyOptions>()),
+  );
 
 keys
   .command("ls")
@@ -147,7 +153,9 @@ keys
   .command("revoke")
   .description("revoke a key by name or id (it stops working within seconds)")
   .argument("<key>", "the key's name or id")
-  .action((key: string, _opts: object, command: Command) => revokeKey(client(command, { actInSpace: false }), key, globals(command)));
+  .action((key: string, _opts: object, command: Command) =>
+    revokeKey(client(command, { actInSpace: false }), key, globals(command)),
+  );
 
 async function main(argv: string[]): Promise<ExitCode> {
   try {

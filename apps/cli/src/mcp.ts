@@ -12,9 +12,12 @@ import { printMessage } from "./output.ts";
  */
 export async function mcp(client: MemoryMirrorClient, opts: GlobalOptions): Promise<void> {
   // A call that got no answer reads as it would in a shell: "cannot reach Memory Mirror at … (is the server running?)".
-  const api = memoryApiFromClient(client, { explainFailure: (error) => explain(error, opts.url, opts.timeout).message });
+  const api = memoryApiFromClient(client, {
+    explainFailure: (error) => explain(error, opts.url, opts.timeout).message,
+  });
   const server = createMcpServer(api, {
-    onInternalError: (error, tool) => printMessage(`mm mcp: ${tool} failed: ${error instanceof Error ? error.message : String(error)}`),
+    onInternalError: (error, tool) =>
+      printMessage(`mm mcp: ${tool} failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   const stdinClosed = new Promise<void>((resolve) => process.stdin.once("end", resolve).once("close", resolve));
   await server.connect(new StdioServerTransport());

@@ -66,7 +66,7 @@ describe("mm put / get", () => {
   it("put - reads the description from stdin and drops exactly one trailing newline", async () => {
     const r = await mm(["put", "vid_stdin", "-"], { input: "line one\nline two\n\n" });
     expect(r.code).toBe(0);
-    const got = JSON.parse((await mm(["get", "vid_stdin", "--json"])).stdout);
+    const got = JSON.parse((await mm(["get", "vid_stdin", "--json"])).stdout) as { description: string };
     expect(got.description).toBe("line one\nline two\n");
   });
 
@@ -80,7 +80,10 @@ describe("mm put / get", () => {
   it("put --json prints which action happened and the analysis", async () => {
     const r = await mm(["--json", "put", "vid_json_put", "text"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ action: "created", analysis: { videoId: "vid_json_put", description: "text" } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      action: "created",
+      analysis: { videoId: "vid_json_put", description: "text" },
+    });
   });
 
   it("get prints only the description on stdout", async () => {
@@ -92,9 +95,22 @@ describe("mm put / get", () => {
     await mm(["put", "vid_get_json", "described"]);
     const r = await mm(["get", "vid_get_json", "--json"]);
     expect(r.code).toBe(0);
-    const analysis = JSON.parse(r.stdout);
-    expect(Object.keys(analysis).sort()).toEqual(["createdAt", "description", "embedding", "id", "tags", "updatedAt", "version", "videoId"]);
-    expect(analysis).toMatchObject({ videoId: "vid_get_json", description: "described", id: expect.any(String) });
+    const analysis = JSON.parse(r.stdout) as { createdAt: string };
+    expect(Object.keys(analysis).sort()).toEqual([
+      "createdAt",
+      "description",
+      "embedding",
+      "id",
+      "tags",
+      "updatedAt",
+      "version",
+      "videoId",
+    ]);
+    expect(analysis).toMatchObject({
+      videoId: "vid_get_json",
+      description: "described",
+      id: expect.any(String) as string,
+    });
     expect(new Date(analysis.createdAt).toISOString()).toBe(analysis.createdAt);
   });
 
@@ -115,7 +131,10 @@ describe("mm ls", () => {
   it("lists newest first, one line each: videoId, updatedAt, first line of the description", async () => {
     const r = await mm(["ls", "--limit", "3"]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
+    const lines = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.split("\t"));
     expect(lines.map(([id]) => id)).toEqual(["ls_c", "ls_b", "ls_a"]);
     expect(lines[0]?.[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     expect(lines[0]?.[2]).toBe("ls_c first line");
@@ -138,7 +157,7 @@ describe("mm ls", () => {
 
   it("--json prints items and nextCursor", async () => {
     const r = await mm(["ls", "--limit", "1", "--json"]);
-    const page = JSON.parse(r.stdout);
+    const page = JSON.parse(r.stdout) as { items: unknown[]; nextCursor: string | null };
     expect(page.items).toHaveLength(1);
     expect(page.nextCursor).toEqual(expect.any(String));
   });
@@ -227,17 +246,30 @@ describe("keys and a server that requires them", () => {
   it("without a key exits 5 and says how to give one", async () => {
     const r = await mm(["ls"], { url: secured.url });
     expect(r.code).toBe(5);
-    expect(r.stderr).toBe("mm: An API key is required: send Authorization: Bearer mm_… (set MM_API_KEY or --api-key)\n");
+    expect(r.stderr).toBe(
+      "mm: An API key is required: send Authorization: Bearer mm_… (set MM_API_KEY or --api-key)\n",
+    );
   });
 
   it("keys create prints the key alone on stdout; the key then works for its space and scope only", async () => {
-    const created = await as(admin, ["keys", "create", "--name", "producer", "--space", "alice", "--scope", "read,write"]);
+    const created = await as(admin, [
+      "keys",
+      "create",
+      "--name",
+      "producer",
+      "--space",
+      "alice",
+      "--scope",
+      "read,write",
+    ]);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^mm_[A-Za-z0-9_-]{43}\n$/);
     expect(created.stderr).toContain('created key "producer" for space alice (read, write)');
     const producer = created.stdout.trim();
 
-    expect((await mm(["--api-key", producer, "put", "vid_alice", "in alice's space"], { url: secured.url })).code).toBe(0);
+    expect((await mm(["--api-key", producer, "put", "vid_alice", "in alice's space"], { url: secured.url })).code).toBe(
+      0,
+    );
     expect((await as(producer, ["get", "vid_alice"])).stdout).toBe("in alice's space\n");
     expect((await as(admin, ["get", "vid_alice"])).code).toBe(3); // the admin key acts in "default" unless told
     expect((await as(admin, ["--space", "alice", "get", "vid_alice"])).stdout).toBe("in alice's space\n");
@@ -250,7 +282,9 @@ describe("keys and a server that requires them", () => {
     expect(listed.stdout).not.toContain(producer);
 
     expect(await as(admin, ["keys", "revoke", "producer"])).toMatchObject({ code: 0, stdout: "revoked producer\n" });
-    await expect.poll(async () => (await as(producer, ["get", "vid_alice"])).code, { timeout: 5000, interval: 100 }).toBe(5);
+    await expect
+      .poll(async () => (await as(producer, ["get", "vid_alice"])).code, { timeout: 5000, interval: 100 })
+      .toBe(5);
   });
 
   it("keys create without --space or with an unknown scope is a usage error", async () => {

@@ -88,26 +88,41 @@ describe("mm mcp (stdio)", () => {
   });
 
   it("every tool works against the server at MM_URL", async () => {
-    const created = JSON.parse((await call(mm.client, "create_video_analysis", { videoId: "stdio-1", description: "A cat." })).text);
+    const created = JSON.parse(
+      (await call(mm.client, "create_video_analysis", { videoId: "stdio-1", description: "A cat." })).text,
+    ) as { id: string };
     expect(created).toMatchObject({ videoId: "stdio-1", description: "A cat." });
-    const updated = JSON.parse((await call(mm.client, "update_video_analysis", { videoId: "stdio-1", description: "A dog." })).text);
+    const updated: unknown = JSON.parse(
+      (await call(mm.client, "update_video_analysis", { videoId: "stdio-1", description: "A dog." })).text,
+    );
     expect(updated).toMatchObject({ id: created.id, description: "A dog." });
     expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
-    expect(JSON.parse((await call(mm.client, "list_video_analyses", { limit: 5 })).text)).toEqual({ items: [updated], nextCursor: null });
+    expect(JSON.parse((await call(mm.client, "list_video_analyses", { limit: 5 })).text)).toEqual({
+      items: [updated],
+      nextCursor: null,
+    });
     expect(JSON.parse((await call(mm.client, "delete_video_analysis", { videoId: "stdio-1" })).text)).toEqual(updated);
     // The bulk tools through the typed client (memoryApiFromClient).
-    expect(JSON.parse((await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "one" })).text)).toMatchObject({ status: "created" });
+    expect(
+      JSON.parse((await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "one" })).text),
+    ).toMatchObject({ status: "created" });
     await call(mm.client, "upsert_video_analysis", { videoId: "stdio-2", description: "two" });
-    const many = JSON.parse((await call(mm.client, "get_video_analyses", { videoIds: ["stdio-2", "stdio-1"] })).text);
-    expect(many.items.map((i: { description: string } | null) => i?.description ?? null)).toEqual(["two", null]);
-    const history = JSON.parse((await call(mm.client, "get_video_analysis_history", { videoId: "stdio-2" })).text);
+    const many = JSON.parse(
+      (await call(mm.client, "get_video_analyses", { videoIds: ["stdio-2", "stdio-1"] })).text,
+    ) as { items: ({ description: string } | null)[] };
+    expect(many.items.map((i) => i?.description ?? null)).toEqual(["two", null]);
+    const history: unknown = JSON.parse(
+      (await call(mm.client, "get_video_analysis_history", { videoId: "stdio-2" })).text,
+    );
     expect(history).toMatchObject({ items: [{ version: 1, description: "one" }], nextCursor: null });
   });
 
   it("shares the server's data with its other clients", async () => {
     const typed = createMemoryMirrorClient({ url: server.url });
     const written = await typed.videoAnalysis.create.mutate({ videoId: "stdio-shared", description: "via tRPC" });
-    expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-shared" })).text)).toEqual(written);
+    expect(JSON.parse((await call(mm.client, "get_video_analysis", { videoId: "stdio-shared" })).text)).toEqual(
+      written,
+    );
     await call(mm.client, "update_video_analysis", { videoId: "stdio-shared", description: "via MCP" });
     expect((await typed.videoAnalysis.byVideoId.query({ videoId: "stdio-shared" })).description).toBe("via MCP");
   });
@@ -158,7 +173,8 @@ describe("mm mcp without a server", () => {
     expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
     const apiValuesOnly = /packages\/api\/src\/(schemas|limits|codecs|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
     const serverCode = (url: string) =>
-      /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) || (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));
+      /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) ||
+      (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));
     expect(modules.filter(serverCode)).toEqual([]);
   });
 });

@@ -24,8 +24,15 @@ interface Result {
 }
 
 /** The real CLI in a child process (stdout and stderr are pipes: no terminal). */
-function mm(url: string, args: string[], options: { input?: string; env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {}): Promise<Result> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], { cwd: cliDir, env: { ...process.env, MM_URL: url, ...options.env } });
+function mm(
+  url: string,
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
+): Promise<Result> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+    cwd: cliDir,
+    env: { ...process.env, MM_URL: url, ...options.env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
@@ -55,13 +62,23 @@ async function seed(client: MemoryMirrorClient, n: number) {
         videoId: `vid-${String(i).padStart(5, "0")}${i % 97 === 0 ? "-é🎬" : ""}`,
         description: `Scene ${i}: a person "waves"\nat the camera ${"…".repeat(i % 5)}`,
         tags: i % 3 === 0 ? [] : [`family`, `n${i % 7}`],
-        ...(i % 4 === 0 ? {} : { embedding: { model: i % 2 ? "marengo-2.7" : "clip", values: Array.from({ length: 8 + (i % 3) }, (_, d) => Math.sin(i * 31 + d) / (d + 1)) } }),
+        ...(i % 4 === 0
+          ? {}
+          : {
+              embedding: {
+                model: i % 2 ? "marengo-2.7" : "clip",
+                values: Array.from({ length: 8 + (i % 3) }, (_, d) => Math.sin(i * 31 + d) / (d + 1)),
+              },
+            }),
       };
     });
     await client.videoAnalysis.upsertMany.mutate({ items });
   }
   // Some second versions (history and version > 1 travel through the versions and timestamps).
-  const changed = Array.from({ length: 100 }, (_, k) => ({ videoId: `vid-${String(k * 37).padStart(5, "0")}${(k * 37) % 97 === 0 ? "-é🎬" : ""}`, description: `edited ${k}` }));
+  const changed = Array.from({ length: 100 }, (_, k) => ({
+    videoId: `vid-${String(k * 37).padStart(5, "0")}${(k * 37) % 97 === 0 ? "-é🎬" : ""}`,
+    description: `edited ${k}`,
+  }));
   await client.videoAnalysis.upsertMany.mutate({ items: changed });
 }
 
@@ -87,38 +104,62 @@ describe("mm export | mm import", () => {
   });
 
   // PostgreSQL → embedded → PostgreSQL: both directions, with one embedded database in this (CPU-shared) process.
-  it(`round-trips 10,000 analyses byte for byte: ${postgres ? "PostgreSQL → embedded → PostgreSQL" : "embedded → embedded → embedded"}`, { timeout: 240_000 }, async () => {
-    const a = await start(cheapest);
-    await seed(createMemoryMirrorClient({ url: a.url }), 10_000);
-    const fileA = path.join(dir, "a.ndjson");
-    const exported = await mm(a.url, ["export", "-o", fileA]);
-    expect(exported.code, exported.stderr).toBe(0);
-    expect(exported.stderr).toMatch(/^mm export: 10000 analyses in [\d.]+ s \(\d+ rows\/s\) to .*a\.ndjson\n$/);
-    const textA = await readFile(fileA, "utf8");
-    const rows = lines(textA).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(rows).toHaveLength(10_000);
-    expect(Object.keys(rows[1] ?? {})).toEqual(["id", "videoId", "description", "tags", "embedding", "version", "createdAt", "updatedAt"]);
-    expect(rows.filter((r) => r.version === 2)).toHaveLength(100);
-    expect(rows.find((r) => r.videoId === "vid-00001")?.embedding).toEqual({ model: "marengo-2.7", values: expect.any(Array) });
+  it(
+    `round-trips 10,000 analyses byte for byte: ${postgres ? "PostgreSQL → embedded → PostgreSQL" : "embedded → embedded → embedded"}`,
+    { timeout: 240_000 },
+    async () => {
+      const a = await start(cheapest);
+      await seed(createMemoryMirrorClient({ url: a.url }), 10_000);
+      const fileA = path.join(dir, "a.ndjson");
+      const exported = await mm(a.url, ["export", "-o", fileA]);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(exported.stderr).toMatch(/^mm export: 10000 analyses in [\d.]+ s \(\d+ rows\/s\) to .*a\.ndjson\n$/);
+      const textA = await readFile(fileA, "utf8");
+      const rows = lines(textA).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows).toHaveLength(10_000);
+      expect(Object.keys(rows[1] ?? {})).toEqual([
+        "id",
+        "videoId",
+        "description",
+        "tags",
+        "embedding",
+        "version",
+        "createdAt",
+        "updatedAt",
+      ]);
+      expect(rows.filter((r) => r.version === 2)).toHaveLength(100);
+      expect(rows.find((r) => r.videoId === "vid-00001")?.embedding).toEqual({
+        model: "marengo-2.7",
+        values: expect.any(Array) as unknown[],
+      });
 
-    // Into the other kind of database, and back into a third, empty one.
-    const b = await start("embedded");
-    const imported = await mm(b.url, ["import", fileA]);
-    expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stderr).toMatch(/^mm import: 10000 lines: 10000 created, 0 updated, 0 unchanged, 0 failed in [\d.]+ s \(\d+ lines\/s\)\n$/);
-    const fileB = path.join(dir, "b.ndjson");
-    expect((await mm(b.url, ["export", "-o", fileB])).code).toBe(0);
-    expect(await readFile(fileB, "utf8")).toBe(textA);
+      // Into the other kind of database, and back into a third, empty one.
+      const b = await start("embedded");
+      const imported = await mm(b.url, ["import", fileA]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stderr).toMatch(
+        /^mm import: 10000 lines: 10000 created, 0 updated, 0 unchanged, 0 failed in [\d.]+ s \(\d+ lines\/s\)\n$/,
+      );
+      const fileB = path.join(dir, "b.ndjson");
+      expect((await mm(b.url, ["export", "-o", fileB])).code).toBe(0);
+      expect(await readFile(fileB, "utf8")).toBe(textA);
 
-    const c = await start(cheapest);
-    expect((await mm(c.url, ["import", fileB])).code).toBe(0);
-    const back = await mm(c.url, ["export"]);
-    expect(back.stdout).toBe(textA);
+      const c = await start(cheapest);
+      expect((await mm(c.url, ["import", fileB])).code).toBe(0);
+      const back = await mm(c.url, ["export"]);
+      expect(back.stdout).toBe(textA);
 
-    // Importing the same file again changes nothing.
-    const again = await mm(b.url, ["import", fileA, "--json"]);
-    expect(JSON.parse(again.stdout)).toMatchObject({ lines: 10_000, created: 0, updated: 0, unchanged: 10_000, failed: 0 });
-  });
+      // Importing the same file again changes nothing.
+      const again = await mm(b.url, ["import", fileA, "--json"]);
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        lines: 10_000,
+        created: 0,
+        updated: 0,
+        unchanged: 10_000,
+        failed: 0,
+      });
+    },
+  );
 
   it("an interrupted import, run again, finishes the job with no duplicates", { timeout: 120_000 }, async () => {
     // An export as mm writes it (values exact in float4, so they come back as written).
@@ -141,11 +182,15 @@ describe("mm export | mm import", () => {
     const target = await start(cheapest);
     // Ctrl-C once the first progress line shows rows stored.
     // Small batches one at a time, so there is time to interrupt it.
-    const first = await mm(target.url, ["import", file, "--batch", "20", "--parallel", "1", "--progress-every", "0.05"], {
-      onStderr: (text, kill) => {
-        if (/mm import: [1-9]\d* rows/.test(text)) kill();
+    const first = await mm(
+      target.url,
+      ["import", file, "--batch", "20", "--parallel", "1", "--progress-every", "0.05"],
+      {
+        onStderr: (text, kill) => {
+          if (/mm import: [1-9]\d* rows/.test(text)) kill();
+        },
       },
-    });
+    );
     expect(first.code).toBe(130);
     expect(first.stderr).toContain("run the same command again to finish");
     const typed = createMemoryMirrorClient({ url: target.url });
@@ -168,7 +213,8 @@ describe("mm export | mm import", () => {
       server = await start(cheapest);
     });
 
-    const good = (videoId: string, description = `about ${videoId}`) => JSON.stringify({ videoId, description, tags: ["x"] });
+    const good = (videoId: string, description = `about ${videoId}`) =>
+      JSON.stringify({ videoId, description, tags: ["x"] });
     const file = async (name: string, content: string) => {
       const p = path.join(dir, name);
       await writeFile(p, content);
@@ -178,17 +224,30 @@ describe("mm export | mm import", () => {
     it("reports each malformed line with its number and reason, skips it, stores the rest, and exits 2", async () => {
       const p = await file(
         "bad.ndjson",
-        [good("e-1"), "{not json", good("e-2"), JSON.stringify({ videoId: "e-3", description: "  " }), "", JSON.stringify({ videoId: "e-4", description: "d", extra: 1 }), good("e-5")].join("\n"),
+        [
+          good("e-1"),
+          "{not json",
+          good("e-2"),
+          JSON.stringify({ videoId: "e-3", description: "  " }),
+          "",
+          JSON.stringify({ videoId: "e-4", description: "d", extra: 1 }),
+          good("e-5"),
+        ].join("\n"),
       );
       const r = await mm(server.url, ["import", p]);
       expect(r.code).toBe(2);
       const stderr = lines(r.stderr);
       expect(stderr[0]).toMatch(/^mm import: line 2: not JSON \(.+\)$/);
-      expect(stderr.slice(1, 3)).toEqual(["mm import: line 4: description: description must not be blank", 'mm import: line 6: Unrecognized key: "extra"']);
+      expect(stderr.slice(1, 3)).toEqual([
+        "mm import: line 4: description: description must not be blank",
+        'mm import: line 6: Unrecognized key: "extra"',
+      ]);
       expect(stderr[3]).toMatch(/^mm import: 6 lines: 3 created, 0 updated, 0 unchanged, 3 failed in/);
       expect(stderr[4]).toBe("mm: 3 lines failed (reported above)");
       const typed = createMemoryMirrorClient({ url: server.url });
-      const stored = (await typed.videoAnalysis.byVideoIds.query({ videoIds: ["e-1", "e-2", "e-3", "e-5"] })).items.map((i) => i?.videoId ?? null);
+      const stored = (await typed.videoAnalysis.byVideoIds.query({ videoIds: ["e-1", "e-2", "e-3", "e-5"] })).items.map(
+        (i) => i?.videoId ?? null,
+      );
       expect(stored).toEqual(["e-1", "e-2", null, "e-5"]);
     });
 
@@ -199,13 +258,18 @@ describe("mm export | mm import", () => {
       expect(r.stderr).toContain("mm import: line 3: ");
       expect(r.stderr).toContain("; stopped at line 3 (--strict)");
       const typed = createMemoryMirrorClient({ url: server.url });
-      expect((await typed.videoAnalysis.byVideoIds.query({ videoIds: ["s-1", "s-2", "s-3"] })).items.map((i) => i?.videoId ?? null)).toEqual(["s-1", "s-2", null]);
+      expect(
+        (await typed.videoAnalysis.byVideoIds.query({ videoIds: ["s-1", "s-2", "s-3"] })).items.map(
+          (i) => i?.videoId ?? null,
+        ),
+      ).toEqual(["s-1", "s-2", null]);
     });
 
     it("shows no progress bar without a terminal: plain lines only, no carriage returns or escape codes", async () => {
       const content = Array.from({ length: 3000 }, (_, i) => good(`p-${i}`)).join("\n");
       const r = await mm(server.url, ["import", "-", "--batch", "50", "--progress-every", "0.02"], { input: content });
       expect(r.code, r.stderr).toBe(0);
+      // eslint-disable-next-line no-control-regex -- the point: no carriage return or ANSI escape (a progress bar) in the log
       expect(r.stderr).not.toMatch(/[\r\u001b]/);
       const progress = lines(r.stderr).slice(0, -1);
       expect(progress.length).toBeGreaterThan(0);
@@ -215,10 +279,14 @@ describe("mm export | mm import", () => {
     });
 
     it("a videoId twice in a file: the later line wins", async () => {
-      const r = await mm(server.url, ["import", "-", "--json"], { input: `${good("twice", "first")}\n${good("twice", "second")}\n` });
+      const r = await mm(server.url, ["import", "-", "--json"], {
+        input: `${good("twice", "first")}\n${good("twice", "second")}\n`,
+      });
       expect(JSON.parse(r.stdout)).toMatchObject({ lines: 2, created: 1, updated: 1, failed: 0 });
       const typed = createMemoryMirrorClient({ url: server.url });
-      expect((await typed.videoAnalysis.byVideoIds.query({ videoIds: ["twice"] })).items[0]?.description).toBe("second");
+      expect((await typed.videoAnalysis.byVideoIds.query({ videoIds: ["twice"] })).items[0]?.description).toBe(
+        "second",
+      );
     });
 
     it("batches in flight never reorder two lines of one video", async () => {
@@ -234,7 +302,7 @@ describe("mm export | mm import", () => {
       const typed = createMemoryMirrorClient({ url: server.url });
       await typed.videoAnalysis.upsert.mutate({ videoId: "f-1", description: "tagged", tags: ["only-here"] });
       const tagged = await mm(server.url, ["export", "--tags", "only-here"]);
-      expect(lines(tagged.stdout).map((l) => JSON.parse(l).videoId)).toEqual(["f-1"]);
+      expect(lines(tagged.stdout).map((l) => (JSON.parse(l) as { videoId: string }).videoId)).toEqual(["f-1"]);
       const future = await mm(server.url, ["export", "--since", "2999-01-01T00:00:00Z"]);
       expect({ code: future.code, stdout: future.stdout }).toEqual({ code: 0, stdout: "" });
       expect((await mm(server.url, ["export", "--since", "yesterday"])).code).toBe(2);
@@ -243,7 +311,10 @@ describe("mm export | mm import", () => {
     it("restoring versions needs an admin key (exit 5); --content-only imports the content with a write key", async () => {
       const locked = await start(cheapest, { auth: "required" });
       const key = await locked.createKey({ name: "writer", space: "alice", scopes: ["read", "write"] });
-      const p = await file("restore.ndjson", `${JSON.stringify({ id: "cmold1", videoId: "r-1", description: "old", tags: [], embedding: null, version: 5, createdAt: "2024-01-01T00:00:00.000Z", updatedAt: "2024-02-01T00:00:00.000Z" })}\n`);
+      const p = await file(
+        "restore.ndjson",
+        `${JSON.stringify({ id: "cmold1", videoId: "r-1", description: "old", tags: [], embedding: null, version: 5, createdAt: "2024-01-01T00:00:00.000Z", updatedAt: "2024-02-01T00:00:00.000Z" })}\n`,
+      );
       const refused = await mm(locked.url, ["import", p], { env: { MM_API_KEY: key } });
       expect(refused.code).toBe(5);
       expect(refused.stderr).toContain("--content-only");

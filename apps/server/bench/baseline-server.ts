@@ -13,7 +13,10 @@ import pg from "pg";
 
 const SPACE = process.env.BENCH_SPACE ?? "bench";
 const COLUMNS = `"id", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "version", "createdAt", "updatedAt"`;
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+});
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" });
@@ -26,19 +29,22 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return text;
 }
 
-const server = http.createServer(async (req, res) => {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = req.url ?? "/";
   try {
     if (req.method === "GET" && url.startsWith("/v/")) {
-      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = $2`, [
-        SPACE,
-        decodeURIComponent(url.slice(3)),
-      ]);
+      const { rows } = await pool.query(
+        `SELECT ${COLUMNS} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = $2`,
+        [SPACE, decodeURIComponent(url.slice(3))],
+      );
       return send(res, rows[0] ? 200 : 404, rows[0] ?? { detail: "Not Found" });
     }
     if (req.method === "GET" && url.startsWith("/batch?ids=")) {
       const ids = decodeURIComponent(url.slice("/batch?ids=".length)).split(",");
-      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = ANY($2)`, [SPACE, ids]);
+      const { rows } = await pool.query(
+        `SELECT ${COLUMNS} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = ANY($2)`,
+        [SPACE, ids],
+      );
       return send(res, 200, rows);
     }
     if (req.method === "GET" && url === "/list") {
@@ -72,6 +78,10 @@ const server = http.createServer(async (req, res) => {
   } catch (error) {
     send(res, 500, { detail: String(error) });
   }
-});
+}
+
+// handle() answers its own failures (500); one it cannot answer stays an unhandled rejection that ends this yardstick
+// loudly, as it did when the async function was the listener itself (node:http ignores a listener's promise).
+const server = http.createServer((req, res) => void handle(req, res));
 server.listen(Number(process.env.PORT), "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => void pool.end().then(() => process.exit(0))));

@@ -60,7 +60,13 @@ async function startServer(databaseUrl: string): Promise<{ url: string; child: C
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 900; i++) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child };
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("the server did not get ready within 90 s");
@@ -88,7 +94,8 @@ function rows(prefix: string): Row[] {
   }));
 }
 
-const batches = <T>(list: T[]): T[][] => Array.from({ length: Math.ceil(list.length / BATCH) }, (_, k) => list.slice(k * BATCH, (k + 1) * BATCH));
+const batches = <T>(list: T[]): T[][] =>
+  Array.from({ length: Math.ceil(list.length / BATCH) }, (_, k) => list.slice(k * BATCH, (k + 1) * BATCH));
 
 /** Runs `send` over the batches with `inFlight` calls at a time; rows per second. */
 async function ingest(all: Row[], send: (batch: Row[]) => Promise<unknown>, inFlight: number): Promise<number> {
@@ -108,7 +115,17 @@ function baselineSender(pool: pg.Pool, space: string) {
     const values: unknown[] = [];
     const tuples = batch.map((row, k) => {
       const now = new Date();
-      values.push(crypto.randomUUID(), space, row.videoId, row.description, row.tags, row.embedding.model, row.embedding.values.length, `[${row.embedding.values.join(",")}]`, now);
+      values.push(
+        crypto.randomUUID(),
+        space,
+        row.videoId,
+        row.description,
+        row.tags,
+        row.embedding.model,
+        row.embedding.values.length,
+        `[${row.embedding.values.join(",")}]`,
+        now,
+      );
       const p = (n: number) => `$${k * 9 + n}`;
       return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::text[], ${p(6)}, ${p(7)}::int, ${p(8)}::vector, 1, ${p(9)}, ${p(9)})`;
     });
@@ -168,7 +185,8 @@ try {
     try {
       // One space per round: every round ingests new rows (created), as a backfill does.
       const spaceClient = (space: string) => createMemoryMirrorClient({ url: server.url, batch: false, space });
-      const viaApi = (space: string) => (batch: Row[]) => spaceClient(space).videoAnalysis.upsertMany.mutate({ items: batch });
+      const viaApi = (space: string) => (batch: Row[]) =>
+        spaceClient(space).videoAnalysis.upsertMany.mutate({ items: batch });
       await ingest(rows("warm").slice(0, BATCH * 8), viaApi("warm"), 4); // JIT, pools, Prisma's query cache
       const pool = kind === "postgres" ? new pg.Pool({ connectionString: database.url, max: 16 }) : undefined;
       const all = rows("row");
@@ -177,29 +195,64 @@ try {
         let baseline = 0;
         let ours = 0;
         for (const round of [1, 2]) {
-          if (pool) baseline = Math.max(baseline, await ingest(all, baselineSender(pool, `baseline-${inFlight}-${round}`), inFlight));
+          if (pool)
+            baseline = Math.max(
+              baseline,
+              await ingest(all, baselineSender(pool, `baseline-${inFlight}-${round}`), inFlight),
+            );
           ours = Math.max(ours, await ingest(all, viaApi(`bench-${inFlight}-${round}`), inFlight));
         }
         firstBaseline ||= baseline;
-        if (baseline) add(kind, `ingest: INSERT … ON CONFLICT over pg (baseline), ${inFlight} in flight`, `${fmt(baseline)} rows/s`, "1.00×");
-        add(kind, `ingest: upsertMany over HTTP, ${inFlight} in flight`, `${fmt(ours)} rows/s`, baseline ? `${(ours / baseline).toFixed(2)}×` : "–");
+        if (baseline)
+          add(
+            kind,
+            `ingest: INSERT … ON CONFLICT over pg (baseline), ${inFlight} in flight`,
+            `${fmt(baseline)} rows/s`,
+            "1.00×",
+          );
+        add(
+          kind,
+          `ingest: upsertMany over HTTP, ${inFlight} in flight`,
+          `${fmt(ours)} rows/s`,
+          baseline ? `${(ours / baseline).toFixed(2)}×` : "–",
+        );
       }
       await pool?.end();
       const again = await ingest(all, viaApi(READ_SPACE), CONCURRENCY[0] ?? 4);
-      add(kind, `re-ingest of the same rows (all unchanged), ${CONCURRENCY[0]} in flight`, `${fmt(again)} rows/s`, firstBaseline ? `${(again / firstBaseline).toFixed(2)}×` : "–");
+      add(
+        kind,
+        `re-ingest of the same rows (all unchanged), ${CONCURRENCY[0]} in flight`,
+        `${fmt(again)} rows/s`,
+        firstBaseline ? `${(again / firstBaseline).toFixed(2)}×` : "–",
+      );
 
       // Lookups from the space holding ROWS analyses.
-      const single = await lookups(server.url, () => `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick("row") })}`, 64);
+      const single = await lookups(
+        server.url,
+        () => `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick("row") })}`,
+        64,
+      );
       const hundred = await lookups(
         server.url,
-        () => `/trpc/videoAnalysis.byVideoIds?input=${enc({ videoIds: Array.from({ length: 100 }, () => pick("row")) })}`,
+        () =>
+          `/trpc/videoAnalysis.byVideoIds?input=${enc({ videoIds: Array.from({ length: 100 }, () => pick("row")) })}`,
         8,
       );
       add(kind, "byVideoId, one lookup per request (64 connections)", `${fmt(single)} lookups/s`, "1.00×");
-      add(kind, "byVideoIds of 100 per request (8 connections)", `${fmt(hundred * 100)} lookups/s`, `${((hundred * 100) / single).toFixed(2)}×`);
+      add(
+        kind,
+        "byVideoIds of 100 per request (8 connections)",
+        `${fmt(hundred * 100)} lookups/s`,
+        `${((hundred * 100) / single).toFixed(2)}×`,
+      );
 
       const exported = await exportWithCli(server.url, path.join(dir, `${kind}.ndjson`));
-      add(kind, `mm export of ${fmt(ROWS)} analyses to a file`, `${fmt(exported.rate)} rows/s`, `peak RSS ${exported.maxRssMb.toFixed(0)} MB`);
+      add(
+        kind,
+        `mm export of ${fmt(ROWS)} analyses to a file`,
+        `${fmt(exported.rate)} rows/s`,
+        `peak RSS ${exported.maxRssMb.toFixed(0)} MB`,
+      );
     } finally {
       await stop(server.child);
       await database.drop();

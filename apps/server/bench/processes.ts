@@ -17,7 +17,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts a script on a free port and waits until GET <probe> answers 2xx. Its output goes nowhere (as to a file). */
-export async function startProcess(script: string, env: Record<string, string>, probe: string, nodeFlags: string[] = []): Promise<Running> {
+export async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  probe: string,
+  nodeFlags: string[] = [],
+): Promise<Running> {
   const port = await freePort();
   const flags = script.endsWith(".ts") ? ["--conditions=@memory-mirror/source", "--import", "tsx"] : [];
   const child = spawn(process.execPath, [...nodeFlags, ...flags, script], {
@@ -27,7 +32,13 @@ export async function startProcess(script: string, env: Record<string, string>, 
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 1200; i++) {
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    if (await fetch(url + probe).then((r) => r.ok, () => false)) return { url, child };
+    if (
+      await fetch(url + probe).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${script} did not answer ${probe} within 120 s`);

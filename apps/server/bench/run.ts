@@ -58,9 +58,16 @@ async function measure(server: Running, scenario: Scenario, duration = seconds) 
   });
   const { result, peakMb } = await peakRss(server.child.pid, run);
   if (result.errors || result.non2xx) {
-    throw new Error(`${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`);
+    throw new Error(
+      `${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`,
+    );
   }
-  return { rate: result.requests.average * scenario.perRequest, p50Ms: result.latency.p50, p99Ms: result.latency.p99, rssMb: peakMb };
+  return {
+    rate: result.requests.average * scenario.perRequest,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    rssMb: peakMb,
+  };
 }
 
 const results: Result[] = [];
@@ -68,7 +75,9 @@ const idle: Record<string, number> = {};
 const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 const baselineRates = new Map<BaselineName, Result>();
 // PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
-const targets = (await testTargets()).filter((t) => !t.skip).sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
+const targets = (await testTargets())
+  .filter((t) => !t.skip)
+  .sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
 
 for (const { name: kind } of targets) {
   const dataDir = kind === "embedded" ? await mkdtemp(path.join(os.tmpdir(), "mm-bench-")) : undefined;
@@ -83,7 +92,11 @@ for (const { name: kind } of targets) {
     // The embedded database belongs to one process: the hand-written baselines read PostgreSQL only, and the
     // embedded rows compare with them.
     if (kind === "postgres") {
-      const baseline = await startProcess(here("baseline-server.ts"), { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" }, "/v/bench-0");
+      const baseline = await startProcess(
+        here("baseline-server.ts"),
+        { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" },
+        "/v/bench-0",
+      );
       try {
         idle["baseline"] = await rssMb(baseline.child.pid);
         const scenarios = baselineScenarios(context);
@@ -138,7 +151,8 @@ for (const { name: kind } of targets) {
   }
 }
 
-const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
+const fmt = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits);
 const table = [
   ["scenario", "rate", "unit", "p50 ms", "p99 ms", "peak RSS MB", "vs baseline", "vs single"],
   ...results.map((r) => [
@@ -154,12 +168,27 @@ const table = [
 ];
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-console.log(`\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required`);
-console.log(`idle RSS MB: ${Object.entries(idle).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}\n`);
+console.log(
+  `\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required`,
+);
+console.log(
+  `idle RSS MB: ${Object.entries(idle)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(", ")}\n`,
+);
 console.log([line(table[0]!), line(widths.map((w) => "-".repeat(w))), ...table.slice(1).map(line)].join("\n"));
 
-const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, load: os.loadavg() };
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  load: os.loadavg(),
+};
 const file = path.join(repoRoot, "bench/results/latest.json");
 await mkdir(path.dirname(file), { recursive: true });
-await writeFile(file, `${JSON.stringify({ machine, params: { rows, seconds, connections, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`);
+await writeFile(
+  file,
+  `${JSON.stringify({ machine, params: { rows, seconds, connections, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`,
+);
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

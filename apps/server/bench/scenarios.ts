@@ -51,13 +51,27 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
   let created = 0;
   const ingested = { n: 0 };
   return {
-    single: { name: "baseline: one lookup, node:http + pg", unit: "lookups/s", perRequest: 1, request: () => ({ method: "GET", path: `/v/${pick()}` }) },
+    single: {
+      name: "baseline: one lookup, node:http + pg",
+      unit: "lookups/s",
+      perRequest: 1,
+      request: () => ({ method: "GET", path: `/v/${pick()}` }),
+    },
     batch: {
       name: `baseline: batch of ${batch} lookups, one = ANY query`,
       unit: "lookups/s",
       perRequest: batch,
       connections: 8,
-      request: () => ({ method: "GET", path: `/batch?ids=${encodeURIComponent(Array.from({ length: batch }, pick).join(","))}` }),
+      request: () => ({
+        method: "GET",
+        path: `/batch?ids=${encodeURIComponent(Array.from({ length: batch }, pick).join(","))}`,
+      }),
+    },
+    list: {
+      name: "baseline: newest 100, keyset query",
+      unit: "requests/s",
+      perRequest: 1,
+      request: () => ({ method: "GET", path: "/list" }),
     },
     list: { name: "baseline: newest 100, keyset query", unit: "requests/s", perRequest: 1, request: () => ({ method: "GET", path: "/list" }) },
     ingest: {
@@ -71,7 +85,12 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
       name: "baseline: INSERT one row",
       unit: "writes/s",
       perRequest: 1,
-      request: () => ({ method: "POST", path: "/v", headers: json, body: JSON.stringify({ videoId: `base-${created++}-${Math.random()}`, description: "A new scene." }) }),
+      request: () => ({
+        method: "POST",
+        path: "/v",
+        headers: json,
+        body: JSON.stringify({ videoId: `base-${created++}-${Math.random()}`, description: "A new scene." }),
+      }),
     },
   };
 }
@@ -88,7 +107,11 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
       unit: "lookups/s",
       perRequest: 1,
       baseline: "single",
-      request: () => ({ method: "GET", path: `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick() })}`, headers: auth }),
+      request: () => ({
+        method: "GET",
+        path: `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick() })}`,
+        headers: auth,
+      }),
     },
     {
       name: `tRPC byVideoId, batch of ${batch} per request (POST)`,

@@ -41,16 +41,158 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
 
 /** Many distinct words per slot, as a person's life has: each word lands in a small share of the videos. */
-const syllables = ["ka", "lo", "mi", "ran", "tes", "vo", "bel", "dor", "sin", "ta", "mar", "eli", "no", "ser", "pa", "gri", "ul", "fen"];
+const syllables = [
+  "ka",
+  "lo",
+  "mi",
+  "ran",
+  "tes",
+  "vo",
+  "bel",
+  "dor",
+  "sin",
+  "ta",
+  "mar",
+  "eli",
+  "no",
+  "ser",
+  "pa",
+  "gri",
+  "ul",
+  "fen",
+];
 const coined = (n: number, parts: number) =>
   Array.from({ length: n }, () => Array.from({ length: parts }, () => pick(syllables)).join(""));
-const names = [...new Set(["Mia", "Leo", "Anna", "Tom", "Grandma", "Jonas", "Priya", "Marco", "Sara", "Daniel", ...coined(300, 2).map((w) => w[0]?.toUpperCase() + w.slice(1))])];
-const places = [...new Set(["Lisbon", "Tokyo", "Berlin", "the beach", "the park", "the kitchen", "the garden", "the office", "the lake", "the mountains", ...coined(600, 3).map((w) => w[0]?.toUpperCase() + w.slice(1))])];
-const activities = ["cooking", "baking", "swimming", "hiking", "cycling", "skiing", "dancing", "painting", "reading", "gardening", "running", "climbing", "singing", "fishing", "camping", "sailing", "skating", "knitting", "drawing", "surfing", "playing football", "playing chess", "playing the piano", "building a sandcastle", "flying a kite", "making pancakes", "grilling sausages", "walking the dog", "feeding the ducks", "planting tomatoes"];
-const objects = [...new Set(["birthday cake", "red bicycle", "tent", "camera", "guitar", "kite", "sandcastle", "snowman", "paella", "sourdough loaf", "puppy", "kitten", "train", "boat", "tram", "lantern", "telescope", ...coined(1500, 2)])];
-const moods = ["laughing", "exhausted", "soaked", "proud", "nervous", "delighted", "freezing", "sunburnt", "quiet", "loud"];
-const times = ["in the morning", "after school", "on Sunday", "late at night", "during the holidays", "in the rain", "at sunset", "on her birthday", "on his birthday", "at Christmas"];
-const tagPool = ["family", "travel", "cooking", "work", "sport", "pets", "friends", "music", "garden", "home", "birthday", "holiday", "winter", "summer", "school", "mia", "leo", "anna", "nature", "food"];
+const names = [
+  ...new Set([
+    "Mia",
+    "Leo",
+    "Anna",
+    "Tom",
+    "Grandma",
+    "Jonas",
+    "Priya",
+    "Marco",
+    "Sara",
+    "Daniel",
+    ...coined(300, 2).map((w) => w[0]?.toUpperCase() + w.slice(1)),
+  ]),
+];
+const places = [
+  ...new Set([
+    "Lisbon",
+    "Tokyo",
+    "Berlin",
+    "the beach",
+    "the park",
+    "the kitchen",
+    "the garden",
+    "the office",
+    "the lake",
+    "the mountains",
+    ...coined(600, 3).map((w) => w[0]?.toUpperCase() + w.slice(1)),
+  ]),
+];
+const activities = [
+  "cooking",
+  "baking",
+  "swimming",
+  "hiking",
+  "cycling",
+  "skiing",
+  "dancing",
+  "painting",
+  "reading",
+  "gardening",
+  "running",
+  "climbing",
+  "singing",
+  "fishing",
+  "camping",
+  "sailing",
+  "skating",
+  "knitting",
+  "drawing",
+  "surfing",
+  "playing football",
+  "playing chess",
+  "playing the piano",
+  "building a sandcastle",
+  "flying a kite",
+  "making pancakes",
+  "grilling sausages",
+  "walking the dog",
+  "feeding the ducks",
+  "planting tomatoes",
+];
+const objects = [
+  ...new Set([
+    "birthday cake",
+    "red bicycle",
+    "tent",
+    "camera",
+    "guitar",
+    "kite",
+    "sandcastle",
+    "snowman",
+    "paella",
+    "sourdough loaf",
+    "puppy",
+    "kitten",
+    "train",
+    "boat",
+    "tram",
+    "lantern",
+    "telescope",
+    ...coined(1500, 2),
+  ]),
+];
+const moods = [
+  "laughing",
+  "exhausted",
+  "soaked",
+  "proud",
+  "nervous",
+  "delighted",
+  "freezing",
+  "sunburnt",
+  "quiet",
+  "loud",
+];
+const times = [
+  "in the morning",
+  "after school",
+  "on Sunday",
+  "late at night",
+  "during the holidays",
+  "in the rain",
+  "at sunset",
+  "on her birthday",
+  "on his birthday",
+  "at Christmas",
+];
+const tagPool = [
+  "family",
+  "travel",
+  "cooking",
+  "work",
+  "sport",
+  "pets",
+  "friends",
+  "music",
+  "garden",
+  "home",
+  "birthday",
+  "holiday",
+  "winter",
+  "summer",
+  "school",
+  "mia",
+  "leo",
+  "anna",
+  "nature",
+  "food",
+];
 
 function description(): string {
   const sentences = [
@@ -81,7 +223,8 @@ function typo(word: string): string {
 
 /** What a person might type: a few words of a memory, sometimes misspelt or cut short, sometimes a question. */
 function textQuery(): string {
-  const word = () => pick([pick(activities).split(" ").at(-1) ?? "", pick(objects), pick(places), pick(names)]).toLowerCase();
+  const word = () =>
+    pick([pick(activities).split(" ").at(-1) ?? "", pick(objects), pick(places), pick(names)]).toLowerCase();
   switch (Math.floor(random() * 5)) {
     case 0:
       return `${word()} ${word()}`;
@@ -118,7 +261,8 @@ async function load(db: Database): Promise<void> {
     await prisma.$executeRaw`INSERT INTO "VideoAnalysis"
       ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding", "createdAt", "updatedAt")
       VALUES ${Prisma.join(values)}`;
-    if ((i / BATCH) % 40 === 0) log(`  loaded ${i + values.length} rows (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    if ((i / BATCH) % 40 === 0)
+      log(`  loaded ${i + values.length} rows (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
   log(`  loaded ${ROWS} rows in ${((performance.now() - started) / 1000).toFixed(0)} s; building HNSW`);
   const built = performance.now();
@@ -146,7 +290,8 @@ interface Row {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function measure(database: string, scenario: string, calls: (() => Promise<unknown>)[], note = ""): Promise<Row> {
   for (const call of calls.slice(0, 10)) await call(); // warm caches and plans
@@ -159,12 +304,24 @@ async function measure(database: string, scenario: string, calls: (() => Promise
   }
   const total = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { database, scenario, qps: calls.length / total, p50: percentile(latencies, 50), p95: percentile(latencies, 95), note };
+  return {
+    database,
+    scenario,
+    qps: calls.length / total,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    note,
+  };
 }
 
 async function run(name: TestTargetName): Promise<Row[]> {
   const kept = process.env.BENCH_DATABASE_URL;
-  const target = kept ? { url: kept, drop: async () => {} } : await createTestDatabase(name, name === "embedded" && process.env.BENCH_KEEP ? `/tmp/mm-bench-${Date.now()}` : undefined);
+  const target = kept
+    ? { url: kept, drop: async () => {} }
+    : await createTestDatabase(
+        name,
+        name === "embedded" && process.env.BENCH_KEEP ? `/tmp/mm-bench-${Date.now()}` : undefined,
+      );
   const db = await createDb(target.url);
   try {
     await db.migrate();
@@ -181,20 +338,43 @@ async function run(name: TestTargetName): Promise<Row[]> {
     // The machines are shared: a busy neighbour inflates every latency, so each row says how busy it was.
     const note = (calls: number) => `${calls} sequential calls, load average ${loadavg()[0]?.toFixed(1)}`;
 
-    rows.push(await measure(name, "text search", queryTexts.map((query) => () => caller.videoAnalysis.search({ query })), note(QUERIES)));
-    rows.push(await measure(name, "vector search", vectors.map((_, i) => () => caller.videoAnalysis.search({ embedding: embedding(i) })), note(QUERIES)));
     rows.push(
-      await measure(name, "hybrid search", queryTexts.map((query, i) => () => caller.videoAnalysis.search({ query, embedding: embedding(i) })), note(QUERIES)),
+      await measure(
+        name,
+        "text search",
+        queryTexts.map((query) => () => caller.videoAnalysis.search({ query })),
+        note(QUERIES),
+      ),
+    );
+    rows.push(
+      await measure(
+        name,
+        "vector search",
+        vectors.map((_, i) => () => caller.videoAnalysis.search({ embedding: embedding(i) })),
+        note(QUERIES),
+      ),
+    );
+    rows.push(
+      await measure(
+        name,
+        "hybrid search",
+        queryTexts.map((query, i) => () => caller.videoAnalysis.search({ query, embedding: embedding(i) })),
+        note(QUERIES),
+      ),
     );
     rows.push(
       await measure(
         name,
         "context (maxChars 4000)",
-        queryTexts.map((query, i) => () => caller.videoAnalysis.context({ query, embedding: embedding(i), maxChars: 4000 })),
+        queryTexts.map(
+          (query, i) => () => caller.videoAnalysis.context({ query, embedding: embedding(i), maxChars: 4000 }),
+        ),
         note(QUERIES),
       ),
     );
-    rows.push(await measure(name, "tags", [() => caller.videoAnalysis.tags(), () => caller.videoAnalysis.tags()], "2 calls"));
+    rows.push(
+      await measure(name, "tags", [() => caller.videoAnalysis.tags(), () => caller.videoAnalysis.tags()], "2 calls"),
+    );
 
     // Recall@10 of the HNSW path against an exact scan (the cast-free distance cannot use the index).
     const recallQueries = Number(process.env.BENCH_RECALL_QUERIES ?? (name === "embedded" ? 20 : 50));
@@ -209,7 +389,14 @@ async function run(name: TestTargetName): Promise<Row[]> {
       found += exact.filter((r) => approximate.has(r.videoId)).length;
     }
     const recall = found / (10 * recallQueries);
-    rows.push({ database: name, scenario: "vector recall@10 vs exact scan", qps: 0, p50: 0, p95: 0, note: `${recall.toFixed(3)} over ${recallQueries} queries` });
+    rows.push({
+      database: name,
+      scenario: "vector recall@10 vs exact scan",
+      qps: 0,
+      p50: 0,
+      p95: 0,
+      note: `${recall.toFixed(3)} over ${recallQueries} queries`,
+    });
     return rows;
   } finally {
     await db.close();
@@ -224,11 +411,16 @@ const all: Row[] = [];
 for (const name of databases) {
   const rows = await run(name);
   all.push(...rows);
-  for (const r of rows) log(`${r.database}\t${r.scenario}\t${r.qps.toFixed(1)}/s\tp50 ${r.p50.toFixed(1)} ms\tp95 ${r.p95.toFixed(1)} ms\t${r.note}`);
+  for (const r of rows)
+    log(
+      `${r.database}\t${r.scenario}\t${r.qps.toFixed(1)}/s\tp50 ${r.p50.toFixed(1)} ms\tp95 ${r.p95.toFixed(1)} ms\t${r.note}`,
+    );
 }
 console.log(`\nSearch at ${ROWS} analyses (${DIMS} dimensions, one space):\n`);
 console.log("| database | scenario | queries/s | p50 ms | p95 ms | note |\n|---|---|---|---|---|---|");
 for (const r of all) {
   const timed = r.qps > 0;
-  console.log(`| ${r.database} | ${r.scenario} | ${timed ? r.qps.toFixed(1) : ""} | ${timed ? r.p50.toFixed(1) : ""} | ${timed ? r.p95.toFixed(1) : ""} | ${r.note} |`);
+  console.log(
+    `| ${r.database} | ${r.scenario} | ${timed ? r.qps.toFixed(1) : ""} | ${timed ? r.p50.toFixed(1) : ""} | ${timed ? r.p95.toFixed(1) : ""} | ${r.note} |`,
+  );
 }

@@ -18,7 +18,6 @@ const SCENES = [
   "a hike up a mountain trail with snow on the peaks",
 ];
 
-
 export const SPACE = "bench";
 export const MODEL = "bench-256";
 export const DIMS = 256;
@@ -50,7 +49,10 @@ export async function seed(url: string, rows: number): Promise<string> {
       FROM topic WHERE a."space" = ${SPACE} AND a."id" IN (SELECT 'seed-' || g FROM generate_series(0, ${embedded - 1}) g)
         AND topic.t = (substring(a."id" FROM 6)::int % 50)`;
     await db.prisma.$executeRaw`ANALYZE "VideoAnalysis"`;
-    const { key } = await keyService.create({ prisma: db.prisma }, { name: "bench", space: SPACE, scopes: ["read", "write"] });
+    const { key } = await keyService.create(
+      { prisma: db.prisma },
+      { name: "bench", space: SPACE, scopes: ["read", "write"] },
+    );
     return key;
   } finally {
     await db.close();

@@ -21,7 +21,7 @@ export interface AppDeps {
   config: ServerConfig;
   logger: Logger;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
-  isDraining(): boolean;
+  isDraining: () => boolean;
 }
 
 export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<AppEnv> {
@@ -63,7 +63,9 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   };
   const rest = createRestApi(guards, logger);
   app.route("/", createHealthRoutes(db, logger, isDraining));
-  app.get("/metrics", async (c) => c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }));
+  app.get("/metrics", async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
+  );
   app.route("/", createTrpcRoutes(guards, logger));
   // The original service's REST API over the same service, MCP for LLM applications, the OpenAPI document, /docs.
   app.route("/", rest);

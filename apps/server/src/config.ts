@@ -5,17 +5,21 @@ import { z } from "zod";
 
 const int = integerVariable;
 
-const origins = z
-  .string()
-  .transform((value, ctx) => {
-    const list = value.split(",").map((s) => s.trim()).filter(Boolean);
-    for (const origin of list) {
-      if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-        ctx.addIssue({ code: "custom", message: `CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com` });
-      }
+const origins = z.string().transform((value, ctx) => {
+  const list = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      ctx.addIssue({
+        code: "custom",
+        message: `CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`,
+      });
     }
-    return list;
-  });
+  }
+  return list;
+});
 
 /** Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. */
 const envSchema = z.object({
@@ -33,7 +37,9 @@ const envSchema = z.object({
   AUTH: z.enum(["required", "off"], { error: 'AUTH must be "required" or "off"' }).optional(),
   KEY_CACHE_MS: int("KEY_CACHE_MS", 0, 60_000).default(3000),
   RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 0, 100_000_000).default(60_000),
-  RATE_LIMIT_STORE: z.enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' }).default("memory"),
+  RATE_LIMIT_STORE: z
+    .enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' })
+    .default("memory"),
   CORS_ORIGINS: origins.default([]),
   HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
 });

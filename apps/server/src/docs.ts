@@ -54,7 +54,9 @@ export function createDocsRoutes(): Hono<AppEnv> {
   const cache = new Map<string, Promise<Buffer>>();
   const docs = new Hono<AppEnv>();
   docs.get("/docs", (c) => c.html(page));
-  docs.get(`${ASSETS}/initializer.js`, (c) => c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" }));
+  docs.get(`${ASSETS}/initializer.js`, (c) =>
+    c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
+  );
   docs.get(`${ASSETS}/:file`, async (c) => {
     const name = c.req.param("file");
     const type = files[name];
@@ -66,7 +68,10 @@ export function createDocsRoutes(): Hono<AppEnv> {
       content.catch(() => cache.delete(name));
     }
     // The files change only with the package version, which changes only with a deploy.
-    return c.body(new Uint8Array(await content), 200, { "Content-Type": type, "Cache-Control": "public, max-age=3600" });
+    return c.body(new Uint8Array(await content), 200, {
+      "Content-Type": type,
+      "Cache-Control": "public, max-age=3600",
+    });
   });
   return docs;
 }

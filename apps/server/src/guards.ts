@@ -53,7 +53,11 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
 
   const bodyLimited = bodyLimit({
     maxSize: config.maxBodyBytes,
-    onError: (c) => render(c, { code: "PAYLOAD_TOO_LARGE", message: `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)` }),
+    onError: (c) =>
+      render(c, {
+        code: "PAYLOAD_TOO_LARGE",
+        message: `Request body is larger than ${config.maxBodyBytes} bytes (MAX_BODY_BYTES)`,
+      }),
   });
   // GET and HEAD carry no body; asking would make @hono/node-server build a full Request object for nothing.
   const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (hasBody(c.req.method) ? bodyLimited(c, next) : next());
@@ -113,14 +117,17 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     try {
       const space = resolveSpace(principal, requested);
       if (options.scope) requireScope(principal, options.scope(c));
-      c.set("ctx", createContext({
-        prisma: deps.prisma,
-        principal,
-        space,
-        limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
-        observe: deps.metrics.call,
-        historyLimit: config.historyLimit,
-      }));
+      c.set(
+        "ctx",
+        createContext({
+          prisma: deps.prisma,
+          principal,
+          space,
+          limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
+          observe: deps.metrics.call,
+          historyLimit: config.historyLimit,
+        }),
+      );
     } catch (error) {
       if (error instanceof DomainError) return fail(c, error);
       throw error;

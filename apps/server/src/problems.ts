@@ -17,18 +17,22 @@ export interface Problem {
 
 export type ProblemRenderer = (c: Context, problem: Problem) => Response;
 
-const statusOf = (code: TRPC_ERROR_CODE_KEY) => getHTTPStatusCodeFromError(new TRPCError({ code })) as ContentfulStatusCode;
+const statusOf = (code: TRPC_ERROR_CODE_KEY) =>
+  getHTTPStatusCodeFromError(new TRPCError({ code })) as ContentfulStatusCode;
 
 export const problemOf = (error: DomainError): Problem => ({ code: TRPC_CODE_OF[error.kind], message: error.message });
 
 export const trpcProblem: ProblemRenderer = (c, { code, message, headers }) =>
   c.json(
-    { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: statusOf(code), issues: null } } },
+    {
+      error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: statusOf(code), issues: null } },
+    },
     statusOf(code),
     headers,
   );
 
-export const restProblem: ProblemRenderer = (c, { code, message, headers }) => c.json({ detail: message }, statusOf(code), headers);
+export const restProblem: ProblemRenderer = (c, { code, message, headers }) =>
+  c.json({ detail: message }, statusOf(code), headers);
 
 /** MCP's transport answers JSON-RPC; -32000 is the range servers use for their own errors. */
 export const mcpProblem: ProblemRenderer = (c, { code, message, headers }) =>

@@ -33,7 +33,14 @@ export function corsPolicy(origins: readonly string[]): MiddlewareHandler<AppEnv
   const policy = cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-MM-Space", "X-Request-Id", "trpc-accept", "Mcp-Protocol-Version"],
+    allowHeaders: [
+      "Authorization",
+      "Content-Type",
+      "X-MM-Space",
+      "X-Request-Id",
+      "trpc-accept",
+      "Mcp-Protocol-Version",
+    ],
     exposeHeaders: ["X-Request-Id", "Retry-After", "WWW-Authenticate", "ETag"],
     maxAge: 600,
   });

@@ -49,7 +49,9 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     let app: ReturnType<typeof createApp> | undefined;
     const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) => (app ? app.fetch(request, env) : starting());
     http = await new Promise<Server>((resolve, reject) => {
-      const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () => resolve(server as Server));
+      const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () =>
+        resolve(server as Server),
+      );
       connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
       server.once("error", (error) => reject(new ListenError(config.host, config.port, error)));
     });
@@ -78,7 +80,9 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
           "Set AUTH=required (the default off loopback) and create keys with pnpm keys:create --admin.",
       );
     } else if (config.auth === "off") {
-      logger.info(`Authentication is off because the server listens on loopback (${config.host}) only; AUTH=required turns it on`);
+      logger.info(
+        `Authentication is off because the server listens on loopback (${config.host}) only; AUTH=required turns it on`,
+      );
     }
     return url;
   }
@@ -97,12 +101,16 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       const drained = connections.drained();
       const timedOut = !(await settlesBy(drained, deadline - closeReserve));
       if (timedOut) {
-        logger.warn({ open: connections.count() }, "shutdown timeout: closing connections with requests still in flight");
+        logger.warn(
+          { open: connections.count() },
+          "shutdown timeout: closing connections with requests still in flight",
+        );
         connections.cutAll();
         await settlesBy(drained, deadline - closeReserve / 2);
       }
     }
-    if (db && !(await settlesBy(db.close(), deadline))) logger.warn("shutdown timeout: the database did not close in time");
+    if (db && !(await settlesBy(db.close(), deadline)))
+      logger.warn("shutdown timeout: the database did not close in time");
     logger.info("Memory Mirror stopped");
   }
 

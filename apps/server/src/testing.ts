@@ -14,7 +14,10 @@ export interface TestServer {
 }
 
 /** A real server on a free port over a fresh database of the given kind; `close` stops it and drops the database. */
-export async function startTestServer(target: TestTargetName, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  target: TestTargetName,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(target);
   const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
   // Its clients run on this host: a request on its way arrives within microseconds, no need to wait 500 ms.

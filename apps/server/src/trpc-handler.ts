@@ -25,7 +25,8 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger): Hono<AppEnv> 
       // Lets the client send long query batches as POST instead of overlong URLs.
       allowMethodOverride: true,
       onError({ error, path }) {
-        if (error.code === "INTERNAL_SERVER_ERROR") logger.error({ err: error, path, reqId: c.var.requestId }, "procedure failed");
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          logger.error({ err: error, path, reqId: c.var.requestId }, "procedure failed");
       },
     }),
   );

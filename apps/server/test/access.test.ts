@@ -99,7 +99,9 @@ for (const target of targets) {
     it("queries need read, mutations write, key management admin: 403 naming the scope", async () => {
       const reader = createMemoryMirrorClient({ url: server.url, apiKey: aliceReader });
       expect((await reader.videoAnalysis.list.query()).items).toEqual([]);
-      const denied = await reader.videoAnalysis.create.mutate({ videoId: "r", description: "d" }).catch((e: unknown) => e);
+      const denied = await reader.videoAnalysis.create
+        .mutate({ videoId: "r", description: "d" })
+        .catch((e: unknown) => e);
       expect(errorCode(denied)).toBe("FORBIDDEN");
       expect((denied as Error).message).toBe('This key (alice-reader) lacks the "write" scope this operation needs');
       expect(errorCode(await reader.keys.list.query().catch((e: unknown) => e))).toBe("FORBIDDEN");
@@ -110,10 +112,15 @@ for (const target of targets) {
         body: JSON.stringify({ video_id: "r", description: "d" }),
       });
       expect(put.status).toBe(403);
-      expect(await json(put)).toEqual({ detail: 'This key (alice-reader) lacks the "write" scope this operation needs' });
+      expect(await json(put)).toEqual({
+        detail: 'This key (alice-reader) lacks the "write" scope this operation needs',
+      });
 
       const mcp = await mcpClient(server, bearer(aliceReader));
-      const result = await mcp.callTool({ name: "create_video_analysis", arguments: { videoId: "r", description: "d" } });
+      const result = await mcp.callTool({
+        name: "create_video_analysis",
+        arguments: { videoId: "r", description: "d" },
+      });
       expect(result.isError).toBe(true);
       expect(toolText(result)).toContain('lacks the "write" scope');
       await mcp.close();
@@ -121,24 +128,32 @@ for (const target of targets) {
 
     it("keeps every key in its space on every transport; admin keys choose one with X-MM-Space", async () => {
       const asAlice = createMemoryMirrorClient({ url: server.url, apiKey: alice });
-      expect(errorCode(await asAlice.videoAnalysis.byVideoId.query({ videoId: "bob-1" }).catch((e: unknown) => e))).toBe("NOT_FOUND");
+      expect(
+        errorCode(await asAlice.videoAnalysis.byVideoId.query({ videoId: "bob-1" }).catch((e: unknown) => e)),
+      ).toBe("NOT_FOUND");
       await asAlice.videoAnalysis.create.mutate({ videoId: "bob-1", description: "alice's own bob-1" });
       expect((await asAlice.videoAnalysis.byVideoId.query({ videoId: "bob-1" })).description).toBe("alice's own bob-1");
 
       const rest = await fetch(`${server.url}/api/video-analysis/bob-1`, { headers: bearer(alice) });
       expect(((await json(rest)) as { description: string }).description).toBe("alice's own bob-1");
 
-      const elsewhere = await fetch(`${server.url}/api/video-analysis/bob-1`, { headers: { ...bearer(alice), "x-mm-space": "bob" } });
+      const elsewhere = await fetch(`${server.url}/api/video-analysis/bob-1`, {
+        headers: { ...bearer(alice), "x-mm-space": "bob" },
+      });
       expect(elsewhere.status).toBe(403);
       expect(await json(elsewhere)).toEqual({ detail: 'This key (alice) belongs to space "alice", not "bob"' });
 
       const asAdminInBob = createMemoryMirrorClient({ url: server.url, apiKey: admin, space: "bob" });
-      expect((await asAdminInBob.videoAnalysis.byVideoId.query({ videoId: "bob-1" })).description).toBe("bob's birthday cake");
+      expect((await asAdminInBob.videoAnalysis.byVideoId.query({ videoId: "bob-1" })).description).toBe(
+        "bob's birthday cake",
+      );
       const asAdmin = createMemoryMirrorClient({ url: server.url, apiKey: admin });
       expect((await asAdmin.videoAnalysis.list.query()).items).toEqual([]); // "default"
 
       const mcp = await mcpClient(server, bearer(alice));
-      expect(toolText(await mcp.callTool({ name: "get_video_analysis", arguments: { videoId: "bob-1" } }))).toContain("alice's own bob-1");
+      expect(toolText(await mcp.callTool({ name: "get_video_analysis", arguments: { videoId: "bob-1" } }))).toContain(
+        "alice's own bob-1",
+      );
       const listed = toolText(await mcp.callTool({ name: "list_video_analyses", arguments: {} }));
       expect(listed).not.toContain("birthday cake");
       await mcp.close();
@@ -156,7 +171,13 @@ for (const target of targets) {
         space: fc.constantFrom(undefined, "bob", "alice"),
       });
       const mcpCall = fc.record({
-        tool: fc.constantFrom("get_video_analysis", "update_video_analysis", "delete_video_analysis", "create_video_analysis", "list_video_analyses"),
+        tool: fc.constantFrom(
+          "get_video_analysis",
+          "update_video_analysis",
+          "delete_video_analysis",
+          "create_video_analysis",
+          "list_video_analyses",
+        ),
         videoId: fc.constantFrom(...ids),
       });
       await fc.assert(
@@ -167,12 +188,26 @@ for (const target of targets) {
               const headers: Record<string, string> = { ...bearer(alice), "content-type": "application/json" };
               if (call.space) headers["x-mm-space"] = call.space;
               const path = call.method === "POST" ? "/api/video-analysis/" : `/api/video-analysis/${call.videoId}`;
-              const body = call.method === "POST" ? { video_id: call.videoId, description: "a" } : call.method === "PUT" ? { description: "a" } : undefined;
-              const response = await fetch(server.url + path, { method: call.method, headers, body: body && JSON.stringify(body) });
+              const body =
+                call.method === "POST"
+                  ? { video_id: call.videoId, description: "a" }
+                  : call.method === "PUT"
+                    ? { description: "a" }
+                    : undefined;
+              const response = await fetch(server.url + path, {
+                method: call.method,
+                headers,
+                body: body && JSON.stringify(body),
+              });
               expect(response.status).toBeLessThan(500);
               text = await response.text();
             } else {
-              const args = call.tool === "list_video_analyses" ? {} : call.tool.startsWith("get") || call.tool.startsWith("delete") ? { videoId: call.videoId } : { videoId: call.videoId, description: "a" };
+              const args =
+                call.tool === "list_video_analyses"
+                  ? {}
+                  : call.tool.startsWith("get") || call.tool.startsWith("delete")
+                    ? { videoId: call.videoId }
+                    : { videoId: call.videoId, description: "a" };
               text = toolText(await mcp.callTool({ name: call.tool, arguments: args }));
             }
             expect(text).not.toContain("cake");
@@ -203,12 +238,18 @@ for (const target of targets) {
   describe.skipIf(!!target.skip)(`limits that protect the process on the ${target.name} database`, () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer(target.name, { maxResponseBytes: 4 * 1024 * 1024, maxResponseRows: 500, maxBatchSize: 100 });
+      server = await startTestServer(target.name, {
+        maxResponseBytes: 4 * 1024 * 1024,
+        maxResponseRows: 500,
+        maxBatchSize: 100,
+      });
       const description = "x".repeat(50_000);
       const client = createMemoryMirrorClient({ url: server.url });
       for (let i = 0; i < 120; i += 20) {
         await Promise.all(
-          Array.from({ length: 20 }, (_, j) => client.videoAnalysis.create.mutate({ videoId: `long-${i + j}`, description })),
+          Array.from({ length: 20 }, (_, j) =>
+            client.videoAnalysis.create.mutate({ videoId: `long-${i + j}`, description }),
+          ),
         );
       }
     });
@@ -217,7 +258,9 @@ for (const target of targets) {
     it("refuses to build an unbounded answer: 100 list calls of 1,000 long rows get 413s naming the limit", async () => {
       const calls = Array.from({ length: 100 }, () => "videoAnalysis.list").join(",");
       const input = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [i, { limit: 1000 }]));
-      const response = await fetch(`${server.url}/trpc/${calls}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`);
+      const response = await fetch(
+        `${server.url}/trpc/${calls}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`,
+      );
       const text = await response.text();
       expect([207, 413]).toContain(response.status);
       expect(text.length).toBeLessThan(4 * 1024 * 1024 + 200_000);
@@ -236,9 +279,15 @@ for (const target of targets) {
     it("counts rows across the calls of a batch (MAX_RESPONSE_ROWS)", async () => {
       // Short rows in a space of their own, so only the row count can run out.
       const client = createMemoryMirrorClient({ url: server.url, space: "short" });
-      await Promise.all(Array.from({ length: 100 }, (_, i) => client.videoAnalysis.create.mutate({ videoId: `s-${i}`, description: "s" })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          client.videoAnalysis.create.mutate({ videoId: `s-${i}`, description: "s" }),
+        ),
+      );
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => client.videoAnalysis.list.query({ limit: 70 }).then((p) => p.items.length, errorCode)),
+        Array.from({ length: 8 }, () =>
+          client.videoAnalysis.list.query({ limit: 70 }).then((p) => p.items.length, errorCode),
+        ),
       );
       expect(results.filter((r) => r === 70)).toHaveLength(7); // 490 of 500 rows
       expect(results.filter((r) => r === "PAYLOAD_TOO_LARGE")).toHaveLength(1);
@@ -254,7 +303,11 @@ for (const target of targets) {
       expect(surrogate.status).toBe(400);
       expect(((await json(surrogate)) as { error: { message: string } }).error.message).toMatch(/lone surrogate/);
 
-      const invalidUtf8 = Buffer.concat([Buffer.from('{"videoId":"bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('","description":"d"}')]);
+      const invalidUtf8 = Buffer.concat([
+        Buffer.from('{"videoId":"bad-'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('","description":"d"}'),
+      ]);
       for (const path of ["/trpc/videoAnalysis.create", "/api/video-analysis/"]) {
         const response = await fetch(server.url + path, { method: "POST", headers, body: invalidUtf8 });
         expect(response.status).toBe(400);
@@ -319,7 +372,12 @@ describe("rate limits and CORS allow-list (embedded)", () => {
     const limited = await fetch(`${server.url}/trpc/${calls}?batch=1&input=${input}`);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await json(limited)).toMatchObject({ error: { data: { code: "TOO_MANY_REQUESTS" }, message: expect.stringContaining("RATE_LIMIT_PER_MINUTE") } });
+    expect(await json(limited)).toMatchObject({
+      error: {
+        data: { code: "TOO_MANY_REQUESTS" },
+        message: expect.stringContaining("RATE_LIMIT_PER_MINUTE") as string,
+      },
+    });
     const rest = await fetch(`${server.url}/api/video-analysis/`);
     expect(rest.status).toBe(429);
     expect(Object.keys(await json(rest))).toEqual(["detail"]);
@@ -334,7 +392,11 @@ describe("rate limits and CORS allow-list (embedded)", () => {
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
     const preflight = await fetch(`${server.url}/trpc/videoAnalysis.create`, {
       method: "OPTIONS",
-      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-headers")).toMatch(/authorization/i);

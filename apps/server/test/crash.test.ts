@@ -24,7 +24,9 @@ async function create(url: string, videoId: string): Promise<number> {
 }
 
 async function listVideoIds(url: string): Promise<string[]> {
-  const response = await fetch(`${url}/trpc/videoAnalysis.list?input=${encodeURIComponent(JSON.stringify({ limit: 1000 }))}`);
+  const response = await fetch(
+    `${url}/trpc/videoAnalysis.list?input=${encodeURIComponent(JSON.stringify({ limit: 1000 }))}`,
+  );
   const body = (await response.json()) as { result: { data: { items: { videoId: string }[] } } };
   return body.result.data.items.map((item) => item.videoId);
 }
@@ -39,33 +41,40 @@ describe.each(targets)("kill -9 on the $name database", (target) => {
   // Two server processes, each loading tsx; 120 fsync'd commits; the embedded restart runs crash recovery, which
   // fsyncs every file of the cluster first (as PostgreSQL does after a crash). ~8 s idle, 30 s measured with the
   // whole suite running on the 2 shared cores.
-  it.skipIf(!!target.skip)(`keeps every acknowledged write (${ROWS} creates) and restarts at once`, { timeout: 120_000 }, async () => {
-    const database = await createTestDatabase(target.name, target.name === "embedded" ? path.join(await temp, "data") : undefined);
-    try {
-      const first = await startServerProcess({ DATABASE_URL: database.url });
-      const acknowledged: string[] = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: CONCURRENCY }, async () => {
-          while (next < ROWS) {
-            const videoId = `crash-${next++}`;
-            if ((await create(first.url, videoId)) === 200) acknowledged.push(videoId);
-          }
-        }),
+  it.skipIf(!!target.skip)(
+    `keeps every acknowledged write (${ROWS} creates) and restarts at once`,
+    { timeout: 120_000 },
+    async () => {
+      const database = await createTestDatabase(
+        target.name,
+        target.name === "embedded" ? path.join(await temp, "data") : undefined,
       );
-      expect(acknowledged).toHaveLength(ROWS);
-      first.child.kill("SIGKILL");
-      expect(await first.exited).toBe("SIGKILL");
-
-      const second = await startServerProcess({ DATABASE_URL: database.url });
       try {
-        expect((await listVideoIds(second.url)).sort()).toEqual([...acknowledged].sort());
+        const first = await startServerProcess({ DATABASE_URL: database.url });
+        const acknowledged: string[] = [];
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < ROWS) {
+              const videoId = `crash-${next++}`;
+              if ((await create(first.url, videoId)) === 200) acknowledged.push(videoId);
+            }
+          }),
+        );
+        expect(acknowledged).toHaveLength(ROWS);
+        first.child.kill("SIGKILL");
+        expect(await first.exited).toBe("SIGKILL");
+
+        const second = await startServerProcess({ DATABASE_URL: database.url });
+        try {
+          expect((await listVideoIds(second.url)).sort()).toEqual([...acknowledged].sort());
+        } finally {
+          second.child.kill("SIGTERM");
+          expect(await second.exited).toBe(0);
+        }
       } finally {
-        second.child.kill("SIGTERM");
-        expect(await second.exited).toBe(0);
+        await database.drop();
       }
-    } finally {
-      await database.drop();
-    }
-  });
+    },
+  );
 });

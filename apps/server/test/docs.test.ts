@@ -47,7 +47,9 @@ describe.skipIf(!!missing && !browserRequired)("GET /docs in headless Chromium",
   });
 
   it("renders every operation of the document with no request leaving localhost", { timeout: 90_000 }, async () => {
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const requests: string[] = [];
     context.on("request", (request) => requests.push(request.url()));
@@ -66,7 +68,9 @@ describe.skipIf(!!missing && !browserRequired)("GET /docs in headless Chromium",
         path: block.querySelector(".opblock-summary-path")?.getAttribute("data-path") ?? "",
       })),
     );
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ method, path })));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => ({ method, path })),
+    );
     expect(documented.length).toBeGreaterThanOrEqual(10);
     expect(rendered).toEqual(expect.arrayContaining(documented));
     expect(rendered).toHaveLength(documented.length);

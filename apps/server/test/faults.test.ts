@@ -4,7 +4,14 @@
  * recovers by itself when the database is back; SIGTERM during a stall still exits 0 within SHUTDOWN_TIMEOUT_MS.
  */
 import { createDb } from "@memory-mirror/db";
-import { createTestDatabase, type FaultMode, type FaultProxy, startFaultProxy, type TestDatabase, testTargets } from "@memory-mirror/db/testing";
+import {
+  createTestDatabase,
+  type FaultMode,
+  type FaultProxy,
+  startFaultProxy,
+  type TestDatabase,
+  testTargets,
+} from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
 import { startServerProcess } from "./server-process.ts";
@@ -27,14 +34,49 @@ interface Call {
 
 const input = (value: unknown) => `input=${encodeURIComponent(JSON.stringify(value))}`;
 const CALLS: Call[] = [
-  { name: "videoAnalysis.create", method: "POST", path: "/trpc/videoAnalysis.create", body: { videoId: "new", description: "d" }, shape: "trpc" },
-  { name: "videoAnalysis.byVideoId", method: "GET", path: `/trpc/videoAnalysis.byVideoId?${input({ videoId: "seed" })}`, shape: "trpc" },
-  { name: "videoAnalysis.update", method: "POST", path: "/trpc/videoAnalysis.update", body: { videoId: "seed", description: "e" }, shape: "trpc" },
-  { name: "videoAnalysis.delete", method: "POST", path: "/trpc/videoAnalysis.delete", body: { videoId: "seed" }, shape: "trpc" },
+  {
+    name: "videoAnalysis.create",
+    method: "POST",
+    path: "/trpc/videoAnalysis.create",
+    body: { videoId: "new", description: "d" },
+    shape: "trpc",
+  },
+  {
+    name: "videoAnalysis.byVideoId",
+    method: "GET",
+    path: `/trpc/videoAnalysis.byVideoId?${input({ videoId: "seed" })}`,
+    shape: "trpc",
+  },
+  {
+    name: "videoAnalysis.update",
+    method: "POST",
+    path: "/trpc/videoAnalysis.update",
+    body: { videoId: "seed", description: "e" },
+    shape: "trpc",
+  },
+  {
+    name: "videoAnalysis.delete",
+    method: "POST",
+    path: "/trpc/videoAnalysis.delete",
+    body: { videoId: "seed" },
+    shape: "trpc",
+  },
   { name: "videoAnalysis.list", method: "GET", path: `/trpc/videoAnalysis.list?${input({ limit: 5 })}`, shape: "trpc" },
-  { name: "POST /api/video-analysis/", method: "POST", path: "/api/video-analysis/", body: { video_id: "new", description: "d" }, shape: "rest" },
+  {
+    name: "POST /api/video-analysis/",
+    method: "POST",
+    path: "/api/video-analysis/",
+    body: { video_id: "new", description: "d" },
+    shape: "rest",
+  },
   { name: "GET /api/video-analysis/{id}", method: "GET", path: "/api/video-analysis/seed", shape: "rest" },
-  { name: "PUT /api/video-analysis/{id}", method: "PUT", path: "/api/video-analysis/seed", body: { description: "e" }, shape: "rest" },
+  {
+    name: "PUT /api/video-analysis/{id}",
+    method: "PUT",
+    path: "/api/video-analysis/seed",
+    body: { description: "e" },
+    shape: "rest",
+  },
   { name: "DELETE /api/video-analysis/{id}", method: "DELETE", path: "/api/video-analysis/seed", shape: "rest" },
   { name: "GET /api/video-analysis/", method: "GET", path: "/api/video-analysis/?limit=5", shape: "rest" },
   { name: "GET /readyz", method: "GET", path: "/readyz", shape: "ready" },
@@ -47,7 +89,11 @@ async function call(base: string, c: Call): Promise<{ status: number; body: unkn
     ...(c.body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(c.body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, ms: performance.now() - started };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    ms: performance.now() - started,
+  };
 }
 
 function expectUnavailable(c: Call, answer: { status: number; body: unknown; ms: number }) {
@@ -55,7 +101,10 @@ function expectUnavailable(c: Call, answer: { status: number; body: unknown; ms:
   expect(answer.ms, `${c.name} answered after ${answer.ms.toFixed(0)} ms`).toBeLessThan(TIMEOUT_MS + SLACK_MS);
   if (c.shape === "trpc") {
     expect(answer.body).toMatchObject({
-      error: { message: "The database is not reachable; try again", data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 } },
+      error: {
+        message: "The database is not reachable; try again",
+        data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 },
+      },
     });
   } else if (c.shape === "rest") {
     expect(answer.body).toEqual({ detail: "The database is not reachable; try again" });

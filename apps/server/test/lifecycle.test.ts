@@ -40,7 +40,7 @@ describe("the server process", () => {
     const child = spawn(process.execPath, ["--import", "tsx", main], { env: { ...process.env, PORT: "-1" } });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(2);
     expect(stderr).toBe("Invalid configuration:\n  PORT: PORT must be at least 0\n");
   });
@@ -60,7 +60,7 @@ describe("the server process", () => {
     const url = await listening;
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     child.kill("SIGTERM");
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"Memory Mirror stopped"');
   });
@@ -69,7 +69,11 @@ describe("the server process", () => {
 // Needs no PostgreSQL server: nothing listens on port 1.
 describe("without a database", () => {
   it("refuses to start, closing what it opened, when the database is unreachable", async () => {
-    const config = loadConfig({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none", PORT: "0", LOG_LEVEL: "silent" });
+    const config = loadConfig({
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none",
+      PORT: "0",
+      LOG_LEVEL: "silent",
+    });
     await expect(createServer(config).start()).rejects.toThrow(/ECONNREFUSED/);
   });
 });
@@ -85,7 +89,9 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       const b = createMemoryMirrorClient({ url: urlB });
       await a.videoAnalysis.create.mutate({ videoId: "replicated", description: "written through A" });
       expect((await b.videoAnalysis.byVideoId.query({ videoId: "replicated" })).description).toBe("written through A");
-      const duplicate = await b.videoAnalysis.create.mutate({ videoId: "replicated", description: "B" }).catch((e: unknown) => e);
+      const duplicate = await b.videoAnalysis.create
+        .mutate({ videoId: "replicated", description: "B" })
+        .catch((e: unknown) => e);
       expect(errorCode(duplicate)).toBe("CONFLICT");
 
       const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory());
@@ -152,7 +158,10 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       await admin.end();
       const pending = await fetch(`${server.url}/readyz`);
       expect(pending.status).toBe(503);
-      expect(await pending.json()).toMatchObject({ status: "migrations pending", pending: expect.arrayContaining(["20261125000000_init"]) });
+      expect(await pending.json()).toMatchObject({
+        status: "migrations pending",
+        pending: expect.arrayContaining(["20261125000000_init"]) as string[],
+      });
 
       // Dropping the server's own database (FORCE ends its connections) makes it unreachable.
       const url = new URL(server.databaseUrl);
@@ -163,7 +172,9 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       const gone = await fetch(`${server.url}/readyz`);
       expect(gone.status).toBe(503);
       expect(await gone.json()).toEqual({ status: "database unreachable" });
-      const call = await fetch(`${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent('{"videoId":"x"}')}`);
+      const call = await fetch(
+        `${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent('{"videoId":"x"}')}`,
+      );
       expect(call.status).toBe(503);
       expect(await call.json()).toMatchObject({
         error: { message: "The database is not reachable; try again", data: { code: "SERVICE_UNAVAILABLE" } },

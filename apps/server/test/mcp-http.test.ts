@@ -75,16 +75,20 @@ for (const target of targets) {
     });
 
     it("every tool works: create, get, update, list, delete", async () => {
-      const created = JSON.parse((await call("create_video_analysis", { videoId: "http-1", description: "A cat." })).text);
-      expect(created).toMatchObject({ videoId: "http-1", description: "A cat.", id: expect.any(String) });
+      const created = JSON.parse(
+        (await call("create_video_analysis", { videoId: "http-1", description: "A cat." })).text,
+      ) as { id: string; updatedAt: string };
+      expect(created).toMatchObject({ videoId: "http-1", description: "A cat.", id: expect.any(String) as string });
 
       expect(JSON.parse((await call("get_video_analysis", { videoId: "http-1" })).text)).toEqual(created);
 
-      const updated = JSON.parse((await call("update_video_analysis", { videoId: "http-1", description: "A dog." })).text);
+      const updated = JSON.parse(
+        (await call("update_video_analysis", { videoId: "http-1", description: "A dog." })).text,
+      ) as { updatedAt: string };
       expect(updated).toMatchObject({ id: created.id, description: "A dog." });
       expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
 
-      const page = JSON.parse((await call("list_video_analyses", { limit: 10 })).text);
+      const page: unknown = JSON.parse((await call("list_video_analyses", { limit: 10 })).text);
       expect(page).toEqual({ items: [updated], nextCursor: null });
 
       expect(JSON.parse((await call("delete_video_analysis", { videoId: "http-1" })).text)).toEqual(updated);
@@ -114,8 +118,8 @@ for (const target of targets) {
           call("create_video_analysis", { videoId: "http-a", description: "from a" }),
           call("create_video_analysis", { videoId: "http-b", description: "from b" }, other.client),
         ]);
-        expect(JSON.parse(a.text).description).toBe("from a");
-        expect(JSON.parse(b.text).description).toBe("from b");
+        expect((JSON.parse(a.text) as { description: string }).description).toBe("from a");
+        expect((JSON.parse(b.text) as { description: string }).description).toBe("from b");
       } finally {
         await other.client.close();
       }
@@ -127,16 +131,19 @@ for (const target of targets) {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
       expect(res.headers.get("mcp-session-id")).toBeNull();
-      const body = await res.json();
+      const body = (await res.json()) as { result: { content: [{ text: string }] } };
       expect(body).toMatchObject({ jsonrpc: "2.0", id: 7, result: { content: [{ type: "text" }] } });
-      expect(JSON.parse(body.result.content[0].text).description).toBe("from a");
+      expect((JSON.parse(body.result.content[0].text) as { description: string }).description).toBe("from a");
     });
 
     it.each(["GET", "DELETE"])("%s /mcp is 405 (no stream or session to open or end)", async (method) => {
       const res = await fetch(new URL("/mcp", server.url), { method, headers: { accept: "text/event-stream" } });
       expect(res.status).toBe(405);
       expect(res.headers.get("allow")).toBe("POST");
-      expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { message: expect.stringContaining("use POST") } });
+      expect(await res.json()).toMatchObject({
+        jsonrpc: "2.0",
+        error: { message: expect.stringContaining("use POST") as string },
+      });
     });
 
     it("refuses a body over MAX_BODY_BYTES with 413, and stores nothing", async () => {
@@ -145,7 +152,9 @@ for (const target of targets) {
       const params = { name: "create_video_analysis", arguments: { videoId: "http-big", description } };
       const res = await post({ jsonrpc: "2.0", id: 1, method: "tools/call", params });
       expect(res.status).toBe(413);
-      expect(await res.json()).toMatchObject({ error: { message: expect.stringContaining(`${MAX_BODY_BYTES} bytes`) } });
+      expect(await res.json()).toMatchObject({
+        error: { message: expect.stringContaining(`${MAX_BODY_BYTES} bytes`) as string },
+      });
       expect((await call("get_video_analysis", { videoId: "http-big" })).isError).toBe(true);
     });
 

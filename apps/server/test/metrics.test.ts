@@ -46,9 +46,21 @@ for (const target of targets) {
     afterAll(() => server?.close());
 
     it("counts requests by transport, route pattern and status, with latency histograms", () => {
-      expect(sample(text, 'mm_http_requests_total{transport="trpc",method="POST",route="/trpc/*",status="207"}')).toBe(1);
-      expect(sample(text, 'mm_http_requests_total{transport="rest",method="GET",route="/api/video-analysis/:video_id",status="404"}')).toBeGreaterThanOrEqual(1);
-      expect(sample(text, 'mm_http_requests_total{transport="rest",method="GET",route="/api/video-analysis/:video_id",status="429"}')).toBe(1);
+      expect(sample(text, 'mm_http_requests_total{transport="trpc",method="POST",route="/trpc/*",status="207"}')).toBe(
+        1,
+      );
+      expect(
+        sample(
+          text,
+          'mm_http_requests_total{transport="rest",method="GET",route="/api/video-analysis/:video_id",status="404"}',
+        ),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(
+          text,
+          'mm_http_requests_total{transport="rest",method="GET",route="/api/video-analysis/:video_id",status="429"}',
+        ),
+      ).toBe(1);
       expect(text).toMatch(/^mm_http_requests_total\{transport="mcp",method="POST",route="\/mcp",status="200"\} \d+$/m);
       expect(sample(text, 'mm_http_request_duration_seconds_count{transport="trpc"}')).toBeGreaterThanOrEqual(2);
       expect(text).toMatch(/^mm_http_request_duration_seconds_bucket\{le="0\.005",transport="trpc"\} \d+$/m);
@@ -69,13 +81,16 @@ for (const target of targets) {
       expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     });
 
-    it(target.name === "postgres" ? "reports the database pool" : "has no pool to report (one embedded connection)", () => {
-      if (target.name === "postgres") {
-        expect(sample(text, 'mm_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
-        expect(sample(text, 'mm_db_pool_connections{state="waiting"}')).toBe(0);
-      } else {
-        expect(text).not.toMatch(/^mm_db_pool_connections\{/m);
-      }
-    });
+    it(
+      target.name === "postgres" ? "reports the database pool" : "has no pool to report (one embedded connection)",
+      () => {
+        if (target.name === "postgres") {
+          expect(sample(text, 'mm_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
+          expect(sample(text, 'mm_db_pool_connections{state="waiting"}')).toBe(0);
+        } else {
+          expect(text).not.toMatch(/^mm_db_pool_connections\{/m);
+        }
+      },
+    );
   });
 }

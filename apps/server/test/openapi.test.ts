@@ -9,7 +9,13 @@ import { startTestServer, type TestServer } from "../src/testing.ts";
 
 type JsonObject = Record<string, unknown>;
 interface Operation {
-  parameters?: { name: string; in: string; required?: boolean; schema?: JsonObject; content?: Record<string, { schema: JsonObject }> }[];
+  parameters?: {
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: JsonObject;
+    content?: Record<string, { schema: JsonObject }>;
+  }[];
   requestBody?: { required?: boolean; content: Record<string, { schema: JsonObject }> };
   responses: Record<string, { content?: Record<string, { schema: JsonObject }> }>;
 }
@@ -73,9 +79,11 @@ describe("GET /openapi.json", () => {
       expect(Object.keys(operation?.responses ?? {}).sort()).toEqual([...statuses].sort());
     }
     // The undocumented twins (other trailing slash) must not show up as separate operations.
-    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/api/")).sort()).toEqual(
-      [...new Set(REST_ROUTES.map(([, path]) => path))].sort(),
-    );
+    expect(
+      Object.keys(doc.paths)
+        .filter((p) => p.startsWith("/api/"))
+        .sort(),
+    ).toEqual([...new Set(REST_ROUTES.map(([, path]) => path))].sort());
   });
 
   it("gives REST bodies, parameters and answers their snake_case names and the shared constraints", () => {
@@ -86,13 +94,30 @@ describe("GET /openapi.json", () => {
     expect(body.description).toMatchObject({ type: "string", minLength: 1, maxLength: 50_000 });
 
     const analysis = props(create?.responses["201"]?.content?.["application/json"]?.schema);
-    expect(Object.keys(analysis).sort()).toEqual(["created_at", "description", "embedding", "id", "tags", "updated_at", "version", "video_id"]);
+    expect(Object.keys(analysis).sort()).toEqual([
+      "created_at",
+      "description",
+      "embedding",
+      "id",
+      "tags",
+      "updated_at",
+      "version",
+      "video_id",
+    ]);
     expect(analysis.created_at).toMatchObject({ type: "string", format: "date-time" });
 
     const list = doc.paths["/api/video-analysis/"]?.get;
     const limit = list?.parameters?.find((p) => p.name === "limit");
-    expect(limit).toMatchObject({ in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } });
-    expect(list?.parameters?.find((p) => p.name === "cursor")).toMatchObject({ in: "query", required: false, schema: { type: "string" } });
+    expect(limit).toMatchObject({
+      in: "query",
+      required: false,
+      schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+    });
+    expect(list?.parameters?.find((p) => p.name === "cursor")).toMatchObject({
+      in: "query",
+      required: false,
+      schema: { type: "string" },
+    });
     const page = props(list?.responses["200"]?.content?.["application/json"]?.schema);
     expect(Object.keys(page).sort()).toEqual(["analyses", "count", "next_cursor"]);
 
@@ -104,27 +129,25 @@ describe("GET /openapi.json", () => {
 
   it("describes every tRPC procedure in the wire format: queries GET ?input=, mutations POST", () => {
     const procedures = listProcedures();
-    expect(procedures.map((p) => p.name).sort()).toEqual(
-      [
-        "keys.create",
-        "keys.list",
-        "keys.revoke",
-        "videoAnalysis.byVideoId",
-        "videoAnalysis.byVideoIds",
-        "videoAnalysis.context",
-        "videoAnalysis.create",
-        "videoAnalysis.delete",
-        "videoAnalysis.deleteMany",
-        "videoAnalysis.export",
-        "videoAnalysis.history",
-        "videoAnalysis.list",
-        "videoAnalysis.search",
-        "videoAnalysis.tags",
-        "videoAnalysis.update",
-        "videoAnalysis.upsert",
-        "videoAnalysis.upsertMany",
-      ],
-    );
+    expect(procedures.map((p) => p.name).sort()).toEqual([
+      "keys.create",
+      "keys.list",
+      "keys.revoke",
+      "videoAnalysis.byVideoId",
+      "videoAnalysis.byVideoIds",
+      "videoAnalysis.context",
+      "videoAnalysis.create",
+      "videoAnalysis.delete",
+      "videoAnalysis.deleteMany",
+      "videoAnalysis.export",
+      "videoAnalysis.history",
+      "videoAnalysis.list",
+      "videoAnalysis.search",
+      "videoAnalysis.tags",
+      "videoAnalysis.update",
+      "videoAnalysis.upsert",
+      "videoAnalysis.upsertMany",
+    ]);
     for (const procedure of procedures) {
       const item = doc.paths[`/trpc/${procedure.name}`];
       expect(item, procedure.name).toBeDefined();
@@ -132,13 +155,19 @@ describe("GET /openapi.json", () => {
       expect(Object.keys(item ?? {})).toEqual([method]);
       const operation = item?.[method];
       if (procedure.type === "query" && procedure.input) {
-        expect(operation?.parameters?.[0]).toMatchObject({ name: "input", in: "query", content: { "application/json": {} } });
+        expect(operation?.parameters?.[0]).toMatchObject({
+          name: "input",
+          in: "query",
+          content: { "application/json": {} },
+        });
       } else if (procedure.input) {
         expect(operation?.requestBody?.content["application/json"]?.schema).toBeDefined();
       }
       const ok = props(operation?.responses["200"]?.content?.["application/json"]?.schema);
       expect(Object.keys(ok)).toEqual(["result"]);
-      expect(operation?.responses["400"]?.content?.["application/json"]?.schema).toEqual({ $ref: "#/components/schemas/TRPCErrorResponse" });
+      expect(operation?.responses["400"]?.content?.["application/json"]?.schema).toEqual({
+        $ref: "#/components/schemas/TRPCErrorResponse",
+      });
     }
     expect(doc.paths["/trpc/videoAnalysis.byVideoId"]?.get?.responses["404"]).toBeDefined();
     expect(doc.paths["/trpc/videoAnalysis.create"]?.post?.responses["409"]).toBeDefined();
@@ -152,7 +181,9 @@ describe("GET /openapi.json", () => {
     expect(JSON.stringify(cursor)).toContain('"type":"string"');
     expect(JSON.stringify(cursor)).not.toContain('"type":"object"');
     // Timestamps are Dates in the procedure and ISO strings on the wire.
-    const data = props(doc.paths["/trpc/videoAnalysis.byVideoId"]?.get?.responses["200"]?.content?.["application/json"]?.schema).result;
+    const data = props(
+      doc.paths["/trpc/videoAnalysis.byVideoId"]?.get?.responses["200"]?.content?.["application/json"]?.schema,
+    ).result;
     const analysis = props((data?.properties as Record<string, JsonObject> | undefined)?.data);
     expect(analysis.createdAt).toMatchObject({ type: "string", format: "date-time" });
     expect(doc.paths["/trpc/videoAnalysis.byVideoId"]?.get?.parameters?.[0]?.required).toBe(true);
@@ -168,7 +199,9 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(data).sort()).toEqual(Object.keys(props(doc.components.schemas.VideoAnalysis)).sort());
     expect(resolve(doc.components.schemas.VideoAnalysis).required).toEqual(expect.arrayContaining(Object.keys(data)));
 
-    const missing = await fetch(`${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent('{"videoId":"none"}')}`);
+    const missing = await fetch(
+      `${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent('{"videoId":"none"}')}`,
+    );
     expect(missing.status).toBe(404);
     const envelope = (await missing.json()) as { error: JsonObject & { data: JsonObject } };
     const errorSchema = props(doc.components.schemas.TRPCErrorResponse).error as JsonObject;
@@ -176,7 +209,9 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(envelope.error.data).sort()).toEqual(Object.keys(props(props(errorSchema).data)).sort());
 
     const rest = (await (await fetch(`${server.url}/api/video-analysis/doc-check`)).json()) as JsonObject;
-    const restSchema = props(doc.paths["/api/video-analysis/{video_id}"]?.get?.responses["200"]?.content?.["application/json"]?.schema);
+    const restSchema = props(
+      doc.paths["/api/video-analysis/{video_id}"]?.get?.responses["200"]?.content?.["application/json"]?.schema,
+    );
     expect(Object.keys(rest).sort()).toEqual(Object.keys(restSchema).sort());
   });
 });

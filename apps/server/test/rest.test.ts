@@ -33,7 +33,8 @@ function expectAnalysis(value: unknown): Analysis {
   expect(value).toBeTypeOf("object");
   const a = value as Record<string, unknown>;
   expect(Object.keys(a).sort()).toEqual(ANALYSIS_KEYS);
-  for (const key of ["created_at", "description", "id", "updated_at", "video_id"]) expect(a[key], key).toBeTypeOf("string");
+  for (const key of ["created_at", "description", "id", "updated_at", "video_id"])
+    expect(a[key], key).toBeTypeOf("string");
   for (const key of ["created_at", "updated_at"]) {
     expect(a[key]).toMatch(ISO_UTC);
     expect(new Date(a[key] as string).toISOString()).toBe(a[key]);
@@ -69,7 +70,11 @@ for (const target of targets) {
     });
     afterAll(() => server?.close());
 
-    async function http(method: string, path: string, init: { json?: unknown; body?: string; type?: string } = {}): Promise<Answer> {
+    async function http(
+      method: string,
+      path: string,
+      init: { json?: unknown; body?: string; type?: string } = {},
+    ): Promise<Answer> {
       const headers: Record<string, string> = {};
       let body: string | undefined = init.body;
       if (init.json !== undefined) body = JSON.stringify(init.json);
@@ -90,7 +95,9 @@ for (const target of targets) {
     const item = (videoId: string) => `/api/video-analysis/${encodeURIComponent(videoId)}`;
 
     it("replays the original's curl session: create → get → update → list → delete → get", async () => {
-      const created = await http("POST", "/api/video-analysis/", { json: { video_id: "vid_123", description: "A cat jumps onto a table." } });
+      const created = await http("POST", "/api/video-analysis/", {
+        json: { video_id: "vid_123", description: "A cat jumps onto a table." },
+      });
       expect(created.status).toBe(201);
       expect(created.contentType).toMatch(/^application\/json/);
       const a = expectAnalysis(created.body);
@@ -101,10 +108,17 @@ for (const target of targets) {
       expect(read.status).toBe(200);
       expect(expectAnalysis(read.body)).toEqual(a);
 
-      const updated = await http("PUT", "/api/video-analysis/vid_123", { json: { description: "A dog catches a ball." } });
+      const updated = await http("PUT", "/api/video-analysis/vid_123", {
+        json: { description: "A dog catches a ball." },
+      });
       expect(updated.status).toBe(200);
       const u = expectAnalysis(updated.body);
-      expect(u).toMatchObject({ id: a.id, video_id: "vid_123", description: "A dog catches a ball.", created_at: a.created_at });
+      expect(u).toMatchObject({
+        id: a.id,
+        video_id: "vid_123",
+        description: "A dog catches a ball.",
+        created_at: a.created_at,
+      });
       expect(Date.parse(u.updated_at)).toBeGreaterThan(Date.parse(a.updated_at));
 
       const list = await http("GET", "/api/video-analysis/?limit=100");
@@ -124,7 +138,9 @@ for (const target of targets) {
     });
 
     it("answers every path with and without the trailing slash", async () => {
-      expect((await http("POST", "/api/video-analysis", { json: { video_id: "slash", description: "d" } })).status).toBe(201);
+      expect(
+        (await http("POST", "/api/video-analysis", { json: { video_id: "slash", description: "d" } })).status,
+      ).toBe(201);
       expect((await http("GET", "/api/video-analysis")).status).toBe(200);
       expect((await http("GET", "/api/video-analysis/?limit=1")).status).toBe(200);
       expect((await http("GET", "/api/video-analysis/slash/")).status).toBe(200);
@@ -144,9 +160,13 @@ for (const target of targets) {
       const created = await http("POST", "/api/video-analysis/", { json: { video_id: videoId, description: "d" } });
       expect(created.status, created.text).toBe(201);
       expect(expectAnalysis((await http("GET", item(videoId))).body).video_id).toBe(videoId);
-      expect(expectAnalysis((await http("PUT", item(videoId), { json: { description: "e" } })).body).description).toBe("e");
+      expect(expectAnalysis((await http("PUT", item(videoId), { json: { description: "e" } })).body).description).toBe(
+        "e",
+      );
       // The same row through tRPC: one store, one set of rules.
-      const trpc = await fetch(`${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent(JSON.stringify({ videoId }))}`);
+      const trpc = await fetch(
+        `${server.url}/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent(JSON.stringify({ videoId }))}`,
+      );
       expect(((await trpc.json()) as { result: { data: { description: string } } }).result.data.description).toBe("e");
       expect((await http("DELETE", item(videoId))).status).toBe(204);
       expect((await http("GET", item(videoId))).status).toBe(404);
@@ -161,7 +181,9 @@ for (const target of targets) {
       });
 
       it("422 naming each missing field", async () => {
-        const d = expectValidation(await http("POST", "/api/video-analysis/", { json: { video_id: "m" } }), [["body", "description"]]);
+        const d = expectValidation(await http("POST", "/api/video-analysis/", { json: { video_id: "m" } }), [
+          ["body", "description"],
+        ]);
         expect(d[0]).toEqual({ loc: ["body", "description"], msg: "Field required", type: "missing" });
         expectValidation(await http("POST", "/api/video-analysis/", { json: {} }), [
           ["body", "video_id"],
@@ -178,7 +200,9 @@ for (const target of targets) {
           ["body", "description"],
         ]);
         expect(blank[0]?.msg).toMatch(/video_id/); // the REST name, not the procedure's videoId
-        const [long] = expectValidation(await post({ video_id: "v".repeat(257), description: "d" }), [["body", "video_id"]]);
+        const [long] = expectValidation(await post({ video_id: "v".repeat(257), description: "d" }), [
+          ["body", "video_id"],
+        ]);
         expect(long?.type).toBe("string_too_long");
         const [wrong] = expectValidation(await post({ video_id: 42, description: "d" }), [["body", "video_id"]]);
         expect(wrong?.type).toBe("string_type");
@@ -188,32 +212,47 @@ for (const target of targets) {
       });
 
       it("ignores unknown fields, as the original did", async () => {
-        const created = await http("POST", "/api/video-analysis/", { json: { video_id: "extra", description: "d", rating: 5 } });
+        const created = await http("POST", "/api/video-analysis/", {
+          json: { video_id: "extra", description: "d", rating: 5 },
+        });
         expect(created.status).toBe(201);
         expectAnalysis(created.body);
       });
 
       it("422 json_invalid for malformed JSON", async () => {
-        const [d] = expectValidation(await http("POST", "/api/video-analysis/", { body: '{"video_id": "x",', type: "application/json" }), [["body"]]);
+        const [d] = expectValidation(
+          await http("POST", "/api/video-analysis/", { body: '{"video_id": "x",', type: "application/json" }),
+          [["body"]],
+        );
         expect(d?.type).toBe("json_invalid");
       });
 
       it("422 'body: Field required' for a missing body, never an empty object", async () => {
-        const [withType] = expectValidation(await http("POST", "/api/video-analysis/", { type: "application/json" }), [["body"]]);
+        const [withType] = expectValidation(await http("POST", "/api/video-analysis/", { type: "application/json" }), [
+          ["body"],
+        ]);
         expect(withType).toEqual({ loc: ["body"], msg: "Field required", type: "missing" });
         expectValidation(await http("POST", "/api/video-analysis/"), [["body"]]);
       });
 
       it("415 for a body that is not JSON", async () => {
-        const answer = await http("POST", "/api/video-analysis/", { body: '{"video_id":"t","description":"d"}', type: "text/plain" });
+        const answer = await http("POST", "/api/video-analysis/", {
+          body: '{"video_id":"t","description":"d"}',
+          type: "text/plain",
+        });
         expect(answer.status).toBe(415);
         expect((answer.body as { detail: string }).detail).toMatch(/application\/json/);
-        const form = await http("POST", "/api/video-analysis/", { body: "video_id=t&description=d", type: "application/x-www-form-urlencoded" });
+        const form = await http("POST", "/api/video-analysis/", {
+          body: "video_id=t&description=d",
+          type: "application/x-www-form-urlencoded",
+        });
         expect(form.status).toBe(415);
       });
 
       it("413 for a body over MAX_BODY_BYTES", async () => {
-        const answer = await http("POST", "/api/video-analysis/", { json: { video_id: "big", description: "x".repeat(70 * 1024) } });
+        const answer = await http("POST", "/api/video-analysis/", {
+          json: { video_id: "big", description: "x".repeat(70 * 1024) },
+        });
         expect(answer.status).toBe(413);
         expect((answer.body as { detail: string }).detail).toMatch(/larger than/);
       });
@@ -232,7 +271,11 @@ for (const target of targets) {
 
     describe("PUT /api/video-analysis/{video_id}", () => {
       it("404 for an unknown video_id", async () => {
-        expectDetail(await http("PUT", item("nobody"), { json: { description: "d" } }), 404, "Video analysis not found");
+        expectDetail(
+          await http("PUT", item("nobody"), { json: { description: "d" } }),
+          404,
+          "Video analysis not found",
+        );
       });
 
       it("422 for an invalid or missing description, and keeps the stored one", async () => {
@@ -241,7 +284,9 @@ for (const target of targets) {
         expectValidation(await http("PUT", item("keep"), { json: {} }), [["body", "description"]]);
         expectValidation(await http("PUT", item("keep"), { json: { description: 7 } }), [["body", "description"]]);
         expectValidation(await http("PUT", item("keep"), { type: "application/json" }), [["body"]]);
-        const [bad] = expectValidation(await http("PUT", item("keep"), { body: "{", type: "application/json" }), [["body"]]);
+        const [bad] = expectValidation(await http("PUT", item("keep"), { body: "{", type: "application/json" }), [
+          ["body"],
+        ]);
         expect(bad?.type).toBe("json_invalid");
         expect(expectAnalysis((await http("GET", item("keep"))).body).description).toBe("original");
       });
@@ -265,7 +310,8 @@ for (const target of targets) {
 
       it("pages with limit and next_cursor through every analysis once, newest first", async () => {
         const ids = Array.from({ length: 7 }, (_, i) => `page-${i}`);
-        for (const videoId of ids) await http("POST", "/api/video-analysis/", { json: { video_id: videoId, description: "p" } });
+        for (const videoId of ids)
+          await http("POST", "/api/video-analysis/", { json: { video_id: videoId, description: "p" } });
         const seen: Analysis[] = [];
         let cursor: string | null = null;
         do {
@@ -288,10 +334,16 @@ for (const target of targets) {
       it("defaults to 100 analyses", async () => {
         const ids = Array.from({ length: 101 }, (_, i) => `many-${i}`);
         for (let i = 0; i < ids.length; i += 20) {
-          const chunk = ids.slice(i, i + 20).map((videoId) => http("POST", "/api/video-analysis/", { json: { video_id: videoId, description: "m" } }));
+          const chunk = ids
+            .slice(i, i + 20)
+            .map((videoId) => http("POST", "/api/video-analysis/", { json: { video_id: videoId, description: "m" } }));
           for (const created of await Promise.all(chunk)) expect(created.status).toBe(201);
         }
-        const page = (await http("GET", "/api/video-analysis/")).body as { analyses: unknown[]; count: number; next_cursor: string | null };
+        const page = (await http("GET", "/api/video-analysis/")).body as {
+          analyses: unknown[];
+          count: number;
+          next_cursor: string | null;
+        };
         expect(page.count).toBe(100);
         expect(page.analyses).toHaveLength(100);
         expect(page.next_cursor).toBeTypeOf("string");

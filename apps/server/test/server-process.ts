@@ -56,7 +56,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       const line = logs.find((l) => l.msg === msg);
       if (line) return resolve(line);
       waiters.push({ msg, resolve });
-      void exited.then((code) => reject(new Error(`server exited (${code}) before logging "${msg}": ${stderr}${JSON.stringify(logs.at(-1))}`)));
+      void exited.then((code) =>
+        reject(new Error(`server exited (${code}) before logging "${msg}": ${stderr}${JSON.stringify(logs.at(-1))}`)),
+      );
     });
   const listening = await logged("Memory Mirror listening");
   return { child, url: String(listening.url), logs, stderr: () => stderr, exited, logged };

@@ -22,10 +22,12 @@ const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 /** What start() of a server with these variables fails with, explained. */
 async function explain(env: Record<string, string>): Promise<string> {
   const config = loadConfig({ PORT: "0", LOG_LEVEL: "silent", DATABASE_TIMEOUT_MS: "2000", ...env });
-  const error = await createServer(config).start().then(
-    () => expect.fail("the server started"),
-    (e: unknown) => e,
-  );
+  const error = await createServer(config)
+    .start()
+    .then(
+      () => expect.fail("the server started"),
+      (e: unknown) => e,
+    );
   return explainStartupError(error, config);
 }
 
@@ -53,8 +55,12 @@ describe("a server that cannot listen", () => {
   });
 
   it("says a HOST that is not this machine's, or does not resolve", async () => {
-    expect(await explain({ HOST: "192.0.2.1", DATABASE_URL: "memory:" })).toMatch(/^HOST=192\.0\.2\.1 is not an address of this machine/);
-    expect(await explain({ HOST: "no-such-host.invalid", DATABASE_URL: "memory:" })).toMatch(/^HOST=no-such-host\.invalid cannot be resolved/);
+    expect(await explain({ HOST: "192.0.2.1", DATABASE_URL: "memory:" })).toMatch(
+      /^HOST=192\.0\.2\.1 is not an address of this machine/,
+    );
+    expect(await explain({ HOST: "no-such-host.invalid", DATABASE_URL: "memory:" })).toMatch(
+      /^HOST=no-such-host\.invalid cannot be resolved/,
+    );
   });
 
   it("prints that one line on stderr and exits 1 (no JSON, no stack)", async () => {
@@ -63,9 +69,11 @@ describe("a server that cannot listen", () => {
     });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const [code] = await once(child, "exit");
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(1);
-    expect(stderr).toBe(`Port ${port} on 127.0.0.1 is in use by another process: stop it, or set PORT to another port (PORT=0 picks a free one)\n`);
+    expect(stderr).toBe(
+      `Port ${port} on 127.0.0.1 is in use by another process: stop it, or set PORT to another port (PORT=0 picks a free one)\n`,
+    );
   });
 });
 
@@ -112,7 +120,9 @@ describe.skipIf(!!postgres?.skip)("a PostgreSQL server that refuses what is aske
   });
 
   it("says a role that may not connect", async () => {
-    expect(await explain({ DATABASE_URL: url(`nobody_${suffix}`, "test") })).toMatch(/does not let role "nobody_.*" connect/);
+    expect(await explain({ DATABASE_URL: url(`nobody_${suffix}`, "test") })).toMatch(
+      /does not let role "nobody_.*" connect/,
+    );
   });
 
   it("says a role that may not create pgvector, and what a superuser must run", async () => {

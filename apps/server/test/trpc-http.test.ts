@@ -49,7 +49,7 @@ for (const target of targets) {
           client.videoAnalysis.byVideoId.query({ videoId: "batch-none" }).catch(errorCode),
           client.videoAnalysis.list.query({ limit: 5 }),
         ]);
-        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringContaining("?batch=1") }]);
+        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringContaining("?batch=1") as string }]);
         expect(read.description).toBe("first");
         expect(missing).toBe("NOT_FOUND");
         expect(page.items.map((i) => i.videoId)).toContain("batch-a");
@@ -72,7 +72,9 @@ for (const target of targets) {
         const counter = countingFetch();
         const client = createMemoryMirrorClient({ url: server.url, fetch: counter.fetch, batch: { maxItems: 10 } });
         const ids = Array.from({ length: 25 }, (_, i) => `split-${i}`);
-        const results = await Promise.all(ids.map((videoId) => client.videoAnalysis.create.mutate({ videoId, description: "d" })));
+        const results = await Promise.all(
+          ids.map((videoId) => client.videoAnalysis.create.mutate({ videoId, description: "d" })),
+        );
         expect(results.map((r) => r.videoId)).toEqual(ids);
         expect(counter.requests).toHaveLength(3);
       });
@@ -82,10 +84,14 @@ for (const target of targets) {
         const client = createMemoryMirrorClient({ url: server.url, fetch: counter.fetch });
         const longId = "L".repeat(250);
         const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => client.videoAnalysis.byVideoId.query({ videoId: `${longId}${i}` }).catch(errorCode)),
+          Array.from({ length: 10 }, (_, i) =>
+            client.videoAnalysis.byVideoId.query({ videoId: `${longId}${i}` }).catch(errorCode),
+          ),
         );
         expect(results).toEqual(Array(10).fill("NOT_FOUND"));
-        expect(counter.requests).toEqual([{ method: "POST", url: expect.stringMatching(/\/trpc\/[^?]+\?batch=1$/) }]);
+        expect(counter.requests).toEqual([
+          { method: "POST", url: expect.stringMatching(/\/trpc\/[^?]+\?batch=1$/) as string },
+        ]);
       });
 
       it("types the wire format: timestamps arrive as ISO strings", async () => {
@@ -103,14 +109,19 @@ for (const target of targets) {
           updatedAt: string;
         }>();
         expectTypeOf<RouterInputs["videoAnalysis"]["list"]>().toEqualTypeOf<
-          { limit?: number | undefined; cursor?: string | null | undefined; tags?: string[] | undefined } | undefined | void
+          | { limit?: number | undefined; cursor?: string | null | undefined; tags?: string[] | undefined }
+          | undefined
+          | void
         >();
         expectTypeOf<RouterOutputs["videoAnalysis"]["list"]["nextCursor"]>().toEqualTypeOf<string | null>();
         expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
       });
 
       it.each([
-        ["CONFLICT", (c: MemoryMirrorClient) => c.videoAnalysis.create.mutate({ videoId: "solo", description: "again" })],
+        [
+          "CONFLICT",
+          (c: MemoryMirrorClient) => c.videoAnalysis.create.mutate({ videoId: "solo", description: "again" }),
+        ],
         ["NOT_FOUND", (c: MemoryMirrorClient) => c.videoAnalysis.byVideoId.query({ videoId: "nope" })],
         ["NOT_FOUND", (c: MemoryMirrorClient) => c.videoAnalysis.update.mutate({ videoId: "nope", description: "d" })],
         ["NOT_FOUND", (c: MemoryMirrorClient) => c.videoAnalysis.delete.mutate({ videoId: "nope" })],
@@ -159,7 +170,10 @@ for (const target of targets) {
           `${server.url}/trpc/videoAnalysis.byVideoId,videoAnalysis.byVideoId?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`,
         );
         expect(res.status).toBe(207);
-        const body = (await res.json()) as [{ result: { data: { videoId: string } } }, { error: { data: { code: string } } }];
+        const body = (await res.json()) as [
+          { result: { data: { videoId: string } } },
+          { error: { data: { code: string } } },
+        ];
         expect(body[0].result.data.videoId).toBe("raw-1");
         expect(body[1].error.data.code).toBe("NOT_FOUND");
       });
@@ -183,7 +197,11 @@ for (const target of targets) {
         ["BAD_REQUEST", 400, () => get("videoAnalysis.list", { limit: 5000 })],
         ["NOT_FOUND", 404, () => get("videoAnalysis.nope", {})],
         ["METHOD_NOT_SUPPORTED", 405, () => fetch(`${server.url}/trpc/videoAnalysis.create`)],
-        ["PAYLOAD_TOO_LARGE", 413, () => post("videoAnalysis.create", { videoId: "big", description: "x".repeat(70 * 1024) })],
+        [
+          "PAYLOAD_TOO_LARGE",
+          413,
+          () => post("videoAnalysis.create", { videoId: "big", description: "x".repeat(70 * 1024) }),
+        ],
       ])("maps %s to HTTP %i", async (code, status, call) => {
         const res = await call();
         expect(res.status).toBe(status);
@@ -196,7 +214,9 @@ for (const target of targets) {
         const n = 11;
         const paths = Array(n).fill("videoAnalysis.byVideoId").join(",");
         const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [i, { videoId: `v${i}` }]));
-        const res = await fetch(`${server.url}/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`);
+        const res = await fetch(
+          `${server.url}/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`,
+        );
         expect(res.status).toBe(400);
         expect(JSON.stringify(await res.json())).toMatch(/batch/i);
       });

@@ -3,13 +3,7 @@
  * kind once (tRPC codes in trpc.ts, FastAPI statuses in the REST layer, tool errors in MCP).
  */
 export type DomainErrorKind =
-  | "not_found"
-  | "conflict"
-  | "invalid"
-  | "unavailable"
-  | "unauthorized"
-  | "forbidden"
-  | "too_large";
+  "not_found" | "conflict" | "invalid" | "unavailable" | "unauthorized" | "forbidden" | "too_large";
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;

@@ -42,7 +42,9 @@ export function createContext(opts: CreateContextOptions) {
     principal: opts.principal,
     space: opts.space,
     lookups: createVideoLookups(opts.prisma, opts.space),
-    budget: new ResponseBudget(opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES }),
+    budget: new ResponseBudget(
+      opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
+    ),
     observe: opts.observe,
     historyLimit: opts.historyLimit,
   };
@@ -70,19 +72,24 @@ function inputIssues(cause: unknown): InputIssue[] | null {
   return cause instanceof InvalidInputError ? cause.issues : null;
 }
 
-const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
-  isDev,
-  errorFormatter({ shape, error }) {
-    const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
-    let message = shape.message;
-    if (issues) message = issues.map((i) => (i.message.includes(i.path) ? i.message : `${i.path}: ${i.message}`)).join("; ");
-    // The parser's own words (positions, tokens) help nobody and leak internals.
-    else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError) message = "The request is not valid JSON";
-    // Internal messages can carry SQL or driver details: a client sees only that something failed.
-    else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
-    return { ...shape, message, data: { ...shape.data, issues } };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    isDev,
+    errorFormatter({ shape, error }) {
+      const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
+      let message = shape.message;
+      if (issues)
+        message = issues.map((i) => (i.message.includes(i.path) ? i.message : `${i.path}: ${i.message}`)).join("; ");
+      // The parser's own words (positions, tokens) help nobody and leak internals.
+      else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError)
+        message = "The request is not valid JSON";
+      // Internal messages can carry SQL or driver details: a client sees only that something failed.
+      else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
+      return { ...shape, message, data: { ...shape.data, issues } };
+    },
+  });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

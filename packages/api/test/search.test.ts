@@ -45,7 +45,10 @@ describe("query parsing and context assembly (no database)", () => {
 
   it("never exceeds the budget, keeps score order and never cuts a header (property)", () => {
     const item = fc.record({
-      videoId: fc.oneof(fc.stringMatching(/^vid_[a-z0-9]{1,12}$/), fc.string({ minLength: 1, maxLength: 300, unit: "grapheme" })),
+      videoId: fc.oneof(
+        fc.stringMatching(/^vid_[a-z0-9]{1,12}$/),
+        fc.string({ minLength: 1, maxLength: 300, unit: "grapheme" }),
+      ),
       createdAt: fc.date({ min: new Date("2000-01-01"), max: new Date("2099-12-31"), noInvalidDate: true }),
       description: fc.oneof(
         fc.lorem({ maxCount: 400, mode: "words" }),
@@ -59,7 +62,13 @@ describe("query parsing and context assembly (no database)", () => {
         const sorted = [...items].sort((a, b) => b.score - a.score);
         const output = assembleContext(sorted, maxChars);
         expectWellFormed(output, maxChars);
-        const whole = output.sources.every((s, i) => s.chars === contextHeader(sorted[i]?.videoId ?? "", sorted[i]?.createdAt ?? new Date()).length + 1 + (sorted[i]?.description.length ?? 0));
+        const whole = output.sources.every(
+          (s, i) =>
+            s.chars ===
+            contextHeader(sorted[i]?.videoId ?? "", sorted[i]?.createdAt ?? new Date()).length +
+              1 +
+              (sorted[i]?.description.length ?? 0),
+        );
         expect(output.truncated).toBe(!whole || output.sources.length < sorted.length);
         if (output.truncated && output.sources.length > 0 && !whole) expect(output.text.endsWith("…")).toBe(true);
       }),
@@ -68,207 +77,272 @@ describe("query parsing and context assembly (no database)", () => {
   });
 });
 
-for (const target of targets) describe.skipIf(!!target.skip)(`search, tags and context on the ${target.name} database`, () => {
-  let db: Awaited<ReturnType<typeof openTestDb>>;
-  let caller: ReturnType<typeof createCaller>;
-  const saved = { ...searchTuning };
-  beforeAll(async () => {
-    db = await openTestDb(target.name);
-    caller = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "s" }));
-    const lorem = "We walked along the river and talked about everything and nothing while the light faded. ";
-    await caller.videoAnalysis.create({ videoId: "v1", description: "Mia's birthday cake: chocolate with strawberries.", tags: ["family", "mia"] });
-    await caller.videoAnalysis.create({ videoId: "v2", description: "Cooking paella with Jonas on the balcony.", tags: ["cooking", "family"] });
-    await caller.videoAnalysis.create({ videoId: "v3", description: `A long evening walk. ${lorem.repeat(60)}`, tags: ["family"] });
-    await caller.videoAnalysis.create({ videoId: "v4", description: "Jonas's birthday dinner with a lemon cake.", tags: ["friends"] });
-    for (let i = 0; i < 40; i++) {
-      await caller.videoAnalysis.create({ videoId: `w${i}`, description: `Walk number ${i} by the river. ${lorem.repeat(i % 7)}`, tags: i % 2 ? ["walk"] : [] });
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await db?.dispose();
-  });
-  afterEach(() => {
-    Object.assign(searchTuning, saved);
-  });
-
-  const hostile = [
-    "a & b | !c",
-    "!!!",
-    "'quoted' \"unclosed",
-    "\\",
-    "\\\\' OR 1=1 --",
-    "cake:*",
-    "birthday <-> cake",
-    "(((",
-    ")",
-    "'; DROP TABLE \"VideoAnalysis\"; --",
-    "%_*",
-    "🎂🎉",
-    "יום הולדת שמח",
-    "عيد ميلاد سعيد",
-    "\u202Ecake\u202C",
-    "a".repeat(1000),
-    "x ".repeat(499),
-    "\"\"",
-    "-cake",
-    "or or or",
-  ];
-
-  it.each(hostile.map((q) => [q.slice(0, 40), q]))("answers %j without failing", async (_, query) => {
-    const { items } = await caller.videoAnalysis.search({ query });
-    expect(Array.isArray(items)).toBe(true);
-    const context = await caller.videoAnalysis.context({ query, maxChars: 500 });
-    expect(context.text.length).toBeLessThanOrEqual(500);
-  });
-
-  it.each([
-    ["a blank query", { query: "   " }, "query must not be blank"],
-    ["NUL", { query: "cake\0" }, "query must not contain NUL characters"],
-    ["10,000 characters", { query: "cake ".repeat(2000) }, "query must be at most 1000 characters"],
-    ["a 1,000-word query", { query: "cake ".repeat(1000) }, "query must be at most 1000 characters"],
-    ["a lone surrogate", { query: "cake \uD800" }, "lone surrogate"],
-    ["neither query nor embedding", {}, "search needs a query, an embedding, or both"],
-    ["limit 0", { query: "cake", limit: 0 }, "limit must be at least 1"],
-    ["limit 101", { query: "cake", limit: 101 }, "limit must be at most 100"],
-  ])("refuses %s with a 400 that says why", async (_, input, message) => {
-    await expect(caller.videoAnalysis.search(input)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining(message) });
-  });
-
-  it("never fails with a server error, whatever the text (property)", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 200, unit: "binary" }), async (query) => {
-        try {
-          await caller.videoAnalysis.search({ query });
-        } catch (error) {
-          expect((error as { code?: string }).code).toBe("BAD_REQUEST");
-        }
-      }),
-      { numRuns: 60 },
-    );
-  });
-
-  it("counts tags, most used first, ties alphabetically", async () => {
-    const { items } = await caller.videoAnalysis.tags();
-    expect(items.slice(0, 5)).toEqual([
-      { tag: "walk", count: 20 },
-      { tag: "family", count: 3 },
-      { tag: "cooking", count: 1 },
-      { tag: "friends", count: 1 },
-      { tag: "mia", count: 1 },
-    ]);
-    expect((await caller.videoAnalysis.tags({ limit: 2 })).items).toHaveLength(2);
-  });
-
-  it("filters search by tags (all of them)", async () => {
-    const ids = async (tags: string[]) => (await caller.videoAnalysis.search({ query: "birthday cake", tags })).items.map((i) => i.analysis.videoId);
-    expect(await ids(["family"])).toEqual(["v1"]);
-    expect(await ids(["friends"])).toEqual(["v4"]);
-    expect(await ids(["family", "friends"])).toEqual([]);
-  });
-
-  it("sees writes at once: new words, changed descriptions, deletions", async () => {
-    await caller.videoAnalysis.create({ videoId: "new", description: "Flying a kite on the windy dunes." });
-    expect((await caller.videoAnalysis.search({ query: "dunez" })).items.map((i) => i.analysis.videoId)).toEqual(["new"]);
-    await caller.videoAnalysis.update({ videoId: "new", description: "Building a sandcastle at low tide." });
-    expect((await caller.videoAnalysis.search({ query: "kite" })).items).toEqual([]);
-    expect((await caller.videoAnalysis.search({ query: "sandcastel" })).items.map((i) => i.analysis.videoId)).toEqual(["new"]);
-    await caller.videoAnalysis.delete({ videoId: "new" });
-    expect((await caller.videoAnalysis.search({ query: "sandcastle" })).items).toEqual([]);
-  });
-
-  describe("embeddings", () => {
-    const model = "m-256";
-    const vector = (seed: number) => Array.from({ length: 256 }, (_, i) => Math.sin(seed * 7.1 + i * 0.37) + (i === seed ? 3 : 0));
+for (const target of targets)
+  describe.skipIf(!!target.skip)(`search, tags and context on the ${target.name} database`, () => {
+    let db: Awaited<ReturnType<typeof openTestDb>>;
+    let caller: ReturnType<typeof createCaller>;
+    const saved = { ...searchTuning };
     beforeAll(async () => {
-      for (let i = 0; i < 30; i++) {
-        await caller.videoAnalysis.update({ videoId: `w${i}`, embedding: { model, values: vector(i) } });
+      db = await openTestDb(target.name);
+      caller = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "s" }));
+      const lorem = "We walked along the river and talked about everything and nothing while the light faded. ";
+      await caller.videoAnalysis.create({
+        videoId: "v1",
+        description: "Mia's birthday cake: chocolate with strawberries.",
+        tags: ["family", "mia"],
+      });
+      await caller.videoAnalysis.create({
+        videoId: "v2",
+        description: "Cooking paella with Jonas on the balcony.",
+        tags: ["cooking", "family"],
+      });
+      await caller.videoAnalysis.create({
+        videoId: "v3",
+        description: `A long evening walk. ${lorem.repeat(60)}`,
+        tags: ["family"],
+      });
+      await caller.videoAnalysis.create({
+        videoId: "v4",
+        description: "Jonas's birthday dinner with a lemon cake.",
+        tags: ["friends"],
+      });
+      for (let i = 0; i < 40; i++) {
+        await caller.videoAnalysis.create({
+          videoId: `w${i}`,
+          description: `Walk number ${i} by the river. ${lorem.repeat(i % 7)}`,
+          tags: i % 2 ? ["walk"] : [],
+        });
       }
-      await caller.videoAnalysis.update({ videoId: "v1", embedding: { model: "small", values: [1, 0, 0] } });
+    }, 120_000);
+    afterAll(async () => {
+      await db?.dispose();
+    });
+    afterEach(() => {
+      Object.assign(searchTuning, saved);
     });
 
-    it("answers a query vector of another dimension with a 400 naming both", async () => {
-      await expect(caller.videoAnalysis.search({ embedding: { model: "small", values: [1, 0] } })).rejects.toMatchObject({
+    const hostile = [
+      "a & b | !c",
+      "!!!",
+      "'quoted' \"unclosed",
+      "\\",
+      "\\\\' OR 1=1 --",
+      "cake:*",
+      "birthday <-> cake",
+      "(((",
+      ")",
+      '\'; DROP TABLE "VideoAnalysis"; --',
+      "%_*",
+      "🎂🎉",
+      "יום הולדת שמח",
+      "عيد ميلاد سعيد",
+      "\u202Ecake\u202C",
+      "a".repeat(1000),
+      "x ".repeat(499),
+      '""',
+      "-cake",
+      "or or or",
+    ];
+
+    it.each(hostile.map((q) => [q.slice(0, 40), q]))("answers %j without failing", async (_, query) => {
+      const { items } = await caller.videoAnalysis.search({ query });
+      expect(Array.isArray(items)).toBe(true);
+      const context = await caller.videoAnalysis.context({ query, maxChars: 500 });
+      expect(context.text.length).toBeLessThanOrEqual(500);
+    });
+
+    it.each([
+      ["a blank query", { query: "   " }, "query must not be blank"],
+      ["NUL", { query: "cake\0" }, "query must not contain NUL characters"],
+      ["10,000 characters", { query: "cake ".repeat(2000) }, "query must be at most 1000 characters"],
+      ["a 1,000-word query", { query: "cake ".repeat(1000) }, "query must be at most 1000 characters"],
+      ["a lone surrogate", { query: "cake \uD800" }, "lone surrogate"],
+      ["neither query nor embedding", {}, "search needs a query, an embedding, or both"],
+      ["limit 0", { query: "cake", limit: 0 }, "limit must be at least 1"],
+      ["limit 101", { query: "cake", limit: 101 }, "limit must be at most 100"],
+    ])("refuses %s with a 400 that says why", async (_, input, message) => {
+      await expect(caller.videoAnalysis.search(input)).rejects.toMatchObject({
         code: "BAD_REQUEST",
-        message: expect.stringContaining('embedding has 2 dimensions, but the vectors of model "small" in this space have 3'),
-      });
-      await expect(caller.videoAnalysis.context({ embedding: { model: "small", values: [1, 0, 0, 0] }, maxChars: 300 })).rejects.toMatchObject({
-        code: "BAD_REQUEST",
+        message: expect.stringContaining(message) as string,
       });
     });
 
-    it("finds nothing through a model the space does not have, and compares only the same model", async () => {
-      expect((await caller.videoAnalysis.search({ embedding: { model: "unknown", values: [1, 2, 3] } })).items).toEqual([]);
-      const { items } = await caller.videoAnalysis.search({ embedding: { model: "small", values: [0.9, 0.1, 0] }, limit: 100 });
-      expect(items.map((i) => i.analysis.videoId)).toEqual(["v1"]);
-      // Words still find memories without a vector of that model: vector is null for them.
-      const hybrid = await caller.videoAnalysis.search({ query: "paella", embedding: { model: "small", values: [1, 0, 0] } });
-      expect(hybrid.items[0]).toMatchObject({ analysis: { videoId: "v2" }, scores: { vector: null } });
-    });
-
-    it("answers through HNSW (iterative scan, with filters) as the exact scan does", async () => {
-      const query = { model, values: vector(5).map((x, i) => x + (i % 3 === 0 ? 0.05 : 0)) };
-      const exact = await caller.videoAnalysis.search({ embedding: query, limit: 10 });
-      const exactTagged = await caller.videoAnalysis.search({ embedding: query, tags: ["walk"], limit: 10 });
-      searchTuning.exactScanMax = 1;
-      const approximate = await caller.videoAnalysis.search({ embedding: query, limit: 10 });
-      const approximateTagged = await caller.videoAnalysis.search({ embedding: query, tags: ["walk"], limit: 10 });
-      expect(exact.items[0]?.analysis.videoId).toBe("w5");
-      expect(approximate.items.map((i) => i.analysis.videoId)).toEqual(exact.items.map((i) => i.analysis.videoId));
-      expect(approximateTagged.items.map((i) => i.analysis.videoId)).toEqual(exactTagged.items.map((i) => i.analysis.videoId));
-      expect(approximateTagged.items.every((i) => i.analysis.tags.includes("walk"))).toBe(true);
-      expect(approximate.items.map((i) => i.scores.vector)).toEqual(exact.items.map((i) => i.scores.vector));
-    });
-  });
-
-  describe("context", () => {
-    it("puts the named memories first-to-last in the order given, skipping unknown ones", async () => {
-      const { text, sources, truncated } = await caller.videoAnalysis.context({ videoIds: ["v4", "nope", "v1", "v4"], maxChars: 1000 });
-      expect(sources.map((s) => s.videoId)).toEqual(["v4", "v1"]);
-      expect(sources.every((s) => s.score === null)).toBe(true);
-      expect(truncated).toBe(false);
-      expect(text).toMatch(/^## v4 \(\d{4}-\d{2}-\d{2}\)\nJonas's birthday dinner with a lemon cake\.\n\n## v1 \(\d{4}-\d{2}-\d{2}\)\nMia's birthday cake/);
-    });
-
-    it("takes the best search results, best first, and cuts the one that does not fit at a word", async () => {
-      const { text, sources, truncated } = await caller.videoAnalysis.context({ query: "evening walk river", maxChars: 600 });
-      expect(sources[0]?.videoId).toBe("v3");
-      expect(truncated).toBe(true);
-      expect(text.length).toBeLessThanOrEqual(600);
-      expect(text.endsWith("…")).toBe(true);
-      expect(text).not.toMatch(/\s…$/);
-    });
-
-    it("holds every budget with real search results (property)", async () => {
+    it("never fails with a server error, whatever the text (property)", async () => {
       await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom("walk river", "birthday cake", "light faded", "paella", "walk number 3"),
-          fc.integer({ min: 200, max: 100_000 }),
-          async (query, maxChars) => {
-            const output = await caller.videoAnalysis.context({ query, maxChars });
-            expectWellFormed(output, maxChars);
-          },
-        ),
-        { numRuns: 40 },
+        fc.asyncProperty(fc.string({ maxLength: 200, unit: "binary" }), async (query) => {
+          try {
+            await caller.videoAnalysis.search({ query });
+          } catch (error) {
+            expect((error as { code?: string }).code).toBe("BAD_REQUEST");
+          }
+        }),
+        { numRuns: 60 },
       );
     });
 
-    it("refuses budgets outside 200..100,000 and more than 100 videoIds", async () => {
-      await expect(caller.videoAnalysis.context({ query: "walk", maxChars: 199 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-      await expect(caller.videoAnalysis.context({ query: "walk", maxChars: 100_001 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-      const many = Array.from({ length: 101 }, (_, i) => `w${i}`);
-      await expect(caller.videoAnalysis.context({ videoIds: many, maxChars: 1000 })).rejects.toMatchObject({
-        code: "BAD_REQUEST",
-        message: expect.stringContaining("at most 100 videoIds"),
+    it("counts tags, most used first, ties alphabetically", async () => {
+      const { items } = await caller.videoAnalysis.tags();
+      expect(items.slice(0, 5)).toEqual([
+        { tag: "walk", count: 20 },
+        { tag: "family", count: 3 },
+        { tag: "cooking", count: 1 },
+        { tag: "friends", count: 1 },
+        { tag: "mia", count: 1 },
+      ]);
+      expect((await caller.videoAnalysis.tags({ limit: 2 })).items).toHaveLength(2);
+    });
+
+    it("filters search by tags (all of them)", async () => {
+      const ids = async (tags: string[]) =>
+        (await caller.videoAnalysis.search({ query: "birthday cake", tags })).items.map((i) => i.analysis.videoId);
+      expect(await ids(["family"])).toEqual(["v1"]);
+      expect(await ids(["friends"])).toEqual(["v4"]);
+      expect(await ids(["family", "friends"])).toEqual([]);
+    });
+
+    it("sees writes at once: new words, changed descriptions, deletions", async () => {
+      await caller.videoAnalysis.create({ videoId: "new", description: "Flying a kite on the windy dunes." });
+      expect((await caller.videoAnalysis.search({ query: "dunez" })).items.map((i) => i.analysis.videoId)).toEqual([
+        "new",
+      ]);
+      await caller.videoAnalysis.update({ videoId: "new", description: "Building a sandcastle at low tide." });
+      expect((await caller.videoAnalysis.search({ query: "kite" })).items).toEqual([]);
+      expect((await caller.videoAnalysis.search({ query: "sandcastel" })).items.map((i) => i.analysis.videoId)).toEqual(
+        ["new"],
+      );
+      await caller.videoAnalysis.delete({ videoId: "new" });
+      expect((await caller.videoAnalysis.search({ query: "sandcastle" })).items).toEqual([]);
+    });
+
+    describe("embeddings", () => {
+      const model = "m-256";
+      const vector = (seed: number) =>
+        Array.from({ length: 256 }, (_, i) => Math.sin(seed * 7.1 + i * 0.37) + (i === seed ? 3 : 0));
+      beforeAll(async () => {
+        for (let i = 0; i < 30; i++) {
+          await caller.videoAnalysis.update({ videoId: `w${i}`, embedding: { model, values: vector(i) } });
+        }
+        await caller.videoAnalysis.update({ videoId: "v1", embedding: { model: "small", values: [1, 0, 0] } });
       });
-      await expect(caller.videoAnalysis.context({ maxChars: 1000 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+
+      it("answers a query vector of another dimension with a 400 naming both", async () => {
+        await expect(
+          caller.videoAnalysis.search({ embedding: { model: "small", values: [1, 0] } }),
+        ).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+          message: expect.stringContaining(
+            'embedding has 2 dimensions, but the vectors of model "small" in this space have 3',
+          ) as string,
+        });
+        await expect(
+          caller.videoAnalysis.context({ embedding: { model: "small", values: [1, 0, 0, 0] }, maxChars: 300 }),
+        ).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+        });
+      });
+
+      it("finds nothing through a model the space does not have, and compares only the same model", async () => {
+        expect(
+          (await caller.videoAnalysis.search({ embedding: { model: "unknown", values: [1, 2, 3] } })).items,
+        ).toEqual([]);
+        const { items } = await caller.videoAnalysis.search({
+          embedding: { model: "small", values: [0.9, 0.1, 0] },
+          limit: 100,
+        });
+        expect(items.map((i) => i.analysis.videoId)).toEqual(["v1"]);
+        // Words still find memories without a vector of that model: vector is null for them.
+        const hybrid = await caller.videoAnalysis.search({
+          query: "paella",
+          embedding: { model: "small", values: [1, 0, 0] },
+        });
+        expect(hybrid.items[0]).toMatchObject({ analysis: { videoId: "v2" }, scores: { vector: null } });
+      });
+
+      it("answers through HNSW (iterative scan, with filters) as the exact scan does", async () => {
+        const query = { model, values: vector(5).map((x, i) => x + (i % 3 === 0 ? 0.05 : 0)) };
+        const exact = await caller.videoAnalysis.search({ embedding: query, limit: 10 });
+        const exactTagged = await caller.videoAnalysis.search({ embedding: query, tags: ["walk"], limit: 10 });
+        searchTuning.exactScanMax = 1;
+        const approximate = await caller.videoAnalysis.search({ embedding: query, limit: 10 });
+        const approximateTagged = await caller.videoAnalysis.search({ embedding: query, tags: ["walk"], limit: 10 });
+        expect(exact.items[0]?.analysis.videoId).toBe("w5");
+        expect(approximate.items.map((i) => i.analysis.videoId)).toEqual(exact.items.map((i) => i.analysis.videoId));
+        expect(approximateTagged.items.map((i) => i.analysis.videoId)).toEqual(
+          exactTagged.items.map((i) => i.analysis.videoId),
+        );
+        expect(approximateTagged.items.every((i) => i.analysis.tags.includes("walk"))).toBe(true);
+        expect(approximate.items.map((i) => i.scores.vector)).toEqual(exact.items.map((i) => i.scores.vector));
+      });
+    });
+
+    describe("context", () => {
+      it("puts the named memories first-to-last in the order given, skipping unknown ones", async () => {
+        const { text, sources, truncated } = await caller.videoAnalysis.context({
+          videoIds: ["v4", "nope", "v1", "v4"],
+          maxChars: 1000,
+        });
+        expect(sources.map((s) => s.videoId)).toEqual(["v4", "v1"]);
+        expect(sources.every((s) => s.score === null)).toBe(true);
+        expect(truncated).toBe(false);
+        expect(text).toMatch(
+          /^## v4 \(\d{4}-\d{2}-\d{2}\)\nJonas's birthday dinner with a lemon cake\.\n\n## v1 \(\d{4}-\d{2}-\d{2}\)\nMia's birthday cake/,
+        );
+      });
+
+      it("takes the best search results, best first, and cuts the one that does not fit at a word", async () => {
+        const { text, sources, truncated } = await caller.videoAnalysis.context({
+          query: "evening walk river",
+          maxChars: 600,
+        });
+        expect(sources[0]?.videoId).toBe("v3");
+        expect(truncated).toBe(true);
+        expect(text.length).toBeLessThanOrEqual(600);
+        expect(text.endsWith("…")).toBe(true);
+        expect(text).not.toMatch(/\s…$/);
+      });
+
+      it("holds every budget with real search results (property)", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom("walk river", "birthday cake", "light faded", "paella", "walk number 3"),
+            fc.integer({ min: 200, max: 100_000 }),
+            async (query, maxChars) => {
+              const output = await caller.videoAnalysis.context({ query, maxChars });
+              expectWellFormed(output, maxChars);
+            },
+          ),
+          { numRuns: 40 },
+        );
+      });
+
+      it("refuses budgets outside 200..100,000 and more than 100 videoIds", async () => {
+        await expect(caller.videoAnalysis.context({ query: "walk", maxChars: 199 })).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+        });
+        await expect(caller.videoAnalysis.context({ query: "walk", maxChars: 100_001 })).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+        });
+        const many = Array.from({ length: 101 }, (_, i) => `w${i}`);
+        await expect(caller.videoAnalysis.context({ videoIds: many, maxChars: 1000 })).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+          message: expect.stringContaining("at most 100 videoIds") as string,
+        });
+        await expect(caller.videoAnalysis.context({ maxChars: 1000 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      });
+    });
+
+    it("charges what it returns against the request's budget", async () => {
+      const small = createCaller(() =>
+        createContext({
+          prisma: db.prisma,
+          principal: ANONYMOUS,
+          space: "s",
+          limits: { maxRows: 5, maxBytes: 1_000_000 },
+        }),
+      );
+      await expect(small.videoAnalysis.search({ query: "walk", limit: 10 })).rejects.toMatchObject({
+        code: "PAYLOAD_TOO_LARGE",
+      });
+      expect((await small.videoAnalysis.search({ query: "walk", limit: 5 })).items).toHaveLength(5);
     });
   });
-
-  it("charges what it returns against the request's budget", async () => {
-    const small = createCaller(() =>
-      createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "s", limits: { maxRows: 5, maxBytes: 1_000_000 } }),
-    );
-    await expect(small.videoAnalysis.search({ query: "walk", limit: 10 })).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
-    expect((await small.videoAnalysis.search({ query: "walk", limit: 5 })).items).toHaveLength(5);
-  });
-});

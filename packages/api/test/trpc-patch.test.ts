@@ -19,7 +19,8 @@ describe("the @trpc/server patch", () => {
     for (const [file, marker] of patched) {
       const files = names.filter((name) => file.test(name));
       expect(files, String(file)).toHaveLength(2);
-      for (const name of files) expect(await readFile(path.join(dist, name), "utf8"), `${name} should carry the patch`).toContain(marker);
+      for (const name of files)
+        expect(await readFile(path.join(dist, name), "utf8"), `${name} should carry the patch`).toContain(marker);
     }
   });
 

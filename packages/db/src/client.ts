@@ -4,7 +4,14 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
 import { openEmbedded } from "./embedded.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
-import { applyMigrations, type MigrationResult, MIGRATIONS_DIR, pendingMigrations, readMigrations, type Transactor } from "./migrate.ts";
+import {
+  applyMigrations,
+  type MigrationResult,
+  MIGRATIONS_DIR,
+  pendingMigrations,
+  readMigrations,
+  type Transactor,
+} from "./migrate.ts";
 import { openPostgres } from "./postgres.ts";
 
 export interface Database {
@@ -44,7 +51,10 @@ export interface CreateDbOptions {
  * On PostgreSQL every statement fails within `timeoutMs` (connection wait included) when the server refuses,
  * drops or stalls, and recovers by itself when it returns; the errors classify as "unavailable" (databaseErrorKind).
  */
-export async function createDb(config: DatabaseConfig | string | undefined, options: CreateDbOptions = {}): Promise<Database> {
+export async function createDb(
+  config: DatabaseConfig | string | undefined,
+  options: CreateDbOptions = {},
+): Promise<Database> {
   const resolved = typeof config === "object" ? config : parseDatabaseUrl(config);
   const driver = await openDriver(resolved, options);
   // "minimal": no source-code frames in error messages; "colorless" (the default outside production) captures a
@@ -71,7 +81,8 @@ export async function createDb(config: DatabaseConfig | string | undefined, opti
 interface Driver {
   adapter: NonNullable<ConstructorParameters<typeof PrismaClient>[0]["adapter"]>;
   transact: Transactor;
-  query<Row>(sql: string): Promise<Row[]>;
+  // A function property, not a method: it is passed on detached (pendingMigrations), so it must not need `this`.
+  query: <Row>(sql: string) => Promise<Row[]>;
   connections?(): PoolState;
   close(): Promise<void>;
 }

@@ -52,14 +52,18 @@ export function parseDatabaseUrl(
   if (value === "memory:" || value === "memory://") return { kind: "embedded", dataDir: undefined };
   if (value.startsWith("file:")) {
     const dir = value.startsWith("file://") ? fileURLToPath(value) : value.slice("file:".length);
-    if (dir === "") throw new DatabaseConfigError("DATABASE_URL 'file:' needs a directory, e.g. file:./data", "DATABASE_URL");
+    if (dir === "")
+      throw new DatabaseConfigError("DATABASE_URL 'file:' needs a directory, e.g. file:./data", "DATABASE_URL");
     return { kind: "embedded", dataDir: path.resolve(cwd, dir) };
   }
   if (/^postgres(ql)?:\/\//.test(value)) {
     try {
       new URL(value);
     } catch {
-      throw new DatabaseConfigError("DATABASE_URL is not a valid PostgreSQL URL (postgresql://user@host:5432/db)", "DATABASE_URL");
+      throw new DatabaseConfigError(
+        "DATABASE_URL is not a valid PostgreSQL URL (postgresql://user@host:5432/db)",
+        "DATABASE_URL",
+      );
     }
     return {
       kind: "postgres",
@@ -94,9 +98,14 @@ export const databaseEnv = z.object({
  * The database settings from environment variables (DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS).
  * An empty variable counts as unset. Throws DatabaseConfigError naming the first variable at fault.
  */
-export function loadDatabaseConfig(env: Record<string, string | undefined>, options: { cwd?: string } = {}): DatabaseConfig {
+export function loadDatabaseConfig(
+  env: Record<string, string | undefined>,
+  options: { cwd?: string } = {},
+): DatabaseConfig {
   const present = Object.fromEntries(
-    Object.keys(databaseEnv.shape).flatMap((key) => (env[key] !== undefined && env[key] !== "" ? [[key, env[key]]] : [])),
+    Object.keys(databaseEnv.shape).flatMap((key) =>
+      env[key] !== undefined && env[key] !== "" ? [[key, env[key]]] : [],
+    ),
   );
   const parsed = databaseEnv.safeParse(present);
   if (!parsed.success) {
@@ -128,6 +137,9 @@ export function redact(url: string): string {
 }
 
 export function describeDatabase(config: DatabaseConfig): string {
-  if (config.kind === "postgres") return `PostgreSQL ${redact(config.url)} (pool ${config.poolSize}, timeout ${config.timeoutMs} ms)`;
-  return config.dataDir ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : "embedded PostgreSQL (PGlite) in memory";
+  if (config.kind === "postgres")
+    return `PostgreSQL ${redact(config.url)} (pool ${config.poolSize}, timeout ${config.timeoutMs} ms)`;
+  return config.dataDir
+    ? `embedded PostgreSQL (PGlite) in ${config.dataDir}`
+    : "embedded PostgreSQL (PGlite) in memory";
 }

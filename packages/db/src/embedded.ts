@@ -71,14 +71,21 @@ export interface EmbeddedOptions {
   openInMemory?: (() => Promise<PGlite>) | undefined;
 }
 
-export async function openEmbedded(dataDir: string | undefined, options: EmbeddedOptions = {}): Promise<EmbeddedDriver> {
+export async function openEmbedded(
+  dataDir: string | undefined,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedDriver> {
   let lock: DirectoryLock | undefined;
   let pglite: PGlite;
   if (dataDir) {
     await mkdir(dataDir, { recursive: true });
     lock = await lockDataDir(dataDir);
     try {
-      pglite = await PGlite.create({ fs: new SyncingNodeFS(dataDir), startParams: DURABLE_START_PARAMS, extensions: PGLITE_EXTENSIONS });
+      pglite = await PGlite.create({
+        fs: new SyncingNodeFS(dataDir),
+        startParams: DURABLE_START_PARAMS,
+        extensions: PGLITE_EXTENSIONS,
+      });
     } catch (error) {
       await lock.release();
       throw error;
@@ -111,7 +118,9 @@ async function lockDataDir(dataDir: string): Promise<DirectoryLock> {
     return await acquireDirectoryLock(path.join(dataDir, LOCK_FILE));
   } catch (error) {
     if (!(error instanceof DirectoryLockedError)) throw error;
-    const holder = error.owner ? ` (process ${error.owner.pid} on ${error.owner.hostname}, since ${error.owner.since})` : "";
+    const holder = error.owner
+      ? ` (process ${error.owner.pid} on ${error.owner.hostname}, since ${error.owner.since})`
+      : "";
     throw new DatabaseConfigError(
       `The embedded database in ${dataDir} is in use by another process${holder} (a running server?). ` +
         `Stop it first, or use a PostgreSQL server (DATABASE_URL=postgresql://…) to run several processes on one database.` +

@@ -85,7 +85,15 @@ const UNAVAILABLE_MESSAGES = [
   /^PGlite is closed$/,
 ];
 
-type Fields = { name?: unknown; code?: unknown; message?: unknown; severity?: unknown; cause?: unknown; meta?: unknown; errorCode?: unknown };
+type Fields = {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  severity?: unknown;
+  cause?: unknown;
+  meta?: unknown;
+  errorCode?: unknown;
+};
 
 function kindOf(value: object): DatabaseErrorKind | undefined {
   const e = value as Fields;
@@ -102,7 +110,12 @@ function kindOf(value: object): DatabaseErrorKind | undefined {
       const kind = fromAdapterKind(cause.kind);
       if (kind) return kind;
       // kind "postgres": the server's SQLSTATE
-      const state = typeof cause.originalCode === "string" ? cause.originalCode : typeof cause.code === "string" ? cause.code : undefined;
+      const state =
+        typeof cause.originalCode === "string"
+          ? cause.originalCode
+          : typeof cause.code === "string"
+            ? cause.code
+            : undefined;
       if (state && /^[0-9][0-9A-Z]{4}$/.test(state)) return fromSqlState(state);
     }
   }

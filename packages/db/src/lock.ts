@@ -58,7 +58,12 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Takes the lock at `file` or throws DirectoryLockedError naming the live holder. */
 export async function acquireDirectoryLock(file: string): Promise<DirectoryLock> {
-  const me: LockOwner = { pid: process.pid, hostname: hostname(), token: randomUUID(), since: new Date().toISOString() };
+  const me: LockOwner = {
+    pid: process.pid,
+    hostname: hostname(),
+    token: randomUUID(),
+    since: new Date().toISOString(),
+  };
   // Each round either takes the lock, refuses, or removes a dead owner's lock; rounds repeat only while other
   // processes are in the middle of the same (microseconds), so a few dozen are plenty.
   for (let round = 0; round < 50; round++) {

@@ -75,7 +75,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
       try {
         await client.query("BEGIN");
         const tx: SqlTransaction = {
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: async <Row>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as Row[],
           exec: async (sql) => void (await client.query(sql)),
         };
         const result = await fn(tx);
@@ -88,7 +88,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
         if (!(await finishesWithin(client.end(), closeGraceMs))) socket.destroy();
       }
     },
-    query: async (sql) => (await pool.query(sql)).rows,
+    query: async <Row>(sql: string) => (await pool.query(sql)).rows as Row[],
     async close() {
       // pool.end() resolves once every client is asked to end, not once their sockets closed.
       await finishesWithin(pool.end(), closeGraceMs);
@@ -112,7 +112,10 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
     const checkout = pool.connect();
     const client = await withTimeout(checkout, timeoutMs, "give a connection").catch((error: unknown) => {
       // A connection that arrives after the caller gave up goes straight back to the pool.
-      checkout.then((late) => late.release(), () => {});
+      checkout.then(
+        (late) => late.release(),
+        () => {},
+      );
       throw error;
     });
     const remaining = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
@@ -134,11 +137,14 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
       };
     });
     client.once("error", onError);
+    // pg reads query_timeout from each query's config; @types/pg does not declare it there.
+    const request: pg.QueryConfig & { query_timeout: number } = {
+      ...query,
+      ...(values ? { values } : {}),
+      query_timeout: remaining,
+    };
     try {
-      const result = await Promise.race([
-        client.query({ ...query, ...(values ? { values } : {}), query_timeout: remaining } as pg.QueryConfig),
-        broken,
-      ]);
+      const result = await Promise.race([client.query(request), broken]);
       release();
       return result;
     } catch (error) {
@@ -147,14 +153,16 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
     }
   }
   // Callbacks and submittables (cursors, streams) keep the pool's own behaviour; nothing here uses them.
-  const query = (...args: unknown[]) => {
+  const query = (...args: unknown[]): unknown => {
     const [config, values] = args;
     const promiseStyle =
       args.length <= 2 &&
       typeof args.at(-1) !== "function" &&
       (typeof config === "string" || (typeof config === "object" && config !== null && !("submit" in config))) &&
       (values === undefined || Array.isArray(values));
-    return promiseStyle ? bounded(config as string | pg.QueryConfig, values as unknown[] | undefined) : Reflect.apply(original, pool, args);
+    return promiseStyle
+      ? bounded(config as string | pg.QueryConfig, values as unknown[] | undefined)
+      : Reflect.apply(original, pool, args);
   };
   pool.query = query as unknown as typeof pool.query;
 }

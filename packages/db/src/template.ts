@@ -53,7 +53,8 @@ export async function writeClusterTemplate(dir: string): Promise<void> {
   await mkdir(root, { recursive: true });
   for (const entry of tarEntries(await clusterTar())) {
     const target = path.resolve(root, entry.name);
-    if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`template entry escapes ${root}: ${entry.name}`);
+    if (target !== root && !target.startsWith(root + path.sep))
+      throw new Error(`template entry escapes ${root}: ${entry.name}`);
     if (entry.type === "directory") await mkdir(target, { recursive: true, mode: entry.mode });
     else {
       await mkdir(path.dirname(target), { recursive: true });
@@ -133,7 +134,10 @@ async function readEntries(root: string, prefix = ""): Promise<Entry[]> {
     const name = prefix ? `${prefix}/${item.name}` : item.name;
     const { mode } = await stat(path.join(root, name));
     if (item.isDirectory()) {
-      entries.push({ name, type: "directory", mode: mode & 0o777, data: new Uint8Array() }, ...(await readEntries(root, name)));
+      entries.push(
+        { name, type: "directory", mode: mode & 0o777, data: new Uint8Array() },
+        ...(await readEntries(root, name)),
+      );
     } else if (item.isFile()) {
       entries.push({ name, type: "file", mode: mode & 0o777, data: await readFile(path.join(root, name)) });
     }
@@ -161,7 +165,13 @@ function writeTar(entries: Entry[]): Uint8Array {
     header.fill(0x20, 148, 156); // the checksum counts its own field as spaces
     put(156, entry.type === "directory" ? "5" : "0");
     put(257, "ustar\u000000");
-    put(148, `${header.reduce((sum, byte) => sum + byte, 0).toString(8).padStart(6, "0")}\0 `);
+    put(
+      148,
+      `${header
+        .reduce((sum, byte) => sum + byte, 0)
+        .toString(8)
+        .padStart(6, "0")}\0 `,
+    );
     parts.push(header, entry.data, new Uint8Array((512 - (entry.data.length % 512)) % 512));
   }
   parts.push(new Uint8Array(1024));
@@ -183,7 +193,7 @@ function* tarEntries(tar: Uint8Array): Generator<Entry> {
     return decoder.decode(end === -1 ? bytes : bytes.subarray(0, end));
   };
   const octal = (text: string) => (text.trim() === "" ? 0 : Number.parseInt(text.trim(), 8));
-  for (let offset = 0; offset + 512 <= tar.length; ) {
+  for (let offset = 0; offset + 512 <= tar.length;) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) return; // end of archive
     const prefix = field(header, 345, 155);

@@ -76,7 +76,8 @@ export async function createTestDatabase(name: TestTargetName, dataDir?: string)
     await writeClusterTemplate(dataDir);
     return { url: `file:${dataDir}`, options: {}, drop: async () => {} };
   }
-  if (name === "embedded") return { url: "memory:", options: { openInMemory: openTemplatePGlite }, drop: async () => {} };
+  if (name === "embedded")
+    return { url: "memory:", options: { openInMemory: openTemplatePGlite }, drop: async () => {} };
   const database = `mm_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`CREATE DATABASE "${database}"`);
   const url = new URL(TEST_POSTGRES_URL);

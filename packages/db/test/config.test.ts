@@ -31,7 +31,12 @@ describe("parseDatabaseUrl", () => {
 
   it("accepts PostgreSQL URLs with a pool size and a timeout", () => {
     const url = "postgresql://mm:secret@db.internal:5432/mm";
-    expect(parseDatabaseUrl(url)).toEqual({ kind: "postgres", url, poolSize: DEFAULT_POOL_SIZE, timeoutMs: DEFAULT_TIMEOUT_MS });
+    expect(parseDatabaseUrl(url)).toEqual({
+      kind: "postgres",
+      url,
+      poolSize: DEFAULT_POOL_SIZE,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+    });
     expect(parseDatabaseUrl("postgres://localhost/mm", { poolSize: 3, timeoutMs: 1000 })).toEqual({
       kind: "postgres",
       url: "postgres://localhost/mm",
@@ -42,7 +47,9 @@ describe("parseDatabaseUrl", () => {
 
   it("rejects anything else with a readable message that hides the password", () => {
     expect(() => parseDatabaseUrl("mysql://root:hunter2@localhost/mm")).toThrow(DatabaseConfigError);
-    expect(() => parseDatabaseUrl("mysql://root:hunter2@localhost/mm")).toThrow(/must be empty.*file:<dir>.*memory:.*postgresql/);
+    expect(() => parseDatabaseUrl("mysql://root:hunter2@localhost/mm")).toThrow(
+      /must be empty.*file:<dir>.*memory:.*postgresql/,
+    );
     expect(() => parseDatabaseUrl("mysql://root:hunter2@localhost/mm")).not.toThrow(/hunter2/);
     expect(() => parseDatabaseUrl("file:")).toThrow(/needs a directory/);
     expect(() => parseDatabaseUrl("postgresql://[bad")).toThrow(/not a valid PostgreSQL URL/);

@@ -22,7 +22,9 @@ describe("embedded database on disk", () => {
       expect(settings).toEqual([{ fsync: "on", method: "fsync" }]);
       const fsync = vi.spyOn(fs, "fsyncSync");
       try {
-        await db.prisma.videoAnalysis.create({ data: { space: "default", videoId: "durable", description: "on disk" } });
+        await db.prisma.videoAnalysis.create({
+          data: { space: "default", videoId: "durable", description: "on disk" },
+        });
         expect(fsync).toHaveBeenCalled();
       } finally {
         fsync.mockRestore();

@@ -16,7 +16,11 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 type Child = ChildProcessByStdio<Writable, Readable, null>;
 
 /** Starts `node --import tsx <fixture> …args`; resolves once it printed "ready". */
-async function start(name: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: Child; lines: string[] }> {
+async function start(
+  name: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ child: Child; lines: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", fixture(name), ...args], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "inherit"],
@@ -43,7 +47,8 @@ function nextLine(child: Child, lines: string[], index: number): Promise<string>
         resolve(lines[index]!);
       }
     };
-    const exited = (code: number | null) => reject(new Error(`${child.spawnfile} exited (${code}) before printing line ${index + 1}`));
+    const exited = (code: number | null) =>
+      reject(new Error(`${child.spawnfile} exited (${code}) before printing line ${index + 1}`));
     child.stdout.on("line", check);
     child.once("exit", exited);
     check();
@@ -81,55 +86,71 @@ describe("embedded data directory lock", () => {
     const reopened = await createDb(url);
     try {
       expect(await reopened.pendingMigrations()).toEqual([]);
-      expect(await reopened.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "v1" } } })).toMatchObject({ description: "persisted" });
+      expect(
+        await reopened.prisma.videoAnalysis.findUnique({
+          where: { space_videoId: { space: "default", videoId: "v1" } },
+        }),
+      ).toMatchObject({ description: "persisted" });
     } finally {
       await reopened.close();
     }
   });
 
   // Tests with child processes (each loads tsx): a few seconds here, much more with the cores saturated.
-  it("refuses while a live server holds it, and opens at once after that server is killed with SIGKILL", { timeout: 60_000 }, async () => {
-    const { url } = await createTestDatabase("embedded", path.join(await fresh(), "data"));
-    const { child } = await start("hold-database.ts", [], { DATABASE_URL: url });
-    const lockFile = path.join(url.slice("file:".length), LOCK_FILE);
-    try {
-      await expect(createDb(url)).rejects.toThrow(new RegExp(`in use by another process \\(process ${child.pid} on ${hostname()}`));
-    } finally {
-      child.kill("SIGKILL");
-      await once(child, "exit");
-    }
-    // proper-lockfile refused for 7–10 s here (it judged staleness by age); the dead pid is enough.
-    const started = performance.now();
-    const lock = await acquireDirectoryLock(lockFile);
-    expect(performance.now() - started).toBeLessThan(200);
-    expect(lock.owner.pid).toBe(process.pid);
-    await lock.release();
-    const restarted = await createDb(url);
-    try {
-      expect(await restarted.pendingMigrations()).toEqual([]);
-    } finally {
-      await restarted.close();
-    }
-  });
+  it(
+    "refuses while a live server holds it, and opens at once after that server is killed with SIGKILL",
+    { timeout: 60_000 },
+    async () => {
+      const { url } = await createTestDatabase("embedded", path.join(await fresh(), "data"));
+      const { child } = await start("hold-database.ts", [], { DATABASE_URL: url });
+      const lockFile = path.join(url.slice("file:".length), LOCK_FILE);
+      try {
+        await expect(createDb(url)).rejects.toThrow(
+          new RegExp(`in use by another process \\(process ${child.pid} on ${hostname()}`),
+        );
+      } finally {
+        child.kill("SIGKILL");
+        await once(child, "exit");
+      }
+      // proper-lockfile refused for 7–10 s here (it judged staleness by age); the dead pid is enough.
+      const started = performance.now();
+      const lock = await acquireDirectoryLock(lockFile);
+      expect(performance.now() - started).toBeLessThan(200);
+      expect(lock.owner.pid).toBe(process.pid);
+      await lock.release();
+      const restarted = await createDb(url);
+      try {
+        expect(await restarted.pendingMigrations()).toEqual([]);
+      } finally {
+        await restarted.close();
+      }
+    },
+  );
 
-  it("lets exactly one of several processes take over a dead owner's lock at the same moment", { timeout: 60_000 }, async () => {
-    const file = path.join(await fresh(), LOCK_FILE);
-    await writeFile(file, lockRecord({ pid: await deadPid() }));
-    const takers = await Promise.all([1, 2, 3, 4].map(() => start("take-lock.ts", [file])));
-    try {
-      for (const { child } of takers) child.stdin.write("go\n");
-      const results = await Promise.all(takers.map(({ child, lines }) => nextLine(child, lines, 1)));
-      const winners = takers.filter((_, i) => results[i] === "won");
-      expect(winners).toHaveLength(1);
-      expect(results.filter((r) => r !== "won")).toEqual(Array(3).fill(`held ${winners[0]!.child.pid}`));
-    } finally {
-      for (const { child } of takers) child.stdin.end();
-      await Promise.all(takers.map(({ child }) => (child.exitCode === null ? once(child, "exit") : undefined)));
-    }
-    // The winner released it on the way out: free again, and no claim files left behind.
-    const lock = await acquireDirectoryLock(file);
-    await lock.release();
-  });
+  it(
+    "lets exactly one of several processes take over a dead owner's lock at the same moment",
+    { timeout: 60_000 },
+    async () => {
+      const file = path.join(await fresh(), LOCK_FILE);
+      await writeFile(file, lockRecord({ pid: await deadPid() }));
+      const takers = await Promise.all([1, 2, 3, 4].map(() => start("take-lock.ts", [file])));
+      try {
+        for (const { child } of takers) child.stdin.write("go\n");
+        const results = await Promise.all(takers.map(({ child, lines }) => nextLine(child, lines, 1)));
+        const winners = takers.filter((_, i) => results[i] === "won");
+        expect(winners).toHaveLength(1);
+        expect(results.filter((r) => r !== "won")).toEqual(Array(3).fill(`held ${winners[0]!.child.pid}`));
+      } finally {
+        for (const { child } of takers) child.stdin.end();
+        await Promise.all(
+          takers.filter(({ child }) => child.exitCode === null).map(({ child }) => once(child, "exit")),
+        );
+      }
+      // The winner released it on the way out: free again, and no claim files left behind.
+      const lock = await acquireDirectoryLock(file);
+      await lock.release();
+    },
+  );
 
   it("in one process, too: concurrent takers of a dead owner's lock get exactly one winner", async () => {
     const file = path.join(await fresh(), LOCK_FILE);
@@ -147,7 +168,9 @@ describe("embedded data directory lock", () => {
     await writeFile(path.join(dir, LOCK_FILE), lockRecord({ pid: 1, hostname: "other-host" }));
     const opening = createDb(`file:${dir}`);
     await expect(opening).rejects.toThrow(/process 1 on other-host/);
-    await expect(opening).rejects.toThrow(`If nothing runs on other-host any more, delete ${path.join(dir, LOCK_FILE)}`);
+    await expect(opening).rejects.toThrow(
+      `If nothing runs on other-host any more, delete ${path.join(dir, LOCK_FILE)}`,
+    );
   });
 
   it("treats a lock naming this process's pid that this process does not hold as stale (containers reuse pids)", async () => {

@@ -6,11 +6,19 @@ import { loadDatabaseConfig } from "../src/config.ts";
 import { databaseErrorKind, DatabaseTimeoutError } from "../src/errors.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { poolOptions } from "../src/postgres.ts";
-import { createTestDatabase, type FaultMode, type FaultProxy, startFaultProxy, testTargets, type TestDatabase } from "../src/testing.ts";
+import {
+  createTestDatabase,
+  type FaultMode,
+  type FaultProxy,
+  startFaultProxy,
+  testTargets,
+  type TestDatabase,
+} from "../src/testing.ts";
 
 const known = (code: string, meta?: Record<string, unknown>) =>
   new Prisma.PrismaClientKnownRequestError(`failed (${code})`, { code, clientVersion: "7", ...(meta ? { meta } : {}) });
-const socketError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: "connect", errno: -1 });
+const socketError = (code: string) =>
+  Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: "connect", errno: -1 });
 const sqlError = (code: string) => {
   const error = new pg.DatabaseError("server says no", 0, "error");
   error.code = code;
@@ -37,23 +45,54 @@ describe("databaseErrorKind", () => {
     expect(databaseErrorKind(known("P2010", { driverAdapterError: refused }))).toBe("unavailable");
     expect(databaseErrorKind(new DriverAdapterError({ kind: "ConnectionClosed" }))).toBe("unavailable");
     expect(databaseErrorKind(new DriverAdapterError({ kind: "SocketTimeout" }))).toBe("unavailable");
-    expect(databaseErrorKind(new DriverAdapterError({ kind: "TooManyConnections", cause: "53300" }))).toBe("unavailable");
-    const duplicate = new DriverAdapterError({ kind: "UniqueConstraintViolation", constraint: { fields: ["videoId"] } });
+    expect(databaseErrorKind(new DriverAdapterError({ kind: "TooManyConnections", cause: "53300" }))).toBe(
+      "unavailable",
+    );
+    const duplicate = new DriverAdapterError({
+      kind: "UniqueConstraintViolation",
+      constraint: { fields: ["videoId"] },
+    });
     expect(databaseErrorKind(known("P2010", { driverAdapterError: duplicate }))).toBe("unique_violation");
-    expect(databaseErrorKind(new DriverAdapterError({ kind: "LengthMismatch", column: "videoId" }))).toBe("value_too_long");
-    const shutdown = new DriverAdapterError({ kind: "postgres", code: "57P01", severity: "FATAL", message: "terminating", detail: undefined, column: undefined, hint: undefined, originalCode: "57P01" });
+    expect(databaseErrorKind(new DriverAdapterError({ kind: "LengthMismatch", column: "videoId" }))).toBe(
+      "value_too_long",
+    );
+    const shutdown = new DriverAdapterError({
+      kind: "postgres",
+      code: "57P01",
+      severity: "FATAL",
+      message: "terminating",
+      detail: undefined,
+      column: undefined,
+      hint: undefined,
+      originalCode: "57P01",
+    });
     expect(databaseErrorKind(shutdown)).toBe("unavailable");
-    const syntax = new DriverAdapterError({ kind: "postgres", code: "42601", severity: "ERROR", message: "syntax", detail: undefined, column: undefined, hint: undefined, originalCode: "42601" });
+    const syntax = new DriverAdapterError({
+      kind: "postgres",
+      code: "42601",
+      severity: "ERROR",
+      message: "syntax",
+      detail: undefined,
+      column: undefined,
+      hint: undefined,
+      originalCode: "42601",
+    });
     expect(databaseErrorKind(known("P2010", { driverAdapterError: syntax }))).toBeUndefined();
   });
 
-  it.each(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"])("socket error %s is unavailable", (code) => {
-    expect(databaseErrorKind(socketError(code))).toBe("unavailable");
-  });
+  it.each(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"])(
+    "socket error %s is unavailable",
+    (code) => {
+      expect(databaseErrorKind(socketError(code))).toBe("unavailable");
+    },
+  );
 
-  it.each(["57P01", "57P02", "57P03", "57014", "08006", "08001", "53300", "3D000"])("SQLSTATE %s is unavailable", (code) => {
-    expect(databaseErrorKind(sqlError(code))).toBe("unavailable");
-  });
+  it.each(["57P01", "57P02", "57P03", "57014", "08006", "08001", "53300", "3D000"])(
+    "SQLSTATE %s is unavailable",
+    (code) => {
+      expect(databaseErrorKind(sqlError(code))).toBe("unavailable");
+    },
+  );
 
   it("reads SQLSTATEs of constraint and length errors, and leaves other server errors alone", () => {
     expect(databaseErrorKind(sqlError("23505"))).toBe("unique_violation");
@@ -78,12 +117,16 @@ describe("databaseErrorKind", () => {
     expect(databaseErrorKind(aggregate)).toBe("unavailable");
     const wrapped = new Error("procedure failed", { cause: new Error("pool", { cause: aggregate }) });
     expect(databaseErrorKind(wrapped)).toBe("unavailable");
-    expect(databaseErrorKind(new Error("Connection terminated due to connection timeout", { cause: new Error("x") }))).toBe("unavailable");
+    expect(
+      databaseErrorKind(new Error("Connection terminated due to connection timeout", { cause: new Error("x") })),
+    ).toBe("unavailable");
     expect(databaseErrorKind(new DatabaseTimeoutError(1000))).toBe("unavailable");
   });
 
   it("lets the outermost meaningful error win, and survives cycles", () => {
-    expect(databaseErrorKind(known("P2025", { driverAdapterError: new DriverAdapterError({ kind: "ConnectionClosed" }) }))).toBe("not_found");
+    expect(
+      databaseErrorKind(known("P2025", { driverAdapterError: new DriverAdapterError({ kind: "ConnectionClosed" }) })),
+    ).toBe("not_found");
     const a = new Error("a");
     const b = new Error("b", { cause: a });
     Object.assign(a, { cause: b });
@@ -91,7 +134,15 @@ describe("databaseErrorKind", () => {
   });
 
   it("is undefined for anything that is not a database error", () => {
-    for (const value of [undefined, null, "ECONNREFUSED", 42, new Error("boom"), new TypeError("x is undefined"), { code: "P2002" }]) {
+    for (const value of [
+      undefined,
+      null,
+      "ECONNREFUSED",
+      42,
+      new Error("boom"),
+      new TypeError("x is undefined"),
+      { code: "P2002" },
+    ]) {
       expect(databaseErrorKind(value)).toBeUndefined();
     }
   });
@@ -127,8 +178,12 @@ describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
     await direct.migrate();
     await direct.close();
     proxy = await startFaultProxy(database.url);
-    db = await createDb(loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }));
-    await db.prisma.videoAnalysis.create({ data: { space: "default", videoId: "kept", description: "before the fault" } });
+    db = await createDb(
+      loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }),
+    );
+    await db.prisma.videoAnalysis.create({
+      data: { space: "default", videoId: "kept", description: "before the fault" },
+    });
   });
   afterAll(async () => {
     await db?.close();
@@ -137,37 +192,62 @@ describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
   });
 
   const operations: [string, () => Promise<unknown>][] = [
-    ["findUnique", () => db.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "kept" } } })],
-    ["create", () => db.prisma.videoAnalysis.create({ data: { space: "default", videoId: `new-${Math.random()}`, description: "x" } })],
-    ["delete", () => db.prisma.videoAnalysis.delete({ where: { space_videoId: { space: "default", videoId: "absent" } } })],
+    [
+      "findUnique",
+      () => db.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "kept" } } }),
+    ],
+    [
+      "create",
+      () =>
+        db.prisma.videoAnalysis.create({
+          data: { space: "default", videoId: `new-${Math.random()}`, description: "x" },
+        }),
+    ],
+    [
+      "delete",
+      () => db.prisma.videoAnalysis.delete({ where: { space_videoId: { space: "default", videoId: "absent" } } }),
+    ],
     ["findMany", () => db.prisma.videoAnalysis.findMany({ take: 5 })],
-    ["$queryRaw (update)", () => db.prisma.$queryRaw`UPDATE "VideoAnalysis" SET "description" = 'y' WHERE "videoId" = 'kept' RETURNING "id"`],
+    [
+      "$queryRaw (update)",
+      () => db.prisma.$queryRaw`UPDATE "VideoAnalysis" SET "description" = 'y' WHERE "videoId" = 'kept' RETURNING "id"`,
+    ],
     ["pendingMigrations (readiness)", () => db.pendingMigrations()],
   ];
 
-  it.each(["refuse", "drop", "stall"] as FaultMode[])("%s: every operation fails as unavailable within the timeout, then recovers", async (mode) => {
-    await proxy.set(mode);
-    try {
-      // Twice each: the first call may meet a pooled connection, the second a new one.
-      const calls = [...operations, ...operations].map(async ([name, run]) => {
-        const started = performance.now();
-        const error = await run().then(() => undefined, (e: unknown) => e);
-        return { name, ms: performance.now() - started, kind: databaseErrorKind(error), error };
-      });
-      for (const { name, ms, kind, error } of await Promise.all(calls)) {
-        expect(kind, `${name}: ${String(error)}`).toBe("unavailable");
-        expect(ms, name).toBeLessThan(TIMEOUT_MS + 500);
+  it.each(["refuse", "drop", "stall"] as FaultMode[])(
+    "%s: every operation fails as unavailable within the timeout, then recovers",
+    async (mode) => {
+      await proxy.set(mode);
+      try {
+        // Twice each: the first call may meet a pooled connection, the second a new one.
+        const calls = [...operations, ...operations].map(async ([name, run]) => {
+          const started = performance.now();
+          const error = await run().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          return { name, ms: performance.now() - started, kind: databaseErrorKind(error), error };
+        });
+        for (const { name, ms, kind, error } of await Promise.all(calls)) {
+          expect(kind, `${name}: ${String(error)}`).toBe("unavailable");
+          expect(ms, name).toBeLessThan(TIMEOUT_MS + 500);
+        }
+      } finally {
+        await proxy.set("pass");
       }
-    } finally {
-      await proxy.set("pass");
-    }
-    expect(await db.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "kept" } } })).toMatchObject({ videoId: "kept" });
-    expect(await db.pendingMigrations()).toEqual([]);
-  });
+      expect(
+        await db.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "default", videoId: "kept" } } }),
+      ).toMatchObject({ videoId: "kept" });
+      expect(await db.pendingMigrations()).toEqual([]);
+    },
+  );
 
   it("closes within a second while the database stalls, cutting the connections it cannot end", async () => {
     await db.close(); // this test counts the proxy's connections
-    const stalled = await createDb(loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }));
+    const stalled = await createDb(
+      loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) }),
+    );
     await Promise.all([stalled.prisma.videoAnalysis.count(), stalled.prisma.videoAnalysis.count()]);
     expect(proxy.open).toBeGreaterThan(0);
     await proxy.set("stall");

@@ -51,8 +51,11 @@ describe.each(targets)("$name", (target) => {
 
     /** A fresh database; embedded ones get a directory so the engine can open them afterwards. */
     async function fresh(): Promise<{ url: string }> {
-      const db = await createTestDatabase(name, name === "embedded" ? await mkdtemp(path.join(await temp, "data-")) : undefined);
-      cleanup.push(db.drop);
+      const db = await createTestDatabase(
+        name,
+        name === "embedded" ? await mkdtemp(path.join(await temp, "data-")) : undefined,
+      );
+      cleanup.push(() => db.drop());
       return db;
     }
     async function open(url: string, migrationsDir?: string): Promise<Database> {
@@ -81,8 +84,10 @@ describe.each(targets)("$name", (target) => {
       const expected = await Promise.all(
         migrationNames.map(async (m) => ({
           migration_name: m,
-          checksum: createHash("sha256").update(await readFile(path.join(MIGRATIONS_DIR, m, "migration.sql"))).digest("hex"),
-          finished_at: expect.any(Date),
+          checksum: createHash("sha256")
+            .update(await readFile(path.join(MIGRATIONS_DIR, m, "migration.sql")))
+            .digest("hex"),
+          finished_at: expect.any(Date) as Date,
           applied_steps_count: 1,
         })),
       );
@@ -96,11 +101,24 @@ describe.each(targets)("$name", (target) => {
 
       // What `prisma migrate status` and `prisma migrate deploy` would say about this database.
       const migrationsList = await loadMigrationList();
-      const [status, deploy] = await withEngineOn(url, async (engine) => [
-        await engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: NO_FILTERS }),
-        await engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
-      ] as const);
-      expect(status).toMatchObject({ history: null, editedMigrationNames: [], failedMigrationNames: [], hasMigrationsTable: true });
+      const [status, deploy] = await withEngineOn(
+        url,
+        async (engine) =>
+          [
+            await engine.diagnoseMigrationHistory({
+              migrationsList,
+              optInToShadowDatabase: false,
+              filters: NO_FILTERS,
+            }),
+            await engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
+          ] as const,
+      );
+      expect(status).toMatchObject({
+        history: null,
+        editedMigrationNames: [],
+        failedMigrationNames: [],
+        hasMigrationsTable: true,
+      });
       expect(deploy.appliedMigrationNames).toEqual([]);
     });
 

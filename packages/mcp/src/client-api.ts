@@ -17,7 +17,9 @@ export function memoryApiFromClient(client: MemoryMirrorClient, options: ClientA
     promise.catch((error: unknown) => {
       if (serviceErrorCode(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new ToolError(options.explainFailure?.(error) ?? `Memory Mirror did not answer: ${message}`, { cause: error });
+      throw new ToolError(options.explainFailure?.(error) ?? `Memory Mirror did not answer: ${message}`, {
+        cause: error,
+      });
     });
   return {
     videoAnalysis: {

@@ -2,7 +2,7 @@ import type { RouterInputs, RouterOutputs } from "@memory-mirror/api";
 
 type Inputs = RouterInputs["videoAnalysis"];
 type Outputs = RouterOutputs["videoAnalysis"];
-type Procedure<K extends keyof Inputs & keyof Outputs> = (input: Inputs[K]) => Promise<Outputs[K]>;
+type Procedure<K extends keyof Inputs> = (input: Inputs[K]) => Promise<Outputs[K]>;
 
 /**
  * The procedures the tools call, typed from the router (types only: no server code at run time).

@@ -30,7 +30,7 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof ToolError) return { message: error.message, internal: false };
   const code = serviceErrorCode(error);
   // Input errors never get this far: the SDK validates arguments with the same schemas before any call.
-  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) return { message: error.message, internal: false };
+  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error)
+    return { message: error.message, internal: false };
   return { message: INTERNAL_ERROR_MESSAGE, internal: true };
 }
-

@@ -14,12 +14,17 @@ function parseIso(value: string): string {
   return value;
 }
 
-const parseTags = (value: string): string[] => value.split(",").map((t) => t.trim()).filter(Boolean);
+const parseTags = (value: string): string[] =>
+  value
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -43,21 +48,31 @@ export function registerTransferCommands(program: Command, client: (command: Com
     .option("--since <iso>", "only analyses changed (updatedAt) at or after this time", parseIso)
     .option("-o, --output <file>", "write to this file (atomically, at the end) instead of stdout")
     .addOption(progressEvery())
-    .action((_opts: object, command: Command) => exportAnalyses(client(command), command.optsWithGlobals<ExportOptions>()));
+    .action((_opts: object, command: Command) =>
+      exportAnalyses(client(command), command.optsWithGlobals<ExportOptions>()),
+    );
 
   program
     .command("import")
     .description("store NDJSON analyses (as mm export writes them) through upsertMany; running it again is harmless")
     .argument("<file>", 'the NDJSON file, or "-" for stdin')
-    .addOption(new Option("--batch <n>", `analyses per call (1-${BULK_MAX_ITEMS})`).default(500).argParser(wholeNumber(1, BULK_MAX_ITEMS)))
+    .addOption(
+      new Option("--batch <n>", `analyses per call (1-${BULK_MAX_ITEMS})`)
+        .default(500)
+        .argParser(wholeNumber(1, BULK_MAX_ITEMS)),
+    )
     .addOption(
       new Option("--batch-bytes <n>", "most bytes per call (keep under the server's MAX_BODY_BYTES)")
         .default(1_000_000)
         .argParser(wholeNumber(1024, 1024 ** 3)),
     )
-    .addOption(new Option("--parallel <n>", "calls in flight at once (--strict: 1)").default(4).argParser(wholeNumber(1, 16)))
+    .addOption(
+      new Option("--parallel <n>", "calls in flight at once (--strict: 1)").default(4).argParser(wholeNumber(1, 16)),
+    )
     .option("--strict", "stop at the first line that fails (default: report it, skip it, go on)")
     .option("--content-only", "ignore versions and timestamps: write the content as new versions (any write key)")
     .addOption(progressEvery())
-    .action((file: string, _opts: object, command: Command) => importAnalyses(client(command), file, command.optsWithGlobals<ImportOptions>()));
+    .action((file: string, _opts: object, command: Command) =>
+      importAnalyses(client(command), file, command.optsWithGlobals<ImportOptions>()),
+    );
 }

@@ -28,7 +28,11 @@ export async function exportAnalyses(client: MemoryMirrorClient, opts: ExportOpt
   const out: Writable = partial ? createWriteStream(partial) : process.stdout;
   const progress = createProgress({ label: "export", every: opts.progressEvery });
   const fetchPage = (cursor: string | null) =>
-    client.videoAnalysis.export.query({ cursor, ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.since ? { since: opts.since } : {}) });
+    client.videoAnalysis.export.query({
+      cursor,
+      ...(opts.tags ? { tags: opts.tags } : {}),
+      ...(opts.since ? { since: opts.since } : {}),
+    });
 
   let rows = 0;
   try {
@@ -55,5 +59,7 @@ export async function exportAnalyses(client: MemoryMirrorClient, opts: ExportOpt
     if (partial && !out.writableFinished) out.destroy();
   }
   const ms = performance.now() - started;
-  printMessage(`mm export: ${rows} analyses in ${duration(ms)} (${Math.round(rows / Math.max(ms / 1000, 0.001))} rows/s)${opts.output ? ` to ${opts.output}` : ""}`);
+  printMessage(
+    `mm export: ${rows} analyses in ${duration(ms)} (${Math.round(rows / Math.max(ms / 1000, 0.001))} rows/s)${opts.output ? ` to ${opts.output}` : ""}`,
+  );
 }

@@ -81,7 +81,11 @@ function refusedItem(error: unknown): { index: number; reason: string } | undefi
   const issues = (error.data as { issues?: { path: string; message: string }[] | null } | undefined)?.issues ?? [];
   for (const issue of issues) {
     const match = /^items\.(\d+)(?:\.(.+))?$/.exec(issue.path);
-    if (match) return { index: Number(match[1]), reason: issue.message.includes(issue.path) ? issue.message : `${match[2] ?? "item"}: ${issue.message}` };
+    if (match)
+      return {
+        index: Number(match[1]),
+        reason: issue.message.includes(issue.path) ? issue.message : `${match[2] ?? "item"}: ${issue.message}`,
+      };
   }
   return undefined;
 }
@@ -131,7 +135,8 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
   const running: { ids: Set<string>; done: Promise<void> }[] = [];
   let failure: { error: unknown } | undefined;
   const settle = async (which: "one" | "all") => {
-    if (running.length > 0) await (which === "all" ? Promise.all(running.map((r) => r.done)) : Promise.race(running.map((r) => r.done)));
+    if (running.length > 0)
+      await (which === "all" ? Promise.all(running.map((r) => r.done)) : Promise.race(running.map((r) => r.done)));
     if (failure) throw failure.error;
   };
 
@@ -160,7 +165,9 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
   // Ctrl-C: what is stored stays stored; the same command finishes the job.
   const interrupted = () => {
     progress.stop();
-    printMessage(`mm import: interrupted after line ${summary.lines}; run the same command again to finish (what is stored is kept: no duplicates)`);
+    printMessage(
+      `mm import: interrupted after line ${summary.lines}; run the same command again to finish (what is stored is kept: no duplicates)`,
+    );
     process.exit(130);
   };
   process.once("SIGINT", interrupted);
@@ -191,7 +198,10 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
       }
       const parsed = upsertManyItem.safeParse(value);
       if (!parsed.success) {
-        fail(lineNo, parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
+        fail(
+          lineNo,
+          parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
+        );
         continue;
       }
       const item = parsed.data;
@@ -230,5 +240,9 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
       `${summary.failed} failed in ${duration(summary.seconds * 1000)} (${rate} lines/s)${stopped ? `; ${stopped}` : ""}`,
   );
   if (opts.json) printJson(summary);
-  if (summary.failed > 0) throw new CliError(`${summary.failed} line${summary.failed === 1 ? "" : "s"} failed (reported above)`, ExitCode.usage);
+  if (summary.failed > 0)
+    throw new CliError(
+      `${summary.failed} line${summary.failed === 1 ? "" : "s"} failed (reported above)`,
+      ExitCode.usage,
+    );
 }

@@ -23,7 +23,8 @@ export interface Progress {
   stop(): void;
 }
 
-const rate = (rows: number, started: number) => Math.round(rows / Math.max((performance.now() - started) / 1000, 0.001));
+const rate = (rows: number, started: number) =>
+  Math.round(rows / Math.max((performance.now() - started) / 1000, 0.001));
 
 export function createProgress({ label, every, tty = process.stderr.isTTY === true }: ProgressOptions): Progress {
   const started = performance.now();
@@ -38,7 +39,8 @@ export function createProgress({ label, every, tty = process.stderr.isTTY === tr
         format: (options, params, payload: { rows: number; rate: number; known: boolean }) => {
           const counts = `${payload.rows} rows | ${payload.rate} rows/s`;
           if (!payload.known) return `mm ${label} | ${counts}`;
-          const eta = params.eta > 0 && Number.isFinite(params.eta) ? cliProgress.Format.TimeFormat(params.eta, options, 1) : "–";
+          const eta =
+            params.eta > 0 && Number.isFinite(params.eta) ? cliProgress.Format.TimeFormat(params.eta, options, 1) : "–";
           return `mm ${label} ${cliProgress.Format.BarFormat(params.progress, options)} ${Math.floor(params.progress * 100)}% | ${counts} | ETA ${eta}`;
         },
         hideCursor: true,

@@ -43,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
     expiresAt: values.expires ?? null,
   });
   if (!parsed.success) {
-    console.error(`${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("\n")}\n${USAGE}`);
+    console.error(
+      `${parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("\n")}\n${USAGE}`,
+    );
     return 2;
   }
   let db: Database | undefined;

@@ -85,7 +85,7 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   if (p.type === "query") {
     operation.description =
       "A tRPC query: `GET /trpc/<name>?input=<URL-encoded JSON>`. Several queries can share one request: " +
-      "`GET /trpc/a,b?batch=1&input={\"0\":…,\"1\":…}` (answers an array, status 207 when results differ).";
+      '`GET /trpc/a,b?batch=1&input={"0":…,"1":…}` (answers an array, status 207 when results differ).';
     if (inputSchema) {
       operation.parameters = [
         {
@@ -97,15 +97,15 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
         },
       ];
     }
-    return { get: operation } as PathItem;
+    return { get: operation };
   }
   operation.description =
     "A tRPC mutation: `POST /trpc/<name>` with the input as the JSON body. Batches: " +
-    "`POST /trpc/a,b?batch=1` with `{\"0\":…,\"1\":…}`.";
+    '`POST /trpc/a,b?batch=1` with `{"0":…,"1":…}`.';
   if (inputSchema) {
     operation.requestBody = { required: inputRequired, content: { "application/json": { schema: inputSchema } } };
   }
-  return { post: operation } as PathItem;
+  return { post: operation };
 }
 
 export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {

@@ -21,7 +21,11 @@ interface ProcedureDef {
   meta?: ProcedureMeta;
 }
 const isProcedure = (value: unknown): value is { _def: ProcedureDef } =>
-  typeof value === "function" && "_def" in value && typeof value._def === "object" && value._def !== null && "inputs" in value._def;
+  typeof value === "function" &&
+  "_def" in value &&
+  typeof value._def === "object" &&
+  value._def !== null &&
+  "inputs" in value._def;
 
 /**
  * At run time tRPC keeps procedures flat under dotted names in `_def.procedures` (its types describe the nested

@@ -17,12 +17,14 @@ export function parseIfMatch(header: string | undefined): string[] | undefined {
 }
 
 export const ifMatchHeaders = z.object({
-  "if-match": z
-    .string()
-    .optional()
-    .meta({ description: "The ETag of the analysis as last read: the write happens only if it is still current (else 412)." }),
+  "if-match": z.string().optional().meta({
+    description: "The ETag of the analysis as last read: the write happens only if it is still current (else 412).",
+  }),
 });
 
 export const etagHeader = {
-  ETag: { description: "The analysis's version and id; send it back as If-Match to write only if nothing changed.", schema: { type: "string" as const } },
+  ETag: {
+    description: "The analysis's version and id; send it back as If-Match to write only if nothing changed.",
+    schema: { type: "string" as const },
+  },
 };

@@ -43,7 +43,8 @@ function pydanticType(issue: z.core.$ZodIssue, location: Location): string {
     case "invalid_type":
       if (issue.expected === "object") return "model_attributes_type";
       // A query value is a string that failed to parse; in a JSON body it had the wrong JSON type.
-      if (issue.expected === "number" || issue.expected === "int") return location === "query" ? "int_parsing" : "int_type";
+      if (issue.expected === "number" || issue.expected === "int")
+        return location === "query" ? "int_parsing" : "int_type";
       return `${issue.expected}_type`;
     case "too_small":
       return issue.origin === "string" ? "string_too_short" : "greater_than_equal";
@@ -95,7 +96,9 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
     if (error instanceof VersionConflictError) {
       // Only If-Match makes a REST write conditional: RFC 9110's answer to a failed precondition is 412.
-      const now = error.current ? `it is at version ${error.current.version} now (ETag "${error.current.version}.${error.current.id}")` : "it no longer exists";
+      const now = error.current
+        ? `it is at version ${error.current.version} now (ETag "${error.current.version}.${error.current.id}")`
+        : "it no longer exists";
       return detailError(c, 412, `Precondition failed: If-Match does not match the analysis; ${now}`);
     }
     if (error instanceof DomainError) {
@@ -103,7 +106,8 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       if (fixed) return detailError(c, ...fixed);
       if (error.kind === "unavailable") return detailError(c, 503, error.message);
       // An answer over MAX_RESPONSE_* (413) or a key lacking a scope (403) is no validation error.
-      if (error.kind === "too_large" || error.kind === "forbidden" || error.kind === "unauthorized") return restProblem(c, problemOf(error));
+      if (error.kind === "too_large" || error.kind === "forbidden" || error.kind === "unauthorized")
+        return restProblem(c, problemOf(error));
       return validationError(c, [{ loc: ["body"], msg: error.message, type: "value_error" }]);
     }
     if (error instanceof HTTPException) {
@@ -112,7 +116,7 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
         return validationError(c, [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }]);
       }
       if (error.status === 415) return detailError(c, 415, "Unsupported Media Type: send the body as application/json");
-      return detailError(c, error.status as ContentfulStatusCode, error.message || "Bad Request");
+      return detailError(c, error.status, error.message || "Bad Request");
     }
     logger.error({ err: error, reqId: c.var.requestId }, "REST call failed");
     return detailError(c, 500, "Internal Server Error");

@@ -14,7 +14,10 @@ import { CONTEXT_PATH, createSearchRoutes, SEARCH_PATH, TAGS_PATH } from "./sear
 export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // Reads need the read scope, everything else write (as queries and mutations do over tRPC).
-  const guards = transportGuards(deps, { render: restProblem, scope: (c) => (c.req.method === "GET" ? "read" : "write") });
+  const guards = transportGuards(deps, {
+    render: restProblem,
+    scope: (c) => (c.req.method === "GET" ? "read" : "write"),
+  });
   app.use(REST_PREFIX, ...guards);
   app.use(`${REST_PREFIX}/*`, ...guards);
   app.use(`${BULK_PREFIX}/*`, ...transportGuards(deps, { render: restProblem, scope: (c) => bulkScope(c.req.path) }));

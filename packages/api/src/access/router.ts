@@ -6,7 +6,11 @@ import { keyService as service } from "./service.ts";
 /** Key management: admin keys only. */
 export const keysRouter = {
   create: procedure
-    .meta({ summary: "Create an API key; the answer holds the secret, shown this once", scope: "admin", errors: ["CONFLICT"] })
+    .meta({
+      summary: "Create an API key; the answer holds the secret, shown this once",
+      scope: "admin",
+      errors: ["CONFLICT"],
+    })
     .input(createKeyInput)
     .output(createKeyOutput)
     .mutation(({ ctx, input }) => service.create(ctx, input)),
@@ -17,7 +21,11 @@ export const keysRouter = {
     .query(({ ctx }) => service.list(ctx)),
 
   revoke: procedure
-    .meta({ summary: "Revoke an API key by name or id; it stops working within seconds", scope: "admin", errors: ["NOT_FOUND"] })
+    .meta({
+      summary: "Revoke an API key by name or id; it stops working within seconds",
+      scope: "admin",
+      errors: ["NOT_FOUND"],
+    })
     .input(revokeKeyInput)
     .output(keyInfoSchema)
     .mutation(({ ctx, input }) => service.revoke(ctx, input)),

@@ -49,7 +49,9 @@ async function create({ prisma }: AdminContext, input: CreateKeyInput): Promise<
 }
 
 async function list({ prisma }: AdminContext): Promise<{ items: KeyInfoRow[] }> {
-  const rows = await prisma.apiKey.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }], select }).catch(rethrowDatabaseError);
+  const rows = await prisma.apiKey
+    .findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }], select })
+    .catch(rethrowDatabaseError);
   return { items: rows.map(toInfo) };
 }
 
@@ -89,7 +91,10 @@ export function createKeyVerifier(prisma: PrismaClient, options: KeyVerifierOpti
 
   async function lookup(hash: string): Promise<Entry> {
     const row = await prisma.apiKey
-      .findUnique({ where: { hash }, select: { id: true, name: true, hash: true, space: true, scopes: true, expiresAt: true } })
+      .findUnique({
+        where: { hash },
+        select: { id: true, name: true, hash: true, space: true, scopes: true, expiresAt: true },
+      })
       .catch(rethrowDatabaseError);
     if (!row) return { principal: null };
     const principal: Principal = { keyId: row.id, name: row.name, space: row.space, scopes: row.scopes as KeyScope[] };
@@ -100,7 +105,9 @@ export function createKeyVerifier(prisma: PrismaClient, options: KeyVerifierOpti
     if (touched.has(id)) return;
     touched.set(id, true);
     // Off the request's path: a lost update only makes lastUsedAt a little older.
-    prisma.apiKey.updateMany({ where: { id }, data: { lastUsedAt: new Date() } }).catch(options.onTouchError ?? (() => {}));
+    prisma.apiKey
+      .updateMany({ where: { id }, data: { lastUsedAt: new Date() } })
+      .catch(options.onTouchError ?? (() => {}));
   }
 
   return async (key) => {

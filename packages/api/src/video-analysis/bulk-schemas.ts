@@ -45,7 +45,8 @@ export const upsertInput = z
 export const upsertOutput = z.object({
   analysis: videoAnalysisSchema,
   status: z.enum(UPSERT_STATUSES).meta({
-    description: "created: it was new; updated: a new version; unchanged: it already had this content (no new version).",
+    description:
+      "created: it was new; updated: a new version; unchanged: it already had this content (no new version).",
   }),
 });
 
@@ -84,10 +85,22 @@ export const upsertManyItem = z
   .superRefine((item, ctx) => {
     const given = [item.version, item.createdAt, item.updatedAt].filter((v) => v !== undefined).length;
     if (given !== 0 && given !== 3) {
-      ctx.addIssue({ code: "custom", path: ["version"], message: "version, createdAt and updatedAt restore an analysis together: give all three or none" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["version"],
+        message: "version, createdAt and updatedAt restore an analysis together: give all three or none",
+      });
     } else if (given === 0 && item.id !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["id"], message: "id is kept only by a restore: give version, createdAt and updatedAt with it" });
-    } else if (item.createdAt !== undefined && item.updatedAt !== undefined && Date.parse(item.createdAt) > Date.parse(item.updatedAt)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["id"],
+        message: "id is kept only by a restore: give version, createdAt and updatedAt with it",
+      });
+    } else if (
+      item.createdAt !== undefined &&
+      item.updatedAt !== undefined &&
+      Date.parse(item.createdAt) > Date.parse(item.updatedAt)
+    ) {
       ctx.addIssue({ code: "custom", path: ["updatedAt"], message: "updatedAt must not be before createdAt" });
     }
   });
@@ -109,7 +122,12 @@ export const upsertManyInput = z
     items.forEach(({ videoId }, index) => {
       const earlier = first.get(videoId);
       if (earlier === undefined) first.set(videoId, index);
-      else ctx.addIssue({ code: "custom", path: ["items", index, "videoId"], message: `videoId "${videoId}" appears twice (items ${earlier} and ${index})` });
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: ["items", index, "videoId"],
+          message: `videoId "${videoId}" appears twice (items ${earlier} and ${index})`,
+        });
     });
   });
 
@@ -121,22 +139,25 @@ export const upsertManyOutput = z.object({
 
 // --- byVideoIds, deleteMany -----------------------------------------------------------------------------------
 
-const videoIdsInput = z
-  .object({ videoIds: itemsField(videoIdField(), "videoIds") })
-  .strict();
+const videoIdsInput = z.object({ videoIds: itemsField(videoIdField(), "videoIds") }).strict();
 
 export const byVideoIdsInput = videoIdsInput;
 export const byVideoIdsOutput = z.object({
-  items: z.array(videoAnalysisSchema.nullable()).meta({ description: "In the order asked; null where a video has no analysis." }),
+  items: z
+    .array(videoAnalysisSchema.nullable())
+    .meta({ description: "In the order asked; null where a video has no analysis." }),
 });
 
 export const deleteManyInput = videoIdsInput;
-export const deleteManyOutput = z.object({ deleted: z.number().int().meta({ description: "How many analyses existed and were deleted." }) });
+export const deleteManyOutput = z.object({
+  deleted: z.number().int().meta({ description: "How many analyses existed and were deleted." }),
+});
 
 // --- history --------------------------------------------------------------------------------------------------
 
 /** Opaque cursor: the last version returned, base64url so clients never build one. */
-export const encodeHistoryCursor = (version: number): string => Buffer.from(`v${version}`, "utf8").toString("base64url");
+export const encodeHistoryCursor = (version: number): string =>
+  Buffer.from(`v${version}`, "utf8").toString("base64url");
 
 const historyCursor = z
   .string()
@@ -236,7 +257,11 @@ export const exportedAnalysisSchema = z
 export const exportOutput = z.object({
   items: z.array(exportedAnalysisSchema).meta({ description: "Oldest first (createdAt, then id)." }),
   nextCursor: z.string().nullable(),
-  total: z.number().int().nullable().meta({ description: "How many analyses the export holds in all; on the first page only." }),
+  total: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: "How many analyses the export holds in all; on the first page only." }),
 });
 
 export type UpsertInput = z.output<typeof upsertInput>;

@@ -32,7 +32,10 @@ export interface BulkContext extends ServiceContext {
 }
 
 /** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
-async function upsert(ctx: ServiceContext, input: UpsertInput): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
+async function upsert(
+  ctx: ServiceContext,
+  input: UpsertInput,
+): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
   const [result] = await writeAnalyses(ctx, [input], { mayCreate: true, returnRows: true });
   if (!result?.row || result.status === "conflict" || result.status === "missing") {
     throw versionConflict(input.videoId, result?.current ?? null, input.expectedVersion);
@@ -48,7 +51,10 @@ async function upsertMany(ctx: BulkContext, { items }: UpsertManyInput): Promise
   const writes: WriteItem[] = items.map((item) => {
     const { id, version, createdAt, updatedAt, ...content } = item;
     if (!isRestoreItem(item)) return content;
-    return { ...content, restore: { id, version: version as number, createdAt: createdAt as string, updatedAt: updatedAt as string } };
+    return {
+      ...content,
+      restore: { id, version: version as number, createdAt: createdAt as string, updatedAt: updatedAt as string },
+    };
   });
   if (writes.some((w) => w.restore)) {
     try {
@@ -62,7 +68,8 @@ async function upsertMany(ctx: BulkContext, { items }: UpsertManyInput): Promise
   }
   const results = await writeAnalyses(ctx, writes, { mayCreate: true, returnRows: false });
   const counts: UpsertManyResult = { created: 0, updated: 0, unchanged: 0 };
-  for (const { status } of results) if (status === "created" || status === "updated" || status === "unchanged") counts[status]++;
+  for (const { status } of results)
+    if (status === "created" || status === "updated" || status === "unchanged") counts[status]++;
   return counts;
 }
 
@@ -84,7 +91,10 @@ const probe = (space: string, videoIds: readonly string[], columns: Prisma.Sql) 
   CROSS JOIN LATERAL (SELECT v.* FROM "VideoAnalysis" v WHERE v."space" = ${space} AND v."videoId" = k."videoId" LIMIT 1) a`;
 
 /** The analyses of these videos in the order asked, null where there is none: one query. */
-function byVideoIds({ prisma, space, budget }: ServiceContext, { videoIds }: VideoIdsInput): Promise<{ items: (VideoAnalysisRow | null)[] }> {
+function byVideoIds(
+  { prisma, space, budget }: ServiceContext,
+  { videoIds }: VideoIdsInput,
+): Promise<{ items: (VideoAnalysisRow | null)[] }> {
   return budget.exclusive(async () => {
     budget.reserveRows(videoIds.length);
     const rows = await prisma.$queryRaw<StoredRow[]>(probe(space, videoIds, COLUMNS)).catch(rethrowDatabaseError);
@@ -99,9 +109,14 @@ function byVideoIds({ prisma, space, budget }: ServiceContext, { videoIds }: Vid
 }
 
 /** Deletes the analyses of these videos (and their history, by cascade) in one statement. */
-async function deleteMany({ prisma, space }: ServiceContext, { videoIds }: VideoIdsInput): Promise<{ deleted: number }> {
+async function deleteMany(
+  { prisma, space }: ServiceContext,
+  { videoIds }: VideoIdsInput,
+): Promise<{ deleted: number }> {
   const deleted = await prisma
-    .$executeRaw(Prisma.sql`DELETE FROM "VideoAnalysis" WHERE "id" = ANY(ARRAY(${probe(space, videoIds, Prisma.sql`a."id"`)}))`)
+    .$executeRaw(
+      Prisma.sql`DELETE FROM "VideoAnalysis" WHERE "id" = ANY(ARRAY(${probe(space, videoIds, Prisma.sql`a."id"`)}))`,
+    )
     .catch(rethrowDatabaseError);
   return { deleted };
 }

@@ -36,7 +36,10 @@ interface Row {
  * use here sorts alike. Byte sizes come from octet_length (no detoasting): rows past the page's budget are never
  * read in full.
  */
-function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, tags, since }: ExportInput): Promise<ExportPage> {
+function exportPage(
+  { prisma, space, budget }: ServiceContext,
+  { limit, cursor, tags, since }: ExportInput,
+): Promise<ExportPage> {
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
     const maxBytes = Math.max(1, Math.min(EXPORT_PAGE_BYTES, budget.remainingBytes));
@@ -44,7 +47,9 @@ function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, 
     if (tags?.length) filters.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
     if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since}::timestamp(3)`);
     const where = Prisma.join(filters, " AND ");
-    const after = cursor ? Prisma.sql`AND (a."createdAt", a."id") > (${cursor.createdAt}::timestamp(3), ${cursor.id})` : Prisma.empty;
+    const after = cursor
+      ? Prisma.sql`AND (a."createdAt", a."id") > (${cursor.createdAt}::timestamp(3), ${cursor.id})`
+      : Prisma.empty;
     const rows = await prisma
       .$queryRaw<Row[]>(
         Prisma.sql`
@@ -74,7 +79,10 @@ function exportPage({ prisma, space, budget }: ServiceContext, { limit, cursor, 
       videoId: row.videoId,
       description: row.description,
       tags: row.tags,
-      embedding: row.embeddingModel !== null && row.embedding !== null ? { model: row.embeddingModel, values: JSON.parse(row.embedding) as number[] } : null,
+      embedding:
+        row.embeddingModel !== null && row.embedding !== null
+          ? { model: row.embeddingModel, values: JSON.parse(row.embedding) as number[] }
+          : null,
       version: row.version,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,

@@ -20,7 +20,10 @@ type Row = { [K in keyof Version]: Version[K] | null };
  * history. Versions beyond HISTORY_LIMIT are never answered, even before the next write prunes them (the limit
  * may have been lowered since).
  */
-function history({ prisma, space, budget, historyLimit }: ServiceContext, { videoId, limit, cursor }: HistoryInput): Promise<HistoryPage> {
+function history(
+  { prisma, space, budget, historyLimit }: ServiceContext,
+  { videoId, limit, cursor }: HistoryInput,
+): Promise<HistoryPage> {
   const keep = historyLimit ?? HISTORY_LIMIT_DEFAULT;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
@@ -49,7 +52,10 @@ function history({ prisma, space, budget, historyLimit }: ServiceContext, { vide
       embeddingModel,
       changedAt,
     }));
-    budget.charge(items.length, items.map((i) => i.description));
+    budget.charge(
+      items.length,
+      items.map((i) => i.description),
+    );
     const last = items.at(-1);
     return { items, nextCursor: versions.length > limit && last ? encodeHistoryCursor(last.version) : null };
   });

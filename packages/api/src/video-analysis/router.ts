@@ -17,7 +17,15 @@ import {
 import { bulkService } from "./bulk.ts";
 import { exportService } from "./export.ts";
 import { historyService } from "./history.ts";
-import { createInput, deleteInput, listInput, listOutput, updateInput, videoAnalysisSchema, videoIdInput } from "./schemas.ts";
+import {
+  createInput,
+  deleteInput,
+  listInput,
+  listOutput,
+  updateInput,
+  videoAnalysisSchema,
+  videoIdInput,
+} from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
 import { searchService } from "./search.ts";
 import { contextInput, contextOutput, searchInput, searchOutput, tagsInput, tagsOutput } from "./search-schemas.ts";
@@ -45,7 +53,10 @@ export const videoAnalysisRouter = {
     .mutation(({ ctx, input }) => service.update(ctx, input)),
 
   delete: procedure
-    .meta({ summary: "Delete the analysis of a video, and its history, and return it", errors: ["NOT_FOUND", "CONFLICT"] })
+    .meta({
+      summary: "Delete the analysis of a video, and its history, and return it",
+      errors: ["NOT_FOUND", "CONFLICT"],
+    })
     .input(deleteInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.delete(ctx, input)),
@@ -58,13 +69,19 @@ export const videoAnalysisRouter = {
 
   // Idempotent and bulk operations, history and export (bulk.ts, history.ts, export.ts).
   upsert: procedure
-    .meta({ summary: "Create a video's analysis or bring it to this content; the same content again changes nothing", errors: ["CONFLICT"] })
+    .meta({
+      summary: "Create a video's analysis or bring it to this content; the same content again changes nothing",
+      errors: ["CONFLICT"],
+    })
     .input(upsertInput)
     .output(upsertOutput)
     .mutation(({ ctx, input }) => bulkService.upsert(ctx, input)),
 
   upsertMany: procedure
-    .meta({ summary: "Upsert up to 1,000 analyses atomically and idempotently; version and timestamps restore an export (admin)" })
+    .meta({
+      summary:
+        "Upsert up to 1,000 analyses atomically and idempotently; version and timestamps restore an export (admin)",
+    })
     .input(upsertManyInput)
     .output(upsertManyOutput)
     .mutation(({ ctx, input }) => bulkService.upsertMany(ctx, input)),

@@ -63,7 +63,10 @@ export const tagsField = z
   .array(tag, { error: "tags must be an array of strings" })
   .max(TAGS_MAX, `at most ${TAGS_MAX} tags`)
   .transform((tags) => [...new Set(tags)].sort())
-  .meta({ description: "Labels; stored trimmed, lower-cased, deduplicated and sorted.", example: ["cooking", "family"] });
+  .meta({
+    description: "Labels; stored trimmed, lower-cased, deduplicated and sorted.",
+    example: ["cooking", "family"],
+  });
 
 /** A producer's embedding of the video: its model, and the vector (any dimension up to 2,000). */
 export const embeddingField = z
@@ -74,9 +77,12 @@ export const embeddingField = z
       .max(EMBEDDING_MODEL_MAX_LENGTH, `embedding.model must be at most ${EMBEDDING_MODEL_MAX_LENGTH} characters`)
       .refine((s) => s.trim() !== "" && !s.includes("\0"), "embedding.model must not be blank or contain NUL"),
     values: z
-      .array(z.number({ error: "embedding.values must be numbers" }).finite("embedding.values must be finite numbers"), {
-        error: "embedding.values is required",
-      })
+      .array(
+        z.number({ error: "embedding.values must be numbers" }).finite("embedding.values must be finite numbers"),
+        {
+          error: "embedding.values is required",
+        },
+      )
       .min(1, "embedding.values must hold at least one number")
       .max(EMBEDDING_MAX_DIMENSIONS, `embedding.values must hold at most ${EMBEDDING_MAX_DIMENSIONS} numbers`),
   })
@@ -114,9 +120,13 @@ export const expectedVersionField = z
   .number({ error: "expectedVersion must be a number" })
   .int("expectedVersion must be a whole number")
   .min(1, "expectedVersion must be at least 1")
-  .meta({ description: "Write only if the analysis is at this version; a stale one is a CONFLICT naming the current version." });
+  .meta({
+    description: "Write only if the analysis is at this version; a stale one is a CONFLICT naming the current version.",
+  });
 
-export const deleteInput = z.object({ videoId: videoIdField(), expectedVersion: expectedVersionField.optional() }).strict();
+export const deleteInput = z
+  .object({ videoId: videoIdField(), expectedVersion: expectedVersionField.optional() })
+  .strict();
 export const createInput = z
   .object({
     videoId: videoIdField(),

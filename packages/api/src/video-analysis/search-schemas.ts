@@ -47,7 +47,10 @@ export const queryEmbeddingField = embeddingField.meta({
   example: { model: "marengo-2.7", values: [0.12, -0.03, 0.5] },
 });
 
-export const filterTagsField = tagsField.meta({ description: "Only analyses carrying every one of these tags.", example: ["family"] });
+export const filterTagsField = tagsField.meta({
+  description: "Only analyses carrying every one of these tags.",
+  example: ["family"],
+});
 
 export const SEARCH_NEEDS = "search needs a query, an embedding, or both";
 export const CONTEXT_NEEDS = "context needs a query, an embedding or videoIds";
@@ -67,11 +70,13 @@ export const searchInput = z
 
 export const searchScoresSchema = z
   .object({
-    text: z.number().nullable().meta({ description: "Full-text rank (English stems), 0–1; null when no word matched." }),
-    trigram: z
+    text: z
       .number()
       .nullable()
-      .meta({ description: "How closely the memory's words match the query's (typos, partial words), 0–1; null when none did." }),
+      .meta({ description: "Full-text rank (English stems), 0–1; null when no word matched." }),
+    trigram: z.number().nullable().meta({
+      description: "How closely the memory's words match the query's (typos, partial words), 0–1; null when none did.",
+    }),
     vector: z
       .number()
       .nullable()
@@ -157,9 +162,9 @@ export const contextOutput = z.object({
     description: "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`.",
   }),
   sources: z.array(contextSourceSchema),
-  truncated: z
-    .boolean()
-    .meta({ description: "True when a description was cut (at a word, with …) or a memory left out for lack of room." }),
+  truncated: z.boolean().meta({
+    description: "True when a description was cut (at a word, with …) or a memory left out for lack of room.",
+  }),
 });
 
 export type SearchInput = z.output<typeof searchInput>;

@@ -116,9 +116,7 @@ function websearchText({ words, phrases }: ParsedQuery, join: "any" | "all"): st
 
 // ---- Search -------------------------------------------------------------------------------------------------
 
-type VectorPlan =
-  | { kind: "none" }
-  | { kind: "exact" | "hnsw"; model: string; dims: number; literal: string };
+type VectorPlan = { kind: "none" } | { kind: "exact" | "hnsw"; model: string; dims: number; literal: string };
 
 interface Candidate {
   id: string;
@@ -176,7 +174,13 @@ async function planVectors({ prisma, space }: ServiceContext, embedding: Embeddi
 }
 
 /** The statement that finds and scores candidates of every signal the input asks for. */
-function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: ParsedQuery | null, plan: VectorPlan, perSignal: number): Prisma.Sql {
+function candidateStatement(
+  ctx: ServiceContext,
+  input: SearchInput,
+  parsed: ParsedQuery | null,
+  plan: VectorPlan,
+  perSignal: number,
+): Prisma.Sql {
   const { space } = ctx;
   const tagFilter = input.tags?.length ? Prisma.sql`AND v."tags" @> ${input.tags}::text[]` : Prisma.empty;
   const ctes: Prisma.Sql[] = [];
@@ -233,7 +237,9 @@ function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: Par
           LIMIT ${window}) AS w, fuzzy
         ORDER BY ts_rank_cd(w."searchVector", fuzzy.q, 1) DESC, w."videoId"
         LIMIT ${perSignal}::int)`);
-    sources.push(Prisma.sql`SELECT "id" FROM text_all UNION SELECT "id" FROM text_any UNION SELECT "id" FROM fuzzy_hits`);
+    sources.push(
+      Prisma.sql`SELECT "id" FROM text_all UNION SELECT "id" FROM text_any UNION SELECT "id" FROM fuzzy_hits`,
+    );
   }
 
   let vectorScore = Prisma.sql`NULL::float8`;
@@ -276,7 +282,13 @@ function candidateStatement(ctx: ServiceContext, input: SearchInput, parsed: Par
     WHERE v."space" = ${space}`;
 }
 
-async function findCandidates(ctx: ServiceContext, input: SearchInput, parsed: ParsedQuery | null, plan: VectorPlan, perSignal: number): Promise<CandidateRow[]> {
+async function findCandidates(
+  ctx: ServiceContext,
+  input: SearchInput,
+  parsed: ParsedQuery | null,
+  plan: VectorPlan,
+  perSignal: number,
+): Promise<CandidateRow[]> {
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal);
   if (plan.kind !== "hnsw") return ctx.prisma.$queryRaw<CandidateRow[]>(statement).catch(rethrowDatabaseError);
   // pgvector ≥ 0.8 keeps scanning the graph until enough rows pass the filters (space, model, tags); without it a
@@ -293,7 +305,9 @@ async function findCandidates(ctx: ServiceContext, input: SearchInput, parsed: P
 
 /** Ranks of `value` among candidates (1 = best; ties share a rank), for the candidates that have a value. */
 function ranks<T extends { id: string }>(candidates: T[], value: (c: T) => number | null): Map<string, number> {
-  const scored = candidates.filter((c) => value(c) !== null).sort((a, b) => (value(b) as number) - (value(a) as number));
+  const scored = candidates
+    .filter((c) => value(c) !== null)
+    .sort((a, b) => (value(b) as number) - (value(a) as number));
   const result = new Map<string, number>();
   let rank = 0;
   let previous: number | null = null;
@@ -307,7 +321,10 @@ function ranks<T extends { id: string }>(candidates: T[], value: (c: T) => numbe
 }
 
 /** Reciprocal rank fusion (Σ 1/(k + rank)) of several rankings, scaled so that 1 means first in every one. */
-function reciprocalRankFusion<T extends { id: string }>(candidates: T[], scores: ((c: T) => number | null)[]): Map<string, number | null> {
+function reciprocalRankFusion<T extends { id: string }>(
+  candidates: T[],
+  scores: ((c: T) => number | null)[],
+): Map<string, number | null> {
   const k = searchTuning.rrfK;
   const rankings = scores.map((score) => ranks(candidates, score));
   const fused = new Map<string, number | null>();
@@ -328,9 +345,16 @@ function reciprocalRankFusion<T extends { id: string }>(candidates: T[], scores:
  * that merely contains the words outvote the embedding. (Min-max "relative score" fusion, tried on the relevance
  * corpus for both steps, found one memory fewer in the top 3 and no better MRR.)
  */
-export function fuse(candidates: Candidate[], lexical: boolean, vector: boolean): { candidate: Candidate; score: number }[] {
-  const words = lexical ? reciprocalRankFusion(candidates, [(c) => c.text, (c) => c.trigram]) : new Map<string, number | null>();
-  const both = lexical && vector ? reciprocalRankFusion(candidates, [(c) => words.get(c.id) ?? null, (c) => c.vector]) : null;
+export function fuse(
+  candidates: Candidate[],
+  lexical: boolean,
+  vector: boolean,
+): { candidate: Candidate; score: number }[] {
+  const words = lexical
+    ? reciprocalRankFusion(candidates, [(c) => c.text, (c) => c.trigram])
+    : new Map<string, number | null>();
+  const both =
+    lexical && vector ? reciprocalRankFusion(candidates, [(c) => words.get(c.id) ?? null, (c) => c.vector]) : null;
   const hits: { candidate: Candidate; score: number }[] = [];
   for (const candidate of candidates) {
     const score = both ? both.get(candidate.id) : lexical ? words.get(candidate.id) : candidate.vector;
@@ -387,11 +411,17 @@ async function hydrate(
     SELECT ${COLUMNS}, ${highlight} AS "highlight"
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`.catch(rethrowDatabaseError);
-  return new Map(rows.map(({ highlight: marked, ...row }) => [row.id, { analysis: toAnalysis(row), highlight: marked }]));
+  return new Map(
+    rows.map(({ highlight: marked, ...row }) => [row.id, { analysis: toAnalysis(row), highlight: marked }]),
+  );
 }
 
 /** Hits in rank order, without the description's text work when `highlight` is false (context does not show it). */
-async function searchHits(ctx: ServiceContext, input: SearchInput, options: { highlight: boolean }): Promise<SearchHit[]> {
+async function searchHits(
+  ctx: ServiceContext,
+  input: SearchInput,
+  options: { highlight: boolean },
+): Promise<SearchHit[]> {
   const { hits, highlightQuery } = await rank(ctx, input);
   const found = await hydrate(
     ctx,
@@ -432,7 +462,10 @@ function tags(ctx: ServiceContext, { limit }: TagsInput): Promise<TagsOutput> {
       GROUP BY t."tag"
       ORDER BY "count" DESC, t."tag" COLLATE "C"
       LIMIT ${limit}::int`.catch(rethrowDatabaseError);
-    ctx.budget.charge(items.length, items.map((i) => i.tag));
+    ctx.budget.charge(
+      items.length,
+      items.map((i) => i.tag),
+    );
     return { items };
   });
 }
@@ -502,7 +535,11 @@ export function assembleContext(items: ContextItem[], maxChars: number): Context
   return { text, sources, truncated };
 }
 
-async function byVideoIds({ prisma, space }: ServiceContext, videoIds: string[], tagFilter: string[] | undefined): Promise<ContextItem[]> {
+async function byVideoIds(
+  { prisma, space }: ServiceContext,
+  videoIds: string[],
+  tagFilter: string[] | undefined,
+): Promise<ContextItem[]> {
   const filter = tagFilter?.length ? Prisma.sql`AND v."tags" @> ${tagFilter}::text[]` : Prisma.empty;
   const rows = await prisma.$queryRaw<{ videoId: string; createdAt: Date; description: string }[]>`
     SELECT v."videoId", v."createdAt", v."description" FROM "VideoAnalysis" v

@@ -59,7 +59,8 @@ type StoredRow = Prisma.VideoAnalysisGetPayload<{ select: typeof select }>;
 
 /** A stored row as the service returns it: the embedding as what it is, never as the vector. */
 export function toAnalysis({ embeddingModel, embeddingDims, ...row }: StoredRow): VideoAnalysisRow {
-  const embedding = embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
+  const embedding =
+    embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
   return { ...row, embedding };
 }
 
@@ -93,7 +94,8 @@ export function createVideoLookups(prisma: PrismaClient, space: string): VideoLo
 }
 
 const notFound = (videoId: string) => () => new NotFoundError(`No video analysis for videoId "${videoId}"`);
-const conflict = (videoId: string) => () => new ConflictError(`A video analysis for videoId "${videoId}" already exists`);
+const conflict = (videoId: string) => () =>
+  new ConflictError(`A video analysis for videoId "${videoId}" already exists`);
 
 function charged(budget: ResponseBudget, row: VideoAnalysisRow): VideoAnalysisRow {
   budget.charge(1, [row.videoId, row.description]);
@@ -123,7 +125,11 @@ async function byVideoId({ lookups, budget }: ServiceContext, { videoId }: Video
 }
 
 /** A stale expectedVersion or If-Match, named with what is stored now. */
-export function versionConflict(videoId: string, current: WriteResult["current"], expectedVersion?: number): VersionConflictError {
+export function versionConflict(
+  videoId: string,
+  current: WriteResult["current"],
+  expectedVersion?: number,
+): VersionConflictError {
   const now = current ? `is at version ${current.version}` : "has no analysis";
   const expected = expectedVersion !== undefined ? `, not version ${expectedVersion} (expectedVersion)` : " (If-Match)";
   return new VersionConflictError(`Version conflict: videoId "${videoId}" ${now}${expected}; read it again`, current);
@@ -134,7 +140,11 @@ export function versionConflict(videoId: string, current: WriteResult["current"]
  * history) and moves updatedAt strictly forward, even within the millisecond of the previous write. Writing what
  * is already stored changes nothing. See write.ts.
  */
-async function update(ctx: ServiceContext, input: UpdateInput, { ifMatch }: Precondition = {}): Promise<VideoAnalysisRow> {
+async function update(
+  ctx: ServiceContext,
+  input: UpdateInput,
+  { ifMatch }: Precondition = {},
+): Promise<VideoAnalysisRow> {
   const { videoId, expectedVersion } = input;
   const [result] = await writeAnalyses(ctx, [{ ...input, ifMatch }], { mayCreate: false, returnRows: true });
   if (!result || result.status === "missing") throw notFound(videoId)();
@@ -143,7 +153,11 @@ async function update(ctx: ServiceContext, input: UpdateInput, { ifMatch }: Prec
 }
 
 /** Deletes the analysis and (by cascade) its history, if still at expectedVersion / If-Match when given. */
-async function remove({ prisma, space }: ServiceContext, { videoId, expectedVersion }: DeleteInput, { ifMatch }: Precondition = {}): Promise<VideoAnalysisRow> {
+async function remove(
+  { prisma, space }: ServiceContext,
+  { videoId, expectedVersion }: DeleteInput,
+  { ifMatch }: Precondition = {},
+): Promise<VideoAnalysisRow> {
   if (expectedVersion === undefined && ifMatch === undefined) {
     try {
       return toAnalysis(await prisma.videoAnalysis.delete({ where: { space_videoId: { space, videoId } }, select }));
@@ -175,12 +189,16 @@ function list({ prisma, space, budget }: ServiceContext, { limit, cursor, tags }
     budget.reserveRows(limit);
     const where: Prisma.VideoAnalysisWhereInput = { space };
     if (tags?.length) where.tags = { hasEvery: tags };
-    if (cursor) where.OR = [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }];
+    if (cursor)
+      where.OR = [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }];
     const rows = await prisma.videoAnalysis
       .findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1, select })
       .catch(rethrowDatabaseError);
     const items = rows.slice(0, limit).map(toAnalysis);
-    budget.charge(items.length, items.flatMap((i) => [i.videoId, i.description]));
+    budget.charge(
+      items.length,
+      items.flatMap((i) => [i.videoId, i.description]),
+    );
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
   });

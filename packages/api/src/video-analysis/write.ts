@@ -77,7 +77,11 @@ interface PlanRow extends Partial<WrittenRow> {
  */
 const MAX_ATTEMPTS = 8;
 
-export async function writeAnalyses(ctx: WriteContext, items: readonly WriteItem[], options: WriteOptions): Promise<WriteResult[]> {
+export async function writeAnalyses(
+  ctx: WriteContext,
+  items: readonly WriteItem[],
+  options: WriteOptions,
+): Promise<WriteResult[]> {
   const sql = statement(ctx, items, options);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -100,7 +104,11 @@ function writtenRow(row: PlanRow): WrittenRow {
 }
 
 /** The statement for these items; `i` is each item's position, so answers come back in the order given. */
-function statement(ctx: WriteContext, items: readonly WriteItem[], { mayCreate, returnRows }: WriteOptions): Prisma.Sql {
+function statement(
+  ctx: WriteContext,
+  items: readonly WriteItem[],
+  { mayCreate, returnRows }: WriteOptions,
+): Prisma.Sql {
   const historyLimit = ctx.historyLimit ?? HISTORY_LIMIT_DEFAULT;
   // Undefined fields are left out of the JSON, and json_to_recordset reads a missing key as NULL.
   const input = items.map((item, i) => ({
@@ -237,7 +245,7 @@ function isTransient(error: unknown): boolean {
     if (typeof e.originalCode === "string" && TRANSIENT.has(e.originalCode)) return true;
     if (e.kind === "TransactionWriteConflict") return true;
     queue.push(e.cause);
-    if (e.meta && typeof e.meta === "object") queue.push(...Object.values(e.meta));
+    if (e.meta && typeof e.meta === "object") queue.push(...(Object.values(e.meta) as unknown[]));
   }
   return false;
 }

@@ -45,7 +45,9 @@ async function main(args: string[]): Promise<number> {
   const file = path.join(dir, "migration.sql");
   await writeFile(file, sql);
   // pnpm runs scripts in the package; INIT_CWD is where the user typed the command.
-  console.log(`Wrote ${path.relative(process.env.INIT_CWD ?? process.cwd(), file)}\nReview it, then apply it with pnpm db:migrate.`);
+  console.log(
+    `Wrote ${path.relative(process.env.INIT_CWD ?? process.cwd(), file)}\nReview it, then apply it with pnpm db:migrate.`,
+  );
   return 0;
 }
 

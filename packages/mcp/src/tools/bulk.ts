@@ -14,8 +14,12 @@ import { type InternalErrorHandler, toolResult } from "../tool-result.ts";
 /** The history tool takes the procedure's schema with descriptions a model needs (as list does in video-analysis.ts). */
 const historyFields = historyInput.shape;
 const historyArguments = historyInput.extend({
-  limit: historyFields.limit.meta({ description: `How many earlier versions to return, 1 to ${HISTORY_PAGE_MAX} (default ${HISTORY_PAGE_DEFAULT}).` }),
-  cursor: historyFields.cursor.meta({ description: "nextCursor from the previous page, to get the next one; omit for the first page." }),
+  limit: historyFields.limit.meta({
+    description: `How many earlier versions to return, 1 to ${HISTORY_PAGE_MAX} (default ${HISTORY_PAGE_DEFAULT}).`,
+  }),
+  cursor: historyFields.cursor.meta({
+    description: "nextCursor from the previous page, to get the next one; omit for the first page.",
+  }),
 });
 
 /**

@@ -1,4 +1,11 @@
-import { CONTEXT_MAX_CHARS, CONTEXT_MIN_CHARS, contextInput, SEARCH_LIMIT_MAX, searchInput, tagsInput } from "@memory-mirror/api/schemas";
+import {
+  CONTEXT_MAX_CHARS,
+  CONTEXT_MIN_CHARS,
+  contextInput,
+  SEARCH_LIMIT_MAX,
+  searchInput,
+  tagsInput,
+} from "@memory-mirror/api/schemas";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { MemoryApi } from "../memory-api.ts";
 import { type InternalErrorHandler, toolResult } from "../tool-result.ts";
@@ -17,7 +24,7 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
       title: "Recall memories for an answer",
       description:
         "Use this before answering anything about the user's own life or past (\"what did I cook for Mia's " +
-        "birthday?\", \"when did Leo learn to swim?\"): returns { text, sources, truncated } where text is the most " +
+        'birthday?", "when did Leo learn to swim?"): returns { text, sources, truncated } where text is the most ' +
         "relevant memories, best first, each under a line `## <videoId> (<date>)`, ready to read, never longer " +
         `than maxChars (${CONTEXT_MIN_CHARS}–${CONTEXT_MAX_CHARS}; about 4 characters per token). Pass the user's ` +
         "question as query, or videoIds you already chose (e.g. from search_memories) to get exactly those. " +

@@ -32,7 +32,11 @@ const listArguments = listInput.unwrap().extend({
 });
 
 /** The video-analysis tools, each calling the procedure of the same meaning with the api's own input schema. */
-export function registerVideoAnalysisTools(server: McpServer, api: MemoryApi, onInternalError?: InternalErrorHandler): void {
+export function registerVideoAnalysisTools(
+  server: McpServer,
+  api: MemoryApi,
+  onInternalError?: InternalErrorHandler,
+): void {
   const calls = api.videoAnalysis;
 
   server.registerTool(
@@ -60,7 +64,11 @@ export function registerVideoAnalysisTools(server: McpServer, api: MemoryApi, on
     },
     ({ limit, cursor }) =>
       // The SDK hands over the decoded cursor; the procedure takes the opaque string the client sent.
-      toolResult("list_video_analyses", () => calls.list({ limit, cursor: cursor && encodeCursor(cursor) }), onInternalError),
+      toolResult(
+        "list_video_analyses",
+        () => calls.list({ limit, cursor: cursor && encodeCursor(cursor) }),
+        onInternalError,
+      ),
   );
 
   server.registerTool(

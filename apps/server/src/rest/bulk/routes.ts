@@ -44,7 +44,12 @@ const upsertBody = z
     list.forEach(({ video_id: id }, index) => {
       const first = seen.get(id);
       if (first === undefined) seen.set(id, index);
-      else ctx.addIssue({ code: "custom", path: ["items", index, "video_id"], message: `video_id "${id}" appears twice (items ${first} and ${index})` });
+      else
+        ctx.addIssue({
+          code: "custom",
+          path: ["items", index, "video_id"],
+          message: `video_id "${id}" appears twice (items ${first} and ${index})`,
+        });
     });
   })
   .openapi("BulkUpsert");
@@ -75,7 +80,12 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { "application/json": { schema } },
 });
 const httpError = z.object({ detail: z.string() });
-const invalid = json(z.object({ detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })) }), "Invalid input; `loc` names the field");
+const invalid = json(
+  z.object({
+    detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })),
+  }),
+  "Invalid input; `loc` names the field",
+);
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
 export const bulkUpsert = createRoute({
@@ -89,7 +99,13 @@ export const bulkUpsert = createRoute({
     "is `unchanged` (no new version), so retrying the same call changes nothing. Omitted `tags`/`embedding` keep the stored ones.",
   middleware: [requireBody] as const,
   request: { body: body(upsertBody) },
-  responses: { 200: json(z.object(upsertManyOutput.shape).openapi("BulkUpsertResult"), "How many were created, updated and unchanged"), 422: invalid },
+  responses: {
+    200: json(
+      z.object(upsertManyOutput.shape).openapi("BulkUpsertResult"),
+      "How many were created, updated and unchanged",
+    ),
+    422: invalid,
+  },
 });
 
 export const bulkGet = createRoute({
@@ -101,7 +117,10 @@ export const bulkGet = createRoute({
   middleware: [requireBody] as const,
   request: { body: body(videoIdsBody) },
   responses: {
-    200: json(z.object({ analyses: z.array(analysisResponse.nullable()) }).openapi("BulkGetResult"), "One entry per video_id asked"),
+    200: json(
+      z.object({ analyses: z.array(analysisResponse.nullable()) }).openapi("BulkGetResult"),
+      "One entry per video_id asked",
+    ),
     413: json(httpError, "The answer would exceed MAX_RESPONSE_BYTES"),
     422: invalid,
   },
@@ -115,7 +134,10 @@ export const bulkDelete = createRoute({
   summary: "Delete the analyses (and their history) of up to 1,000 videos",
   middleware: [requireBody] as const,
   request: { body: body(videoIdsBody) },
-  responses: { 200: json(z.object({ deleted: z.number().int() }).openapi("BulkDeleteResult"), "How many existed and were deleted"), 422: invalid },
+  responses: {
+    200: json(z.object({ deleted: z.number().int() }).openapi("BulkDeleteResult"), "How many existed and were deleted"),
+    422: invalid,
+  },
 });
 
 export const getHistory = createRoute({
@@ -128,7 +150,9 @@ export const getHistory = createRoute({
   request: { params: z.object({ video_id: videoIdField("video_id") }), query: historyQuery },
   responses: {
     200: json(
-      z.object({ versions: z.array(versionResponse), count: z.number().int(), next_cursor: z.string().nullable() }).openapi("VideoAnalysisHistory"),
+      z
+        .object({ versions: z.array(versionResponse), count: z.number().int(), next_cursor: z.string().nullable() })
+        .openapi("VideoAnalysisHistory"),
       "One page of earlier versions",
     ),
     404: json(httpError, "No analysis for this video_id"),

@@ -13,7 +13,11 @@ export const search: RouteHandler<typeof searchAnalyses, AppEnv> = async (c) => 
 export const context: RouteHandler<typeof buildContext, AppEnv> = async (c) => {
   const { video_ids: videoIds, max_chars: maxChars, ...rest } = c.req.valid("json");
   const output = await searchService.context(c.var.ctx, { ...rest, videoIds, maxChars });
-  return c.json({ ...output, sources: output.sources.map(({ videoId, ...source }) => ({ video_id: videoId, ...source })) }, 200);
+  return c.json(
+    { ...output, sources: output.sources.map(({ videoId, ...source }) => ({ video_id: videoId, ...source })) },
+    200,
+  );
 };
 
-export const tags: RouteHandler<typeof listTags, AppEnv> = async (c) => c.json(await searchService.tags(c.var.ctx, c.req.valid("query")), 200);
+export const tags: RouteHandler<typeof listTags, AppEnv> = async (c) =>
+  c.json(await searchService.tags(c.var.ctx, c.req.valid("query")), 200);

@@ -29,7 +29,10 @@ const invalid = {
   description: "Invalid input; `loc` names the field (a query vector of another dimension than the model's names both)",
   content: { "application/json": { schema: httpValidationError } },
 };
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
 // Unknown keys are ignored, as pydantic does by default.
 const searchBody = z
@@ -48,7 +51,10 @@ const searchResponse = z
       z.object({
         analysis: analysisResponse,
         score: z.number().meta({ description: "Higher is better; comparable within one answer." }),
-        highlight: z.string().nullable().meta({ description: "The matching passage, words marked **like this**; null when no word matched." }),
+        highlight: z
+          .string()
+          .nullable()
+          .meta({ description: "The matching passage, words marked **like this**; null when no word matched." }),
         // The same fields without the tRPC component's id: one name, one schema in the document.
         scores: z.object(searchScoresSchema.shape),
       }),
@@ -72,12 +78,17 @@ const contextBody = z
 
 const contextResponse = z
   .object({
-    text: z.string().meta({ description: "The memories for a prompt, best first, each under `## <video_id> (<YYYY-MM-DD>)`." }),
+    text: z
+      .string()
+      .meta({ description: "The memories for a prompt, best first, each under `## <video_id> (<YYYY-MM-DD>)`." }),
     sources: z.array(
       z.object({
         video_id: z.string(),
         score: z.number().nullable(),
-        chars: z.number().int().meta({ description: "Characters of text this memory's block takes (header included)." }),
+        chars: z
+          .number()
+          .int()
+          .meta({ description: "Characters of text this memory's block takes (header included)." }),
       }),
     ),
     truncated: z.boolean(),
@@ -85,7 +96,8 @@ const contextResponse = z
   .openapi("ContextResponse");
 
 /** Query strings carry text: digits become a number for the shared schema, anything else fails it. */
-const queryInteger = (value: unknown) => (typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value);
+const queryInteger = (value: unknown) =>
+  typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value;
 const tagsQuery = z.object({
   limit: z.preprocess(
     queryInteger,
@@ -98,7 +110,9 @@ const tagsQuery = z.object({
   ),
 });
 const tagsResponse = z
-  .object({ items: z.array(z.object({ tag: z.string(), count: z.number().int() })).meta({ description: "Most used first." }) })
+  .object({
+    items: z.array(z.object({ tag: z.string(), count: z.number().int() })).meta({ description: "Most used first." }),
+  })
   .openapi("TagsResponse");
 
 export const searchAnalyses = createRoute({

@@ -3,7 +3,14 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import { type VideoAnalysisRow, videoAnalysisService as service } from "@memory-mirror/api";
 import type { AppEnv } from "../../app-env.ts";
 import { etagOf, parseIfMatch } from "../etag.ts";
-import type { analysisResponse, createAnalysis, deleteAnalysis, getAnalysis, listAnalyses, updateAnalysis } from "./routes.ts";
+import type {
+  analysisResponse,
+  createAnalysis,
+  deleteAnalysis,
+  getAnalysis,
+  listAnalyses,
+  updateAnalysis,
+} from "./routes.ts";
 
 /** An analysis under the original service's names. */
 export function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse> {

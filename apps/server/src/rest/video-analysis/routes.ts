@@ -52,13 +52,16 @@ const updateBody = z
 const videoIdParam = z.object({ video_id: videoIdField("video_id") });
 
 /** Query strings carry text: digits become a number for the shared limit schema, anything else fails it. */
-const queryInteger = (value: unknown) => (typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value);
+const queryInteger = (value: unknown) =>
+  typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value;
 /** `tags=a,b` (or `tags=a&tags=b`): analyses carrying all of them. */
 const queryList = (value: unknown) => (typeof value === "string" ? value.split(",") : value);
 const listQuery = z.object({
   limit: z.preprocess(queryInteger, limitField),
   cursor: cursorField.optional(),
-  tags: z.preprocess(queryList, tagsField.optional()).meta({ description: "Comma-separated: only analyses carrying all of them." }),
+  tags: z
+    .preprocess(queryList, tagsField.optional())
+    .meta({ description: "Comma-separated: only analyses carrying all of them." }),
 });
 
 const listResponse = z
@@ -86,9 +89,12 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
-const notFound = json(httpError, "No analysis for this video_id: `{\"detail\": \"Video analysis not found\"}`");
-const invalid = json(httpValidationError, "Invalid input; `loc` names the field, e.g. `[\"body\", \"description\"]`");
-const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({ ...json(schema, description), headers: etagHeader });
+const notFound = json(httpError, 'No analysis for this video_id: `{"detail": "Video analysis not found"}`');
+const invalid = json(httpValidationError, 'Invalid input; `loc` names the field, e.g. `["body", "description"]`');
+const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...json(schema, description),
+  headers: etagHeader,
+});
 const stale = json(httpError, "If-Match names a version that is no longer current; `detail` names the current one");
 
 export const createAnalysis = createRoute({
@@ -154,7 +160,12 @@ export const deleteAnalysis = createRoute({
   tags: [REST_TAG],
   summary: "Delete the analysis of a video",
   request: { params: videoIdParam, headers: ifMatchHeaders },
-  responses: { 204: { description: "Deleted (with its history); empty body" }, 404: notFound, 412: stale, 422: invalid },
+  responses: {
+    204: { description: "Deleted (with its history); empty body" },
+    404: notFound,
+    412: stale,
+    422: invalid,
+  },
 });
 
 /** Methods each known path answers; others get 405 with Allow, as FastAPI answers. */

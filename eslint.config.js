@@ -1,0 +1,28 @@
+// One lint toolchain for the repo: ESLint with typescript-eslint's type-aware rules (they see through Prisma's and
+// tRPC's types, which is what catches a floating or misused promise from a library call) and Prettier for format.
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/generated/**", "**/node_modules/**", "**/test-artifacts/**", "**/coverage/**"] },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // `_` marks what a destructuring or a callback must name but does not use.
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
+      // Type-only imports stay visibly type-only (the client must never pull server code at run time).
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+    },
+  },
+  // Plain JavaScript (launchers, CI scripts) has no types to check against.
+  { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+);
