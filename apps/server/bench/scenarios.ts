@@ -31,7 +31,16 @@ export interface ScenarioContext {
 
 const json = { "content-type": "application/json" };
 const INGEST_BATCH = 500;
-const QUERIES = ["birthday cake candles", "pasta sauce kitchen", "dog ball park", "sunset beach holiday", "snow mountain hike", "birthdy", "kitch", "bicycle river morning"];
+const QUERIES = [
+  "birthday cake candles",
+  "pasta sauce kitchen",
+  "dog ball park",
+  "sunset beach holiday",
+  "snow mountain hike",
+  "birthdy",
+  "kitch",
+  "bicycle river morning",
+];
 const pickQuery = () => QUERIES[Math.floor(Math.random() * QUERIES.length)] as string;
 const randomVector = () => Array.from({ length: DIMS }, () => Math.random() - 0.5);
 /** New videos for an ingest request: unique ids, so every row is written. */
@@ -73,13 +82,17 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
       perRequest: 1,
       request: () => ({ method: "GET", path: "/list" }),
     },
-    list: { name: "baseline: newest 100, keyset query", unit: "requests/s", perRequest: 1, request: () => ({ method: "GET", path: "/list" }) },
     ingest: {
       name: `baseline: INSERT … ON CONFLICT of ${INGEST_BATCH} rows`,
       unit: "rows/s",
       perRequest: INGEST_BATCH,
       connections: 4,
-      request: () => ({ method: "POST", path: "/ingest", headers: json, body: JSON.stringify(ingestItems("base", ingested)) }),
+      request: () => ({
+        method: "POST",
+        path: "/ingest",
+        headers: json,
+        body: JSON.stringify(ingestItems("base", ingested)),
+      }),
     },
     insert: {
       name: "baseline: INSERT one row",
@@ -183,7 +196,11 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
       unit: "queries/s",
       perRequest: 1,
       connections: 8,
-      request: () => ({ method: "GET", path: `/trpc/videoAnalysis.search?input=${enc({ query: pickQuery(), limit: 10 })}`, headers: auth }),
+      request: () => ({
+        method: "GET",
+        path: `/trpc/videoAnalysis.search?input=${enc({ query: pickQuery(), limit: 10 })}`,
+        headers: auth,
+      }),
     },
     {
       name: "tRPC search, hybrid (text and embedding)",
@@ -194,7 +211,9 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
         method: "POST",
         path: "/trpc/videoAnalysis.search?batch=1",
         headers: { ...auth, ...json },
-        body: JSON.stringify({ 0: { query: pickQuery(), embedding: { model: MODEL, values: randomVector() }, limit: 10 } }),
+        body: JSON.stringify({
+          0: { query: pickQuery(), embedding: { model: MODEL, values: randomVector() }, limit: 10 },
+        }),
       }),
     },
     {
@@ -202,8 +221,11 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
       unit: "queries/s",
       perRequest: 1,
       connections: 8,
-      request: () => ({ method: "GET", path: `/trpc/videoAnalysis.context?input=${enc({ query: pickQuery(), maxChars: 4000 })}`, headers: auth }),
+      request: () => ({
+        method: "GET",
+        path: `/trpc/videoAnalysis.context?input=${enc({ query: pickQuery(), maxChars: 4000 })}`,
+        headers: auth,
+      }),
     },
   ];
 }
-

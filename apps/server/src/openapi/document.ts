@@ -123,7 +123,7 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
         "- **tRPC** under `/trpc/`: every operation, for TypeScript clients (`@memory-mirror/client`) and any HTTP client.\n" +
         "- **MCP** at `/mcp` (not described here): the same operations as tools for LLM applications.\n\n" +
         "Calls need `Authorization: Bearer mm_…` when the server requires keys (AUTH=required). " +
-        "Any call may answer 503 (REST `{\"detail\": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is " +
+        'Any call may answer 503 (REST `{"detail": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is ' +
         "unreachable; retry later.",
     },
     tags: [
