@@ -158,7 +158,7 @@ interface ConnectionTracker {
 
 /** What the server knows about each connection: requests in progress, and since when it has had none. */
 function trackConnections(server: Server, idleGraceMs: number): ConnectionTracker {
-  const sockets = new Map<net.Socket, { active: number; idleSince: number }>();
+  const sockets = new Map<net.Socket, { active: number; idleSince: number; endedAt?: number }>();
   const pending = new Set<ServerResponse>();
   let accepted = 0;
   let closing = false;
@@ -188,7 +188,15 @@ function trackConnections(server: Server, idleGraceMs: number): ConnectionTracke
   const closeIdle = () => {
     const now = performance.now();
     for (const [socket, state] of sockets) {
-      if (state.active === 0 && now - Math.max(state.idleSince, closedAt) >= idleGraceMs) socket.end();
+      if (state.active > 0) continue;
+      if (state.endedAt === undefined) {
+        if (now - Math.max(state.idleSince, closedAt) >= idleGraceMs) {
+          socket.end();
+          state.endedAt = now;
+        }
+        // A peer that does not answer our FIN (a client that left a response body unread pauses its socket) would
+        // hold the drain until the shutdown timeout; the connection is idle and half closed, so nothing is lost.
+      } else if (now - state.endedAt >= idleGraceMs) socket.destroy();
     }
   };
 
