@@ -60,6 +60,17 @@ export function explain(error: unknown, url: string, timeoutSeconds: number): Cl
   return new CliError(error instanceof Error ? (error.stack ?? error.message) : String(error), ExitCode.error);
 }
 
+/**
+ * True for failures a later attempt may not meet: no HTTP answer at all (a connection reset, say), or a server
+ * asking to be called again (database unavailable, rate limit). Only idempotent calls may be retried on it.
+ */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  const code = errorCode(error);
+  if (code) return code === "SERVICE_UNAVAILABLE" || code === "TOO_MANY_REQUESTS";
+  return error.cause instanceof TypeError;
+}
+
 /** The system error code (ECONNREFUSED, ENOTFOUND, …) buried in fetch's cause chain, if any. */
 function networkReason(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {

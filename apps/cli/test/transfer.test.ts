@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -287,6 +288,37 @@ describe("mm export | mm import", () => {
       expect((await typed.videoAnalysis.byVideoIds.query({ videoIds: ["twice"] })).items[0]?.description).toBe(
         "second",
       );
+    });
+
+    it("sends a batch again when its answer is lost on a reset connection: stored once, counted unchanged", async () => {
+      // A proxy that forwards the first request but resets the connection as the answer comes back.
+      let resets = 0;
+      const target = new URL(server.url);
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port), target.hostname);
+        client.pipe(upstream);
+        upstream.on("data", (chunk) => {
+          if (resets === 0) {
+            resets++;
+            client.resetAndDestroy();
+            upstream.destroy();
+          } else client.write(chunk);
+        });
+        upstream.on("end", () => client.end());
+        client.on("error", () => upstream.destroy());
+        upstream.on("error", () => client.destroy());
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      try {
+        const { port } = proxy.address() as net.AddressInfo;
+        const input = [good("lost-1"), good("lost-2"), good("lost-3")].join("\n");
+        const r = await mm(`http://127.0.0.1:${port}`, ["import", "-", "--json"], { input });
+        expect(r.code, r.stderr).toBe(0);
+        expect(resets).toBe(1);
+        expect(JSON.parse(r.stdout)).toMatchObject({ lines: 3, created: 0, unchanged: 3, failed: 0 });
+      } finally {
+        proxy.close();
+      }
     });
 
     it("batches in flight never reorder two lines of one video", async () => {

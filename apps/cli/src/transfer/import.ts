@@ -7,10 +7,11 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
+import pRetry from "p-retry";
 import { upsertManyItem } from "@memory-mirror/api/schemas";
 import { errorCode, type MemoryMirrorClient, type RouterInputs, TRPCClientError } from "@memory-mirror/client";
 import type { GlobalOptions } from "../commands.ts";
-import { CliError, ExitCode } from "../errors.ts";
+import { CliError, ExitCode, isTransient } from "../errors.ts";
 import { printJson, printMessage } from "../output.ts";
 import { createProgress, duration } from "./progress.ts";
 
@@ -110,7 +111,13 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
   const send = async (entries: Entry[]): Promise<void> => {
     if (entries.length === 0) return;
     try {
-      const result = await client.videoAnalysis.upsertMany.mutate({ items: entries.map((e) => e.item) });
+      // upsertMany is idempotent, so a batch whose answer was lost (a reset connection, a 503) is simply sent again.
+      const items = entries.map((e) => e.item);
+      const result = await pRetry(() => client.videoAnalysis.upsertMany.mutate({ items }), {
+        retries: 3,
+        minTimeout: 500,
+        shouldRetry: ({ error }) => isTransient(error),
+      });
       summary.created += result.created;
       summary.updated += result.updated;
       summary.unchanged += result.unchanged;
