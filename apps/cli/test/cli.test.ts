@@ -1,45 +1,10 @@
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
+import { closedPort, type MmOptions, runMm } from "./support/run-mm.ts";
 
-const cliDir = fileURLToPath(new URL("..", import.meta.url));
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI in a child process, exactly as `pnpm mm` does. */
-function mm(
-  args: string[],
-  options: { url?: string; input?: string; entry?: string[]; env?: Record<string, string> } = {},
-): Promise<Result> {
-  const entry = options.entry ?? ["--import", "tsx", "src/main.ts"];
-  const env = { ...process.env, MM_URL: options.url ?? server.url, ...options.env };
-  const child = spawn(process.execPath, [...entry, ...args], { cwd: cliDir, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  // Always close stdin, so a command waiting on it fails the test instead of hanging it.
-  child.stdin.end(options.input ?? "");
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+/** Runs the real CLI in a child process, exactly as `pnpm mm` does, against the test server unless told otherwise. */
+const mm = (args: string[], options: MmOptions = {}) => runMm(args, { url: server.url, ...options });
 
 let server: TestServer;
 beforeAll(async () => {

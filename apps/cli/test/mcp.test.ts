@@ -1,19 +1,15 @@
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
-
-const cliDir = fileURLToPath(new URL("..", import.meta.url));
+import { cliDir, closedPort, MM_FROM_SOURCES, runMm } from "./support/run-mm.ts";
 
 /** `mm mcp` as a desktop LLM client starts it: a child process speaking MCP on stdin/stdout. */
 async function connectMm(url: string) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--import", "tsx", "src/main.ts", "mcp"],
+    args: [...MM_FROM_SOURCES, "mcp"],
     cwd: cliDir,
     env: { ...(process.env as Record<string, string>), MM_URL: url },
     stderr: "pipe",
@@ -32,29 +28,6 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
   const result = await client.callTool({ name, arguments: args });
   const [content] = result.content as { type: string; text: string }[];
   return { isError: result.isError === true, text: content?.text ?? "" };
-}
-
-/** Starts `mm mcp` (after extra node flags) and closes its stdin at once, as a client hanging up would. */
-function runUntilStdinCloses(nodeFlags: string[]) {
-  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "src/main.ts", "mcp"], { cwd: cliDir });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  child.stdin.end();
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe("mm mcp (stdio)", () => {
@@ -163,12 +136,12 @@ describe("mm mcp without a server", () => {
   });
 
   it("exits 0 as soon as the client closes its stdin, with nothing on stdout", async () => {
-    const r = await runUntilStdinCloses([]);
+    const r = await runMm(["mcp"]);
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: "" });
   });
 
   it("loads no server code (Prisma, database drivers): from the api package only its schemas", async () => {
-    const r = await runUntilStdinCloses(["--import", "./test/fixtures/log-modules.mjs"]);
+    const r = await runMm(["mcp"], { entry: ["--import", "./test/fixtures/log-modules.mjs", ...MM_FROM_SOURCES] });
     const modules = [...r.stderr.matchAll(/^module: (.+)$/gm)].map((m) => m[1] ?? "");
     expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
     const apiValuesOnly = /packages\/api\/src\/(schemas|limits|codecs|[\w-]+\/([\w-]+-)?schemas)\.ts$/;

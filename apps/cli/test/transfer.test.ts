@@ -3,56 +3,21 @@
  * database, a lossless round trip of 10,000 analyses in both directions, line-numbered errors, exit codes, no
  * progress bar where no terminal reads it, and an interrupted import finished by running it again.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createMemoryMirrorClient, type MemoryMirrorClient } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MmOptions, runMm } from "./support/run-mm.ts";
 
-const cliDir = fileURLToPath(new URL("..", import.meta.url));
 const targets = await testTargets();
 const postgres = !targets.find((t) => t.name === "postgres")?.skip;
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI in a child process (stdout and stderr are pipes: no terminal). */
-function mm(
-  url: string,
-  args: string[],
-  options: { input?: string; env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
-): Promise<Result> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
-    cwd: cliDir,
-    env: { ...process.env, MM_URL: url, ...options.env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-  let interrupted = false;
-  // One Ctrl-C, as a person presses it (a second one would kill the process outright, as it should).
-  const interrupt = () => {
-    if (!interrupted) child.kill("SIGINT");
-    interrupted = true;
-  };
-  child.stderr.setEncoding("utf8").on("data", (s: string) => {
-    stderr += s;
-    options.onStderr?.(stderr, interrupt);
-  });
-  child.stdin.end(options.input ?? "");
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The real CLI in a child process against the server at `url`. */
+const mm = (url: string, args: string[], options: MmOptions = {}) => runMm(args, { url, ...options });
 
 /** 10,000 analyses of every shape: tags or none, vectors of several models and sizes or none, Unicode, newlines, versions > 1. */
 async function seed(client: MemoryMirrorClient, n: number) {

@@ -16,6 +16,8 @@ import { loadavg } from "node:os";
 import { ANONYMOUS, createCaller, createContext } from "@memory-mirror/api";
 import { createDb, type Database, Prisma } from "@memory-mirror/db";
 import { createTestDatabase, type TestTargetName, testTargets } from "@memory-mirror/db/testing";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
@@ -26,17 +28,9 @@ const CLUSTERS = 400;
 
 // ---- Data ---------------------------------------------------------------------------------------------------
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = seeded(42);
+/** Seeded, so the corpus is the same on every run and database. */
+const rng = xoroshiro128plus(42);
+const random = () => uniformFloat64(rng);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
 
