@@ -5,6 +5,7 @@
  *   pnpm bench [--rows 10000] [--seconds 5] [--connections 64] [--only <text>] [--quick]
  *
  * --quick: 1,000 rows, 1 s per scenario — checks the harness (CI runs it), says nothing about speed.
+ * BENCH_NODE_FLAGS="…" replaces the server's node flags (default --max-semi-space-size=32, as `pnpm start`).
  * Servers run in their own processes from the built dist/ with AUTH=required (every request carries a key);
  * autocannon drives them from this one. Results: a table on stdout and bench/results/latest.json at the repo root.
  */
@@ -122,8 +123,8 @@ for (const { name: kind } of targets) {
         LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       },
       "/readyz",
-      // As `pnpm start` runs it (see README, Performance).
-      ["--max-semi-space-size=32"],
+      // As `pnpm start` runs it (see README, Performance); BENCH_NODE_FLAGS tries others.
+      process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
     );
     try {
       idle[`server${suffix}`] = await rssMb(server.child.pid);

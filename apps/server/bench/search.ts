@@ -14,7 +14,7 @@
  */
 import { loadavg } from "node:os";
 import { ANONYMOUS, createCaller, createContext } from "@memory-mirror/api";
-import { createDb, type Database, Prisma } from "@memory-mirror/db";
+import { createDb, type Database, parseDatabaseUrl, Prisma } from "@memory-mirror/db";
 import { createTestDatabase, type TestTargetName, testTargets } from "@memory-mirror/db/testing";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
@@ -316,7 +316,7 @@ async function run(name: TestTargetName): Promise<Row[]> {
         name,
         name === "embedded" && process.env.BENCH_KEEP ? `/tmp/mm-bench-${Date.now()}` : undefined,
       );
-  const db = await createDb(target.url);
+  const db = await createDb(parseDatabaseUrl(target.url, { timeoutMs: 600_000 })); // seeding outlasts the statement timeout
   try {
     await db.migrate();
     if (!kept) {

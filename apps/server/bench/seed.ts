@@ -3,7 +3,7 @@
  * hour of API calls) and makes the API key the measured requests carry.
  */
 import { keyService } from "@memory-mirror/api";
-import { createDb } from "@memory-mirror/db";
+import { createDb, parseDatabaseUrl } from "@memory-mirror/db";
 
 const SCENES = [
   "a child blows out the candles on a birthday cake while the family sings",
@@ -26,7 +26,8 @@ export const videoIdOf = (n: number) => `bench-${n}`;
 
 /** Migrates `url`, inserts `rows` analyses into the bench space and returns an API key for that space. */
 export async function seed(url: string, rows: number): Promise<string> {
-  const db = await createDb(url);
+  // A chunk of 50,000 rows (full-text column, search vocabulary) takes longer than the server's statement timeout.
+  const db = await createDb(parseDatabaseUrl(url, { timeoutMs: 600_000 }));
   try {
     await db.migrate();
     const chunk = 50_000;
