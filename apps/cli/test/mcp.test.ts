@@ -3,13 +3,13 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
-import { cliDir, closedPort, MM_FROM_SOURCES, runMm } from "./support/run-mm.ts";
+import { cliDir, closedPort, MM_FROM_SOURCES, mmBundled, runMm } from "./support/run-mm.ts";
 
 /** `mm mcp` as a desktop LLM client starts it: a child process speaking MCP on stdin/stdout. */
 async function connectMm(url: string) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [...MM_FROM_SOURCES, "mcp"],
+    args: [...mmBundled(), "mcp"],
     cwd: cliDir,
     env: { ...(process.env as Record<string, string>), MM_URL: url },
     stderr: "pipe",

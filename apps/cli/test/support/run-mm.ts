@@ -2,10 +2,13 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 
 export const cliDir = fileURLToPath(new URL("../..", import.meta.url));
-/** node's arguments that run the CLI from its sources (no build), as the tests do. */
+/** node's arguments that run the CLI from its sources through tsx, module by module (as `pnpm mm` resolves them). */
 export const MM_FROM_SOURCES = ["--import", "tsx", "src/main.ts"];
+/** node's arguments that run the CLI bundled from its sources (test/support/bundle-mm.ts): the default, cheaper. */
+export const mmBundled = () => [inject("mmBundle")];
 
 export interface MmResult {
   code: number | null;
@@ -18,7 +21,7 @@ export interface MmOptions {
   url?: string;
   /** Written to its stdin, which is then closed (always: a command waiting on stdin fails instead of hanging). */
   input?: string;
-  /** node's arguments before the CLI's own (default MM_FROM_SOURCES). */
+  /** node's arguments before the CLI's own (default mmBundled()). */
   entry?: string[];
   env?: Record<string, string>;
   /** Called with everything on stderr so far, and a function that presses Ctrl-C once. */
@@ -27,7 +30,7 @@ export interface MmOptions {
 
 export function runMm(args: string[], options: MmOptions = {}): Promise<MmResult> {
   const env = { ...process.env, ...(options.url ? { MM_URL: options.url } : {}), ...options.env };
-  const child = spawn(process.execPath, [...(options.entry ?? MM_FROM_SOURCES), ...args], { cwd: cliDir, env });
+  const child = spawn(process.execPath, [...(options.entry ?? mmBundled()), ...args], { cwd: cliDir, env });
   let stdout = "";
   let stderr = "";
   let interrupted = false;
