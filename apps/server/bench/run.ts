@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
 import { peakRss, rssMb, type Running, startProcess, stop } from "./processes.ts";
-import { type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
+import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -73,8 +73,41 @@ async function measure(server: Running, scenario: Scenario, duration = seconds) 
 
 const results: Result[] = [];
 const idle: Record<string, number> = {};
-const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 const baselineRates = new Map<BaselineName, Result>();
+
+/** The built server over `url`, as `pnpm start` runs it (BENCH_NODE_FLAGS tries other node flags). */
+function startServer(url: string, auth: "required" | "off") {
+  return startProcess(
+    here("../dist/main.js"),
+    {
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: "16",
+      AUTH: auth,
+      // Counted, never refusing: the limiter's cost is in the figures, its 429s are not.
+      RATE_LIMIT_PER_MINUTE: "100000000",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    },
+    "/readyz",
+    process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
+  );
+}
+
+/** One service scenario under load, as a result row with its ratios to the hand-written baselines. */
+async function measureService(server: Running, scenario: Scenario, suffix: string): Promise<Result> {
+  const r = await measure(server, scenario);
+  const base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined;
+  const single = baselineRates.get("single");
+  return {
+    name: scenario.name + suffix,
+    unit: scenario.unit,
+    ...r,
+    ratioToBaseline: base ? r.rate / base.rate : null,
+    ...(base ? { baseline: base.name } : {}),
+    ...(scenario.perRequest > 1 && single ? { ratioToSingleBaseline: r.rate / single.rate } : {}),
+  };
+}
+
+const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 // PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
 const targets = (await testTargets())
   .filter((t) => !t.skip)
@@ -112,39 +145,24 @@ for (const { name: kind } of targets) {
         await stop(baseline);
       }
     }
-    const server = await startProcess(
-      here("../dist/main.js"),
-      {
-        DATABASE_URL: url,
-        DATABASE_POOL_SIZE: "16",
-        AUTH: "required",
-        // Counted, never refusing: the limiter's cost is in the figures, its 429s are not.
-        RATE_LIMIT_PER_MINUTE: "100000000",
-        LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-      },
-      "/readyz",
-      // As `pnpm start` runs it (see README, Performance); BENCH_NODE_FLAGS tries others.
-      process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
-    );
+    const server = await startServer(url, "required");
     try {
       idle[`server${suffix}`] = await rssMb(server.child.pid);
       const scenarios = serviceScenarios(context).filter(wanted);
       if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
-      for (const scenario of scenarios) {
-        const r = await measure(server, scenario);
-        const base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined;
-        const single = baselineRates.get("single");
-        results.push({
-          name: scenario.name + suffix,
-          unit: scenario.unit,
-          ...r,
-          ratioToBaseline: base ? r.rate / base.rate : null,
-          ...(base ? { baseline: base.name } : {}),
-          ...(scenario.perRequest > 1 && single ? { ratioToSingleBaseline: r.rate / single.rate } : {}),
-        });
-      }
+      for (const scenario of scenarios) results.push(await measureService(server, scenario, suffix));
     } finally {
       await stop(server);
+    }
+    const authOff = authOffScenario(context);
+    if (kind === "postgres" && wanted(authOff)) {
+      const open = await startServer(url, "off");
+      try {
+        await measure(open, authOff, Math.min(seconds, 2)); // warm-up
+        results.push(await measureService(open, authOff, suffix));
+      } finally {
+        await stop(open);
+      }
     }
   } finally {
     await database?.drop();

@@ -1,5 +1,5 @@
 /** What `pnpm bench` measures: each scenario is one kind of HTTP request, repeated under load. */
-import { DIMS, MODEL, videoIdOf } from "./seed.ts";
+import { DIMS, MODEL, SPACE, videoIdOf } from "./seed.ts";
 
 export interface HttpRequest {
   method: "GET" | "POST";
@@ -228,4 +228,19 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
       }),
     },
   ];
+}
+
+/** The single lookup on a server with AUTH=off (the space from X-MM-Space): beside the keyed one, what keys cost. */
+export function authOffScenario({ rows }: ScenarioContext): Scenario {
+  return {
+    name: "tRPC byVideoId, one call per request (GET), AUTH=off",
+    unit: "lookups/s",
+    perRequest: 1,
+    baseline: "single",
+    request: () => ({
+      method: "GET",
+      path: `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: videoIdOf(Math.floor(Math.random() * rows)) })}`,
+      headers: { "x-mm-space": SPACE },
+    }),
+  };
 }
