@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { readdir } from "node:fs/promises";
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { MIGRATIONS_DIR } from "@memory-mirror/db";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import pg from "pg";
+import { pino } from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { ConfigError, createServer, loadConfig } from "../src/index.ts";
 import { startTestServer } from "../src/testing.ts";
@@ -63,6 +65,31 @@ describe("the server process", () => {
     const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
     expect(code).toBe(0);
     expect(stdout).toContain('"msg":"Memory Mirror stopped"');
+  });
+
+  it("stop cuts an idle connection whose client never reads, instead of waiting for SHUTDOWN_TIMEOUT_MS", async () => {
+    const database = await createTestDatabase("embedded");
+    const logs: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void logs.push(line) });
+    const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0" }), shutdownTimeoutMs: 5_000 };
+    const server = createServer(config, { logger, database: database.options, idleGraceMs: 20 });
+    try {
+      const { port } = new URL(await server.start());
+      // A keep-alive client that got its answer and then does not answer the server's FIN (as fetch does when a
+      // response body is left unread: its socket is paused), so the connection stays half open.
+      const socket = net.connect({ port: Number(port), host: "127.0.0.1", allowHalfOpen: true });
+      await once(socket, "connect");
+      socket.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n");
+      const [answer] = (await once(socket, "data")) as [Buffer];
+      expect(answer.toString("latin1")).toMatch(/^HTTP\/1\.1 200 /);
+      await server.stop();
+      // Without the cut, stop() waits for the client until SHUTDOWN_TIMEOUT_MS and says so.
+      expect(logs.filter((line) => line.includes("shutdown timeout"))).toEqual([]);
+      socket.destroy();
+    } finally {
+      await server.stop();
+      await database.drop();
+    }
   });
 });
 
