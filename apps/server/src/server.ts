@@ -194,9 +194,11 @@ function trackConnections(server: Server, idleGraceMs: number): ConnectionTracke
           socket.end();
           state.endedAt = now;
         }
+      } else if (now - state.endedAt >= idleGraceMs) {
         // A peer that does not answer our FIN (a client that left a response body unread pauses its socket) would
         // hold the drain until the shutdown timeout; the connection is idle and half closed, so nothing is lost.
-      } else if (now - state.endedAt >= idleGraceMs) socket.destroy();
+        socket.destroy();
+      }
     }
   };
 
