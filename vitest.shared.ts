@@ -3,8 +3,6 @@
  * packages, not of the root): tests run from the sources of all workspace packages, with no build.
  */
 
-import { availableParallelism } from "node:os";
-
 /** The export condition under which workspace packages resolve to their src/*.ts (see tsconfig.source.json). */
 const SOURCE_CONDITION = "@memory-mirror/source";
 
@@ -14,9 +12,6 @@ export default {
   test: {
     // Node processes the tests spawn (the server's main.ts, the CLI's bin) resolve workspace packages to sources too.
     env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`].filter(Boolean).join(" ") },
-    // Every core (vitest's default leaves one to its main process, which mostly waits: on 2 cores that ran each
-    // package's files one at a time, and the last package to finish alone on one core).
-    maxWorkers: availableParallelism(),
     // Test files share their worker's modules instead of importing everything again per file: PGlite's wasm, Prisma's
     // client and the server's stack are compiled once per worker, not once per file (tests cost ≈ 30% less CPU:
     // server 84 → 58 s, api 33 → 16 s). Files must not rely on fresh module state; none does (each builds its own
