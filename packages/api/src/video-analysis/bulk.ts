@@ -18,13 +18,10 @@ import {
 } from "./bulk-schemas.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
 import { type ServiceContext, toAnalysis, versionConflict } from "./service.ts";
+import { type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteItem, writeAnalyses } from "./write.ts";
 
-/** An analysis's columns (the shape of service.ts's rows; the vector stays in the database). */
-const COLUMNS = Prisma.raw(
-  `a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embeddingDims", a."version", a."createdAt", a."updatedAt"`,
-);
-type StoredRow = Parameters<typeof toAnalysis>[0];
+const COLUMNS = storedColumns("a");
 
 /** Restores need to know who asks: only admin keys may set versions and timestamps. */
 export interface BulkContext extends ServiceContext {

@@ -18,6 +18,7 @@ import {
   type TagsOutput,
 } from "./search-schemas.ts";
 import { type ServiceContext, toAnalysis, vectorLiteral } from "./service.ts";
+import { type StoredRow, storedColumns } from "./stored-row.ts";
 
 /**
  * Embedding sizes with an HNSW index (migration *_add_search): the cast and the predicate in a query must repeat the
@@ -55,22 +56,7 @@ const MIN_FUZZY_WORD_LENGTH = 3;
 const HEADLINE_OPTIONS =
   'StartSel="**", StopSel="**", MaxFragments=2, MaxWords=24, MinWords=10, ShortWord=2, FragmentDelimiter=" … "';
 
-/** The columns of an analysis, as toAnalysis wants them. */
-const COLUMNS = Prisma.raw(
-  `v."id", v."videoId", v."description", v."tags", v."embeddingModel", v."embeddingDims", v."version", v."createdAt", v."updatedAt"`,
-);
-
-interface AnalysisColumns {
-  id: string;
-  videoId: string;
-  description: string;
-  tags: string[];
-  embeddingModel: string | null;
-  embeddingDims: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+const COLUMNS = storedColumns("v");
 
 // ---- Query text ---------------------------------------------------------------------------------------------
 
@@ -407,7 +393,7 @@ async function hydrate(
     highlightQuery === null
       ? Prisma.sql`NULL::text`
       : Prisma.sql`CASE WHEN v."searchVector" @@ h.q THEN ts_headline('mm_english', v."description", h.q, ${HEADLINE_OPTIONS}) END`;
-  const rows = await prisma.$queryRaw<(AnalysisColumns & { highlight: string | null })[]>`
+  const rows = await prisma.$queryRaw<(StoredRow & { highlight: string | null })[]>`
     SELECT ${COLUMNS}, ${highlight} AS "highlight"
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`.catch(rethrowDatabaseError);

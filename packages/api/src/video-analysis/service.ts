@@ -3,7 +3,7 @@
  * domain errors, so every transport (tRPC, REST, MCP) calls these functions directly and maps errors its own way.
  */
 import { randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient } from "@memory-mirror/db";
+import type { Prisma, PrismaClient } from "@memory-mirror/db";
 import DataLoader from "dataloader";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
@@ -19,6 +19,7 @@ import {
   type VideoAnalysisRow,
   type VideoIdInput,
 } from "./schemas.ts";
+import { select, type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
 
 /** What every operation acts through: the database, the caller's one space, and the request's answer budget. */
@@ -37,25 +38,7 @@ export interface Precondition {
   ifMatch?: string[];
 }
 
-/** The columns an analysis is made of, declared once for every Prisma query (the vector itself never leaves). */
-const select = {
-  id: true,
-  videoId: true,
-  description: true,
-  tags: true,
-  embeddingModel: true,
-  embeddingDims: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
-
-/** The same columns for raw statements (writes that set the pgvector column Prisma cannot express). */
-const RETURNING = Prisma.raw(
-  `"id", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "version", "createdAt", "updatedAt"`,
-);
-
-type StoredRow = Prisma.VideoAnalysisGetPayload<{ select: typeof select }>;
+const RETURNING = storedColumns();
 
 /** A stored row as the service returns it: the embedding as what it is, never as the vector. */
 export function toAnalysis({ embeddingModel, embeddingDims, ...row }: StoredRow): VideoAnalysisRow {

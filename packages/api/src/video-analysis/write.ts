@@ -12,6 +12,7 @@ import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db"
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { HISTORY_LIMIT_DEFAULT } from "./bulk-schemas.ts";
 import type { Embedding } from "./schemas.ts";
+import type { StoredRow } from "./stored-row.ts";
 
 /** One analysis to write. Fields left undefined keep what is stored (or their default on create). */
 export interface WriteItem {
@@ -29,25 +30,12 @@ export interface WriteItem {
 
 export type WriteStatus = "created" | "updated" | "unchanged" | "conflict" | "missing";
 
-/** An analysis's columns as the statement returns them (the shape of service.ts's rows, vector excluded). */
-export interface WrittenRow {
-  id: string;
-  videoId: string;
-  description: string;
-  tags: string[];
-  embeddingModel: string | null;
-  embeddingDims: number | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 export interface WriteResult {
   status: WriteStatus;
   /** The stored analysis before this write, when there was one: what a conflict names. */
   current: { id: string; version: number } | null;
   /** The analysis after the write (only with `returnRows`). */
-  row?: WrittenRow;
+  row?: StoredRow;
 }
 
 export interface WriteContext {
@@ -64,7 +52,7 @@ export interface WriteOptions {
 }
 
 type Action = "create" | "update" | "unchanged" | "conflict" | "missing";
-interface PlanRow extends Partial<WrittenRow> {
+interface PlanRow extends Partial<StoredRow> {
   i: number;
   action: Action;
   oldId: string | null;
@@ -98,9 +86,9 @@ export async function writeAnalyses(
   }
 }
 
-function writtenRow(row: PlanRow): WrittenRow {
+function writtenRow(row: PlanRow): StoredRow {
   const { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } = row;
-  return { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } as WrittenRow;
+  return { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } as StoredRow;
 }
 
 /** The statement for these items; `i` is each item's position, so answers come back in the order given. */
