@@ -9,7 +9,8 @@ import { createBulkRoutes } from "./bulk/index.ts";
 import { restErrorHandler } from "./fastapi-errors.ts";
 import { REST_PREFIX } from "./video-analysis/routes.ts";
 import { createVideoAnalysisRoutes } from "./video-analysis/index.ts";
-import { CONTEXT_PATH, createSearchRoutes, SEARCH_PATH, TAGS_PATH } from "./search/index.ts";
+import { createSearchRoutes } from "./search/index.ts";
+import { CONTEXT_PATH, SEARCH_PATH, TAGS_PATH } from "./search/routes.ts";
 
 export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
