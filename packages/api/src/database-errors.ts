@@ -9,14 +9,17 @@ export interface DatabaseErrorWording {
 
 /**
  * Rethrows a failed query as a domain error when the database explains it; anything else propagates unchanged
- * (and ends as an internal error). Generic kinds (unavailable, value too long) need no wording.
+ * (and ends as an internal error). Generic kinds (unavailable, a value too long or out of range) need no wording.
  */
 export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWording = {}): never {
   switch (databaseErrorKind(error)) {
     case "unavailable":
+    case "transient": // still deadlocking after the caller's own retries: worth a retry later
       throw new UnavailableError({ cause: error });
     case "value_too_long":
       throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }]);
+    case "value_out_of_range":
+      throw new InvalidInputError([{ path: "(input)", message: "A value is out of range for its column" }]);
     case "unique_violation":
       if (wording.conflict) throw wording.conflict();
       break;

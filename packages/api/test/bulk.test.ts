@@ -362,6 +362,51 @@ for (const target of targets)
       });
     });
 
+    // Regressions: each of these reached the database and came back as an internal error (500).
+    describe("input the columns cannot hold is a BAD_REQUEST", () => {
+      it("the same restored id twice in one call (it made the statement violate the primary key, 8 times over)", async () => {
+        const restored = {
+          description: "d",
+          version: 1,
+          createdAt: "2025-01-01T00:00:00.000Z",
+          updatedAt: "2025-01-01T00:00:00.000Z",
+          id: "twin",
+        };
+        const items = [
+          { ...restored, videoId: "twin-1" },
+          { ...restored, videoId: "twin-2" },
+        ];
+        const error = await trpcError(caller.videoAnalysis.upsertMany({ items }));
+        expect(error.code).toBe("BAD_REQUEST");
+        expect(issues(error)).toContain('id "twin" appears twice (items 0 and 1)');
+      });
+
+      it("a version or a history cursor past PostgreSQL's int, a date in the year 0000", async () => {
+        await caller.videoAnalysis.upsert({ videoId: "range", description: "d" });
+        const tooLarge = await trpcError(
+          caller.videoAnalysis.update({ videoId: "range", description: "e", expectedVersion: 3_000_000_000 }),
+        );
+        expect([tooLarge.code, issues(tooLarge)]).toEqual([
+          "BAD_REQUEST",
+          "expectedVersion: expectedVersion is too large",
+        ]);
+        const cursor = Buffer.from("v9999999999", "utf8").toString("base64url");
+        const forged = await trpcError(caller.videoAnalysis.history({ videoId: "range", cursor }));
+        expect([forged.code, issues(forged)]).toEqual([
+          "BAD_REQUEST",
+          "cursor: cursor is not a cursor returned by history",
+        ]);
+        const year0 = "0000-01-01T00:00:00.000Z";
+        const ancient = await trpcError(
+          caller.videoAnalysis.upsertMany({
+            items: [{ videoId: "range", description: "d", version: 1, createdAt: year0, updatedAt: year0 }],
+          }),
+        );
+        expect(ancient.code).toBe("BAD_REQUEST");
+        expect(issues(ancient)).toContain("createdAt must be in the year 0001 or later");
+      });
+    });
+
     describe("byVideoIds and deleteMany", () => {
       it("answers in the order asked with null where missing, in one call", async () => {
         await caller.videoAnalysis.upsertMany({

@@ -4,7 +4,14 @@
  * socket errors, and our own timeout. Prisma maps only some of these (a raw query's refused connection is
  * P2010, "Connection terminated unexpectedly" comes through unwrapped), so the kind is read from every layer.
  */
-export type DatabaseErrorKind = "unavailable" | "unique_violation" | "not_found" | "value_too_long";
+export type DatabaseErrorKind =
+  | "unavailable"
+  | "unique_violation"
+  | "not_found"
+  | "value_too_long"
+  | "value_out_of_range"
+  /** A deadlock or serialization failure: the same statement may well succeed when run again. */
+  | "transient";
 
 /** Thrown when the database did not answer within DATABASE_TIMEOUT_MS (see createDb). */
 export class DatabaseTimeoutError extends Error {
@@ -23,6 +30,7 @@ function fromPrismaCode(code: string): DatabaseErrorKind | undefined {
   if (code === "P2002") return "unique_violation";
   if (code === "P2025") return "not_found";
   if (code === "P2000") return "value_too_long";
+  if (code === "P2034") return "transient";
   if (/^P1\d{3}$/.test(code) || code === "P2024" || code === "P2037") return "unavailable";
   return undefined;
 }
@@ -43,6 +51,8 @@ function fromAdapterKind(kind: string): DatabaseErrorKind | undefined {
   if (UNAVAILABLE_KINDS.has(kind)) return "unavailable";
   if (kind === "UniqueConstraintViolation") return "unique_violation";
   if (kind === "LengthMismatch") return "value_too_long";
+  if (kind === "ValueOutOfRange") return "value_out_of_range";
+  if (kind === "TransactionWriteConflict") return "transient";
   return undefined;
 }
 
@@ -54,6 +64,9 @@ function fromAdapterKind(kind: string): DatabaseErrorKind | undefined {
 function fromSqlState(state: string): DatabaseErrorKind | undefined {
   if (state === "23505") return "unique_violation";
   if (state === "22001") return "value_too_long";
+  // A number too large for its column (22003), a date out of the timestamp's range (22008).
+  if (state === "22003" || state === "22008") return "value_out_of_range";
+  if (state === "40P01" || state === "40001") return "transient";
   if (state.startsWith("08") || state === "53300" || state === "3D000") return "unavailable";
   if (state === "57014" || state === "57P01" || state === "57P02" || state === "57P03") return "unavailable";
   return undefined;

@@ -34,6 +34,7 @@ describe("databaseErrorKind", () => {
     ["P1001", "unavailable"],
     ["P1017", "unavailable"],
     ["P2024", "unavailable"],
+    ["P2034", "transient"],
     ["P2003", undefined],
   ] as const)("Prisma %s is %s", (code, kind) => {
     expect(databaseErrorKind(known(code))).toBe(kind);
@@ -94,9 +95,14 @@ describe("databaseErrorKind", () => {
     },
   );
 
-  it("reads SQLSTATEs of constraint and length errors, and leaves other server errors alone", () => {
+  it("reads SQLSTATEs of constraint, range, length and retryable errors, and leaves other server errors alone", () => {
     expect(databaseErrorKind(sqlError("23505"))).toBe("unique_violation");
     expect(databaseErrorKind(sqlError("22001"))).toBe("value_too_long");
+    expect(databaseErrorKind(sqlError("22003"))).toBe("value_out_of_range");
+    expect(databaseErrorKind(sqlError("22008"))).toBe("value_out_of_range");
+    expect(databaseErrorKind(sqlError("40P01"))).toBe("transient");
+    expect(databaseErrorKind(sqlError("40001"))).toBe("transient");
+    expect(databaseErrorKind(new DriverAdapterError({ kind: "TransactionWriteConflict" }))).toBe("transient");
     expect(databaseErrorKind(sqlError("42P01"))).toBeUndefined();
     expect(databaseErrorKind(sqlError("23503"))).toBeUndefined();
   });

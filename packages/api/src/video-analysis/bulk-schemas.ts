@@ -9,6 +9,7 @@ import {
   embeddingField,
   expectedVersionField,
   tagsField,
+  VERSION_MAX,
   videoAnalysisSchema,
   videoIdField,
 } from "./schemas.ts";
@@ -22,7 +23,10 @@ export const HISTORY_PAGE_DEFAULT = 20;
 export const EXPORT_PAGE_MAX = 1000;
 
 const isoInput = (name: string) =>
-  z.iso.datetime({ error: `${name} must be an ISO-8601 date-time in UTC, e.g. 2026-11-26T15:00:00.000Z` });
+  z.iso
+    .datetime({ error: `${name} must be an ISO-8601 date-time in UTC, e.g. 2026-11-26T15:00:00.000Z` })
+    // Year 0 has no date in PostgreSQL's calendar (1 BC is followed by AD 1).
+    .refine((value) => !value.startsWith("0000"), `${name} must be in the year 0001 or later`);
 
 // --- upsert ---------------------------------------------------------------------------------------------------
 
@@ -75,7 +79,7 @@ export const upsertManyItem = z
       .number({ error: "version must be a number" })
       .int("version must be a whole number")
       .min(1, "version must be at least 1")
-      .max(2_147_483_647, "version is too large")
+      .max(VERSION_MAX, "version is too large")
       .optional()
       .meta({ description: "Restore only (admin): the version to store." }),
     createdAt: isoInput("createdAt").optional().meta({ description: "Restore only (admin)." }),
@@ -116,19 +120,23 @@ const itemsField = <T extends z.ZodType>(item: T, what: string) =>
 export const upsertManyInput = z
   .object({ items: itemsField(upsertManyItem, "items") })
   .strict()
-  // A videoId twice in one call has no single meaning (which one wins?): refused, naming both positions.
+  // A videoId (or a restored id) twice in one call has no single meaning: refused, naming both positions.
   .superRefine(({ items }, ctx) => {
-    const first = new Map<string, number>();
-    items.forEach(({ videoId }, index) => {
-      const earlier = first.get(videoId);
-      if (earlier === undefined) first.set(videoId, index);
-      else
-        ctx.addIssue({
-          code: "custom",
-          path: ["items", index, "videoId"],
-          message: `videoId "${videoId}" appears twice (items ${earlier} and ${index})`,
-        });
-    });
+    for (const field of ["videoId", "id"] as const) {
+      const first = new Map<string, number>();
+      items.forEach((item, index) => {
+        const value = item[field];
+        if (value === undefined) return;
+        const earlier = first.get(value);
+        if (earlier === undefined) first.set(value, index);
+        else
+          ctx.addIssue({
+            code: "custom",
+            path: ["items", index, field],
+            message: `${field} "${value}" appears twice (items ${earlier} and ${index})`,
+          });
+      });
+    }
   });
 
 export const upsertManyOutput = z.object({
@@ -164,7 +172,7 @@ const historyCursor = z
   .max(40, "cursor is not a cursor returned by history")
   .transform((value, ctx) => {
     const match = /^v(\d{1,10})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
-    if (!match) {
+    if (!match || Number(match[1]) > VERSION_MAX) {
       ctx.addIssue({ code: "custom", message: "cursor is not a cursor returned by history" });
       return z.NEVER;
     }

@@ -115,11 +115,15 @@ export type VideoAnalysisRow = z.input<typeof videoAnalysisSchema>;
 
 export const videoIdInput = z.object({ videoId: videoIdField() }).strict();
 
+/** The largest version a column holds (PostgreSQL int). */
+export const VERSION_MAX = 2_147_483_647;
+
 /** Optimistic concurrency: the write happens only if the analysis is still at this version (else CONFLICT). */
 export const expectedVersionField = z
   .number({ error: "expectedVersion must be a number" })
   .int("expectedVersion must be a whole number")
   .min(1, "expectedVersion must be at least 1")
+  .max(VERSION_MAX, "expectedVersion is too large")
   .meta({
     description: "Write only if the analysis is at this version; a stale one is a CONFLICT naming the current version.",
   });

@@ -10,6 +10,7 @@
  */
 import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { ConflictError } from "../errors.ts";
 import { HISTORY_LIMIT_DEFAULT } from "./bulk-schemas.ts";
 import type { Embedding } from "./schemas.ts";
 import type { StoredRow } from "./stored-row.ts";
@@ -61,9 +62,10 @@ interface PlanRow extends Partial<StoredRow> {
 
 /**
  * Runs a race lost to a concurrent creation or a deadlock again: each run sees more of what the others committed,
- * so a handful settles even 64 writers of one new video; beyond that the unique violation is reported as such.
+ * so a handful settles even 64 writers of one new video; beyond that the caller gets a CONFLICT (or 503 for a deadlock).
  */
 const MAX_ATTEMPTS = 8;
+const RACE_LOST = "Other writes to these analyses kept colliding with this one; try again";
 
 export async function writeAnalyses(
   ctx: WriteContext,
@@ -80,8 +82,9 @@ export async function writeAnalyses(
         ...(options.returnRows ? { row: writtenRow(row) } : {}),
       }));
     } catch (error) {
-      if (attempt < MAX_ATTEMPTS && (databaseErrorKind(error) === "unique_violation" || isTransient(error))) continue;
-      rethrowDatabaseError(error);
+      const kind = databaseErrorKind(error);
+      if (attempt < MAX_ATTEMPTS && (kind === "unique_violation" || kind === "transient")) continue;
+      rethrowDatabaseError(error, { conflict: () => new ConflictError(RACE_LOST) });
     }
   }
 }
@@ -216,24 +219,4 @@ function statement(
     SELECT p."i", p."action", p."oldId", p."oldVersion" ${answer}
     FROM plan p
     ORDER BY p."i"`;
-}
-
-/** SQLSTATEs worth running the statement again for: deadlock, serialization failure; Prisma's P2034 for both. */
-const TRANSIENT = new Set(["40P01", "40001", "P2034"]);
-
-function isTransient(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const next = queue.shift();
-    if (next === null || typeof next !== "object" || seen.has(next)) continue;
-    seen.add(next);
-    const e = next as { code?: unknown; originalCode?: unknown; kind?: unknown; cause?: unknown; meta?: unknown };
-    if (typeof e.code === "string" && TRANSIENT.has(e.code)) return true;
-    if (typeof e.originalCode === "string" && TRANSIENT.has(e.originalCode)) return true;
-    if (e.kind === "TransactionWriteConflict") return true;
-    queue.push(e.cause);
-    if (e.meta && typeof e.meta === "object") queue.push(...(Object.values(e.meta) as unknown[]));
-  }
-  return false;
 }
