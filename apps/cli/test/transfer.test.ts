@@ -218,6 +218,20 @@ describe("mm export | mm import", () => {
       expect(stored).toEqual(["e-1", "e-2", null, "e-5"]);
     });
 
+    // Regressions: these ended in an unhandled stream error (a stack trace, exit 1) instead of a message.
+    it("a file that cannot be read or written is a usage error (exit 2) that names it", async () => {
+      const missing = path.join(dir, "no-such-dir", "x.ndjson");
+      const exported = await mm(server.url, ["export", "-o", missing]);
+      expect(exported.code).toBe(2);
+      expect(exported.stderr).toContain(`mm: cannot write ${missing}.partial: ENOENT`);
+      expect(exported.stderr).not.toMatch(/\n\s+at /);
+      const absent = await mm(server.url, ["import", path.join(dir, "absent.ndjson")]);
+      expect(absent.code).toBe(2);
+      expect(absent.stderr).toMatch(/^mm: cannot read .*absent\.ndjson: ENOENT[^\n]*\n$/);
+      const directory = await mm(server.url, ["import", dir]);
+      expect([directory.code, directory.stderr]).toEqual([2, `mm: cannot read ${dir}: not a file\n`]);
+    });
+
     it("--strict stops at the first failed line, after storing the lines before it", async () => {
       const p = await file("strict.ndjson", [good("s-1"), good("s-2"), "[]", good("s-3")].join("\n"));
       const r = await mm(server.url, ["import", p, "--strict"]);

@@ -9,6 +9,7 @@ import { rename } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import type { MemoryMirrorClient, RouterOutputs } from "@memory-mirror/client";
 import type { GlobalOptions } from "../commands.ts";
+import { CliError, ExitCode } from "../errors.ts";
 import { printMessage } from "../output.ts";
 import { createProgress, duration } from "./progress.ts";
 
@@ -26,6 +27,12 @@ export async function exportAnalyses(client: MemoryMirrorClient, opts: ExportOpt
   // A file is written beside its final name and renamed at the end: an interrupted export never looks complete.
   const partial = opts.output ? `${opts.output}.partial` : undefined;
   const out: Writable = partial ? createWriteStream(partial) : process.stdout;
+  // A directory that does not exist (or a path that is one) is the user's to fix, before anything is fetched.
+  if (partial) {
+    await once(out, "open").catch((error: Error) => {
+      throw new CliError(`cannot write ${partial}: ${error.message}`, ExitCode.usage);
+    });
+  }
   const progress = createProgress({ label: "export", every: opts.progressEvery });
   const fetchPage = (cursor: string | null) =>
     client.videoAnalysis.export.query({

@@ -36,7 +36,6 @@ const MAX_REPORTED = 1000;
 interface Entry {
   line: number;
   item: Item;
-  bytes: number;
 }
 
 interface Summary {
@@ -91,10 +90,19 @@ function refusedItem(error: unknown): { index: number; reason: string } | undefi
   return undefined;
 }
 
+async function readableFileSize(file: string): Promise<number> {
+  const info = await stat(file).catch((error: Error) => {
+    throw new CliError(`cannot read ${file}: ${error.message}`, ExitCode.usage);
+  });
+  if (!info.isFile()) throw new CliError(`cannot read ${file}: not a file`, ExitCode.usage);
+  return info.size;
+}
+
 export async function importAnalyses(client: MemoryMirrorClient, file: string, opts: ImportOptions): Promise<void> {
   const started = performance.now();
+  // A missing file or a directory is the user's to fix: said before any stream exists to fail unobserved.
+  const size = file === "-" ? undefined : await readableFileSize(file);
   const input = file === "-" ? process.stdin : createReadStream(file);
-  const size = file === "-" ? undefined : (await stat(file).catch(() => undefined))?.size;
   const progress = createProgress({ label: "import", every: opts.progressEvery });
   if (size !== undefined) progress.setTotal(size);
   const summary: Summary = { lines: 0, created: 0, updated: 0, unchanged: 0, failed: 0, seconds: 0, failures: [] };
@@ -215,7 +223,7 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
       const size = Buffer.byteLength(text);
       // A videoId twice in one call is refused, and the later line must win: the earlier one goes first.
       if (videoIds.has(item.videoId) || (batch.length > 0 && batchBytes + size > opts.batchBytes)) await flush();
-      batch.push({ line: lineNo, item, bytes: size });
+      batch.push({ line: lineNo, item });
       batchBytes += size;
       videoIds.add(item.videoId);
       if (batch.length >= opts.batch) await flush();
@@ -224,10 +232,6 @@ export async function importAnalyses(client: MemoryMirrorClient, file: string, o
     await settle("all");
   } catch (error) {
     if (!(error instanceof Stop)) {
-      progress.stop();
-      if (errorCode(error) === "FORBIDDEN" && !opts.contentOnly) {
-        throw new CliError(`${(error as Error).message}`, ExitCode.notAllowed);
-      }
       throw error;
     }
     stopped = error.message;

@@ -10,8 +10,6 @@ export interface ProgressOptions {
   label: string;
   /** Seconds between plain lines when stderr is no terminal; 0 prints none. */
   every: number;
-  /** Defaults to whether stderr is a terminal. */
-  tty?: boolean;
 }
 
 export interface Progress {
@@ -26,7 +24,8 @@ export interface Progress {
 const rate = (rows: number, started: number) =>
   Math.round(rows / Math.max((performance.now() - started) / 1000, 0.001));
 
-export function createProgress({ label, every, tty = process.stderr.isTTY === true }: ProgressOptions): Progress {
+export function createProgress({ label, every }: ProgressOptions): Progress {
+  const tty = process.stderr.isTTY === true;
   const started = performance.now();
   let rows = 0;
   let position = 0;
