@@ -5,6 +5,7 @@ import * as commands from "./commands.ts";
 import { type CliError, ExitCode, explain } from "./errors.ts";
 import { type CreateKeyOptions, createKey, listKeys, parseScopes, revokeKey } from "./keys.ts";
 import { mcp } from "./mcp.ts";
+import { seconds, wholeNumber } from "./options.ts";
 import { printMessage } from "./output.ts";
 import { registerTransferCommands } from "./transfer/commands.ts";
 
@@ -17,19 +18,7 @@ function parseUrl(value: string): string {
   return value;
 }
 
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0) throw new InvalidArgumentError("expected a number of seconds above 0");
-  return n;
-}
-
-function parseLimit(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > LIST_LIMIT_MAX) {
-    throw new InvalidArgumentError(`expected a whole number from 1 to ${LIST_LIMIT_MAX}`);
-  }
-  return n;
-}
+const parseLimit = wholeNumber(1, LIST_LIMIT_MAX);
 
 const program = new Command("mm")
   .description("Read and write the video descriptions stored in Memory Mirror.")
@@ -38,7 +27,7 @@ const program = new Command("mm")
     new Option("--timeout <seconds>", "give up when the server has not answered by then")
       .env("MM_TIMEOUT")
       .default(30)
-      .argParser(parseSeconds),
+      .argParser(seconds({ positive: true })),
   )
   .addOption(new Option("--api-key <key>", "API key (mm_…), when the server requires one").env("MM_API_KEY"))
   .addOption(new Option("--space <space>", "space to act in (servers without auth, admin keys)").env("MM_SPACE"))

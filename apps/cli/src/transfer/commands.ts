@@ -1,18 +1,10 @@
 /** `mm export` and `mm import`: their options, added to the program by main.ts. */
 import { BULK_MAX_ITEMS } from "@memory-mirror/api/schemas";
 import type { MemoryMirrorClient } from "@memory-mirror/client";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
+import { isoDateTime, seconds, wholeNumber } from "../options.ts";
 import { type ExportOptions, exportAnalyses } from "./export.ts";
 import { type ImportOptions, importAnalyses } from "./import.ts";
-
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-
-function parseIso(value: string): string {
-  if (!ISO.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new InvalidArgumentError("expected an ISO-8601 UTC date-time, e.g. 2026-11-01T00:00:00Z");
-  }
-  return value;
-}
 
 const parseTags = (value: string): string[] =>
   value
@@ -20,32 +12,17 @@ const parseTags = (value: string): string[] =>
     .map((t) => t.trim())
     .filter(Boolean);
 
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max)
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError("expected a number of seconds (0: never)");
-  return n;
-}
-
 const progressEvery = () =>
   new Option("--progress-every <seconds>", "when stderr is no terminal: a progress line this often (0: none)")
     .default(10)
-    .argParser(parseSeconds);
+    .argParser(seconds({ positive: false }));
 
 export function registerTransferCommands(program: Command, client: (command: Command) => MemoryMirrorClient): void {
   program
     .command("export")
     .description("write every analysis of the space as NDJSON: tags, embedding vectors, versions, timestamps")
     .option("--tags <tags>", "only analyses carrying all of these (comma-separated)", parseTags)
-    .option("--since <iso>", "only analyses changed (updatedAt) at or after this time", parseIso)
+    .option("--since <iso>", "only analyses changed (updatedAt) at or after this time", isoDateTime)
     .option("-o, --output <file>", "write to this file (atomically, at the end) instead of stdout")
     .addOption(progressEvery())
     .action((_opts: object, command: Command) =>
