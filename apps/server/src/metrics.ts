@@ -14,55 +14,70 @@ export type Transport = "trpc" | "rest" | "mcp" | "other";
 export const transportOf = (path: string): Transport =>
   path.startsWith("/trpc/") ? "trpc" : path.startsWith("/api/") ? "rest" : path === "/mcp" ? "mcp" : "other";
 
+/**
+ * Node's process metrics, collected once per process: each collectDefaultMetrics call starts an event-loop-delay
+ * monitor and a GC observer that never stop, and tests create many apps in one process.
+ */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class Metrics {
-  readonly registry = new Registry();
+  /** This app's own metrics (mm_*). */
+  readonly #registry = new Registry();
+  /** What /metrics serves: this app's metrics and the process's (merged once all of them exist). */
+  readonly registry: Registry;
   readonly #requests = new Counter({
     name: "mm_http_requests_total",
     help: "HTTP requests answered, by transport, method, route pattern and status",
     labelNames: ["transport", "method", "route", "status"] as const,
-    registers: [this.registry],
+    registers: [this.#registry],
   });
   readonly #duration = new Histogram({
     name: "mm_http_request_duration_seconds",
     help: "Time from request to answer, by transport",
     labelNames: ["transport"] as const,
     buckets: SECONDS,
-    registers: [this.registry],
+    registers: [this.#registry],
   });
   readonly #inFlight = new Gauge({
     name: "mm_http_requests_in_flight",
     help: "Requests being answered now",
-    registers: [this.registry],
+    registers: [this.#registry],
   });
   readonly #calls = new Counter({
     name: "mm_calls_total",
     help: "Procedure calls (tRPC, each call of a batch; MCP tools), by procedure and result code",
     labelNames: ["procedure", "code"] as const,
-    registers: [this.registry],
+    registers: [this.#registry],
   });
   readonly #callDuration = new Histogram({
     name: "mm_call_duration_seconds",
     help: "Time one procedure call took, by procedure",
     labelNames: ["procedure"] as const,
     buckets: SECONDS,
-    registers: [this.registry],
+    registers: [this.#registry],
   });
   readonly #rateLimited = new Counter({
     name: "mm_rate_limited_total",
     help: "Requests refused with 429 by the rate limit, by transport",
     labelNames: ["transport"] as const,
-    registers: [this.registry],
+    registers: [this.#registry],
   });
 
   constructor(db: Database) {
-    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: "mm_db_pool_connections",
       help: "PostgreSQL pool connections: total, idle, and queries waiting for one (absent for the embedded database)",
       labelNames: ["state"] as const,
-      registers: [this.registry],
+      registers: [this.#registry],
       collect() {
         const pool = db.connections();
         if (!pool) return;
@@ -71,6 +86,7 @@ export class Metrics {
         this.set({ state: "waiting" }, pool.waiting);
       },
     });
+    this.registry = Registry.merge([this.#registry, processRegistry()]);
   }
 
   /** Times one request; call the result when it is answered. */

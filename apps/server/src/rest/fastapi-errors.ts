@@ -12,6 +12,7 @@ import type { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import type { Logger } from "../logger.ts";
 import { problemOf, restProblem } from "../problems.ts";
+import { etagOf } from "./etag.ts";
 
 /** Where a value came from, named as FastAPI names it in `loc`. */
 type Location = "body" | "path" | "query";
@@ -97,18 +98,17 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
     if (error instanceof VersionConflictError) {
       // Only If-Match makes a REST write conditional: RFC 9110's answer to a failed precondition is 412.
       const now = error.current
-        ? `it is at version ${error.current.version} now (ETag "${error.current.version}.${error.current.id}")`
+        ? `it is at version ${error.current.version} now (ETag ${etagOf(error.current)})`
         : "it no longer exists";
       return detailError(c, 412, `Precondition failed: If-Match does not match the analysis; ${now}`);
     }
     if (error instanceof DomainError) {
       const fixed = DETAIL[error.kind];
       if (fixed) return detailError(c, ...fixed);
-      if (error.kind === "unavailable") return detailError(c, 503, error.message);
-      // An answer over MAX_RESPONSE_* (413) or a key lacking a scope (403) is no validation error.
-      if (error.kind === "too_large" || error.kind === "forbidden" || error.kind === "unauthorized")
-        return restProblem(c, problemOf(error));
-      return validationError(c, [{ loc: ["body"], msg: error.message, type: "value_error" }]);
+      // Input the service refused is FastAPI's 422; every other kind is `{"detail"}` with its own status.
+      if (error.kind === "invalid")
+        return validationError(c, [{ loc: ["body"], msg: error.message, type: "value_error" }]);
+      return restProblem(c, problemOf(error));
     }
     if (error instanceof HTTPException) {
       // Hono's JSON validator found no parseable JSON: FastAPI's answer is a 422 of type json_invalid.
