@@ -25,7 +25,6 @@ export {
 export * from "./errors.ts";
 export * from "./schemas.ts";
 export { type Precondition, type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";
-export { type BulkContext, bulkService } from "./video-analysis/bulk.ts";
-export { EXPORT_PAGE_BYTES, exportService } from "./video-analysis/export.ts";
+export { bulkService } from "./video-analysis/bulk.ts";
 export { historyService } from "./video-analysis/history.ts";
 export { searchService } from "./video-analysis/search.ts";

@@ -1,4 +1,4 @@
-export { createDb, type CreateDbOptions, type Database, type PoolState } from "./client.ts";
+export { createDb, type CreateDbOptions, type Database } from "./client.ts";
 export {
   databaseConfigFrom,
   DatabaseConfigError,

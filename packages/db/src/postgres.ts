@@ -172,7 +172,7 @@ function asError(error: unknown): Error {
 }
 
 /** Rejects with DatabaseTimeoutError when `promise` takes longer than `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what?: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, what?: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DatabaseTimeoutError(ms, what)), ms);

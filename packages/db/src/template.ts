@@ -38,7 +38,7 @@ export async function prepareClusterTemplate(): Promise<void> {
 }
 
 /** The template as a tarball PGlite's `loadDataDir` option takes. */
-export async function emptyClusterTemplate(): Promise<Blob> {
+async function emptyClusterTemplate(): Promise<Blob> {
   return new Blob([new Uint8Array(await clusterTar())]); // a copy backed by a plain ArrayBuffer, as DOM typings want
 }
 

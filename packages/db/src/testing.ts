@@ -8,7 +8,7 @@ import pg from "pg";
 import { createDb, type CreateDbOptions, type Database } from "./client.ts";
 import { openTemplatePGlite, writeClusterTemplate } from "./template.ts";
 
-export { emptyClusterTemplate, openTemplatePGlite, prepareClusterTemplate, writeClusterTemplate } from "./template.ts";
+export { prepareClusterTemplate } from "./template.ts";
 export { type FaultMode, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 
 export type TestTargetName = "embedded" | "postgres";

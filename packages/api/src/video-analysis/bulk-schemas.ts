@@ -281,4 +281,3 @@ export type HistoryInput = z.output<typeof historyInput>;
 export type HistoryPage = z.input<typeof historyOutput>;
 export type ExportInput = z.output<typeof exportInput>;
 export type ExportPage = z.input<typeof exportOutput>;
-export type ExportedAnalysis = z.output<typeof exportedAnalysisSchema>;

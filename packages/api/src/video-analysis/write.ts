@@ -29,7 +29,7 @@ export interface WriteItem {
   restore?: { version: number; createdAt: string; updatedAt: string; id?: string };
 }
 
-export type WriteStatus = "created" | "updated" | "unchanged" | "conflict" | "missing";
+type WriteStatus = "created" | "updated" | "unchanged" | "conflict" | "missing";
 
 export interface WriteResult {
   status: WriteStatus;
@@ -39,7 +39,7 @@ export interface WriteResult {
   row?: StoredRow;
 }
 
-export interface WriteContext {
+interface WriteContext {
   prisma: PrismaClient;
   space: string;
   historyLimit?: number;
