@@ -141,13 +141,7 @@ async function remove(
   { videoId, expectedVersion }: DeleteInput,
   { ifMatch }: Precondition = {},
 ): Promise<VideoAnalysisRow> {
-  if (expectedVersion === undefined && ifMatch === undefined) {
-    try {
-      return toAnalysis(await prisma.videoAnalysis.delete({ where: { space_videoId: { space, videoId } }, select }));
-    } catch (error) {
-      rethrowDatabaseError(error, { notFound: notFound(videoId) });
-    }
-  }
+  // One statement with or without a condition (an absent one is NULL, so it holds).
   const rows = await prisma.$queryRaw<StoredRow[]>`
     DELETE FROM "VideoAnalysis"
     WHERE "space" = ${space} AND "videoId" = ${videoId}
