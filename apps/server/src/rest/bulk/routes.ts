@@ -17,6 +17,7 @@ import {
   videoIdField,
 } from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
+import { httpError, httpValidationError, json, queryInteger } from "../shapes.ts";
 import { analysisResponse, REST_PREFIX, REST_TAG } from "../video-analysis/routes.ts";
 
 export const BULK_PREFIX = "/api/bulk";
@@ -57,10 +58,7 @@ const upsertBody = z
 const videoIdsBody = z.object({ video_ids: items(videoIdField("video_id"), "video_ids") }).openapi("BulkVideoIds");
 
 const historyQuery = z.object({
-  limit: z.preprocess(
-    (value) => (typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value),
-    historyInput.shape.limit,
-  ),
+  limit: z.preprocess(queryInteger, historyInput.shape.limit),
   cursor: historyInput.shape.cursor.unwrap().unwrap().optional(),
 });
 
@@ -75,17 +73,7 @@ const versionResponse = z
   })
   .openapi("VideoAnalysisVersionResponse");
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const httpError = z.object({ detail: z.string() });
-const invalid = json(
-  z.object({
-    detail: z.array(z.object({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string() })),
-  }),
-  "Invalid input; `loc` names the field",
-);
+const invalid = json(httpValidationError, "Invalid input; `loc` names the field");
 const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
 export const bulkUpsert = createRoute({

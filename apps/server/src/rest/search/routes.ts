@@ -14,25 +14,21 @@ import {
   SEARCH_NEEDS,
   searchLimitField,
   searchScoresSchema,
-  TAGS_LIMIT_DEFAULT,
-  TAGS_LIMIT_MAX,
+  tagsInput,
 } from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
-import { analysisResponse, httpValidationError } from "../video-analysis/routes.ts";
+import { httpValidationError, json, queryInteger } from "../shapes.ts";
+import { analysisResponse } from "../video-analysis/routes.ts";
 
 export const SEARCH_PATH = "/api/search";
 export const CONTEXT_PATH = "/api/context";
 export const TAGS_PATH = "/api/tags";
 export const SEARCH_TAG = "REST: retrieval";
 
-const invalid = {
-  description: "Invalid input; `loc` names the field (a query vector of another dimension than the model's names both)",
-  content: { "application/json": { schema: httpValidationError } },
-};
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
+const invalid = json(
+  httpValidationError,
+  "Invalid input; `loc` names the field (a query vector of another dimension than the model's names both)",
+);
 
 // Unknown keys are ignored, as pydantic does by default.
 const searchBody = z
@@ -95,20 +91,7 @@ const contextResponse = z
   })
   .openapi("ContextResponse");
 
-/** Query strings carry text: digits become a number for the shared schema, anything else fails it. */
-const queryInteger = (value: unknown) =>
-  typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value;
-const tagsQuery = z.object({
-  limit: z.preprocess(
-    queryInteger,
-    z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(TAGS_LIMIT_MAX, `limit must be at most ${TAGS_LIMIT_MAX}`)
-      .default(TAGS_LIMIT_DEFAULT),
-  ),
-});
+const tagsQuery = z.object({ limit: z.preprocess(queryInteger, tagsInput.unwrap().shape.limit) });
 const tagsResponse = z
   .object({
     items: z.array(z.object({ tag: z.string(), count: z.number().int() })).meta({ description: "Most used first." }),

@@ -14,6 +14,7 @@ import {
 } from "@memory-mirror/api/schemas";
 import { etagHeader, ifMatchHeaders } from "../etag.ts";
 import { requireBody } from "../fastapi-errors.ts";
+import { httpError, httpValidationError, json, queryInteger } from "../shapes.ts";
 
 export const REST_PREFIX = "/api/video-analysis";
 export const REST_TAG = "REST (compatible with the original service)";
@@ -51,9 +52,6 @@ const updateBody = z
   .openapi("VideoAnalysisUpdate");
 const videoIdParam = z.object({ video_id: videoIdField("video_id") });
 
-/** Query strings carry text: digits become a number for the shared limit schema, anything else fails it. */
-const queryInteger = (value: unknown) =>
-  typeof value === "string" && /^\s*[+-]?\d{1,16}\s*$/.test(value) ? Number(value) : value;
 /** `tags=a,b` (or `tags=a&tags=b`): analyses carrying all of them. */
 const queryList = (value: unknown) => (typeof value === "string" ? value.split(",") : value);
 const listQuery = z.object({
@@ -75,20 +73,6 @@ const listResponse = z
   })
   .openapi("VideoAnalysisList");
 
-const httpError = z.object({ detail: z.string() }).openapi("HTTPError");
-const validationErrorSchema = z
-  .object({
-    loc: z.array(z.union([z.string(), z.number().int()])),
-    msg: z.string(),
-    type: z.string(),
-  })
-  .openapi("ValidationError");
-export const httpValidationError = z.object({ detail: z.array(validationErrorSchema) }).openapi("HTTPValidationError");
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const notFound = json(httpError, 'No analysis for this video_id: `{"detail": "Video analysis not found"}`');
 const invalid = json(httpValidationError, 'Invalid input; `loc` names the field, e.g. `["body", "description"]`');
 const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({
