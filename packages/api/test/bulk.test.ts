@@ -1,7 +1,8 @@
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
-import { TRPCError } from "@trpc/server";
+import { type TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANONYMOUS, createCaller, createContext, DESCRIPTION_MAX_LENGTH, type Principal } from "../src/index.ts";
+import { trpcError } from "./support/trpc-error.ts";
 
 const targets = await testTargets();
 
@@ -9,15 +10,6 @@ const targets = await testTargets();
 function issues(error: TRPCError): string {
   const list = (error.cause as { issues?: { path: PropertyKey[]; message: string }[] } | undefined)?.issues ?? [];
   return list.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-}
-
-async function trpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
 }
 
 const WRITER: Principal = { keyId: "w", name: "writer", space: "default", scopes: ["read", "write"] };

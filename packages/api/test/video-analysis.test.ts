@@ -1,19 +1,10 @@
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
-import { TRPCError } from "@trpc/server";
+import { type TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANONYMOUS, createCaller, createContext, DESCRIPTION_MAX_LENGTH } from "../src/index.ts";
+import { trpcError } from "./support/trpc-error.ts";
 
 const targets = await testTargets();
-
-/** Runs `fn`, expecting a TRPCError; returns it for assertions. */
-async function trpcError(fn: () => Promise<unknown>): Promise<TRPCError> {
-  const error = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -52,7 +43,7 @@ for (const target of targets)
       expect(await caller.videoAnalysis.byVideoId({ videoId: "crud-1" })).toEqual(updated);
 
       expect(await caller.videoAnalysis.delete({ videoId: "crud-1" })).toEqual(updated);
-      expect((await trpcError(() => caller.videoAnalysis.byVideoId({ videoId: "crud-1" }))).code).toBe("NOT_FOUND");
+      expect((await trpcError(caller.videoAnalysis.byVideoId({ videoId: "crud-1" }))).code).toBe("NOT_FOUND");
     });
 
     it("update moves updatedAt strictly forward, even within one millisecond", async () => {
@@ -67,7 +58,7 @@ for (const target of targets)
 
     it("create of an existing videoId is a CONFLICT and keeps the stored analysis", async () => {
       const first = await caller.videoAnalysis.create({ videoId: "dup", description: "original" });
-      const error = await trpcError(() => caller.videoAnalysis.create({ videoId: "dup", description: "other" }));
+      const error = await trpcError(caller.videoAnalysis.create({ videoId: "dup", description: "other" }));
       expect(error.code).toBe("CONFLICT");
       expect(error.message).toContain('"dup"');
       expect(await caller.videoAnalysis.byVideoId({ videoId: "dup" })).toEqual(first);
@@ -90,7 +81,7 @@ for (const target of targets)
         () => caller.videoAnalysis.delete({ videoId: "missing" }),
         () => caller.videoAnalysis.byVideoId({ videoId: "missing" }),
       ]) {
-        const error = await trpcError(call);
+        const error = await trpcError(call());
         expect(error.code).toBe("NOT_FOUND");
         expect(error.message).toBe('No video analysis for videoId "missing"');
       }
@@ -104,7 +95,7 @@ for (const target of targets)
       ["a missing description", { videoId: "v" }, "description"],
       ["an unknown key", { videoId: "v", description: "x", extra: 1 }, "extra"],
     ])("rejects %s as BAD_REQUEST naming the field", async (_, input, field) => {
-      const error = await trpcError(() => caller.videoAnalysis.create(input as never));
+      const error = await trpcError(caller.videoAnalysis.create(input as never));
       expect(error.code).toBe("BAD_REQUEST");
       expect(JSON.stringify(error.cause)).toContain(field);
       expect(await db.prisma.videoAnalysis.count({ where: { videoId: "v" } })).toBe(0);
@@ -168,7 +159,7 @@ for (const target of targets)
         [{ limit: 2.5 }, "limit"],
         [{ cursor: "not-a-cursor" }, "cursor"],
       ])("rejects %j as BAD_REQUEST", async (input, field) => {
-        const error = await trpcError(() => caller.videoAnalysis.list(input));
+        const error = await trpcError(caller.videoAnalysis.list(input));
         expect(error.code).toBe("BAD_REQUEST");
         expect(JSON.stringify(error.cause)).toContain(field);
       });
