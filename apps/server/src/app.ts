@@ -54,6 +54,7 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   const guards: GuardDeps = {
     config,
     prisma: db.prisma,
+    reads: db.reads,
     verifyKey: createKeyVerifier(db.prisma, {
       cacheMs: config.keyCacheMs,
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),

@@ -1,6 +1,12 @@
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-mirror/api";
 import { DEFAULT_MAX_BATCH_SIZE, HISTORY_LIMIT_DEFAULT } from "@memory-mirror/api/schemas";
-import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
+import {
+  type DatabaseConfig,
+  databaseConfigFrom,
+  DatabaseConfigError,
+  databaseEnv,
+  integerVariable,
+} from "@memory-mirror/db";
 import { z } from "zod";
 
 const int = integerVariable;
@@ -26,7 +32,8 @@ const envSchema = z.object({
   PORT: int("PORT", 0, 65535).default(3000),
   // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
   HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
-  // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS: one definition, shared with `pnpm db:migrate`.
+  // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS, DATABASE_REPLICA_URLS, REPLICA_*: one definition, shared
+  // with `pnpm db:migrate`.
   ...databaseEnv.shape,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(DEFAULT_MAX_BATCH_SIZE),
@@ -97,7 +104,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   try {
     database = databaseConfigFrom(e);
   } catch (error) {
-    throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${(error as Error).message}`);
+    const variable = error instanceof DatabaseConfigError ? error.variable : undefined;
+    throw new ConfigError(`Invalid configuration:\n  ${variable ?? "DATABASE_URL"}: ${(error as Error).message}`);
   }
   // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
   const auth = e.AUTH ?? (isLoopback(e.HOST) ? "off" : "required");

@@ -13,10 +13,13 @@ import {
   type Transactor,
 } from "./migrate.ts";
 import { openPostgres } from "./postgres.ts";
+import { primaryOnly, type ReadRouting, type ReplicaEvents, replicaRouting } from "./replicas.ts";
 
 export interface Database {
   readonly prisma: PrismaClient;
   readonly config: DatabaseConfig;
+  /** Where read-only operations run: a fit replica (DATABASE_REPLICA_URLS) or the primary (see replicas.ts). */
+  readonly reads: ReadRouting;
   /** Applies pending migrations; safe to call repeatedly and from several processes at once. */
   migrate(): Promise<MigrationResult>;
   /**
@@ -44,6 +47,8 @@ export interface CreateDbOptions {
    * openTemplatePGlite from @memory-mirror/db/testing starts them from a copy).
    */
   openInMemory?: (() => Promise<PGlite>) | undefined;
+  /** Told when a replica's state changes (logs). */
+  replicaEvents?: ReplicaEvents;
 }
 
 /**
@@ -60,6 +65,17 @@ export async function createDb(
   // "minimal": no source-code frames in error messages; "colorless" (the default outside production) captures a
   // stack trace for every query just in case it fails, measurable on the hot path. Clients never see these texts.
   const prisma = new PrismaClient({ adapter: driver.adapter, errorFormat: "minimal" });
+  const reads =
+    resolved.kind === "postgres" && resolved.replicas
+      ? replicaRouting({
+          primary: prisma,
+          primaryQuery: driver.query,
+          replicas: resolved.replicas,
+          poolSize: resolved.poolSize,
+          timeoutMs: resolved.timeoutMs,
+          ...options.replicaEvents,
+        })
+      : primaryOnly(prisma);
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
   let names: Promise<string[]> | undefined;
@@ -68,11 +84,15 @@ export async function createDb(
   return {
     prisma,
     config: resolved,
+    reads,
     migrate: () => applyMigrations(driver.transact, migrationsDir),
     pendingMigrations: async () => pendingMigrations(driver.query, await migrationNames()),
     connections: () => driver.connections?.(),
     close() {
-      closed ??= prisma.$disconnect().finally(() => driver.close());
+      closed ??= reads
+        .close()
+        .finally(() => prisma.$disconnect())
+        .finally(() => driver.close());
       return closed;
     },
   };

@@ -5,6 +5,7 @@
  */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { readOnly } from "../read-routing.ts";
 import { InvalidInputError } from "../errors.ts";
 import type { Embedding, VideoAnalysisRow } from "./schemas.ts";
 import {
@@ -559,4 +560,4 @@ function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutpu
 }
 
 /** The retrieval operations by the names every transport gives them. */
-export const searchService = { tags, search, context };
+export const searchService = { tags: readOnly(tags), search: readOnly(search), context: readOnly(context) };
