@@ -6,11 +6,11 @@
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError } from "../errors.ts";
+import { SEARCH_LIMIT_MAX } from "../limits.ts";
 import type { Embedding, VideoAnalysisRow } from "./schemas.ts";
 import {
   type ContextInput,
   type ContextOutput,
-  SEARCH_LIMIT_MAX,
   type SearchHit,
   type SearchInput,
   type SearchOutput,
