@@ -27,4 +27,4 @@ export * from "./schemas.ts";
 export { type Precondition, type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";
 export { bulkService } from "./video-analysis/bulk.ts";
 export { historyService } from "./video-analysis/history.ts";
-export { searchService } from "./video-analysis/search.ts";
+export { searchService } from "./video-analysis/search-service.ts";
