@@ -1,8 +1,9 @@
 /** The context operation: memories found by search (or named by videoId) written as text for a prompt. */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { SEARCH_LIMIT_MAX } from "../limits.ts";
 import { type ContextItem, assembleContext } from "./context-text.ts";
-import { type ContextInput, type ContextOutput, SEARCH_LIMIT_MAX } from "./search-schemas.ts";
+import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
 import type { ServiceContext } from "./service.ts";
 
