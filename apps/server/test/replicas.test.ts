@@ -278,6 +278,40 @@ describe.skipIf(!!skip)("reads on a hot standby", () => {
     }
   });
 
+  it("after a write, the space reads from the standby again as soon as it has replayed it, not at the next check", async () => {
+    const own = await createTestDatabase("postgres");
+    const replica = await replicaOf(own.url);
+    // One check at start, the next a minute later: only the catch-up question can see the standby move on.
+    const slow = createServer(
+      loadConfig({
+        DATABASE_URL: own.url,
+        DATABASE_REPLICA_URLS: replica,
+        REPLICA_CHECK_INTERVAL_MS: "60000",
+        PORT: "0",
+        LOG_LEVEL: "silent",
+      }),
+      { idleGraceMs: 20 },
+    );
+    const url = await slow.start();
+    try {
+      const report = async () => ((await (await fetch(`${url}/readyz`)).json()) as { reads: ReadsReport }).reads;
+      while ((await report()).replicas[0]!.state !== "up") await new Promise((resolve) => setTimeout(resolve, 50));
+      const mm = createMemoryMirrorClient({ url, space: "busy" });
+      await mm.videoAnalysis.create.mutate({ videoId: "w1", description: "written after the check" });
+      const before = await report();
+      let served = false;
+      for (let i = 0; i < 100 && !served; i++) {
+        expect((await mm.videoAnalysis.byVideoId.query({ videoId: "w1" })).description).toBe("written after the check");
+        served = (await report()).replicas[0]!.reads > before.replicas[0]!.reads;
+        if (!served) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(served).toBe(true);
+    } finally {
+      await slow.stop();
+      await own.drop();
+    }
+  });
+
   describe.skipIf(process.getuid?.() !== 0)("the standby stopped and started again (needs root)", () => {
     const standby = (command: "start" | "stop") =>
       promisify(execFile)(STANDBY_SCRIPT, [command, standbyPort], { timeout: 60_000 });

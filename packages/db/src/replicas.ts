@@ -97,6 +97,8 @@ function replicaName(url: string): string {
 
 /** Keys remembered at most; beyond, the oldest are folded into one position every read must wait for. */
 const MAX_KEYS = 100_000;
+/** Least time between two questions to a replica about its replay position outside the checks. */
+const CATCH_UP_MS = 10;
 
 interface Replica {
   readonly status: ReplicaStatus;
@@ -104,6 +106,9 @@ interface Replica {
   readonly prisma: PrismaClient;
   /** Replay position as a number, once known. */
   replayed: bigint | undefined;
+  /** When its replay position was last asked for between checks (see catchUp). */
+  askedAt: number;
+  asking: boolean;
 }
 
 /** A primary WAL position and when it was read: a replica behind it has been missing writes at least since then. */
@@ -130,6 +135,8 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
       driver,
       prisma: new PrismaClient({ adapter: new PrismaPg(driver.pool), errorFormat: "minimal" }),
       replayed: undefined,
+      askedAt: 0,
+      asking: false,
     };
   });
   let primaryReads = 0;
@@ -163,12 +170,39 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
     if (needed === undefined) return undefined;
     for (let i = 0; i < replicas.length; i++) {
       const replica = replicas[(next + i) % replicas.length]!;
-      if (replica.status.state === "up" && replica.replayed !== undefined && replica.replayed >= needed) {
+      if (replica.status.state !== "up" || replica.replayed === undefined) continue;
+      if (replica.replayed >= needed) {
         next = (next + i + 1) % replicas.length;
         return replica;
       }
+      catchUp(replica);
     }
     return undefined;
+  }
+
+  /**
+   * A read found the replica behind its key's last write, as its last check saw it: ask where it is now (at most
+   * every CATCH_UP_MS), so that a space written to often need not wait for the next check to read from replicas
+   * again. The read that asked goes to the primary; later ones use the answer.
+   */
+  function catchUp(replica: Replica): void {
+    const now = performance.now();
+    if (replica.asking || now - replica.askedAt < CATCH_UP_MS) return;
+    replica.asking = true;
+    replica.askedAt = now;
+    replica.driver
+      .query<{ lsn: string | null }>("SELECT pg_last_wal_replay_lsn()::text AS lsn")
+      .then(([row]) => {
+        if (!row?.lsn || replica.status.state !== "up") return;
+        const lsn = parseLsn(row.lsn);
+        if (replica.replayed === undefined || lsn > replica.replayed) {
+          replica.replayed = lsn;
+          replica.status.replayLsn = row.lsn;
+        }
+      })
+      // Failures are the checks' business.
+      .catch(() => {})
+      .finally(() => (replica.asking = false));
   }
 
   function remember(key: string, lsn: bigint): void {
