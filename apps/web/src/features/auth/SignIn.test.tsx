@@ -1,5 +1,5 @@
 import { render, screen } from "@testing-library/react";
-import userEvent from "@testing-library/user-event";
+import { userEvent } from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { Credentials } from "../../lib/api-client.ts";
 import type { Problem } from "../../lib/errors.ts";
@@ -9,8 +9,8 @@ const refused: Problem = { kind: "unauthorized", title: "This API key was not ac
 const KEY = `mm_${"a".repeat(43)}`;
 
 /** A server that takes only KEY (and, when open, no key at all). */
-const server = (open: boolean) => async (credentials: Credentials) =>
-  credentials.apiKey === KEY || (open && credentials.apiKey === null) ? undefined : refused;
+const server = (open: boolean) => (credentials: Credentials) =>
+  Promise.resolve(credentials.apiKey === KEY || (open && credentials.apiKey === null) ? undefined : refused);
 
 describe("SignIn", () => {
   it("signs in with the key typed in the field labelled API key, for this tab only by default", async () => {
