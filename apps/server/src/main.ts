@@ -17,6 +17,12 @@ try {
 
 const logger = createLogger(config.logLevel);
 if (config.workers > 1 && cluster.isPrimary) {
+  if (config.rateLimitStore === "memory" && config.rateLimitPerMinute > 0) {
+    logger.warn(
+      `RATE_LIMIT_STORE=memory with WORKERS=${config.workers}: each process counts its own calls, so a key gets up ` +
+        `to ${config.workers} × RATE_LIMIT_PER_MINUTE; RATE_LIMIT_STORE=database gives one budget`,
+    );
+  }
   process.exit(await superviseWorkers(config.workers, logger));
 }
 // Loaded here, not above: a primary that only supervises workers never loads the database client.
