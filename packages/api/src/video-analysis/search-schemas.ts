@@ -13,6 +13,12 @@ export const TAGS_LIMIT_DEFAULT = 100;
 export const CONTEXT_MIN_CHARS = 200;
 export const CONTEXT_MAX_CHARS = 100_000;
 export const CONTEXT_VIDEO_IDS_MAX = 100;
+/** About 1,000 tokens: room for a handful of whole memories without crowding a prompt. */
+export const CONTEXT_DEFAULT_CHARS = 4000;
+/** At least half of what was asked (see the score's description): below it a memory shares a word, not an answer. */
+export const MIN_SCORE_DEFAULT = 0.5;
+/** Context leaves out a memory scoring less than this share of the best one's score, however high it is. */
+export const CONTEXT_RELATIVE_SCORE = 0.75;
 
 // With the u flag a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -52,6 +58,18 @@ export const filterTagsField = tagsField.meta({
   example: ["family"],
 });
 
+/** Built per transport so its messages name the field as the caller spells it (`min_score` over REST). */
+export const minScoreField = (name = "minScore") =>
+  z
+    .number({ error: `${name} must be a number` })
+    .min(0, `${name} must be between 0 and 1`)
+    .max(1, `${name} must be between 0 and 1`)
+    .meta({
+      description:
+        `Leave out memories scoring below this (0–1; see score); ${MIN_SCORE_DEFAULT} when absent. 0 keeps every ` +
+        "match; an embedding alone scores its cosine similarity, whose scale depends on the model.",
+    });
+
 export const SEARCH_NEEDS = "search needs a query, an embedding, or both";
 export const CONTEXT_NEEDS = "context needs a query, an embedding or videoIds";
 
@@ -61,6 +79,7 @@ export const searchInput = z
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
+    minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
   .strict()
   .refine((input) => input.query !== undefined || input.embedding !== undefined, {
@@ -89,8 +108,10 @@ export const searchHitSchema = z
     analysis: videoAnalysisSchema,
     score: z.number().meta({
       description:
-        "Higher is better. One signal: that signal's score; several: reciprocal rank fusion scaled to 0–1 " +
-        "(1 = first on every signal).",
+        "How well the memory answers the query on its own terms, 0–1, comparable across queries: the share of the " +
+        "query's content words and phrases it holds (typos count partly) and, with an embedding, its cosine " +
+        "similarity; with both, their mean (never below the cosine). About 0.3: touches the query (one word of three); 0.6: covers most " +
+        "of it; 0.9 and above: holds all of it.",
     }),
     highlight: z
       .string()
@@ -126,7 +147,9 @@ export const maxCharsField = (name = "maxChars") =>
     .int(`${name} must be a whole number`)
     .min(CONTEXT_MIN_CHARS, `${name} must be at least ${CONTEXT_MIN_CHARS}`)
     .max(CONTEXT_MAX_CHARS, `${name} must be at most ${CONTEXT_MAX_CHARS}`)
-    .meta({ description: "The most characters (UTF-16 code units, JavaScript's length) text may hold." });
+    .meta({
+      description: `The most characters (UTF-16 code units, JavaScript's length) text may hold; ${CONTEXT_DEFAULT_CHARS} when absent.`,
+    });
 
 export const contextVideoIdsField = (name = "videoIds") =>
   z
@@ -141,7 +164,8 @@ export const contextInput = z
     embedding: queryEmbeddingField.optional(),
     videoIds: contextVideoIdsField().optional(),
     tags: filterTagsField.optional(),
-    maxChars: maxCharsField(),
+    maxChars: maxCharsField().default(CONTEXT_DEFAULT_CHARS),
+    minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
   .strict()
   .refine((input) => input.query !== undefined || input.embedding !== undefined || input.videoIds !== undefined, {
@@ -159,9 +183,14 @@ export const contextSourceSchema = z
 
 export const contextOutput = z.object({
   text: z.string().meta({
-    description: "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`.",
+    description:
+      "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`, then a line in " +
+      "parentheses saying how many memories were considered and left out; when none answers, only that line.",
   }),
   sources: z.array(contextSourceSchema),
+  considered: z.number().int().meta({
+    description: "Memories the search found or videoIds named; those not in sources were left out (weak or no room).",
+  }),
   truncated: z.boolean().meta({
     description: "True when a description was cut (at a word, with …) or a memory left out for lack of room.",
   }),
