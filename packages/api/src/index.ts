@@ -13,7 +13,7 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export { appRouter, type AppRouter };
 export { ANONYMOUS, type Principal, requireScope, resolveSpace } from "./access/principal.ts";
 export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
-export { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./budget.ts";
+export type { BudgetLimits } from "./budget.ts";
 export {
   type CallRecord,
   createContext,

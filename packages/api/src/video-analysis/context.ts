@@ -1,8 +1,9 @@
 /** The context operation: memories found by search (or named by videoId) written as text for a prompt. */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { CONTEXT_RELATIVE_SCORE, SEARCH_LIMIT_MAX } from "../limits.ts";
 import { assembleContext, type ContextItem, type ContextPlan } from "./context-text.ts";
-import { CONTEXT_RELATIVE_SCORE, type ContextInput, type ContextOutput, SEARCH_LIMIT_MAX } from "./search-schemas.ts";
+import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
 import type { ServiceContext } from "./service.ts";
 

@@ -1,24 +1,21 @@
 /**
- * Inputs, outputs and limits of retrieval (tags, search, context): the single definition every transport uses.
+ * Inputs and outputs of retrieval (tags, search, context): the single definition every transport uses.
  * Values only (zod, no database code), exported through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
-
-export const QUERY_MAX_LENGTH = 1000;
-export const SEARCH_LIMIT_MAX = 100;
-export const SEARCH_LIMIT_DEFAULT = 10;
-export const TAGS_LIMIT_MAX = 1000;
-export const TAGS_LIMIT_DEFAULT = 100;
-export const CONTEXT_MIN_CHARS = 200;
-export const CONTEXT_MAX_CHARS = 100_000;
-export const CONTEXT_VIDEO_IDS_MAX = 100;
-/** About 1,000 tokens: room for a handful of whole memories without crowding a prompt. */
-export const CONTEXT_DEFAULT_CHARS = 4000;
-/** At least half of what was asked (see the score's description): below it a memory shares a word, not an answer. */
-export const MIN_SCORE_DEFAULT = 0.5;
-/** Context leaves out a memory scoring less than this share of the best one's score, however high it is. */
-export const CONTEXT_RELATIVE_SCORE = 0.75;
+import {
+  CONTEXT_DEFAULT_CHARS,
+  CONTEXT_MAX_CHARS,
+  CONTEXT_MIN_CHARS,
+  CONTEXT_VIDEO_IDS_MAX,
+  MIN_SCORE_DEFAULT,
+  QUERY_MAX_LENGTH,
+  SEARCH_LIMIT_DEFAULT,
+  SEARCH_LIMIT_MAX,
+  TAGS_LIMIT_DEFAULT,
+  TAGS_LIMIT_MAX,
+} from "../limits.ts";
 
 // With the u flag a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
 const LONE_SURROGATE = /\p{Cs}/u;
