@@ -2,6 +2,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-m
 import { DEFAULT_MAX_BATCH_SIZE, HISTORY_LIMIT_DEFAULT } from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
 import { z } from "zod";
+import { hostNameOf, isLoopback } from "./loopback.ts";
 
 const int = integerVariable;
 
@@ -16,6 +17,19 @@ const origins = z.string().transform((value, ctx) => {
         code: "custom",
         message: `CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`,
       });
+    }
+  }
+  return list;
+});
+
+const hostNames = z.string().transform((value, ctx) => {
+  const list = value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of list) {
+    if (hostNameOf(name) !== name) {
+      ctx.addIssue({ code: "custom", message: `ALLOWED_HOSTS: "${name}" is not a host name like memory.example.com` });
     }
   }
   return list;
@@ -41,6 +55,7 @@ const envSchema = z.object({
     .enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' })
     .default("memory"),
   CORS_ORIGINS: origins.default([]),
+  ALLOWED_HOSTS: hostNames.default([]),
   HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
 });
 
@@ -72,6 +87,8 @@ export interface ServerConfig {
   rateLimitStore: "memory" | "database";
   /** Browser origins allowed to call the API (CORS); none by default. */
   corsOrigins: string[];
+  /** Host names (besides loopback ones) the API answers in its `Host` header while authentication is off. */
+  allowedHosts: string[];
   /** Earlier versions kept per analysis; 0 keeps none. */
   historyLimit: number;
 }
@@ -80,8 +97,6 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
-export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
 
 /** Reads the configuration from environment variables; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -117,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitStore: e.RATE_LIMIT_STORE,
     corsOrigins: e.CORS_ORIGINS,
+    allowedHosts: e.ALLOWED_HOSTS,
     historyLimit: e.HISTORY_LIMIT,
   };
 }
