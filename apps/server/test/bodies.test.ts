@@ -31,7 +31,10 @@ describe("bodies and authentication (embedded)", () => {
   const logged: { level: number; msg: string }[] = [];
   beforeAll(async () => {
     secured = await startTestServer("embedded", { auth: "required" });
-    const logger = pino({ level: "warn" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const logger = pino(
+      { level: "warn" },
+      { write: (line: string) => void logged.push(JSON.parse(line) as (typeof logged)[number]) },
+    );
     open = await startTestServer("embedded", { auth: "off" }, { logger });
   });
   afterAll(async () => {

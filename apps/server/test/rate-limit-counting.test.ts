@@ -50,7 +50,9 @@ describe("calls counted as the transport decodes them (embedded, 10 per minute p
     });
     expect(answer.status).toBe(429);
     expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(await answer.json()).toMatchObject({ error: { message: expect.stringContaining("RATE_LIMIT_PER_MINUTE") } });
+    expect(await answer.json()).toMatchObject({
+      error: { message: expect.stringContaining("RATE_LIMIT_PER_MINUTE") as string },
+    });
   });
 });
 

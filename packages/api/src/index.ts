@@ -11,7 +11,14 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export { accessOf, appRouter, type AppRouter, type ProcedurePath };
-export { ANONYMOUS, type Principal, requireKey, requireScope, requireScopes, resolveSpace } from "./access/principal.ts";
+export {
+  ANONYMOUS,
+  type Principal,
+  requireKey,
+  requireScope,
+  requireScopes,
+  resolveSpace,
+} from "./access/principal.ts";
 export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
 export type { BudgetLimits } from "./budget.ts";
 export {
