@@ -15,6 +15,7 @@ import { clientRequestId, requestIds } from "./request-id.ts";
 import { createRestApi } from "./rest/index.ts";
 import { corsPolicy, securityHeaders } from "./security.ts";
 import { createTrpcRoutes } from "./trpc-handler.ts";
+import { createWebAppRoutes } from "./web-app.ts";
 
 export interface AppDeps {
   db: Database;
@@ -22,9 +23,11 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
   isDraining: () => boolean;
+  /** The built web app served at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
-export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<AppEnv> {
+export function createApp({ db, config, logger, isDraining, webDir }: AppDeps): Hono<AppEnv> {
   // strict: false — every path answers with and without a trailing slash, as the original service did.
   const app = new Hono<AppEnv>({ strict: false });
 
@@ -73,8 +76,10 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   app.route("/", createMcpRoute(guards, logger));
   app.route("/", createOpenApiRoute(rest));
   app.route("/", createDocsRoutes());
+  const web = createWebAppRoutes(webDir);
+  app.route("/", web.routes);
 
-  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  app.notFound((c) => web.fallback(c) ?? c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {
     logger.error({ err: error, reqId: c.var.requestId }, "unhandled error");
     return c.json({ detail: "Internal Server Error" }, 500);

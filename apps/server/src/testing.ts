@@ -18,12 +18,12 @@ export interface TestServer {
 export async function startTestServer(
   target: TestTargetName,
   overrides: Partial<ServerConfig> = {},
-  options: { logger?: Logger } = {},
+  options: { webDir?: string; logger?: Logger } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(target);
   const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
   // Its clients run on this host: a request on its way arrives within microseconds, no need to wait 500 ms.
-  const server = createServer(config, { database: database.options, idleGraceMs: 20, logger: options.logger });
+  const server = createServer(config, { database: database.options, idleGraceMs: 20, ...options });
   const url = await server.start();
   return {
     url,
