@@ -31,6 +31,8 @@ export interface CreateServerOptions {
    * resets such requests. More than a one-way network delay; tests on one host use less.
    */
   idleGraceMs?: number;
+  /** The built web app to serve at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
@@ -71,7 +73,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");
-      app = createApp({ db, config, logger, isDraining: () => draining });
+      app = createApp({ db, config, logger, isDraining: () => draining, webDir: options.webDir });
     } catch (error) {
       const server = http;
       http = undefined;
