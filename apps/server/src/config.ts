@@ -6,6 +6,7 @@ import {
   HISTORY_LIMIT_DEFAULT,
 } from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 const int = integerVariable;
@@ -65,6 +66,11 @@ const configSchema = z
     CORS_ORIGINS: origins.default([]),
     // Earlier versions kept per analysis; 0 keeps none.
     HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
+    // Server processes sharing the port (Node's cluster): a number, or "auto" for one per core. 1 by default, and
+    // the only choice with the embedded database, which belongs to one process.
+    WORKERS: z
+      .preprocess((value) => (value === "auto" ? availableParallelism() : value), int("WORKERS", 1, 256))
+      .default(1),
   })
   .transform((e, ctx) => {
     let database: DatabaseConfig;
@@ -72,6 +78,16 @@ const configSchema = z
       database = databaseConfigFrom(e);
     } catch (error) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (e.WORKERS > 1 && database.kind === "embedded") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WORKERS"],
+        message:
+          `WORKERS=${e.WORKERS} needs a PostgreSQL server (DATABASE_URL=postgresql://…): ` +
+          "the embedded database belongs to one process",
+      });
       return z.NEVER;
     }
     // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
@@ -94,6 +110,7 @@ const configSchema = z
       rateLimitStore: e.RATE_LIMIT_STORE,
       corsOrigins: e.CORS_ORIGINS,
       historyLimit: e.HISTORY_LIMIT,
+      workers: e.WORKERS,
     };
   });
 
