@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
-import type { GuardDeps } from "./guards.ts";
+import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
@@ -62,6 +62,7 @@ export function createApp({ db, config, logger, isDraining, webDir }: AppDeps): 
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),
     }),
     rateLimit: createRateLimit(config, db.prisma, logger),
+    authFailures: createAuthFailureLimiter(),
     metrics,
   };
   const rest = createRestApi(guards, logger);

@@ -8,6 +8,7 @@ import {
 import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { hostNameOf, isLoopback } from "./loopback.ts";
 
 const int = integerVariable;
 
@@ -27,8 +28,18 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
-export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
+const hostNames = z.string().transform((value, ctx) => {
+  const list = value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of list) {
+    if (hostNameOf(name) !== name) {
+      ctx.addIssue({ code: "custom", message: `ALLOWED_HOSTS: "${name}" is not a host name like memory.example.com` });
+    }
+  }
+  return list;
+});
 
 /**
  * Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. The one
@@ -64,6 +75,8 @@ const configSchema = z
       .default("memory"),
     // Browser origins allowed to call the API (CORS); none by default.
     CORS_ORIGINS: origins.default([]),
+    // Host names (besides loopback ones) the API answers in its Host header while authentication is off.
+    ALLOWED_HOSTS: hostNames.default([]),
     // Earlier versions kept per analysis; 0 keeps none.
     HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
     // Server processes sharing the port (Node's cluster): a number, or "auto" for one per core. 1 by default, and
@@ -109,6 +122,7 @@ const configSchema = z
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateLimitStore: e.RATE_LIMIT_STORE,
       corsOrigins: e.CORS_ORIGINS,
+      allowedHosts: e.ALLOWED_HOSTS,
       historyLimit: e.HISTORY_LIMIT,
       workers: e.WORKERS,
     };

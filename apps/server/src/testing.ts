@@ -2,6 +2,7 @@
 import { type CreateKeyInput, keyService } from "@memory-mirror/api";
 import { createTestDatabase, type TestTargetName } from "@memory-mirror/db/testing";
 import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "./index.ts";
+import type { Logger } from "./logger.ts";
 
 export interface TestServer {
   url: string;
@@ -17,7 +18,7 @@ export interface TestServer {
 export async function startTestServer(
   target: TestTargetName,
   overrides: Partial<ServerConfig> = {},
-  options: { webDir?: string } = {},
+  options: { webDir?: string; logger?: Logger } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(target);
   const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
