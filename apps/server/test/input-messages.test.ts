@@ -20,7 +20,7 @@ describe("4xx messages (embedded, AUTH=required, admin key)", () => {
   afterAll(() => server?.close());
 
   const call = async (path: string, input: unknown) => {
-    const type = (appRouter._def.procedures as Record<string, { _def: { type: string } }>)[path]?._def.type;
+    const type = (appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)[path]?._def.type;
     const response =
       type === "query"
         ? await fetch(`${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
