@@ -21,6 +21,19 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
+/** A duration such as 7d, 12h, 30m or 45s (a bare number is seconds). */
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const match = /^(\d{1,9})\s*(d|h|m|s|ms)?$/.exec(value.trim());
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[match?.[2] ?? "s"] ?? 1000;
+    const ms = match ? Number(match[1]) * unit : NaN;
+    if (!(ms >= 60_000 && ms <= 366 * 86_400_000)) {
+      ctx.addIssue({ code: "custom", message: `${name} must be a duration from 1m to 366d, like 7d, 12h or 30m` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 /** Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. */
 const envSchema = z.object({
   PORT: int("PORT", 0, 65535).default(3000),
@@ -42,6 +55,10 @@ const envSchema = z.object({
     .default("memory"),
   CORS_ORIGINS: origins.default([]),
   HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
+  CHANGES_RETENTION: duration("CHANGES_RETENTION").default(7 * 86_400_000),
+  MAX_STREAMS: int("MAX_STREAMS", 0, 1_000_000).default(10_000),
+  MAX_STREAMS_PER_KEY: int("MAX_STREAMS_PER_KEY", 0, 1_000_000).default(100),
+  STREAM_MAX_QUEUED: int("STREAM_MAX_QUEUED", 1, 1_000_000).default(1000),
 });
 
 export type AuthMode = "required" | "off";
@@ -74,6 +91,13 @@ export interface ServerConfig {
   corsOrigins: string[];
   /** Earlier versions kept per analysis; 0 keeps none. */
   historyLimit: number;
+  /** How long the change log keeps changes (ms); resuming from an older one asks the client to resync. */
+  changesRetentionMs: number;
+  /** Open change streams this process serves at most, and per key (per address without auth); 429 beyond. */
+  maxStreams: number;
+  maxStreamsPerKey: number;
+  /** Changes waiting for one stream beyond which it is cut as too slow (it resumes from its last id). */
+  streamMaxQueued: number;
 }
 
 export class ConfigError extends Error {
@@ -118,5 +142,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitStore: e.RATE_LIMIT_STORE,
     corsOrigins: e.CORS_ORIGINS,
     historyLimit: e.HISTORY_LIMIT,
+    changesRetentionMs: e.CHANGES_RETENTION,
+    maxStreams: e.MAX_STREAMS,
+    maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
+    streamMaxQueued: e.STREAM_MAX_QUEUED,
   };
 }

@@ -5,6 +5,7 @@
  */
 import {
   ANONYMOUS,
+  type ChangeFeed,
   createContext,
   DomainError,
   type KeyScope,
@@ -31,6 +32,8 @@ export interface GuardDeps {
   verifyKey: KeyVerifier;
   rateLimit: RateLimit | undefined;
   metrics: Metrics;
+  /** The process's change feed (subscriptions). */
+  changes?: ChangeFeed;
 }
 
 export interface TransportOptions {
@@ -126,6 +129,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
           limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
           observe: deps.metrics.call,
           historyLimit: config.historyLimit,
+          changes: deps.changes,
         }),
       );
     } catch (error) {

@@ -142,6 +142,7 @@ describe("GET /openapi.json", () => {
       "videoAnalysis.export",
       "videoAnalysis.history",
       "videoAnalysis.list",
+      "videoAnalysis.onChange",
       "videoAnalysis.search",
       "videoAnalysis.tags",
       "videoAnalysis.update",
@@ -151,9 +152,15 @@ describe("GET /openapi.json", () => {
     for (const procedure of procedures) {
       const item = doc.paths[`/trpc/${procedure.name}`];
       expect(item, procedure.name).toBeDefined();
-      const method = procedure.type === "query" ? "get" : "post";
+      const method = procedure.type === "mutation" ? "post" : "get";
       expect(Object.keys(item ?? {})).toEqual([method]);
       const operation = item?.[method];
+      if (procedure.type === "subscription") {
+        expect(operation?.responses["200"]?.content?.["text/event-stream"]?.schema).toEqual({
+          $ref: "#/components/schemas/ChangeEvent",
+        });
+        continue;
+      }
       if (procedure.type === "query" && procedure.input) {
         expect(operation?.parameters?.[0]).toMatchObject({
           name: "input",
