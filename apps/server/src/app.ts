@@ -67,7 +67,8 @@ export function createApp({ db, config, logger, isDraining, changes, metrics }: 
     changes,
   };
   const streams = new StreamSlots(config, metrics);
-  const rest = createRestApi(guards, logger);
+  const rest = createRestApi(guards, logger, streams);
+
   app.route("/", createHealthRoutes(db, logger, isDraining));
   app.get("/metrics", async (c) =>
     c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
