@@ -34,6 +34,8 @@ export interface CreateServerOptions {
    * resets such requests. More than a one-way network delay; tests on one host use less.
    */
   idleGraceMs?: number;
+  /** The built web app to serve at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
@@ -76,7 +78,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         onListenError: (error) => logger.warn({ err: error }, "change feed: listening failed; reconnecting"),
       });
       stopPruning = startPruning(prisma, config.changesRetentionMs, logger);
-      app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics });
+      app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics, webDir: options.webDir });
     } catch (error) {
       const server = http;
       http = undefined;

@@ -9,7 +9,7 @@ export const onChange = procedure
   .meta({
     summary:
       "Changes to the analyses of your space as they happen (SSE); resumes after lastEventId / Last-Event-ID exactly",
-    scope: "read",
+    scopes: ["read"],
     events: changeEventSchema,
   })
   .input(onChangeInput)

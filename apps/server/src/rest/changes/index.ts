@@ -6,5 +6,7 @@ import * as routes from "./routes.ts";
 
 /** GET /api/changes (server-sent events) with its OpenAPI registry; mount at "/". */
 export function createChangesRoutes(): OpenAPIHono<AppEnv> {
-  return restResource(routes.allowedMethods, (serve) => serve(routes.streamChanges, handlers.stream));
+  return restResource(routes.allowedMethods, (serve) =>
+    serve(routes.streamChanges, "videoAnalysis.onChange", handlers.stream),
+  );
 }
