@@ -39,6 +39,7 @@ const REST_ROUTES = [
   ["post", "/api/search", ["200", "422"]],
   ["post", "/api/context", ["200", "422"]],
   ["get", "/api/tags", ["200", "422"]],
+  ["get", "/api/changes", ["200", "422", "429"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
