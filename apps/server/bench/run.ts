@@ -154,7 +154,8 @@ async function measureService(server: Running, scenario: Scenario, suffix: strin
 const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 // PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
 const targets = (await testTargets())
-  .filter((t) => !t.skip)
+  // WORKERS compares processes on PostgreSQL: the embedded database takes one.
+  .filter((t) => !t.skip && (workers === 1 || t.name === "postgres"))
   .sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
 
 for (const { name: kind } of targets) {
