@@ -158,7 +158,8 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     } else if (config.auth === "required") {
       return render(c, {
         code: "UNAUTHORIZED",
-        message: "An API key is required: send Authorization: Bearer mm_…",
+        message:
+          "An API key is required: send Authorization: Bearer mm_… (pnpm keys:create --admin on the server's machine makes the first)",
         headers: { "WWW-Authenticate": CHALLENGE },
       });
     }

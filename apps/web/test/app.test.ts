@@ -20,7 +20,7 @@ async function seriousViolations(page: Page) {
     .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
 }
 
-describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
+describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }, () => {
   let browser: Browser;
   let server: TestServer;
   let webDir: string;
