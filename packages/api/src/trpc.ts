@@ -64,7 +64,7 @@ export interface ProcedureMeta {
   errors?: TRPC_ERROR_CODE_KEY[];
   /**
    * Every key scope the call needs: the one declaration of its permissions, enforced for tRPC and MCP here and for
-   * REST by the route that serves the same procedure (scopesOf). A write whose answer holds stored content the caller
+   * REST by the route that serves the same procedure (accessOf). A write whose answer holds stored content the caller
    * did not send (update, delete, upsert) needs `read` too, so a write-only key never reads through a write.
    */
   scopes: readonly KeyScope[];
@@ -79,6 +79,9 @@ function inputIssues(cause: unknown): InputIssue[] | null {
   return cause instanceof InvalidInputError ? cause.issues : null;
 }
 
+const isProgramError = (cause: unknown) =>
+  cause instanceof TypeError || cause instanceof RangeError || cause instanceof ReferenceError;
+
 const t = initTRPC
   .context<Context>()
   .meta<ProcedureMeta>()
@@ -92,6 +95,9 @@ const t = initTRPC
       // The parser's own words (positions, tokens) help nobody and leak internals.
       else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError)
         message = "The request is not valid JSON";
+      // A JavaScript error raised while checking input is this server's bug, and its words mean nothing to a person.
+      else if (error.code === "BAD_REQUEST" && isProgramError(error.cause))
+        message = "The input could not be checked; see the API documentation for its shape";
       // Internal messages can carry SQL or driver details: a client sees only that something failed.
       else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
       return { ...shape, message, data: { ...shape.data, issues } };
