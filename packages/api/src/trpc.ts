@@ -9,6 +9,7 @@ import { type Principal, requireKey, requireScopes } from "./access/principal.ts
 import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
+import type { ChangeFeed } from "./changes/feed.ts";
 import { createVideoLookups } from "./video-analysis/service.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
 
@@ -24,6 +25,8 @@ export interface CreateContextOptions {
   limits?: BudgetLimits;
   /** Earlier versions kept per analysis (HISTORY_LIMIT); the service's default when not given. */
   historyLimit?: number;
+  /** The process's change feed (videoAnalysis.onChange); without it subscriptions answer SERVICE_UNAVAILABLE. */
+  changes?: ChangeFeed;
   /** Called once per finished call (metrics); the api itself keeps no record. */
   observe?: (call: CallRecord) => void;
 }
@@ -47,6 +50,7 @@ export function createContext(opts: CreateContextOptions) {
       opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
     ),
     observe: opts.observe,
+    changes: opts.changes,
     historyLimit: opts.historyLimit,
   };
 }
@@ -70,6 +74,8 @@ export interface ProcedureMeta {
   scopes: readonly KeyScope[];
   /** Only a real key may call it, never the anonymous caller of AUTH=off (key management). */
   keyOnly?: boolean;
+  /** A subscription's events (it has no output parser: the OpenAPI document reads them here). */
+  events?: z.ZodType;
 }
 
 function inputIssues(cause: unknown): InputIssue[] | null {
@@ -87,6 +93,9 @@ const t = initTRPC
   .meta<ProcedureMeta>()
   .create({
     isDev,
+    // Subscriptions (SSE): a ping keeps idle proxies from closing a quiet stream, and a client that hears nothing,
+    // not even pings, for three intervals reconnects (resuming from its last event id).
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
       let message = shape.message;

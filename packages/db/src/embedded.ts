@@ -27,6 +27,10 @@ const DURABLE_START_PARAMS = [
   "fsync=on",
   "-c",
   "wal_sync_method=fsync",
+  // PostgreSQL's 128 MB default buffer pool lives in this process's wasm memory and filled the idle server's RSS
+  // (349 MB at 10,000 rows; 16 MB: see docs/performance.md); pages beyond it come from the OS's file cache.
+  "-c",
+  "shared_buffers=16MB",
 ];
 
 /** WASI's EIO: PostgreSQL treats a failed fsync as fatal (PANIC), which is what a lost write deserves. */
