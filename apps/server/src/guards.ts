@@ -7,6 +7,7 @@
  */
 import {
   ANONYMOUS,
+  type ChangeFeed,
   createContext,
   DomainError,
   type KeyVerifier,
@@ -35,6 +36,8 @@ export interface GuardDeps {
   /** Failed authentications per client address (shared by every transport). */
   authFailures: RateLimiterMemory;
   metrics: Metrics;
+  /** The process's change feed (subscriptions). */
+  changes?: ChangeFeed;
 }
 
 /**
@@ -158,7 +161,8 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     } else if (config.auth === "required") {
       return render(c, {
         code: "UNAUTHORIZED",
-        message: "An API key is required: send Authorization: Bearer mm_…",
+        message:
+          "An API key is required: send Authorization: Bearer mm_… (pnpm keys:create --admin on the server's machine makes the first)",
         headers: { "WWW-Authenticate": CHALLENGE },
       });
     }
@@ -177,6 +181,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
           limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
           observe: deps.metrics.call,
           historyLimit: config.historyLimit,
+          changes: deps.changes,
         }),
       );
     } catch (error) {

@@ -1,8 +1,16 @@
+import { memo } from "react";
 import { Link } from "wouter";
 import { formatDate, memoryPath } from "../../lib/format.ts";
 import type { Memory } from "../../lib/trpc.ts";
 
-export function MemoryCard({ memory, fresh }: { memory: Memory; fresh?: "new" | "changed" | undefined }) {
+/** Memoised: scrolling re-renders the list on every frame, but a row only when its memory or mark changes. */
+export const MemoryCard = memo(function MemoryCard({
+  memory,
+  fresh,
+}: {
+  memory: Memory;
+  fresh?: "new" | "changed" | undefined;
+}) {
   return (
     <article className={`card memory${fresh ? " fresh" : ""}`}>
       <h2 className="memory-title">
@@ -27,4 +35,4 @@ export function MemoryCard({ memory, fresh }: { memory: Memory; fresh?: "new" | 
       </p>
     </article>
   );
-}
+});
