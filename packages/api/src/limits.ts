@@ -12,6 +12,10 @@ export const EMBEDDING_MAX_DIMENSIONS = 2000;
 export const EMBEDDING_MODEL_MAX_LENGTH = 200;
 /** The largest version a column holds (PostgreSQL int). */
 export const VERSION_MAX = 2_147_483_647;
+/** The largest version a restore may set: the row must stay writable (each write adds one) for a long while. */
+export const RESTORE_VERSION_MAX = 1_000_000_000;
+/** How far ahead of the server's clock a restored timestamp may be (clocks differ a little between machines). */
+export const RESTORE_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
 
 // --- pages and bulk calls ----------------------------------------------------------------------------------------
 export const LIST_LIMIT_MAX = 1000;

@@ -4,3 +4,4 @@ export * from "./limits.ts";
 export * from "./video-analysis/schemas.ts";
 export * from "./video-analysis/bulk-schemas.ts";
 export * from "./video-analysis/search-schemas.ts";
+export * from "./changes/schemas.ts";
