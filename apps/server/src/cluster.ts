@@ -6,6 +6,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "./logger.ts";
+import { relayWritePositions } from "./write-positions.ts";
 
 /** What a worker sends its primary once it listens and its database is open. */
 export const READY = "memory-mirror:ready";
@@ -16,11 +17,13 @@ export function superviseWorkers(count: number, logger: Logger): Promise<number>
     const started = new WeakSet<Worker>();
     let stopping = false;
     let exitCode = 0;
+    const relay = relayWritePositions();
 
     const fork = () => {
       const worker = cluster.fork();
       worker.on("message", (message) => {
         if (message === READY) started.add(worker);
+        else relay(worker, message);
       });
     };
     const stopAll = (signal: NodeJS.Signals) => {

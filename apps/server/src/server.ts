@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -8,6 +9,7 @@ import { startPruning } from "./changes.ts";
 import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { shareWritePositions } from "./write-positions.ts";
 
 export interface MemoryMirrorServer {
   /** Opens the database, applies pending migrations and listens. Resolves to the base URL. */
@@ -65,6 +67,11 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       server.once("error", (error) => reject(new ListenError(config.host, config.port, error)));
     });
     try {
+      // Several server processes with replicas: each must hear the others' writes (write-positions.ts).
+      const positions =
+        cluster.isWorker && config.database.kind === "postgres" && config.database.replicas
+          ? shareWritePositions()
+          : undefined;
       db = await createDb(config.database, {
         ...options.database,
         replicaEvents: {
@@ -75,8 +82,10 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
               fit ? "replica serves reads" : "replica serves no reads until it recovers",
             );
           },
+          ...(positions ? { onWrote: positions.publish } : {}),
         },
       });
+      positions?.attach(db.reads);
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");

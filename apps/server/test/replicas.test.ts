@@ -19,6 +19,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
+import { startServerProcess } from "./server-process.ts";
 
 const skip = await replicaSkip();
 const STANDBY_SCRIPT = fileURLToPath(new URL("../../../scripts/pg-standby", import.meta.url));
@@ -311,6 +312,52 @@ describe.skipIf(!!skip)("reads on a hot standby", () => {
       await own.drop();
     }
   });
+
+  it(
+    "WORKERS=2: a write through one process, then reads on new connections (both processes), see the write",
+    { timeout: 120_000 },
+    async () => {
+      const own = await createTestDatabase("postgres");
+      const replica = await replicaOf(own.url);
+      const server = await startServerProcess({
+        DATABASE_URL: own.url,
+        DATABASE_REPLICA_URLS: replica,
+        REPLICA_CHECK_INTERVAL_MS: "100",
+        REPLICA_MAX_LAG_MS: "60000",
+        WORKERS: "2",
+        AUTH: "off",
+      });
+      try {
+        await expect
+          .poll(() => server.logs.filter((l) => l.msg === "replica serves reads").length, { timeout: 60_000 })
+          .toBe(2);
+        await onStandby("SELECT pg_wal_replay_pause()");
+        // A new connection per request: the primary process hands them to the two workers in turn.
+        const close = { connection: "close" };
+        for (let round = 0; round < 3; round++) {
+          const description = `round ${round}`;
+          const written = await fetch(`${server.url}/trpc/videoAnalysis.upsert`, {
+            method: "POST",
+            headers: { ...close, "content-type": "application/json" },
+            body: JSON.stringify({ videoId: "shared", description }),
+          });
+          expect(written.status).toBe(200);
+          for (let i = 0; i < 4; i++) {
+            const read = await fetch(`${server.url}/api/video-analysis/shared`, { headers: close });
+            expect(read.status).toBe(200);
+            expect(((await read.json()) as { description: string }).description).toBe(description);
+          }
+        }
+        const pids = new Set(server.logs.filter((l) => l.msg === "request").map((l) => Number(l.pid)));
+        expect(pids.size).toBe(2);
+      } finally {
+        await onStandby("SELECT pg_wal_replay_resume()").catch(() => {});
+        server.child.kill("SIGTERM");
+        await server.exited;
+        await own.drop();
+      }
+    },
+  );
 
   describe.skipIf(process.getuid?.() !== 0)("the standby stopped and started again (needs root)", () => {
     const standby = (command: "start" | "stop") =>

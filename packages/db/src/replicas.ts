@@ -60,6 +60,8 @@ export interface ReadRouting {
   read<T>(key: string, run: (client: PrismaClient) => Promise<T>, options?: ReadOptions): Promise<T>;
   /** After a write for `key` (committed or not): that key's reads wait for a replica to replay this far. */
   wrote(key: string): Promise<void>;
+  /** A write's position learned from another server process (WORKERS): that key's reads wait for it here too. */
+  heard(key: string, lsn: string): void;
   status(): ReadRoutingStatus;
   close(): Promise<void>;
 }
@@ -67,6 +69,11 @@ export interface ReadRouting {
 export interface ReplicaEvents {
   /** A replica changed state (for logs). `error` is why, when it went down. */
   onReplicaState?: (status: ReplicaStatus, previous: ReplicaState, error?: unknown) => void;
+  /**
+   * A write's position, for the other server processes (WORKERS) to learn (see heard); the write answers once this
+   * resolves, so a read sent after the answer to any process waits for the write.
+   */
+  onWrote?: (key: string, lsn: string) => Promise<void>;
 }
 
 /** Every read on the primary: what a database without replicas does. */
@@ -78,6 +85,7 @@ export function primaryOnly(prisma: PrismaClient): ReadRouting {
       return run(prisma);
     },
     wrote: async () => {},
+    heard: () => {},
     status: () => ({ primaryReads, replicas: [] }),
     close: async () => {},
   };
@@ -146,6 +154,9 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
   // wait for once forgotten keys were folded in.
   const written = new Map<string, bigint>();
   let floor = 0n;
+  // Until the primary's position is first read, nothing is known of writes made before this process started (by a
+  // process it replaced, say): no replica reads until then, and from then on not below that position.
+  let started = false;
   // Writes whose position could not be read (the primary failed right after): the first sample taken after them.
   const unknown = new Map<string, number>();
 
@@ -160,7 +171,7 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
   }
 
   function required(key: string): bigint | undefined {
-    if (unknown.has(key)) return undefined; // no replica is known to have it
+    if (!started || unknown.has(key)) return undefined; // no replica is known to have it
     const lsn = written.get(key);
     return lsn === undefined || lsn < floor ? floor : lsn;
   }
@@ -256,7 +267,12 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
     const startedAt = Date.now();
     try {
       const [row] = await primaryQuery<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
-      if (row) samples.push({ at: startedAt, lsn: parseLsn(row.lsn) });
+      if (row) {
+        const lsn = parseLsn(row.lsn);
+        samples.push({ at: startedAt, lsn });
+        if (!started && lsn > floor) floor = lsn;
+        started = true;
+      }
     } catch {
       // The primary's own failures show in every write and in /readyz; replicas are still checked.
     }
@@ -319,11 +335,19 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
       try {
         // The insert position covers the write's commit record whatever synchronous_commit says.
         const [row] = await primaryQuery<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
-        if (row) return remember(key, parseLsn(row.lsn));
+        if (row) {
+          remember(key, parseLsn(row.lsn));
+          return await options.onWrote?.(key, row.lsn);
+        }
       } catch {
         // Below: the key waits for the next position a check reads.
       }
       unknown.set(key, at);
+    },
+    heard(key, lsn) {
+      const position = parseLsn(lsn);
+      const known = written.get(key);
+      if (known === undefined || position > known) remember(key, position);
     },
     status: () => ({ primaryReads, replicas: replicas.map((replica) => ({ ...replica.status })) }),
     async close() {
