@@ -34,10 +34,9 @@ describe.skipIf(!!postgres.skip)("change fan-out across two server processes on 
   let a: ServerProcess;
   let b: ServerProcess;
   let proxy: FaultProxy;
-  let drop: () => Promise<void>;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
-    const database = await createTestDatabase("postgres");
-    drop = database.drop;
+    database = await createTestDatabase("postgres");
     // A reaches the database through a proxy that can cut its connections, its listener's included.
     proxy = await startFaultProxy(database.url);
     const env = { MAX_STREAMS_PER_KEY: "2000", DATABASE_TIMEOUT_MS: "2000" };
@@ -53,7 +52,7 @@ describe.skipIf(!!postgres.skip)("change fan-out across two server processes on 
       await server?.exited;
     }
     await proxy?.close();
-    await drop?.();
+    await database?.drop();
   });
 
   const client = (server: ServerProcess, space: string) => createMemoryMirrorClient({ url: server.url, space });
