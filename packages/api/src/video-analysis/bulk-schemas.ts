@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
+import { metadataField, metadataOutput } from "./metadata.ts";
+import { recordedAtField } from "./recorded-at.ts";
 import {
   descriptionField,
   embeddingField,
@@ -42,6 +44,14 @@ export const upsertInput = z
       .nullable()
       .optional()
       .meta({ description: "Replaces the stored embedding; null removes it; omitted keeps it." }),
+    recordedAt: recordedAtField()
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the recording time; null removes it; omitted keeps it." }),
+    metadata: metadataField()
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the metadata; null removes it; omitted keeps it." }),
     expectedVersion: expectedVersionField.optional(),
   })
   .strict();
@@ -75,6 +85,8 @@ export const upsertManyItem = z
     description: descriptionField(),
     tags: tagsField.optional(),
     embedding: embeddingField.nullable().optional(),
+    recordedAt: recordedAtField().nullable().optional(),
+    metadata: metadataField().nullable().optional(),
     version: z
       .number({ error: "version must be a number" })
       .int("version must be a whole number")
@@ -198,6 +210,8 @@ export const historyEntrySchema = z
     description: z.string(),
     tags: z.array(z.string()),
     embeddingModel: z.string().nullable(),
+    recordedAt: z.string().nullable(),
+    metadata: metadataOutput,
     changedAt: timestamp.meta({ description: "When this version was written (its updatedAt then)." }),
   })
   .meta({ id: "VideoAnalysisVersion" });
@@ -256,6 +270,8 @@ export const exportedAnalysisSchema = z
     description: z.string(),
     tags: z.array(z.string()),
     embedding: z.object({ model: z.string(), values: z.array(z.number()) }).nullable(),
+    recordedAt: z.string().nullable(),
+    metadata: metadataOutput,
     version: z.number().int(),
     createdAt: timestamp,
     updatedAt: timestamp,
