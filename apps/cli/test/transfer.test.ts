@@ -160,6 +160,8 @@ describe("mm export | mm import", () => {
         description: `Scene ${i}`,
         tags: i % 2 ? ["odd"] : [],
         embedding: i % 3 ? { model: "m", values: [i, 0.5, -0.25] } : null,
+        recordedAt: i % 5 ? `2019-07-14T10:00:0${i % 10}+02:00` : null,
+        metadata: i % 2 ? { n: i } : null,
         version: 1 + (i % 4),
         createdAt: at(i),
         updatedAt: at(i + 3),

@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
-import { metadataField, metadataOutput } from "./metadata.ts";
-import { recordedAtField } from "./recorded-at.ts";
+import { metadataField, metadataOutput } from "./metadata-schemas.ts";
+import { recordedAtField } from "./recorded-at-schemas.ts";
 import {
   descriptionField,
   embeddingField,

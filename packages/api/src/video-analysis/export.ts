@@ -6,8 +6,8 @@
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-schemas.ts";
-import type { Metadata } from "./metadata.ts";
-import { recordedAtText } from "./recorded-at.ts";
+import type { Metadata } from "./metadata-schemas.ts";
+import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
 
 /** A page ends before this many bytes of text (or the request's remaining budget, when that is less). */

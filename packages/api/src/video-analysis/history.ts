@@ -3,8 +3,8 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { NotFoundError } from "../errors.ts";
 import { encodeHistoryCursor, HISTORY_LIMIT_DEFAULT, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
-import type { Metadata } from "./metadata.ts";
-import { recordedAtText } from "./recorded-at.ts";
+import type { Metadata } from "./metadata-schemas.ts";
+import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
 
 interface Version {

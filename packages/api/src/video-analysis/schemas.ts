@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
-import { metadataField, metadataOutput } from "./metadata.ts";
-import { recordedAtField } from "./recorded-at.ts";
+import { metadataField, metadataOutput } from "./metadata-schemas.ts";
+import { recordedAtField } from "./recorded-at-schemas.ts";
 
 export const VIDEO_ID_MAX_LENGTH = 256;
 export const DESCRIPTION_MAX_LENGTH = 50_000;

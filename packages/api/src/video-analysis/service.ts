@@ -19,8 +19,8 @@ import {
   type VideoAnalysisRow,
   type VideoIdInput,
 } from "./schemas.ts";
-import type { Metadata } from "./metadata.ts";
-import { parseRecordedAt, recordedAtText } from "./recorded-at.ts";
+import type { Metadata } from "./metadata-schemas.ts";
+import { parseRecordedAt, recordedAtText } from "./recorded-at-schemas.ts";
 import { select, type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
 

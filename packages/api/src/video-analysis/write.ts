@@ -12,7 +12,7 @@ import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db"
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { ConflictError } from "../errors.ts";
 import { HISTORY_LIMIT_DEFAULT } from "./bulk-schemas.ts";
-import { parseRecordedAt } from "./recorded-at.ts";
+import { parseRecordedAt } from "./recorded-at-schemas.ts";
 import type { Embedding } from "./schemas.ts";
 import type { StoredRow } from "./stored-row.ts";
 
