@@ -7,7 +7,9 @@
  * --quick: 1,000 rows, 1 s per scenario — checks the harness (CI runs it), says nothing about speed.
  * BENCH_NODE_FLAGS="…" replaces the server's node flags (default --max-semi-space-size=32, as `pnpm start`).
  * Servers run in their own processes from the built dist/ with AUTH=required (every request carries a key);
- * autocannon drives them from this one. Results: a table on stdout and bench/results/latest.json at the repo root.
+ * autocannon drives them from this one; probe.mjs in each server reports CPU, event-loop delay and GC per scenario.
+ * Results: a table on stdout and bench/results/latest.json at the repo root (ignored by git: keep a run worth
+ * keeping under its own name, as bench/results/2026-11-26-rows-1000000.json).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -16,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
-import { peakRss, rssMb, type Running, startProcess, stop } from "./processes.ts";
+import { readProbe, type Running, rssMb, sample, startProcess, stop } from "./processes.ts";
 import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -43,31 +45,65 @@ interface Result {
   rate: number;
   p50Ms: number;
   p99Ms: number;
+  /** Peak RSS of the server while measured. */
   rssMb: number;
+  /** Rate against the paired baseline's (1 for a baseline). */
   ratioToBaseline: number | null;
   baseline?: string;
+  /** p99 and peak RSS against the paired baseline's (targets: ≤ 2). */
+  p99ToBaseline?: number;
+  rssToBaseline?: number;
   /** Batches only: lookups/s against the single-lookup baseline. */
   ratioToSingleBaseline?: number;
+  /** Where the time went, from probe.mjs and /metrics (see docs/performance.md). */
+  profile: {
+    /** Server CPU time per HTTP request. */
+    cpuMsPerRequest: number;
+    /** Event-loop delay beyond the monitor's 10 ms resolution. */
+    eventLoopDelayMs: { p50: number; p99: number; max: number };
+    /** GC pauses: share of the scenario's time, and the longest. */
+    gcShare: number;
+    gcMaxMs: number;
+    /** Queries waiting for a pool connection, sampled every 250 ms (the service on PostgreSQL only). */
+    poolWaiting: { max: number; mean: number } | null;
+  };
 }
 
-async function measure(server: Running, scenario: Scenario, duration = seconds) {
+async function measure(server: Running, scenario: Scenario, duration = seconds, withPool = false) {
+  await readProbe(server); // starts the probe's window here
   const run = autocannon({
     url: server.url,
     connections: scenario.connections ?? connections,
     duration,
     requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
   });
-  const { result, peakMb } = await peakRss(server.child.pid, run);
+  const { result, samples } = await sample(server, run, withPool);
+  const probe = await readProbe(server);
   if (result.errors || result.non2xx) {
     throw new Error(
       `${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`,
     );
   }
+  const round = (n: number) => Math.round(n * 100) / 100;
   return {
     rate: result.requests.average * scenario.perRequest,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    rssMb: peakMb,
+    rssMb: Math.round(samples.peakRssMb),
+    profile: {
+      cpuMsPerRequest: round(probe.cpuMs / Math.max(1, result.requests.total)),
+      eventLoopDelayMs: {
+        p50: round(probe.eventLoopDelayMs.p50),
+        p99: round(probe.eventLoopDelayMs.p99),
+        max: round(probe.eventLoopDelayMs.max),
+      },
+      gcShare: Math.round((probe.gc.totalMs / probe.elapsedMs) * 1000) / 1000,
+      gcMaxMs: round(probe.gc.maxMs),
+      poolWaiting: samples.poolWaiting && {
+        max: samples.poolWaiting.max,
+        mean: round(samples.poolWaiting.mean),
+      },
+    },
   };
 }
 
@@ -94,16 +130,19 @@ function startServer(url: string, auth: "required" | "off") {
 
 /** One service scenario under load, as a result row with its ratios to the hand-written baselines. */
 async function measureService(server: Running, scenario: Scenario, suffix: string): Promise<Result> {
-  const r = await measure(server, scenario);
+  const r = await measure(server, scenario, seconds, true);
   const base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined;
   const single = baselineRates.get("single");
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   return {
     name: scenario.name + suffix,
     unit: scenario.unit,
     ...r,
-    ratioToBaseline: base ? r.rate / base.rate : null,
-    ...(base ? { baseline: base.name } : {}),
-    ...(scenario.perRequest > 1 && single ? { ratioToSingleBaseline: r.rate / single.rate } : {}),
+    ratioToBaseline: base ? ratio(r.rate, base.rate) : null,
+    ...(base
+      ? { baseline: base.name, p99ToBaseline: ratio(r.p99Ms, base.p99Ms), rssToBaseline: ratio(r.rssMb, base.rssMb) }
+      : {}),
+    ...(scenario.perRequest > 1 && single ? { ratioToSingleBaseline: ratio(r.rate, single.rate) } : {}),
   };
 }
 
@@ -137,7 +176,7 @@ for (const { name: kind } of targets) {
         await measure(baseline, scenarios.single, Math.min(seconds, 2)); // warm-up
         for (const [name, scenario] of Object.entries(scenarios) as [BaselineName, Scenario][]) {
           const r = await measure(baseline, scenario);
-          const result = { name: scenario.name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
+          const result: Result = { name: scenario.name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
           baselineRates.set(name, result);
           results.push(result);
         }
@@ -172,8 +211,24 @@ for (const { name: kind } of targets) {
 
 const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits);
+const times = (n: number | undefined) => (n === undefined ? "" : `${n.toFixed(2)}×`);
 const table = [
-  ["scenario", "rate", "unit", "p50 ms", "p99 ms", "peak RSS MB", "vs baseline", "vs single"],
+  [
+    "scenario",
+    "rate",
+    "unit",
+    "p50 ms",
+    "p99 ms",
+    "peak RSS MB",
+    "vs baseline",
+    "p99 vs",
+    "RSS vs",
+    "vs single",
+    "CPU ms/req",
+    "loop delay p99/max ms",
+    "GC share/max ms",
+    "pool waiting max/mean",
+  ],
   ...results.map((r) => [
     r.name,
     fmt(r.rate),
@@ -182,7 +237,13 @@ const table = [
     fmt(r.p99Ms, 1),
     fmt(r.rssMb),
     r.ratioToBaseline === null ? "–" : `${r.ratioToBaseline.toFixed(2)}×`,
-    r.ratioToSingleBaseline ? `${r.ratioToSingleBaseline.toFixed(2)}×` : "",
+    times(r.p99ToBaseline),
+    times(r.rssToBaseline),
+    times(r.ratioToSingleBaseline),
+    fmt(r.profile.cpuMsPerRequest, 2),
+    `${fmt(r.profile.eventLoopDelayMs.p99, 1)} / ${fmt(r.profile.eventLoopDelayMs.max, 1)}`,
+    `${fmt(r.profile.gcShare * 100, 1)}% / ${fmt(r.profile.gcMaxMs, 1)}`,
+    r.profile.poolWaiting ? `${r.profile.poolWaiting.max} / ${fmt(r.profile.poolWaiting.mean, 1)}` : "",
   ]),
 ];
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));

@@ -9,7 +9,7 @@ export interface HttpRequest {
 }
 
 /** Which hand-written baseline a scenario's rate is compared with. */
-export type BaselineName = "single" | "batch" | "list" | "insert" | "ingest";
+export type BaselineName = "single" | "batch" | "list" | "insert" | "ingest" | "text" | "vector" | "hybrid";
 
 export interface Scenario {
   name: string;
@@ -54,6 +54,13 @@ function ingestItems(prefix: string, counter: { n: number }) {
 }
 const enc = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
+const baselineSearch = (kind: string, body: { query?: string; embedding?: number[] }): HttpRequest => ({
+  method: "POST",
+  path: `/search/${kind}`,
+  headers: json,
+  body: JSON.stringify(body),
+});
+
 /** The hand-written server's endpoints, as scenarios of their own (baseline-server.ts). */
 export function baselineScenarios({ rows, batch }: ScenarioContext): Record<BaselineName, Scenario> {
   const pick = () => videoIdOf(Math.floor(Math.random() * rows));
@@ -94,6 +101,27 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
         body: JSON.stringify(ingestItems("base", ingested)),
       }),
     },
+    text: {
+      name: "baseline: text search, one tsquery",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      request: () => baselineSearch("text", { query: pickQuery() }),
+    },
+    vector: {
+      name: "baseline: vector search, HNSW",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      request: () => baselineSearch("vector", { embedding: randomVector() }),
+    },
+    hybrid: {
+      name: "baseline: hybrid search, RRF in SQL",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      request: () => baselineSearch("hybrid", { query: pickQuery(), embedding: randomVector() }),
+    },
     insert: {
       name: "baseline: INSERT one row",
       unit: "writes/s",
@@ -108,7 +136,10 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
   };
 }
 
-/** Memory Mirror's hot paths, through the real stack (auth on: every request carries the bench key). */
+/**
+ * Memory Mirror's hot paths, through the real stack (auth on: every request carries the bench key). Reads first:
+ * the writes add rows to the space, and the searches must see the same rows as their baselines did.
+ */
 export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scenario[] {
   const auth = { authorization: `Bearer ${apiKey}` };
   const pick = () => videoIdOf(Math.floor(Math.random() * rows));
@@ -154,6 +185,71 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
       request: () => ({ method: "GET", path: `/trpc/videoAnalysis.list?input=${enc({ limit: 100 })}`, headers: auth }),
     },
     {
+      name: "tRPC byVideoIds of 100",
+      unit: "lookups/s",
+      perRequest: 100,
+      connections: 8,
+      baseline: "single",
+      request: () => ({
+        method: "POST",
+        path: "/trpc/videoAnalysis.byVideoIds?batch=1",
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ 0: { videoIds: Array.from({ length: 100 }, pick) } }),
+      }),
+    },
+    {
+      name: "tRPC search, text",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      baseline: "text",
+      request: () => ({
+        method: "GET",
+        path: `/trpc/videoAnalysis.search?input=${enc({ query: pickQuery(), limit: 10 })}`,
+        headers: auth,
+      }),
+    },
+    {
+      name: "tRPC search, vector",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      baseline: "vector",
+      request: () => ({
+        method: "POST",
+        path: "/trpc/videoAnalysis.search?batch=1",
+        headers: { ...auth, ...json },
+        body: JSON.stringify({ 0: { embedding: { model: MODEL, values: randomVector() }, limit: 10 } }),
+      }),
+    },
+    {
+      name: "tRPC search, hybrid (text and embedding)",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      baseline: "hybrid",
+      request: () => ({
+        method: "POST",
+        path: "/trpc/videoAnalysis.search?batch=1",
+        headers: { ...auth, ...json },
+        body: JSON.stringify({
+          0: { query: pickQuery(), embedding: { model: MODEL, values: randomVector() }, limit: 10 },
+        }),
+      }),
+    },
+    {
+      name: "tRPC context, text, maxChars 4000",
+      unit: "queries/s",
+      perRequest: 1,
+      connections: 8,
+      baseline: "text",
+      request: () => ({
+        method: "GET",
+        path: `/trpc/videoAnalysis.context?input=${enc({ query: pickQuery(), maxChars: 4000 })}`,
+        headers: auth,
+      }),
+    },
+    {
       name: "tRPC create",
       unit: "writes/s",
       perRequest: 1,
@@ -176,55 +272,6 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
         path: "/trpc/videoAnalysis.upsertMany",
         headers: { ...auth, ...json },
         body: JSON.stringify({ items: ingestItems("ingest", ingested) }),
-      }),
-    },
-    {
-      name: "tRPC byVideoIds of 100",
-      unit: "lookups/s",
-      perRequest: 100,
-      connections: 8,
-      baseline: "single",
-      request: () => ({
-        method: "POST",
-        path: "/trpc/videoAnalysis.byVideoIds?batch=1",
-        headers: { ...auth, ...json },
-        body: JSON.stringify({ 0: { videoIds: Array.from({ length: 100 }, pick) } }),
-      }),
-    },
-    {
-      name: "tRPC search, text",
-      unit: "queries/s",
-      perRequest: 1,
-      connections: 8,
-      request: () => ({
-        method: "GET",
-        path: `/trpc/videoAnalysis.search?input=${enc({ query: pickQuery(), limit: 10 })}`,
-        headers: auth,
-      }),
-    },
-    {
-      name: "tRPC search, hybrid (text and embedding)",
-      unit: "queries/s",
-      perRequest: 1,
-      connections: 8,
-      request: () => ({
-        method: "POST",
-        path: "/trpc/videoAnalysis.search?batch=1",
-        headers: { ...auth, ...json },
-        body: JSON.stringify({
-          0: { query: pickQuery(), embedding: { model: MODEL, values: randomVector() }, limit: 10 },
-        }),
-      }),
-    },
-    {
-      name: "tRPC context, maxChars 4000",
-      unit: "queries/s",
-      perRequest: 1,
-      connections: 8,
-      request: () => ({
-        method: "GET",
-        path: `/trpc/videoAnalysis.context?input=${enc({ query: pickQuery(), maxChars: 4000 })}`,
-        headers: auth,
       }),
     },
   ];

@@ -1,5 +1,10 @@
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "@memory-mirror/api";
-import { DEFAULT_MAX_BATCH_SIZE, HISTORY_LIMIT_DEFAULT } from "@memory-mirror/api/schemas";
+import {
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_RESPONSE_ROWS,
+  HISTORY_LIMIT_DEFAULT,
+} from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
 import { z } from "zod";
 
@@ -21,102 +26,92 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
-/** Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. */
-const envSchema = z.object({
-  PORT: int("PORT", 0, 65535).default(3000),
-  // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
-  HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
-  // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS: one definition, shared with `pnpm db:migrate`.
-  ...databaseEnv.shape,
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(DEFAULT_MAX_BATCH_SIZE),
-  MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 1024 ** 3).default(1024 * 1024),
-  MAX_RESPONSE_ROWS: int("MAX_RESPONSE_ROWS", 1, 10_000_000).default(DEFAULT_MAX_RESPONSE_ROWS),
-  MAX_RESPONSE_BYTES: int("MAX_RESPONSE_BYTES", 1024, 1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
-  SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
-  AUTH: z.enum(["required", "off"], { error: 'AUTH must be "required" or "off"' }).optional(),
-  KEY_CACHE_MS: int("KEY_CACHE_MS", 0, 60_000).default(3000),
-  RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 0, 100_000_000).default(60_000),
-  RATE_LIMIT_STORE: z
-    .enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' })
-    .default("memory"),
-  CORS_ORIGINS: origins.default([]),
-  HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
-});
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
 
-export type AuthMode = "required" | "off";
+/**
+ * Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. The one
+ * definition: each variable's bounds and default here, its meaning in the comment, and the ServerConfig type below
+ * is inferred from the transform at the end. Add a variable by adding a line here and a field to the transform.
+ */
+const configSchema = z
+  .object({
+    PORT: int("PORT", 0, 65535).default(3000),
+    // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
+    HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
+    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS: one definition, shared with `pnpm db:migrate`.
+    ...databaseEnv.shape,
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Most calls one tRPC batch may hold (tRPC answers 400 beyond).
+    MAX_BATCH_SIZE: int("MAX_BATCH_SIZE", 1, 10_000).default(DEFAULT_MAX_BATCH_SIZE),
+    // Largest request body accepted (413 beyond).
+    MAX_BODY_BYTES: int("MAX_BODY_BYTES", 1024, 1024 ** 3).default(DEFAULT_MAX_BODY_BYTES),
+    // Most rows and bytes of text one request's answers may hold, across a batch (413 beyond).
+    MAX_RESPONSE_ROWS: int("MAX_RESPONSE_ROWS", 1, 10_000_000).default(DEFAULT_MAX_RESPONSE_ROWS),
+    MAX_RESPONSE_BYTES: int("MAX_RESPONSE_BYTES", 1024, 1024 ** 3).default(DEFAULT_MAX_RESPONSE_BYTES),
+    // How long stop() waits for in-flight requests before cutting connections.
+    SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
+    // Whether calls need an API key; unset means "required" unless HOST is loopback (see the transform).
+    AUTH: z.enum(["required", "off"], { error: 'AUTH must be "required" or "off"' }).optional(),
+    // How long a verified key is trusted without the database (revocation takes this long to bite).
+    KEY_CACHE_MS: int("KEY_CACHE_MS", 0, 60_000).default(3000),
+    // Calls per key (per address without auth) per minute; 0 turns rate limiting off.
+    RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 0, 100_000_000).default(60_000),
+    // Where rate-limit counters live: this process, or the database (shared by every server using it).
+    RATE_LIMIT_STORE: z
+      .enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' })
+      .default("memory"),
+    // Browser origins allowed to call the API (CORS); none by default.
+    CORS_ORIGINS: origins.default([]),
+    // Earlier versions kept per analysis; 0 keeps none.
+    HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
+  })
+  .transform((e, ctx) => {
+    let database: DatabaseConfig;
+    try {
+      database = databaseConfigFrom(e);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (error as Error).message });
+      return z.NEVER;
+    }
+    // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
+    const auth = e.AUTH ?? (isLoopback(e.HOST) ? "off" : "required");
+    return {
+      port: e.PORT,
+      host: e.HOST,
+      database,
+      logLevel: e.LOG_LEVEL,
+      maxBatchSize: e.MAX_BATCH_SIZE,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      maxResponseRows: e.MAX_RESPONSE_ROWS,
+      maxResponseBytes: e.MAX_RESPONSE_BYTES,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      auth,
+      // AUTH=off chosen for a server reachable from other machines: start-up warns loudly.
+      authOffExposed: auth === "off" && !isLoopback(e.HOST),
+      keyCacheMs: e.KEY_CACHE_MS,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitStore: e.RATE_LIMIT_STORE,
+      corsOrigins: e.CORS_ORIGINS,
+      historyLimit: e.HISTORY_LIMIT,
+    };
+  });
 
-export interface ServerConfig {
-  port: number;
-  host: string;
-  database: DatabaseConfig;
-  logLevel: z.output<typeof envSchema>["LOG_LEVEL"];
-  /** Most calls one tRPC batch may hold (tRPC answers 400 beyond). */
-  maxBatchSize: number;
-  /** Largest request body accepted (413 beyond). */
-  maxBodyBytes: number;
-  /** Most rows and bytes of text one request's answers may hold, across a batch (413 beyond). */
-  maxResponseRows: number;
-  maxResponseBytes: number;
-  /** How long stop() waits for in-flight requests before cutting connections. */
-  shutdownTimeoutMs: number;
-  /** Whether calls need an API key. */
-  auth: AuthMode;
-  /** True when AUTH=off was chosen for a server reachable from other machines: start-up warns loudly. */
-  authOffExposed: boolean;
-  /** How long a verified key is trusted without the database (revocation takes this long to bite). */
-  keyCacheMs: number;
-  /** Calls per key (per address without auth) per minute; 0 turns rate limiting off. */
-  rateLimitPerMinute: number;
-  /** Where rate-limit counters live: this process, or the database (shared by replicas). */
-  rateLimitStore: "memory" | "database";
-  /** Browser origins allowed to call the API (CORS); none by default. */
-  corsOrigins: string[];
-  /** Earlier versions kept per analysis; 0 keeps none. */
-  historyLimit: number;
-}
+/** The server's configuration, as the schema above produces it. */
+export type ServerConfig = z.output<typeof configSchema>;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
-export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
-
 /** Reads the configuration from environment variables; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
   // An empty variable means "not set", as in most shells' and .env files' conventions.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(present);
+  const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  const e = parsed.data;
-  let database: DatabaseConfig;
-  try {
-    database = databaseConfigFrom(e);
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration:\n  DATABASE_URL: ${(error as Error).message}`);
-  }
-  // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
-  const auth = e.AUTH ?? (isLoopback(e.HOST) ? "off" : "required");
-  return {
-    port: e.PORT,
-    host: e.HOST,
-    database,
-    logLevel: e.LOG_LEVEL,
-    maxBatchSize: e.MAX_BATCH_SIZE,
-    maxBodyBytes: e.MAX_BODY_BYTES,
-    maxResponseRows: e.MAX_RESPONSE_ROWS,
-    maxResponseBytes: e.MAX_RESPONSE_BYTES,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    auth,
-    authOffExposed: auth === "off" && !isLoopback(e.HOST),
-    keyCacheMs: e.KEY_CACHE_MS,
-    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
-    rateLimitStore: e.RATE_LIMIT_STORE,
-    corsOrigins: e.CORS_ORIGINS,
-    historyLimit: e.HISTORY_LIMIT,
-  };
+  return parsed.data;
 }

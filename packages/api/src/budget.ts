@@ -4,9 +4,6 @@
  */
 import { TooLargeError } from "./errors.ts";
 
-export const DEFAULT_MAX_RESPONSE_ROWS = 10_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-
 export interface BudgetLimits {
   /** Rows (analyses) one request may return in all. */
   maxRows: number;

@@ -13,7 +13,7 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export { appRouter, type AppRouter };
 export { ANONYMOUS, type Principal, requireScope, resolveSpace } from "./access/principal.ts";
 export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
-export { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./budget.ts";
+export type { BudgetLimits } from "./budget.ts";
 export {
   type CallRecord,
   createContext,
@@ -27,4 +27,4 @@ export * from "./schemas.ts";
 export { type Precondition, type ServiceContext, videoAnalysisService } from "./video-analysis/service.ts";
 export { bulkService } from "./video-analysis/bulk.ts";
 export { historyService } from "./video-analysis/history.ts";
-export { searchService } from "./video-analysis/search.ts";
+export { searchService } from "./video-analysis/search-service.ts";

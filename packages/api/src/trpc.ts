@@ -7,9 +7,10 @@ import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
 import { type Principal, requireScope } from "./access/principal.ts";
 import type { KeyScope } from "./access/schemas.ts";
-import { type BudgetLimits, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS, ResponseBudget } from "./budget.ts";
+import { type BudgetLimits, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
 import { createVideoLookups } from "./video-analysis/service.ts";
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
  */
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext, METADATA_MAX_BYTES } from "../src/index.ts";
+import { ANONYMOUS, createCaller, createContext, METADATA_MAX_BYTES, type UpsertManyItem } from "../src/index.ts";
 import { trpcError } from "./support/trpc-error.ts";
 
 const targets = await testTargets();
@@ -169,15 +169,15 @@ for (const target of targets)
       expect(before).toContain('"recordedAt":"2019-07-14T10:00:00.500+02:00"');
       const exported = (await space.videoAnalysis.export({})).items;
       await space.videoAnalysis.deleteMany({ videoIds: exported.map((i) => i.videoId) });
-      await space.videoAnalysis.upsertMany({ items: exported.map((item) => JSON.parse(JSON.stringify(item))) });
+      await space.videoAnalysis.upsertMany({
+        items: exported.map((item) => JSON.parse(JSON.stringify(item)) as UpsertManyItem),
+      });
       expect(await lines()).toBe(before);
     });
 
     describe("refused with a reason", () => {
       const bad = async (input: Record<string, unknown>) => {
-        const error = await trpcError(
-          caller.videoAnalysis.create({ videoId: "bad", description: "d", ...input } as never),
-        );
+        const error = await trpcError(caller.videoAnalysis.create({ videoId: "bad", description: "d", ...input }));
         expect(error.code).toBe("BAD_REQUEST");
         return error.message;
       };

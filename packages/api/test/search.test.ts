@@ -6,7 +6,9 @@ import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
-import { assembleContext, contextHeader, cutAtWord, parseQuery, searchTuning } from "../src/video-analysis/search.ts";
+import { assembleContext, contextHeader, cutAtWord } from "../src/video-analysis/context-text.ts";
+import { parseQuery } from "../src/video-analysis/search-query.ts";
+import { searchTuning } from "../src/video-analysis/search-tuning.ts";
 
 const targets = await testTargets();
 

@@ -1,6 +1,6 @@
 /**
- * Inputs, outputs and limits of the idempotent, bulk, history and export operations (issue 10). Values only, like
- * schemas.ts, whose field schemas they reuse so every limit and message stays defined once.
+ * Inputs and outputs of the idempotent, bulk, history and export operations. Values only, like schemas.ts, whose
+ * field schemas they reuse so every limit and message stays defined once.
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
@@ -11,18 +11,10 @@ import {
   embeddingField,
   expectedVersionField,
   tagsField,
-  VERSION_MAX,
   videoAnalysisSchema,
   videoIdField,
 } from "./schemas.ts";
-
-/** Most items one bulk call takes: a backfill is many calls of this size, never one unbounded request. */
-export const BULK_MAX_ITEMS = 1000;
-/** Earlier versions kept per analysis unless HISTORY_LIMIT says otherwise; 0 keeps none. */
-export const HISTORY_LIMIT_DEFAULT = 50;
-export const HISTORY_PAGE_MAX = 100;
-export const HISTORY_PAGE_DEFAULT = 20;
-export const EXPORT_PAGE_MAX = 1000;
+import { BULK_MAX_ITEMS, EXPORT_PAGE_MAX, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, VERSION_MAX } from "../limits.ts";
 
 const isoInput = (name: string) =>
   z.iso

@@ -9,9 +9,7 @@ import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-sc
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
-
-/** A page ends before this many bytes of text (or the request's remaining budget, when that is less). */
-export const EXPORT_PAGE_BYTES = 8 * 1024 * 1024;
+import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
 /** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */
 const BYTES_PER_VALUE = 16;

@@ -2,10 +2,11 @@
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { NotFoundError } from "../errors.ts";
-import { encodeHistoryCursor, HISTORY_LIMIT_DEFAULT, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
+import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
+import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
 
 interface Version {
   version: number;

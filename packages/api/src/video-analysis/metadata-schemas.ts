@@ -3,10 +3,7 @@
  * as jsonb and found by containment (`@>`, through its GIN index). Values only (zod).
  */
 import { z } from "zod";
-
-export const METADATA_MAX_BYTES = 16 * 1024;
-export const METADATA_MAX_KEYS = 64;
-export const METADATA_MAX_DEPTH = 4;
+import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH, METADATA_MAX_KEYS } from "../limits.ts";
 
 /** Any JSON value (zod's own definition, so answers' types and this one are the same). */
 export type MetadataValue = z.core.util.JSONType;

@@ -4,11 +4,7 @@
  * Values only (zod), exported through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
-
-/** The earliest recording accepted: nothing was filmed before it, so an earlier one is a mistake (a year 19 typo). */
-export const RECORDED_AT_MIN = "1900-01-01T00:00:00Z";
-/** How far ahead of the server's clock a recording may be: a camera's clock a little fast, not a future date. */
-export const RECORDED_AT_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+import { RECORDED_AT_MAX_AHEAD_MS, RECORDED_AT_MIN } from "../limits.ts";
 
 /** An instant with the offset (minutes east of UTC) it was written in. */
 export interface RecordedAt {

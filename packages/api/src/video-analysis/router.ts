@@ -27,7 +27,7 @@ import {
   videoIdInput,
 } from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
-import { searchService } from "./search.ts";
+import { searchService } from "./search-service.ts";
 import { contextInput, contextOutput, searchInput, searchOutput, tagsInput, tagsOutput } from "./search-schemas.ts";
 
 export const videoAnalysisRouter = {

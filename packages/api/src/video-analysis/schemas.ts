@@ -1,20 +1,22 @@
 /**
- * The single definition of every video-analysis input, output and limit. Values only (zod, no database code):
- * the client, the CLI and the MCP tools import this through `@memory-mirror/api/schemas`.
+ * The single definition of every video-analysis input and output (their limits are in ../limits.ts). Values only
+ * (zod, no database code): the client, the CLI and the MCP tools import this through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
+import {
+  DESCRIPTION_MAX_LENGTH,
+  EMBEDDING_MAX_DIMENSIONS,
+  EMBEDDING_MODEL_MAX_LENGTH,
+  LIST_LIMIT_DEFAULT,
+  LIST_LIMIT_MAX,
+  TAG_MAX_LENGTH,
+  TAGS_MAX,
+  VERSION_MAX,
+  VIDEO_ID_MAX_LENGTH,
+} from "../limits.ts";
 import { metadataField, metadataOutput } from "./metadata-schemas.ts";
 import { recordedAtField } from "./recorded-at-schemas.ts";
-
-export const VIDEO_ID_MAX_LENGTH = 256;
-export const DESCRIPTION_MAX_LENGTH = 50_000;
-export const LIST_LIMIT_MAX = 1000;
-export const LIST_LIMIT_DEFAULT = 100;
-export const TAGS_MAX = 32;
-export const TAG_MAX_LENGTH = 64;
-export const EMBEDDING_MAX_DIMENSIONS = 2000;
-export const EMBEDDING_MODEL_MAX_LENGTH = 200;
 
 /**
  * A required, non-blank string of at most `max` characters, with messages naming the field as the caller spelled
@@ -121,9 +123,6 @@ export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;
 export type VideoAnalysisRow = z.input<typeof videoAnalysisSchema>;
 
 export const videoIdInput = z.object({ videoId: videoIdField() }).strict();
-
-/** The largest version a column holds (PostgreSQL int). */
-export const VERSION_MAX = 2_147_483_647;
 
 /** Optimistic concurrency: the write happens only if the analysis is still at this version (else CONFLICT). */
 export const expectedVersionField = z

@@ -1,18 +1,19 @@
 /**
- * Inputs, outputs and limits of retrieval (tags, search, context): the single definition every transport uses.
+ * Inputs and outputs of retrieval (tags, search, context): the single definition every transport uses.
  * Values only (zod, no database code), exported through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
-
-export const QUERY_MAX_LENGTH = 1000;
-export const SEARCH_LIMIT_MAX = 100;
-export const SEARCH_LIMIT_DEFAULT = 10;
-export const TAGS_LIMIT_MAX = 1000;
-export const TAGS_LIMIT_DEFAULT = 100;
-export const CONTEXT_MIN_CHARS = 200;
-export const CONTEXT_MAX_CHARS = 100_000;
-export const CONTEXT_VIDEO_IDS_MAX = 100;
+import {
+  CONTEXT_MAX_CHARS,
+  CONTEXT_MIN_CHARS,
+  CONTEXT_VIDEO_IDS_MAX,
+  QUERY_MAX_LENGTH,
+  SEARCH_LIMIT_DEFAULT,
+  SEARCH_LIMIT_MAX,
+  TAGS_LIMIT_DEFAULT,
+  TAGS_LIMIT_MAX,
+} from "../limits.ts";
 
 // With the u flag a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -11,10 +11,10 @@
 import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { ConflictError } from "../errors.ts";
-import { HISTORY_LIMIT_DEFAULT } from "./bulk-schemas.ts";
 import { parseRecordedAt } from "./recorded-at-schemas.ts";
 import type { Embedding } from "./schemas.ts";
 import type { StoredRow } from "./stored-row.ts";
+import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
 
 /** One analysis to write. Fields left undefined keep what is stored (or their default on create). */
 export interface WriteItem {

@@ -1,0 +1,200 @@
+/**
+ * Finding and scoring candidates in one statement: full text, trigram-corrected words and producer-supplied
+ * embeddings. Every value is a parameter; the only values written into SQL text are integers from search-tuning.ts
+ * (HNSW needs its dimension literally).
+ */
+import { Prisma } from "@memory-mirror/db";
+import { rethrowDatabaseError } from "../database-errors.ts";
+import { InvalidInputError } from "../errors.ts";
+import type { Embedding } from "./schemas.ts";
+import type { SearchInput } from "./search-schemas.ts";
+import { type ParsedQuery, websearchText } from "./search-query.ts";
+import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
+import { type ServiceContext, vectorLiteral } from "./service.ts";
+
+/** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
+const MIN_FUZZY_WORD_LENGTH = 3;
+
+export type VectorPlan = { kind: "none" } | { kind: "exact" | "hnsw"; model: string; dims: number; literal: string };
+
+export interface Candidate {
+  id: string;
+  /** Breaks ties the same way on every database (ids are random). */
+  videoId: string;
+  text: number | null;
+  trigram: number | null;
+  vector: number | null;
+}
+
+export interface CandidateRow extends Candidate {
+  terms: string[] | null;
+  vectorHits: number;
+}
+
+/**
+ * Which vectors a query embedding is compared with: none when the space has no vector of its model, a 400 when
+ * the model's vectors have another dimension, an exact scan for a small set, HNSW for a large one.
+ */
+export async function planVectors(
+  { prisma, space }: ServiceContext,
+  embedding: Embedding | undefined,
+): Promise<VectorPlan> {
+  if (!embedding) return { kind: "none" };
+  const dims = embedding.values.length;
+  // A bounded count (an index range of at most exactScanMax entries); the other dimensions are looked for only when
+  // none matches, as that walk covers every vector of the model.
+  const [row] = await prisma.$queryRaw<{ same: number; other: number | null }[]>`
+    SELECT s."same", CASE WHEN s."same" = 0 THEN (
+        SELECT "embeddingDims" FROM "VideoAnalysis"
+        WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" <> ${dims}::int
+        LIMIT 1) END AS "other"
+    FROM (SELECT count(*)::int AS "same" FROM (
+        SELECT 1 FROM "VideoAnalysis"
+        WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" = ${dims}::int
+        LIMIT ${searchTuning.exactScanMax}::int) AS bounded) AS s`.catch(rethrowDatabaseError);
+  const same = row?.same ?? 0;
+  const other = row?.other ?? null;
+  if (same === 0 && other !== null) {
+    throw new InvalidInputError([
+      {
+        path: "embedding.values",
+        message:
+          `embedding has ${dims} dimensions, but the vectors of model "${embedding.model}" in this space have ` +
+          `${other}: send a ${other}-dimensional query vector`,
+      },
+    ]);
+  }
+  if (same === 0) return { kind: "none" };
+  const kind = same >= searchTuning.exactScanMax && INDEXED_DIMENSIONS.includes(dims) ? "hnsw" : "exact";
+  return { kind, model: embedding.model, dims, literal: vectorLiteral(embedding.values) };
+}
+
+/** The statement that finds and scores candidates of every signal the input asks for. */
+function candidateStatement(
+  ctx: ServiceContext,
+  input: SearchInput,
+  parsed: ParsedQuery | null,
+  plan: VectorPlan,
+  perSignal: number,
+): Prisma.Sql {
+  const { space } = ctx;
+  const tagFilter = input.tags?.length ? Prisma.sql`AND v."tags" @> ${input.tags}::text[]` : Prisma.empty;
+  const ctes: Prisma.Sql[] = [];
+  const sources: Prisma.Sql[] = [];
+
+  if (parsed) {
+    const fuzzyWords = parsed.words.filter((w) => [...w].length >= MIN_FUZZY_WORD_LENGTH);
+    const window = Prisma.sql`${searchTuning.rankWindow}::int`;
+    const limit = input.limit;
+    ctes.push(Prisma.sql`
+      q AS MATERIALIZED (
+        SELECT websearch_to_tsquery('mm_english', ${websearchText(parsed, "any")}) AS any_q,
+               websearch_to_tsquery('mm_english', ${websearchText(parsed, "all")}) AS all_q),
+      words AS MATERIALIZED (
+        -- Content words only: a stop word would stand for nothing.
+        SELECT DISTINCT lower(unaccent(w)) AS word FROM unnest(${fuzzyWords}::text[]) AS w
+        WHERE numnode(plainto_tsquery('mm_english', w)) > 0),
+      terms AS MATERIALIZED (
+        -- The space's own words that look like each query word, found through the vocabulary's trigram index by
+        -- word similarity (typos, prefixes, fragments) and scored by similarity (fragments discounted). Not the %
+        -- operator: in the embedded database (PGlite 0.5.16) it hangs the backend in about half of fresh processes.
+        SELECT words.word, e.term, e.sim, plainto_tsquery('mm_english', e.term) AS tq
+        FROM words CROSS JOIN LATERAL (
+          SELECT t."term", greatest(similarity(t."term", words.word), 0.8 * word_similarity(words.word, t."term")) AS sim
+          FROM "SearchTerm" t
+          WHERE t."space" = ${space} AND t."term" %> words.word
+          ORDER BY sim DESC, t."term"
+          LIMIT ${searchTuning.termsPerWord}::int) AS e
+        WHERE e.sim >= ${searchTuning.minTermSimilarity}::float8 AND numnode(plainto_tsquery('mm_english', e.term)) > 0),
+      fuzzy AS MATERIALIZED (
+        -- Stand-ins for words the vocabulary does not hold as typed: exact words are the text signal's.
+        SELECT websearch_to_tsquery('mm_english', coalesce(string_agg(DISTINCT t.term, ' or '), '')) AS q
+        FROM terms t WHERE NOT EXISTS (SELECT 1 FROM terms x WHERE x.word = t.word AND x.term = t.word)),
+      text_all AS MATERIALIZED (
+        -- Memories holding every word first: selective, so the common case never ranks half the space.
+        SELECT w."id" FROM (
+          SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, q
+          WHERE v."space" = ${space} AND v."searchVector" @@ q.all_q ${tagFilter}
+          LIMIT ${window}) AS w, q
+        ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
+        LIMIT ${perSignal}::int),
+      text_any AS MATERIALIZED (
+        SELECT w."id" FROM (
+          SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, q
+          WHERE v."space" = ${space} AND v."searchVector" @@ q.any_q AND NOT (v."searchVector" @@ q.all_q) ${tagFilter}
+          LIMIT ${window}) AS w, q
+        ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
+        -- Enough memories hold every word: those lead anyway, and ranking the partial matches would cost the most.
+        LIMIT (SELECT CASE WHEN count(*) >= ${limit}::int THEN 0 ELSE ${perSignal}::int - count(*) END FROM text_all)),
+      fuzzy_hits AS MATERIALIZED (
+        SELECT w."id" FROM (
+          SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, fuzzy
+          WHERE v."space" = ${space} AND v."searchVector" @@ fuzzy.q ${tagFilter}
+          LIMIT ${window}) AS w, fuzzy
+        ORDER BY ts_rank_cd(w."searchVector", fuzzy.q, 1) DESC, w."videoId"
+        LIMIT ${perSignal}::int)`);
+    sources.push(
+      Prisma.sql`SELECT "id" FROM text_all UNION SELECT "id" FROM text_any UNION SELECT "id" FROM fuzzy_hits`,
+    );
+  }
+
+  let vectorScore = Prisma.sql`NULL::float8`;
+  if (plan.kind !== "none") {
+    const vector = Prisma.sql`${plan.literal}::vector`;
+    // HNSW is used only when the statement repeats the index's cast and predicate with the literal dimension.
+    const dims = Prisma.raw(String(plan.dims));
+    const order =
+      plan.kind === "hnsw"
+        ? Prisma.sql`v."embedding"::vector(${dims}) <=> ${plan.literal}::vector(${dims})`
+        : Prisma.sql`v."embedding" <=> ${vector}, v."videoId"`;
+    ctes.push(Prisma.sql`
+      vector_hits AS MATERIALIZED (
+        SELECT v."id" FROM "VideoAnalysis" v
+        WHERE v."space" = ${space} AND v."embeddingModel" = ${plan.model} AND v."embeddingDims" = ${dims} ${tagFilter}
+        ORDER BY ${order}
+        LIMIT ${perSignal}::int)`);
+    sources.push(Prisma.sql`SELECT "id" FROM vector_hits`);
+    vectorScore = Prisma.sql`CASE WHEN v."embeddingModel" = ${plan.model} AND v."embeddingDims" = ${dims}
+      THEN 1 - (v."embedding" <=> ${vector}) END`;
+  }
+
+  const textScores = parsed
+    ? Prisma.sql`
+        CASE WHEN v."searchVector" @@ q.any_q THEN ts_rank_cd(v."searchVector", q.any_q, 1 | 32) END AS "text",
+        -- Per query word, the closest of its stand-ins the memory holds; averaged over the query's content words.
+        (SELECT sum(b.best) / (SELECT count(*) FROM words) FROM (
+          SELECT max(t.sim) AS best FROM terms t WHERE v."searchVector" @@ t.tq GROUP BY t.word) AS b) AS "trigram",
+        (SELECT array_agg(DISTINCT t.term) FROM terms t) AS "terms",`
+    : Prisma.sql`NULL::float8 AS "text", NULL::float8 AS "trigram", NULL::text[] AS "terms",`;
+  const vectorHits = plan.kind !== "none" ? Prisma.sql`(SELECT count(*)::int FROM vector_hits)` : Prisma.sql`0`;
+
+  return Prisma.sql`
+    WITH ${Prisma.join(ctes, ",")},
+    candidates AS (${Prisma.join(sources, " UNION ")})
+    SELECT v."id", v."videoId", ${textScores}
+      ${vectorScore} AS "vector",
+      ${vectorHits} AS "vectorHits"
+    FROM candidates c JOIN "VideoAnalysis" v ON v."id" = c."id" ${parsed ? Prisma.sql`CROSS JOIN q` : Prisma.empty}
+    WHERE v."space" = ${space}`;
+}
+
+export async function findCandidates(
+  ctx: ServiceContext,
+  input: SearchInput,
+  parsed: ParsedQuery | null,
+  plan: VectorPlan,
+  perSignal: number,
+): Promise<CandidateRow[]> {
+  const statement = candidateStatement(ctx, input, parsed, plan, perSignal);
+  if (plan.kind !== "hnsw") return ctx.prisma.$queryRaw<CandidateRow[]>(statement).catch(rethrowDatabaseError);
+  // pgvector ≥ 0.8 keeps scanning the graph until enough rows pass the filters (space, model, tags); without it a
+  // filtered HNSW scan returns whatever of its first ef_search rows happen to pass.
+  const [, rows] = await ctx.prisma
+    .$transaction([
+      ctx.prisma.$queryRaw`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+        set_config('hnsw.ef_search', ${String(searchTuning.efSearch)}, true)`,
+      ctx.prisma.$queryRaw<CandidateRow[]>(statement),
+    ])
+    .catch(rethrowDatabaseError);
+  return rows;
+}

@@ -1,0 +1,7 @@
+/** Retrieval for the clone, in exactly one space: tag counts, hybrid search and context assembly. */
+import { context } from "./context.ts";
+import { search } from "./search.ts";
+import { tags } from "./tags.ts";
+
+/** The retrieval operations by the names every transport gives them. */
+export const searchService = { tags, search, context };
