@@ -29,12 +29,15 @@ const { values } = parseArgs({
     connections: { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
+    workers: { type: "string" },
   },
 });
 const quick = values.quick ?? false;
 const rows = Number(values.rows ?? (quick ? 1000 : 10_000));
 const seconds = Number(values.seconds ?? (quick ? 1 : 5));
 const connections = Number(values.connections ?? (quick ? 16 : 64));
+/** The service's WORKERS on PostgreSQL (the embedded database takes one process): RSS is then the process tree's. */
+const workers = Number(values.workers ?? 1);
 const BATCH = 50;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const repoRoot = here("../../../");
@@ -77,7 +80,7 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
     duration,
     requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
   });
-  const { result, samples } = await sample(server, run, withPool);
+  const { result, samples } = await sample(server, run, { withPool, tree: workers > 1 });
   const probe = await readProbe(server);
   if (result.errors || result.non2xx) {
     throw new Error(
@@ -113,6 +116,7 @@ const baselineRates = new Map<BaselineName, Result>();
 
 /** The built server over `url`, as `pnpm start` runs it (BENCH_NODE_FLAGS tries other node flags). */
 function startServer(url: string, auth: "required" | "off") {
+  const processes = url.startsWith("postgresql:") ? workers : 1;
   return startProcess(
     here("../dist/main.js"),
     {
@@ -122,6 +126,7 @@ function startServer(url: string, auth: "required" | "off") {
       // Counted, never refusing: the limiter's cost is in the figures, its 429s are not.
       RATE_LIMIT_PER_MINUTE: "100000000",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      WORKERS: String(processes),
     },
     "/readyz",
     process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
@@ -162,46 +167,58 @@ for (const { name: kind } of targets) {
   const context = { rows, apiKey, batch: BATCH };
   const suffix = kind === "embedded" ? " [embedded]" : "";
   try {
-    // The embedded database belongs to one process: the hand-written baselines read PostgreSQL only, and the
-    // embedded rows compare with them.
-    if (kind === "postgres") {
-      const baseline = await startProcess(
-        here("baseline-server.ts"),
-        { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" },
-        "/v/bench-0",
-      );
-      try {
+    // The hand-written baseline reads PostgreSQL only (the embedded database belongs to one process): the embedded
+    // rows compare with its last figures. On PostgreSQL both servers run side by side and each service scenario is
+    // measured right after its baseline, so the pair sees the same load from the rest of the machine.
+    const baseline =
+      kind === "postgres"
+        ? await startProcess(here("baseline-server.ts"), { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" }, "/v/bench-0")
+        : undefined;
+    const baselines = baselineScenarios(context);
+    const pairedWith = async (scenario: Scenario) => {
+      if (!baseline || !scenario.baseline) return;
+      const r = await measure(baseline, baselines[scenario.baseline]);
+      const result: Result = { name: baselines[scenario.baseline].name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
+      baselineRates.set(scenario.baseline, result);
+      results.push(result);
+    };
+    try {
+      if (baseline) {
         idle["baseline"] = await rssMb(baseline.child.pid);
-        const scenarios = baselineScenarios(context);
-        await measure(baseline, scenarios.single, Math.min(seconds, 2)); // warm-up
-        for (const [name, scenario] of Object.entries(scenarios) as [BaselineName, Scenario][]) {
-          const r = await measure(baseline, scenario);
-          const result: Result = { name: scenario.name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
-          baselineRates.set(name, result);
-          results.push(result);
+        await measure(baseline, baselines.single, Math.min(seconds, 2)); // warm-up
+        // The batch rows are also compared with one lookup per request.
+        baselineRates.set("single", {
+          ...(await measure(baseline, baselines.single)),
+          name: "",
+          unit: "",
+          ratioToBaseline: 1,
+        });
+      }
+      const server = await startServer(url, "required");
+      try {
+        idle[`server${suffix}`] = await rssMb(server.child.pid, { tree: workers > 1 });
+        const scenarios = serviceScenarios(context).filter(wanted);
+        if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
+        for (const scenario of scenarios) {
+          await pairedWith(scenario);
+          results.push(await measureService(server, scenario, suffix));
         }
       } finally {
-        await stop(baseline);
+        await stop(server);
       }
-    }
-    const server = await startServer(url, "required");
-    try {
-      idle[`server${suffix}`] = await rssMb(server.child.pid);
-      const scenarios = serviceScenarios(context).filter(wanted);
-      if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
-      for (const scenario of scenarios) results.push(await measureService(server, scenario, suffix));
+      const authOff = authOffScenario(context);
+      if (kind === "postgres" && wanted(authOff)) {
+        const open = await startServer(url, "off");
+        try {
+          await measure(open, authOff, Math.min(seconds, 2)); // warm-up
+          await pairedWith(authOff);
+          results.push(await measureService(open, authOff, suffix));
+        } finally {
+          await stop(open);
+        }
+      }
     } finally {
-      await stop(server);
-    }
-    const authOff = authOffScenario(context);
-    if (kind === "postgres" && wanted(authOff)) {
-      const open = await startServer(url, "off");
-      try {
-        await measure(open, authOff, Math.min(seconds, 2)); // warm-up
-        results.push(await measureService(open, authOff, suffix));
-      } finally {
-        await stop(open);
-      }
+      if (baseline) await stop(baseline);
     }
   } finally {
     await database?.drop();
@@ -249,7 +266,7 @@ const table = [
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required`,
+  `\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required, WORKERS=${workers}`,
 );
 console.log(
   `idle RSS MB: ${Object.entries(idle)
@@ -269,6 +286,6 @@ const file = path.join(repoRoot, "bench/results/latest.json");
 await mkdir(path.dirname(file), { recursive: true });
 await writeFile(
   file,
-  `${JSON.stringify({ machine, params: { rows, seconds, connections, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`,
+  `${JSON.stringify({ machine, params: { rows, seconds, connections, workers, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`,
 );
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

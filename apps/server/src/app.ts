@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
-import type { GuardDeps } from "./guards.ts";
+import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
@@ -15,6 +15,7 @@ import { clientRequestId, requestIds } from "./request-id.ts";
 import { createRestApi } from "./rest/index.ts";
 import { corsPolicy, securityHeaders } from "./security.ts";
 import { createTrpcRoutes } from "./trpc-handler.ts";
+import { createWebAppRoutes } from "./web-app.ts";
 
 export interface AppDeps {
   db: Database;
@@ -22,9 +23,11 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
   isDraining: () => boolean;
+  /** The built web app served at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
-export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<AppEnv> {
+export function createApp({ db, config, logger, isDraining, webDir }: AppDeps): Hono<AppEnv> {
   // strict: false — every path answers with and without a trailing slash, as the original service did.
   const app = new Hono<AppEnv>({ strict: false });
 
@@ -59,6 +62,7 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),
     }),
     rateLimit: createRateLimit(config, db.prisma, logger),
+    authFailures: createAuthFailureLimiter(),
     metrics,
   };
   const rest = createRestApi(guards, logger);
@@ -72,8 +76,10 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   app.route("/", createMcpRoute(guards, logger));
   app.route("/", createOpenApiRoute(rest));
   app.route("/", createDocsRoutes());
+  const web = createWebAppRoutes(webDir);
+  app.route("/", web.routes);
 
-  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  app.notFound((c) => web.fallback(c) ?? c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {
     logger.error({ err: error, reqId: c.var.requestId }, "unhandled error");
     return c.json({ detail: "Internal Server Error" }, 500);

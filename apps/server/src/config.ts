@@ -6,7 +6,9 @@ import {
   HISTORY_LIMIT_DEFAULT,
 } from "@memory-mirror/api/schemas";
 import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { hostNameOf, isLoopback } from "./loopback.ts";
 
 const int = integerVariable;
 
@@ -26,8 +28,18 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
-export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
+const hostNames = z.string().transform((value, ctx) => {
+  const list = value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of list) {
+    if (hostNameOf(name) !== name) {
+      ctx.addIssue({ code: "custom", message: `ALLOWED_HOSTS: "${name}" is not a host name like memory.example.com` });
+    }
+  }
+  return list;
+});
 
 /**
  * Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. The one
@@ -63,8 +75,15 @@ const configSchema = z
       .default("memory"),
     // Browser origins allowed to call the API (CORS); none by default.
     CORS_ORIGINS: origins.default([]),
+    // Host names (besides loopback ones) the API answers in its Host header while authentication is off.
+    ALLOWED_HOSTS: hostNames.default([]),
     // Earlier versions kept per analysis; 0 keeps none.
     HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
+    // Server processes sharing the port (Node's cluster): a number, or "auto" for one per core. 1 by default, and
+    // the only choice with the embedded database, which belongs to one process.
+    WORKERS: z
+      .preprocess((value) => (value === "auto" ? availableParallelism() : value), int("WORKERS", 1, 256))
+      .default(1),
   })
   .transform((e, ctx) => {
     let database: DatabaseConfig;
@@ -72,6 +91,16 @@ const configSchema = z
       database = databaseConfigFrom(e);
     } catch (error) {
       ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (e.WORKERS > 1 && database.kind === "embedded") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WORKERS"],
+        message:
+          `WORKERS=${e.WORKERS} needs a PostgreSQL server (DATABASE_URL=postgresql://…): ` +
+          "the embedded database belongs to one process",
+      });
       return z.NEVER;
     }
     // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
@@ -93,7 +122,9 @@ const configSchema = z
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateLimitStore: e.RATE_LIMIT_STORE,
       corsOrigins: e.CORS_ORIGINS,
+      allowedHosts: e.ALLOWED_HOSTS,
       historyLimit: e.HISTORY_LIMIT,
+      workers: e.WORKERS,
     };
   });
 

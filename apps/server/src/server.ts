@@ -31,6 +31,8 @@ export interface CreateServerOptions {
    * resets such requests. More than a one-way network delay; tests on one host use less.
    */
   idleGraceMs?: number;
+  /** The built web app to serve at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
@@ -45,9 +47,11 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
   async function start(): Promise<string> {
     if (url) return url;
     // Listen first: a port in use or a HOST that is not this machine's fails here, before any database work.
-    // Until the app exists every request gets 503 "starting" (readiness says so too).
+    // Until the app exists every request gets 503 "starting" (readiness says so too), except liveness: the process
+    // runs, so /healthz answers 200 (an orchestrator must not kill a server that is still migrating).
     let app: ReturnType<typeof createApp> | undefined;
-    const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) => (app ? app.fetch(request, env) : starting());
+    const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) =>
+      app ? app.fetch(request, env) : starting(request);
     http = await new Promise<Server>((resolve, reject) => {
       const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () =>
         resolve(server as Server),
@@ -60,7 +64,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");
-      app = createApp({ db, config, logger, isDraining: () => draining });
+      app = createApp({ db, config, logger, isDraining: () => draining, webDir: options.webDir });
     } catch (error) {
       const server = http;
       http = undefined;
@@ -82,6 +86,12 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     } else if (config.auth === "off") {
       logger.info(
         `Authentication is off because the server listens on loopback (${config.host}) only; AUTH=required turns it on`,
+      );
+    } else if ((await db.prisma.apiKey.count()) === 0) {
+      // Revocation deletes keys, so none means nobody can call yet: say how the first one is made.
+      logger.warn(
+        "No API key exists yet, so every call answers 401. Make the first admin key with pnpm keys:create --admin " +
+          "(with the embedded database, stop this server first: one process owns its directory), then more with mm keys create.",
       );
     }
     return url;
@@ -139,7 +149,8 @@ export class ListenError extends Error {
   }
 }
 
-function starting(): Response {
+function starting(request: Request): Response {
+  if (new URL(request.url).pathname === "/healthz") return Response.json({ status: "starting" });
   return Response.json({ status: "starting" }, { status: 503, headers: { "Retry-After": "1" } });
 }
 

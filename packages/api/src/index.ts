@@ -1,5 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
-import { type AppRouter, appRouter } from "./root.ts";
+import { accessOf, type AppRouter, appRouter, type ProcedurePath } from "./root.ts";
 import { createCallerFactory } from "./trpc.ts";
 
 /** Calls procedures in process, without HTTP: `createCaller(createContext({ prisma, principal, space }))`. */
@@ -10,8 +10,15 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs["videoAnalysis"]["byVideoId"]`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export { appRouter, type AppRouter };
-export { ANONYMOUS, type Principal, requireScope, resolveSpace } from "./access/principal.ts";
+export { accessOf, appRouter, type AppRouter, type ProcedurePath };
+export {
+  ANONYMOUS,
+  type Principal,
+  requireKey,
+  requireScope,
+  requireScopes,
+  resolveSpace,
+} from "./access/principal.ts";
 export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
 export type { BudgetLimits } from "./budget.ts";
 export {

@@ -43,6 +43,12 @@ export const TAGS_LIMIT_DEFAULT = 100;
 export const CONTEXT_MIN_CHARS = 200;
 export const CONTEXT_MAX_CHARS = 100_000;
 export const CONTEXT_VIDEO_IDS_MAX = 100;
+/** About 1,000 tokens: room for a handful of whole memories without crowding a prompt. */
+export const CONTEXT_DEFAULT_CHARS = 4000;
+/** At least half of what was asked (see a search hit's score): below it a memory shares a word, not an answer. */
+export const MIN_SCORE_DEFAULT = 0.5;
+/** Context leaves out a memory scoring less than this share of the best one's score, however high it is. */
+export const CONTEXT_RELATIVE_SCORE = 0.75;
 
 // --- one request (defaults of the server's MAX_* variables) -------------------------------------------------------
 /** Most calls one tRPC batch may hold by default: the server's MAX_BATCH_SIZE and the typed client's split size. */

@@ -5,7 +5,7 @@
 import type { PrismaClient } from "@memory-mirror/db";
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
-import { type Principal, requireScope } from "./access/principal.ts";
+import { type Principal, requireKey, requireScopes } from "./access/principal.ts";
 import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
@@ -57,13 +57,19 @@ export type Context = ReturnType<typeof createContext>;
 /** Stack traces and internal messages only when explicitly developing; never by default. */
 const isDev = process.env.NODE_ENV === "development";
 
-/** Documentation a procedure carries (the OpenAPI document reads it), and the scope it needs. */
+/** Documentation a procedure carries (the OpenAPI document reads it), and who may call it. */
 export interface ProcedureMeta {
   summary: string;
   /** Codes it answers besides those any procedure can (BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, …). */
   errors?: TRPC_ERROR_CODE_KEY[];
-  /** The key scope it needs; by default queries need `read` and mutations `write`. */
-  scope?: KeyScope;
+  /**
+   * Every key scope the call needs: the one declaration of its permissions, enforced for tRPC and MCP here and for
+   * REST by the route that serves the same procedure (scopesOf). A write whose answer holds stored content the caller
+   * did not send (update, delete, upsert) needs `read` too, so a write-only key never reads through a write.
+   */
+  scopes: readonly KeyScope[];
+  /** Only a real key may call it, never the anonymous caller of AUTH=off (key management). */
+  keyOnly?: boolean;
 }
 
 function inputIssues(cause: unknown): InputIssue[] | null {
@@ -115,15 +121,17 @@ function toTRPCError(error: unknown): unknown {
 
 /**
  * What every call needs, as one middleware (tRPC copies its options object several times per middleware and call,
- * which showed in profiles of batches): the caller's key must hold the scope the procedure needs (queries `read`,
- * mutations `write`, unless its meta names another); a domain error becomes its tRPC code; and the outcome goes to
- * whoever built the context (metrics), if anyone.
+ * which showed in profiles of batches): the caller's key must hold every scope the procedure's meta declares; a
+ * domain error becomes its tRPC code; and the outcome goes to whoever built the context (metrics), if anyone.
  */
-const guarded = t.middleware(async ({ ctx, type, meta, path, next }) => {
+const guarded = t.middleware(async ({ ctx, meta, path, next }) => {
   const started = performance.now();
   let code = "OK";
   try {
-    requireScope(ctx.principal, meta?.scope ?? (type === "query" ? "read" : "write"));
+    // A procedure that declares nothing is refused (fail closed) rather than guessed from its type.
+    if (!meta?.scopes) throw new Error(`Procedure ${path} declares no scopes`);
+    requireScopes(ctx.principal, meta.scopes);
+    if (meta?.keyOnly) requireKey(ctx.principal);
     const result = await next();
     if (!result.ok) {
       const mapped = toTRPCError(result.error.cause);

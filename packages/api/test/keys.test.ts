@@ -1,6 +1,18 @@
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext, createKeyVerifier, KEY_PATTERN, keyService } from "../src/index.ts";
+import {
+  ANONYMOUS,
+  createCaller,
+  createContext,
+  createKeyVerifier,
+  KEY_PATTERN,
+  KEY_SCOPES,
+  keyService,
+  type Principal,
+} from "../src/index.ts";
+
+/** An admin key's principal: key management answers real keys only, never the anonymous caller of AUTH=off. */
+const ADMIN: Principal = { keyId: "admin-key", name: "admin", space: "*", scopes: KEY_SCOPES };
 
 const targets = await testTargets();
 
@@ -11,7 +23,7 @@ for (const target of targets)
 
     beforeAll(async () => {
       db = await openTestDb(target.name);
-      admin = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }));
+      admin = createCaller(() => createContext({ prisma: db.prisma, principal: ADMIN, space: "default" }));
     });
     afterAll(async () => {
       await db?.dispose();
@@ -79,6 +91,27 @@ for (const target of targets)
       await admin.keys.revoke({ key: "clone" });
       await expect.poll(() => verify(key), { timeout: 2000 }).toBeUndefined();
       await expect(admin.keys.revoke({ key: "clone" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    });
+
+    it("refuses key management to the anonymous caller of AUTH=off", async () => {
+      const anonymous = createCaller(() =>
+        createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }),
+      );
+      await expect(anonymous.keys.create({ name: "minted", space: "*", scopes: ["admin"] })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+        message: expect.stringContaining("pnpm keys:create --admin") as string,
+      });
+      await expect(anonymous.keys.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    });
+
+    it("keeps verified keys cached however many unknown keys are tried (misses never evict them)", async () => {
+      const verify = createKeyVerifier(db.prisma, { cacheMs: 60_000, cacheSize: 50 });
+      const { key } = await admin.keys.create({ name: "cached", space: "bob", scopes: ["read"] });
+      expect(await verify(key)).toMatchObject({ name: "cached" });
+      // Gone from the database: from now on only the cache can know it.
+      await db.prisma.apiKey.delete({ where: { name: "cached" } });
+      for (let i = 0; i < 120; i++) expect(await verify(`mm_${String(i).padStart(43, "x")}`)).toBeUndefined();
+      expect(await verify(key, { cachedOnly: true })).toMatchObject({ name: "cached" });
     });
 
     it("refuses expired keys", async () => {

@@ -24,6 +24,8 @@ export interface Candidate {
   text: number | null;
   trigram: number | null;
   vector: number | null;
+  /** The share of the query's content words (and quoted phrases) the memory holds, typos discounted; 0–1. */
+  coverage: number | null;
 }
 
 export interface CandidateRow extends Candidate {
@@ -94,6 +96,13 @@ function candidateStatement(
         -- Content words only: a stop word would stand for nothing.
         SELECT DISTINCT lower(unaccent(w)) AS word FROM unnest(${fuzzyWords}::text[]) AS w
         WHERE numnode(plainto_tsquery('mm_english', w)) > 0),
+      units AS MATERIALIZED (
+        -- What coverage counts: every content word, however short, and every quoted phrase.
+        SELECT lower(unaccent(w)) AS word, plainto_tsquery('mm_english', w) AS tq FROM unnest(${parsed.words}::text[]) AS w
+        WHERE numnode(plainto_tsquery('mm_english', w)) > 0
+        UNION ALL
+        SELECT NULL, phraseto_tsquery('mm_english', p) FROM unnest(${parsed.phrases.map((p) => p.join(" "))}::text[]) AS p
+        WHERE numnode(phraseto_tsquery('mm_english', p)) > 1),
       terms AS MATERIALIZED (
         -- The space's own words that look like each query word, found through the vocabulary's trigram index by
         -- word similarity (typos, prefixes, fragments) and scored by similarity (fragments discounted). Not the %
@@ -164,8 +173,12 @@ function candidateStatement(
         -- Per query word, the closest of its stand-ins the memory holds; averaged over the query's content words.
         (SELECT sum(b.best) / (SELECT count(*) FROM words) FROM (
           SELECT max(t.sim) AS best FROM terms t WHERE v."searchVector" @@ t.tq GROUP BY t.word) AS b) AS "trigram",
+        -- Per unit, 1 when the memory holds it (any form of the word), else its closest stand-in's similarity.
+        (SELECT sum(CASE WHEN v."searchVector" @@ u.tq THEN 1::float8 ELSE coalesce((
+            SELECT max(t.sim) FROM terms t WHERE t.word = u.word AND v."searchVector" @@ t.tq), 0) END) / count(*)
+          FROM units u) AS "coverage",
         (SELECT array_agg(DISTINCT t.term) FROM terms t) AS "terms",`
-    : Prisma.sql`NULL::float8 AS "text", NULL::float8 AS "trigram", NULL::text[] AS "terms",`;
+    : Prisma.sql`NULL::float8 AS "text", NULL::float8 AS "trigram", NULL::float8 AS "coverage", NULL::text[] AS "terms",`;
   const vectorHits = plan.kind !== "none" ? Prisma.sql`(SELECT count(*)::int FROM vector_hits)` : Prisma.sql`0`;
 
   return Prisma.sql`

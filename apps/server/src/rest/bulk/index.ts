@@ -7,9 +7,9 @@ import * as routes from "./routes.ts";
 /** The bulk and history REST routes with their OpenAPI registry; mount at "/" behind the REST guards. */
 export function createBulkRoutes(): OpenAPIHono<AppEnv> {
   return restResource(routes.allowedMethods, (serve) => {
-    serve(routes.bulkUpsert, handlers.upsert);
-    serve(routes.bulkGet, handlers.get);
-    serve(routes.bulkDelete, handlers.remove);
-    serve(routes.getHistory, handlers.history);
+    serve(routes.bulkUpsert, "videoAnalysis.upsertMany", handlers.upsert);
+    serve(routes.bulkGet, "videoAnalysis.byVideoIds", handlers.get);
+    serve(routes.bulkDelete, "videoAnalysis.deleteMany", handlers.remove);
+    serve(routes.getHistory, "videoAnalysis.history", handlers.history);
   });
 }

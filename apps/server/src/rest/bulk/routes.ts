@@ -161,6 +161,3 @@ export const allowedMethods: [path: string, allow: string][] = [
   [`${BULK_PREFIX}/delete`, "POST"],
   [`${REST_PREFIX}/:video_id/history`, "GET"],
 ];
-
-/** `POST /api/bulk/get` only reads: it needs the read scope, the other bulk paths write. */
-export const bulkScope = (path: string) => (path.replace(/\/$/, "").endsWith("/get") ? "read" : "write");
