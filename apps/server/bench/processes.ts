@@ -85,6 +85,18 @@ async function descendants(pid: number): Promise<number[]> {
   return found;
 }
 
+/** CPU time (user + system) in ms a process and its descendants used so far, from /proc (10 ms ticks). */
+export async function treeCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  let ticks = 0;
+  for (const each of [pid, ...(await descendants(pid))]) {
+    const stat = await readFile(`/proc/${each}/stat`, "utf8").catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10;
+}
+
 /** Resident memory in MB of a process, or of it and its descendants (`tree`). */
 export async function rssMb(pid: number | undefined, { tree = false } = {}): Promise<number> {
   if (pid === undefined) return Number.NaN;

@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
-import { readProbe, type Running, rssMb, sample, startProcess, stop } from "./processes.ts";
+import { readProbe, type Running, rssMb, sample, startProcess, stop, treeCpuMs } from "./processes.ts";
 import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -74,6 +74,8 @@ interface Result {
 
 async function measure(server: Running, scenario: Scenario, duration = seconds, withPool = false) {
   await readProbe(server); // starts the probe's window here
+  // With WORKERS > 1 the probe sees the primary only: CPU then comes from /proc for the whole process tree.
+  const treeCpuBefore = workers > 1 ? await treeCpuMs(server.child.pid) : 0;
   const run = autocannon({
     url: server.url,
     connections: scenario.connections ?? connections,
@@ -82,6 +84,7 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
   });
   const { result, samples } = await sample(server, run, { withPool, tree: workers > 1 });
   const probe = await readProbe(server);
+  const cpuMs = workers > 1 ? (await treeCpuMs(server.child.pid)) - treeCpuBefore : probe.cpuMs;
   if (result.errors || result.non2xx) {
     throw new Error(
       `${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`,
@@ -94,7 +97,7 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
     p99Ms: result.latency.p99,
     rssMb: Math.round(samples.peakRssMb),
     profile: {
-      cpuMsPerRequest: round(probe.cpuMs / Math.max(1, result.requests.total)),
+      cpuMsPerRequest: round(cpuMs / Math.max(1, result.requests.total)),
       eventLoopDelayMs: {
         p50: round(probe.eventLoopDelayMs.p50),
         p99: round(probe.eventLoopDelayMs.p99),
@@ -154,7 +157,8 @@ async function measureService(server: Running, scenario: Scenario, suffix: strin
 const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 // PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
 const targets = (await testTargets())
-  .filter((t) => !t.skip)
+  // WORKERS compares processes on PostgreSQL: the embedded database takes one.
+  .filter((t) => !t.skip && (workers === 1 || t.name === "postgres"))
   .sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
 
 for (const { name: kind } of targets) {

@@ -28,6 +28,19 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
+/** A duration such as 7d, 12h, 30m or 45s (a bare number is seconds). */
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const match = /^(\d{1,9})\s*(d|h|m|s|ms)?$/.exec(value.trim());
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[match?.[2] ?? "s"] ?? 1000;
+    const ms = match ? Number(match[1]) * unit : NaN;
+    if (!(ms >= 60_000 && ms <= 366 * 86_400_000)) {
+      ctx.addIssue({ code: "custom", message: `${name} must be a duration from 1m to 366d, like 7d, 12h or 30m` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const hostNames = z.string().transform((value, ctx) => {
   const list = value
     .split(",")
@@ -79,6 +92,13 @@ const configSchema = z
     ALLOWED_HOSTS: hostNames.default([]),
     // Earlier versions kept per analysis; 0 keeps none.
     HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
+    // How long the change log keeps changes; resuming from an older one asks the client to resync.
+    CHANGES_RETENTION: duration("CHANGES_RETENTION").default(7 * 86_400_000),
+    // Open change streams this process serves at most, and per key (per address without auth); 429 beyond.
+    MAX_STREAMS: int("MAX_STREAMS", 0, 1_000_000).default(10_000),
+    MAX_STREAMS_PER_KEY: int("MAX_STREAMS_PER_KEY", 0, 1_000_000).default(100),
+    // Changes waiting for one stream beyond which it is cut as too slow (it resumes from its last id).
+    STREAM_MAX_QUEUED: int("STREAM_MAX_QUEUED", 1, 1_000_000).default(1000),
     // Server processes sharing the port (Node's cluster): a number, or "auto" for one per core. 1 by default, and
     // the only choice with the embedded database, which belongs to one process.
     WORKERS: z
@@ -124,6 +144,10 @@ const configSchema = z
       corsOrigins: e.CORS_ORIGINS,
       allowedHosts: e.ALLOWED_HOSTS,
       historyLimit: e.HISTORY_LIMIT,
+      changesRetentionMs: e.CHANGES_RETENTION,
+      maxStreams: e.MAX_STREAMS,
+      maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
+      streamMaxQueued: e.STREAM_MAX_QUEUED,
       workers: e.WORKERS,
     };
   });

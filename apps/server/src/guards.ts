@@ -7,6 +7,7 @@
  */
 import {
   ANONYMOUS,
+  type ChangeFeed,
   createContext,
   DomainError,
   type KeyVerifier,
@@ -35,6 +36,8 @@ export interface GuardDeps {
   /** Failed authentications per client address (shared by every transport). */
   authFailures: RateLimiterMemory;
   metrics: Metrics;
+  /** The process's change feed (subscriptions). */
+  changes?: ChangeFeed;
 }
 
 /**
@@ -178,6 +181,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
           limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
           observe: deps.metrics.call,
           historyLimit: config.historyLimit,
+          changes: deps.changes,
         }),
       );
     } catch (error) {

@@ -72,6 +72,23 @@ export class Metrics {
     registers: [this.#registry],
   });
 
+  readonly #streams = new Gauge({
+    name: "mm_change_streams_open",
+    help: "Change streams (tRPC onChange, REST /api/changes) open now",
+    registers: [this.#registry],
+  });
+  readonly #eventsSent = new Counter({
+    name: "mm_change_events_sent_total",
+    help: "Change events handed to streams",
+    registers: [this.#registry],
+  });
+  readonly #fanoutLag = new Histogram({
+    name: "mm_change_fanout_lag_seconds",
+    help: "From a change's recording in the database to this process reading it for its subscribers",
+    buckets: SECONDS,
+    registers: [this.#registry],
+  });
+
   constructor(db: Database) {
     new Gauge({
       name: "mm_db_pool_connections",
@@ -110,6 +127,22 @@ export class Metrics {
   readonly call = (call: CallRecord): void => {
     this.#calls.inc({ procedure: call.procedure, code: call.code });
     this.#callDuration.observe({ procedure: call.procedure }, call.durationMs / 1000);
+  };
+
+  streamOpened(): void {
+    this.#streams.inc();
+  }
+
+  streamClosed(): void {
+    this.#streams.dec();
+  }
+
+  readonly changeSent = (): void => {
+    this.#eventsSent.inc();
+  };
+
+  readonly changeRead = (lagMs: number): void => {
+    this.#fanoutLag.observe(Math.max(0, lagMs) / 1000);
   };
 
   rateLimited(transport: Transport): void {

@@ -1,8 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
+import { startPruning } from "./changes.ts";
+import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
@@ -38,6 +41,8 @@ export interface CreateServerOptions {
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
   const logger = options.logger ?? createLogger(config.logLevel);
   let db: Database | undefined;
+  let changes: ChangeFeed | undefined;
+  let stopPruning: (() => void) | undefined;
   let http: Server | undefined;
   let connections: ConnectionTracker | undefined;
   let url: string | undefined;
@@ -64,7 +69,18 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");
-      app = createApp({ db, config, logger, isDraining: () => draining, webDir: options.webDir });
+      const metrics = new Metrics(db);
+      const { prisma } = db;
+      changes = new ChangeFeed({
+        prisma,
+        listen: db.listen,
+        maxQueued: config.streamMaxQueued,
+        onRead: metrics.changeRead,
+        onSent: metrics.changeSent,
+        onListenError: (error) => logger.warn({ err: error }, "change feed: listening failed; reconnecting"),
+      });
+      stopPruning = startPruning(prisma, config.changesRetentionMs, logger);
+      app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics, webDir: options.webDir });
     } catch (error) {
       const server = http;
       http = undefined;
@@ -102,12 +118,16 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     // The database gets the last part of the budget; a stalled one is cut, not waited for.
     const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
     draining = true; // /readyz answers 503 from now on
+    stopPruning?.();
     if (http && connections) {
       // Accept what the kernel already queued, then in one tick stop listening and mark every answer not yet sent
       // "Connection: close" (in that order: told to close earlier, clients reconnect into a closing listener).
       await connections.stopListening(Math.min(1000, config.shutdownTimeoutMs / 4));
       // `at`: sub-millisecond wall-clock time, for tests that tell requests sent before the close from those after.
       logger.info({ at: performance.timeOrigin + performance.now() }, "stopped listening");
+      // Change streams never end by themselves: end them now (without tRPC's "return", so clients reconnect and
+      // resume from their last id on another process).
+      await changes?.close();
       const drained = connections.drained();
       const timedOut = !(await settlesBy(drained, deadline - closeReserve));
       if (timedOut) {
@@ -119,6 +139,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         await settlesBy(drained, deadline - closeReserve / 2);
       }
     }
+    await changes?.close();
     if (db && !(await settlesBy(db.close(), deadline)))
       logger.warn("shutdown timeout: the database did not close in time");
     logger.info("Memory Mirror stopped");

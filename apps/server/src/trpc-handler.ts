@@ -6,13 +6,16 @@ import type { AppEnv } from "./app-env.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import { trpcProblem } from "./problems.ts";
+import { limitStreams, type StreamSlots } from "./streams.ts";
 
 const ENDPOINT = "/trpc";
 
 /** /trpc/*: the router over tRPC's fetch adapter, batching on, behind the transport guards. */
-export function createTrpcRoutes(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
+export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: StreamSlots): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(`${ENDPOINT}/*`, ...transportGuards(deps, { render: trpcProblem }));
+  // Subscriptions cannot be batched, so a stream's path is exactly this.
+  app.use(`${ENDPOINT}/videoAnalysis.onChange`, limitStreams(streams, trpcProblem));
   app.all(`${ENDPOINT}/*`, (c) =>
     fetchRequestHandler({
       endpoint: ENDPOINT,

@@ -39,6 +39,7 @@ const REST_ROUTES = [
   ["post", "/api/search", ["200", "422"]],
   ["post", "/api/context", ["200", "422"]],
   ["get", "/api/tags", ["200", "422"]],
+  ["get", "/api/changes", ["200", "422", "429"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
@@ -147,6 +148,7 @@ describe("GET /openapi.json", () => {
       "videoAnalysis.export",
       "videoAnalysis.history",
       "videoAnalysis.list",
+      "videoAnalysis.onChange",
       "videoAnalysis.search",
       "videoAnalysis.tags",
       "videoAnalysis.update",
@@ -156,9 +158,15 @@ describe("GET /openapi.json", () => {
     for (const procedure of procedures) {
       const item = doc.paths[`/trpc/${procedure.name}`];
       expect(item, procedure.name).toBeDefined();
-      const method = procedure.type === "query" ? "get" : "post";
+      const method = procedure.type === "mutation" ? "post" : "get";
       expect(Object.keys(item ?? {})).toEqual([method]);
       const operation = item?.[method];
+      if (procedure.type === "subscription") {
+        expect(operation?.responses["200"]?.content?.["text/event-stream"]?.schema).toEqual({
+          $ref: "#/components/schemas/ChangeEvent",
+        });
+        continue;
+      }
       if (procedure.type === "query" && procedure.input) {
         expect(operation?.parameters?.[0]).toMatchObject({
           name: "input",

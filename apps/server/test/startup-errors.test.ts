@@ -84,6 +84,29 @@ describe("a server whose database is not there", () => {
     );
   });
 
+  it("says the server refused the credentials (28P01, Prisma's P1000), not that it is unreachable", async () => {
+    // A PostgreSQL server that refuses every password, as one with password authentication does a wrong one.
+    const refusing = createNetServer((socket) => {
+      socket.once("data", () => {
+        const fields = ["SFATAL", "VFATAL", "C28P01", 'Mpassword authentication failed for user "app"'];
+        const body = Buffer.concat([...fields.map((f) => Buffer.from(`${f}\0`)), Buffer.from([0])]);
+        const header = Buffer.alloc(5);
+        header.write("E");
+        header.writeInt32BE(body.length + 4, 1);
+        socket.end(Buffer.concat([header, body]));
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+    const { port } = refusing.address() as { port: number };
+    try {
+      expect(await explain({ DATABASE_URL: `postgresql://app:wrong@127.0.0.1:${port}/mm` })).toBe(
+        `PostgreSQL at 127.0.0.1:${port} refused the password of role "app": fix the user or password in DATABASE_URL`,
+      );
+    } finally {
+      refusing.close();
+    }
+  });
+
   it("says a database host that does not resolve", async () => {
     expect(await explain({ DATABASE_URL: "postgresql://postgres@no-such-db-host.invalid:5432/x" })).toMatch(
       /^The database host in DATABASE_URL cannot be resolved/,

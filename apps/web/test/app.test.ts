@@ -131,6 +131,28 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await context.close();
   });
 
+  it("creates a memory, shows it first in the list, and deletes it after asking", async () => {
+    const { page, context } = await openPage(browser);
+    await signIn(page, server.url, writer);
+    await page.getByRole("link", { name: "New memory" }).click();
+    await page.getByLabel("Video id").fill("picnic-1");
+    await page.getByLabel("Description").fill("A picnic by the lake.");
+    await page.getByLabel("Tags (separated by commas)").fill("Outdoors, family");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("heading", { level: 1, name: "picnic-1" }).waitFor();
+    expect(await page.getByRole("list", { name: "Tags" }).textContent()).toBe("familyoutdoors");
+    await page.getByRole("link", { name: "Memories" }).click();
+    await expect.poll(() => page.locator(".memory-list h2").first().textContent()).toBe("picnic-1");
+
+    await page.getByRole("link", { name: "picnic-1" }).click();
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("button", { name: "Delete for good" }).click();
+    await page.getByRole("heading", { level: 1, name: "Memories" }).waitFor();
+    await expect.poll(() => page.locator(".memory-list h2").allTextContents()).not.toContain("picnic-1");
+    await expect(api.videoAnalysis.byVideoId.query({ videoId: "picnic-1" })).rejects.toThrow(/No video analysis/);
+    await context.close();
+  });
+
   it("says a read-only key may not change a memory, and puts the optimistic edit back", async () => {
     const { page, context } = await openPage(browser);
     await signIn(page, server.url, reader);

@@ -35,3 +35,6 @@ export { type Precondition, type ServiceContext, videoAnalysisService } from "./
 export { bulkService } from "./video-analysis/bulk.ts";
 export { historyService } from "./video-analysis/history.ts";
 export { searchService } from "./video-analysis/search-service.ts";
+export { ChangeFeed, type ChangeFeedOptions, StreamEndedError } from "./changes/feed.ts";
+export { type Change, pruneChanges, wireEvent } from "./changes/log.ts";
+export { controlEvent } from "./changes/events.ts";

@@ -20,6 +20,10 @@ export const METADATA_MAX_DEPTH = 4;
 export const RECORDED_AT_MIN = "1900-01-01T00:00:00Z";
 /** How far ahead of the server's clock a recordedAt may be: a camera's clock a little fast, not a future date. */
 export const RECORDED_AT_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** The largest version a restore may set: the row must stay writable (each write adds one) for a long while. */
+export const RESTORE_VERSION_MAX = 1_000_000_000;
+/** How far ahead of the server's clock a restored timestamp may be (clocks differ a little between machines). */
+export const RESTORE_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
 
 // --- pages and bulk calls ----------------------------------------------------------------------------------------
 export const LIST_LIMIT_MAX = 1000;

@@ -9,6 +9,7 @@ import { type Principal, requireKey, requireScopes } from "./access/principal.ts
 import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
+import type { ChangeFeed } from "./changes/feed.ts";
 import { createVideoLookups } from "./video-analysis/service.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
 
@@ -24,6 +25,8 @@ export interface CreateContextOptions {
   limits?: BudgetLimits;
   /** Earlier versions kept per analysis (HISTORY_LIMIT); the service's default when not given. */
   historyLimit?: number;
+  /** The process's change feed (videoAnalysis.onChange); without it subscriptions answer SERVICE_UNAVAILABLE. */
+  changes?: ChangeFeed;
   /** Called once per finished call (metrics); the api itself keeps no record. */
   observe?: (call: CallRecord) => void;
 }
@@ -47,6 +50,7 @@ export function createContext(opts: CreateContextOptions) {
       opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
     ),
     observe: opts.observe,
+    changes: opts.changes,
     historyLimit: opts.historyLimit,
   };
 }
@@ -64,12 +68,14 @@ export interface ProcedureMeta {
   errors?: TRPC_ERROR_CODE_KEY[];
   /**
    * Every key scope the call needs: the one declaration of its permissions, enforced for tRPC and MCP here and for
-   * REST by the route that serves the same procedure (scopesOf). A write whose answer holds stored content the caller
+   * REST by the route that serves the same procedure (accessOf). A write whose answer holds stored content the caller
    * did not send (update, delete, upsert) needs `read` too, so a write-only key never reads through a write.
    */
   scopes: readonly KeyScope[];
   /** Only a real key may call it, never the anonymous caller of AUTH=off (key management). */
   keyOnly?: boolean;
+  /** A subscription's events (it has no output parser: the OpenAPI document reads them here). */
+  events?: z.ZodType;
 }
 
 function inputIssues(cause: unknown): InputIssue[] | null {
@@ -79,11 +85,17 @@ function inputIssues(cause: unknown): InputIssue[] | null {
   return cause instanceof InvalidInputError ? cause.issues : null;
 }
 
+const isProgramError = (cause: unknown) =>
+  cause instanceof TypeError || cause instanceof RangeError || cause instanceof ReferenceError;
+
 const t = initTRPC
   .context<Context>()
   .meta<ProcedureMeta>()
   .create({
     isDev,
+    // Subscriptions (SSE): a ping keeps idle proxies from closing a quiet stream, and a client that hears nothing,
+    // not even pings, for three intervals reconnects (resuming from its last event id).
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
       let message = shape.message;
@@ -92,6 +104,9 @@ const t = initTRPC
       // The parser's own words (positions, tokens) help nobody and leak internals.
       else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError)
         message = "The request is not valid JSON";
+      // A JavaScript error raised while checking input is this server's bug, and its words mean nothing to a person.
+      else if (error.code === "BAD_REQUEST" && isProgramError(error.cause))
+        message = "The input could not be checked; see the API documentation for its shape";
       // Internal messages can carry SQL or driver details: a client sees only that something failed.
       else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
       return { ...shape, message, data: { ...shape.data, issues } };

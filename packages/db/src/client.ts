@@ -12,6 +12,7 @@ import {
   readMigrations,
   type Transactor,
 } from "./migrate.ts";
+import { type ListenHandlers, type Listener, listenPostgres } from "./listen.ts";
 import { openPostgres } from "./postgres.ts";
 
 export interface Database {
@@ -24,6 +25,12 @@ export interface Database {
    * within DATABASE_TIMEOUT_MS, so readiness probes answer in time.
    */
   pendingMigrations(): Promise<string[]>;
+  /**
+   * Listens for NOTIFY on `channel`: on PostgreSQL through one dedicated connection that reconnects by itself (and
+   * calls `connected` again each time, so the caller catches up); the embedded database notifies in process.
+   */
+  // A function property, not a method: the change feed holds it detached.
+  listen: (channel: string, handlers: ListenHandlers) => Listener;
   /** The connection pool's state (PostgreSQL), for metrics; undefined for the embedded database (one connection). */
   connections(): PoolState | undefined;
   /** Disconnects Prisma and closes the driver (and releases the embedded data directory). */
@@ -70,6 +77,7 @@ export async function createDb(
     config: resolved,
     migrate: () => applyMigrations(driver.transact, migrationsDir),
     pendingMigrations: async () => pendingMigrations(driver.query, await migrationNames()),
+    listen: (channel, handlers) => driver.listen(channel, handlers),
     connections: () => driver.connections?.(),
     close() {
       closed ??= prisma.$disconnect().finally(() => driver.close());
@@ -83,6 +91,7 @@ interface Driver {
   transact: Transactor;
   // A function property, not a method: it is passed on detached (pendingMigrations), so it must not need `this`.
   query: <Row>(sql: string) => Promise<Row[]>;
+  listen(channel: string, handlers: ListenHandlers): Listener;
   connections?(): PoolState;
   close(): Promise<void>;
 }
@@ -94,9 +103,19 @@ async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Pro
     return {
       ...driver,
       adapter: new PrismaPg(pool),
+      listen: (channel, handlers) => listenPostgres(config.url, channel, handlers, { timeoutMs: config.timeoutMs }),
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     };
   }
   const driver = await openEmbedded(config.dataDir, { openInMemory: options.openInMemory });
-  return { ...driver, adapter: new PrismaPGlite(driver.pglite) };
+  const { pglite } = driver;
+  return {
+    ...driver,
+    adapter: new PrismaPGlite(pglite),
+    listen(channel, handlers) {
+      const unlisten = pglite.listen(channel, (payload) => handlers.notify(payload));
+      void unlisten.then(() => handlers.connected());
+      return { close: async () => (await unlisten)() };
+    },
+  };
 }

@@ -126,13 +126,22 @@ export function databaseConfigFrom(
 }
 
 /** A URL fit for logs: the password is replaced. */
+/** URL parameters whose values are secrets (libpq's `password`, `sslpassword`…) or may hold one. */
+const SECRET_PARAM = /pass|secret|token|key|credential|auth/i;
+
+/** The URL with every secret in it (user-info password, secret-looking query parameters) replaced by `***`. */
 export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
-    return parsed.toString();
+    for (const name of [...parsed.searchParams.keys()])
+      if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, "***");
+    // URLSearchParams writes `***` as `%2A%2A%2A`.
+    return parsed.toString().replaceAll("%2A%2A%2A", "***");
   } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+    return url
+      .replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")
+      .replace(/([?&][^=&#]*(?:pass|secret|token|key|credential|auth)[^=&#]*=)[^&#]*/gi, "$1***");
   }
 }
 

@@ -13,5 +13,6 @@ export {
   type DatabaseConfig,
 } from "./config.ts";
 export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind } from "./errors.ts";
+export type { ListenHandlers, Listener } from "./listen.ts";
 export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";

@@ -7,19 +7,32 @@ import { restProblem } from "../problems.ts";
 import { BULK_PREFIX } from "./bulk/routes.ts";
 import { createBulkRoutes } from "./bulk/index.ts";
 import { restErrorHandler } from "./fastapi-errors.ts";
+import { CHANGES_PATH } from "./changes/routes.ts";
+import { createChangesRoutes } from "./changes/index.ts";
+import { limitStreams, type StreamSlots } from "../streams.ts";
 import { REST_PREFIX } from "./video-analysis/routes.ts";
 import { createVideoAnalysisRoutes } from "./video-analysis/index.ts";
 import { createSearchRoutes } from "./search/index.ts";
 import { CONTEXT_PATH, SEARCH_PATH, TAGS_PATH } from "./search/routes.ts";
 
-export function createRestApi(deps: GuardDeps, logger: Logger): OpenAPIHono<AppEnv> {
+export function createRestApi(deps: GuardDeps, logger: Logger, streams: StreamSlots): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // Who calls, in which space, at what rate; each route then requires what its procedure declares (resource.ts).
   const guards = transportGuards(deps, { render: restProblem, calls: 1 });
-  for (const path of [REST_PREFIX, `${REST_PREFIX}/*`, `${BULK_PREFIX}/*`, SEARCH_PATH, CONTEXT_PATH, TAGS_PATH])
+  for (const path of [
+    REST_PREFIX,
+    `${REST_PREFIX}/*`,
+    `${BULK_PREFIX}/*`,
+    SEARCH_PATH,
+    CONTEXT_PATH,
+    TAGS_PATH,
+    CHANGES_PATH,
+  ])
     app.use(path, ...guards);
+  app.use(CHANGES_PATH, limitStreams(streams, restProblem));
   app.route("/", createBulkRoutes());
   app.route("/", createVideoAnalysisRoutes());
+  app.route("/", createChangesRoutes());
   app.route("/", createSearchRoutes());
   app.onError(restErrorHandler(logger));
   return app;

@@ -1,4 +1,5 @@
 import type { TRPCRouterRecord } from "@trpc/server";
+import { onChange } from "../changes/subscription.ts";
 import { procedure } from "../trpc.ts";
 import {
   byVideoIdsInput,
@@ -137,4 +138,7 @@ export const videoAnalysisRouter = {
     .input(contextInput)
     .output(contextOutput)
     .query(({ ctx, input }) => searchService.context(ctx, input)),
+
+  // Live changes (../changes): every write, as it commits, in order, resumable.
+  onChange,
 } satisfies TRPCRouterRecord;

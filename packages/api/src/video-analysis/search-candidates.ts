@@ -163,8 +163,9 @@ function candidateStatement(
         ORDER BY ${order}
         LIMIT ${perSignal}::int)`);
     sources.push(Prisma.sql`SELECT "id" FROM vector_hits`);
+    // A zero vector (refused now, but stored by older versions) has no direction: no similarity rather than NaN.
     vectorScore = Prisma.sql`CASE WHEN v."embeddingModel" = ${plan.model} AND v."embeddingDims" = ${dims}
-      THEN 1 - (v."embedding" <=> ${vector}) END`;
+      THEN NULLIF(1 - (v."embedding" <=> ${vector}), 'NaN'::float8) END`;
   }
 
   const textScores = parsed
