@@ -15,9 +15,16 @@ export default defineConfig({
         plugins: [react()],
         test: {
           name: "components",
+          testTimeout: shared.test.testTimeout,
           environment: "happy-dom",
+          // The components call the test API server (test/api-server.ts) on another port; a browser would need CORS for
+          // that, which only the app's real deployment (same origin) matters for.
+          environmentOptions: {
+            happyDOM: { url: "http://localhost:3000", settings: { fetch: { disableSameOriginPolicy: true } } },
+          },
           include: ["src/**/*.test.{ts,tsx}"],
           setupFiles: ["src/test-setup.ts"],
+          globalSetup: ["test/api-server.ts"],
         },
       },
       {

@@ -61,6 +61,7 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
   const guards: GuardDeps = {
     config,
     prisma: db.prisma,
+    reads: db.reads,
     verifyKey: createKeyVerifier(db.prisma, {
       cacheMs: config.keyCacheMs,
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),

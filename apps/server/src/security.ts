@@ -37,6 +37,7 @@ export function corsPolicy(origins: readonly string[]): MiddlewareHandler<AppEnv
       "Authorization",
       "Content-Type",
       "X-MM-Space",
+      "X-MM-Read-From",
       "X-Request-Id",
       "trpc-accept",
       "Mcp-Protocol-Version",
