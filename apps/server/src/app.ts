@@ -1,7 +1,7 @@
 import { type ChangeFeed, createKeyVerifier } from "@memory-mirror/api";
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
 import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";

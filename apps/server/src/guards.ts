@@ -21,7 +21,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { hostNameOf, isLoopback } from "./loopback.ts";
 import { type Problem, type ProblemRenderer, problemOf } from "./problems.ts";

@@ -1,6 +1,6 @@
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { Logger } from "./logger.ts";
 
 /**

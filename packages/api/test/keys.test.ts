@@ -114,6 +114,26 @@ for (const target of targets)
       expect(await verify(key, { cachedOnly: true })).toMatchObject({ name: "cached" });
     });
 
+    it("asks the database once for a key that many requests in flight present together", async () => {
+      let lookups = 0;
+      const counted = db.prisma.$extends({
+        query: {
+          apiKey: {
+            findUnique({ args, query }) {
+              lookups += 1;
+              return query(args);
+            },
+          },
+        },
+      });
+      // The extended client serves the same model methods; the verifier only calls apiKey.findUnique/updateMany.
+      const verify = createKeyVerifier(counted as unknown as typeof db.prisma, { cacheMs: 60_000 });
+      const { key } = await admin.keys.create({ name: "crowded", space: "bob", scopes: ["read"] });
+      const answers = await Promise.all(Array.from({ length: 20 }, () => verify(key)));
+      expect(answers.map((a) => a?.name)).toEqual(Array(20).fill("crowded"));
+      expect(lookups).toBe(1);
+    });
+
     it("refuses expired keys, cached or not", async () => {
       const verify = createKeyVerifier(db.prisma, { cacheMs: 60_000 });
       const expiresAt = new Date(Date.now() + 60 * 60_000);

@@ -8,7 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../request-variables.ts";
 import { REST_PREFIX, REST_TAG } from "../rest/video-analysis/routes.ts";
 import { type JsonObject, toSchema } from "./json-schema.ts";
 import { listProcedures, type ProcedureInfo } from "./procedures.ts";

@@ -1,5 +1,5 @@
 /**
- * Idempotent and bulk operations (issue 10), each one SQL statement or one transaction whatever the number of items,
+ * Idempotent and bulk operations, each one SQL statement or one transaction whatever the number of items,
  * and each in exactly the caller's space (ServiceContext), like service.ts.
  */
 import { Prisma } from "@memory-mirror/db";
