@@ -16,9 +16,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { createTestDatabase, replicaOf, replicaSkip, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
 import { readProbe, type Running, rssMb, sample, startProcess, stop, treeCpuMs } from "./processes.ts";
+import { type ReadShares, replicaScenarios, untilReplicaUp, withReadShares } from "./replicas.ts";
 import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -70,6 +71,8 @@ interface Result {
     /** Queries waiting for a pool connection, sampled every 250 ms (the service on PostgreSQL only). */
     poolWaiting: { max: number; mean: number } | null;
   };
+  /** Replica scenarios: which server answered the reads (replicas.ts). */
+  reads?: ReadShares;
 }
 
 async function measure(server: Running, scenario: Scenario, duration = seconds, withPool = false) {
@@ -118,7 +121,7 @@ const idle: Record<string, number> = {};
 const baselineRates = new Map<BaselineName, Result>();
 
 /** The built server over `url`, as `pnpm start` runs it (BENCH_NODE_FLAGS tries other node flags). */
-function startServer(url: string, auth: "required" | "off") {
+function startServer(url: string, auth: "required" | "off", env: Record<string, string> = {}) {
   const processes = url.startsWith("postgresql:") ? workers : 1;
   return startProcess(
     here("../dist/main.js"),
@@ -130,6 +133,7 @@ function startServer(url: string, auth: "required" | "off") {
       RATE_LIMIT_PER_MINUTE: "100000000",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       WORKERS: String(processes),
+      ...env,
     },
     "/readyz",
     process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
@@ -137,9 +141,13 @@ function startServer(url: string, auth: "required" | "off") {
 }
 
 /** One service scenario under load, as a result row with its ratios to the hand-written baselines. */
-async function measureService(server: Running, scenario: Scenario, suffix: string): Promise<Result> {
+async function measureService(
+  server: Running,
+  scenario: Scenario,
+  suffix: string,
+  base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined,
+): Promise<Result> {
   const r = await measure(server, scenario, seconds, true);
-  const base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined;
   const single = baselineRates.get("single");
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   return {
@@ -224,9 +232,36 @@ for (const { name: kind } of targets) {
     } finally {
       if (baseline) await stop(baseline);
     }
+    if (kind === "postgres") await measureReplicas(url, context);
   } finally {
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The replica scenarios (replicas.ts) on a server with the standby as its one replica; each compares with the same
+ * scenario on the primary-only server above (the mix, with nothing).
+ */
+async function measureReplicas(url: string, context: Parameters<typeof replicaScenarios>[0]): Promise<void> {
+  const scenarios = replicaScenarios(context).filter(wanted);
+  if (scenarios.length === 0) return;
+  const skip = await replicaSkip();
+  if (skip) return;
+  // One process: /readyz then counts every read of the run (each process reports its own).
+  const server = await startServer(url, "required", { DATABASE_REPLICA_URLS: await replicaOf(url), WORKERS: "1" });
+  try {
+    await untilReplicaUp(server);
+    await measure(server, scenarios[0]!, Math.min(seconds, 2)); // warm-up: the replica's pool and plans
+    for (const scenario of scenarios) {
+      const primaryOnly = results.find((r) => r.name === scenario.name);
+      const [result, reads] = await withReadShares(server, () =>
+        measureService(server, scenario, " [1 replica]", primaryOnly),
+      );
+      results.push({ ...result, reads });
+    }
+  } finally {
+    await stop(server);
   }
 }
 
@@ -278,6 +313,14 @@ console.log(
     .join(", ")}\n`,
 );
 console.log([line(table[0]!), line(widths.map((w) => "-".repeat(w))), ...table.slice(1).map(line)].join("\n"));
+const shared = results.filter((r) => r.reads);
+if (shared.length > 0) {
+  console.log('\nreads answered by each server (with 1 replica; "vs baseline" above is against the primary-only row):');
+  for (const r of shared) {
+    const shares = Object.entries(r.reads!.share).map(([name, share]) => `${name} ${(share * 100).toFixed(1)}%`);
+    console.log(`  ${r.name}: ${r.reads!.reads} reads — ${shares.join(", ")}`);
+  }
+}
 
 const machine = {
   cpus: os.cpus().length,

@@ -1,7 +1,7 @@
 import { type ChangeFeed, createKeyVerifier } from "@memory-mirror/api";
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
 import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
@@ -61,6 +61,7 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
   const guards: GuardDeps = {
     config,
     prisma: db.prisma,
+    reads: db.reads,
     verifyKey: createKeyVerifier(db.prisma, {
       cacheMs: config.keyCacheMs,
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),

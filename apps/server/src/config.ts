@@ -5,7 +5,13 @@ import {
   DEFAULT_MAX_RESPONSE_ROWS,
   HISTORY_LIMIT_DEFAULT,
 } from "@memory-mirror/api/schemas";
-import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
+import {
+  type DatabaseConfig,
+  databaseConfigFrom,
+  DatabaseConfigError,
+  databaseEnv,
+  integerVariable,
+} from "@memory-mirror/db";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { hostNameOf, isLoopback } from "./loopback.ts";
@@ -64,7 +70,8 @@ const configSchema = z
     PORT: int("PORT", 0, 65535).default(3000),
     // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
     HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
-    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS: one definition, shared with `pnpm db:migrate`.
+    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS, and the replicas' DATABASE_REPLICA_URLS,
+    // REPLICA_MAX_LAG_MS, REPLICA_CHECK_INTERVAL_MS (docs/replicas.md): one definition, shared with `pnpm db:migrate`.
     ...databaseEnv.shape,
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Most calls one tRPC batch may hold (tRPC answers 400 beyond).
@@ -110,7 +117,8 @@ const configSchema = z
     try {
       database = databaseConfigFrom(e);
     } catch (error) {
-      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (error as Error).message });
+      const variable = error instanceof DatabaseConfigError ? error.variable : undefined;
+      ctx.addIssue({ code: "custom", path: [variable ?? "DATABASE_URL"], message: (error as Error).message });
       return z.NEVER;
     }
     if (e.WORKERS > 1 && database.kind === "embedded") {

@@ -15,13 +15,13 @@ import {
   resolveSpace,
   SPACE_PATTERN,
 } from "@memory-mirror/api";
-import type { PrismaClient } from "@memory-mirror/db";
+import type { PrismaClient, ReadRouting } from "@memory-mirror/db";
 import { isUtf8 } from "node:buffer";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { hostNameOf, isLoopback } from "./loopback.ts";
 import { type Problem, type ProblemRenderer, problemOf } from "./problems.ts";
@@ -31,6 +31,8 @@ import type { RateLimit } from "./rate-limit.ts";
 export interface GuardDeps {
   config: ServerConfig;
   prisma: PrismaClient;
+  /** Where read-only operations run (replicas or the primary). */
+  reads: ReadRouting;
   verifyKey: KeyVerifier;
   rateLimit: RateLimit | undefined;
   /** Failed authentications per client address (shared by every transport). */
@@ -166,6 +168,10 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         headers: { "WWW-Authenticate": CHALLENGE },
       });
     }
+    const readFrom = c.req.header("x-mm-read-from")?.trim().toLowerCase();
+    if (readFrom !== undefined && readFrom !== "primary" && readFrom !== "any") {
+      return render(c, { code: "BAD_REQUEST", message: 'X-MM-Read-From must be "primary" or "any"' });
+    }
     const requested = c.req.header("x-mm-space");
     if (requested !== undefined && !SPACE_PATTERN.test(requested)) {
       return render(c, { code: "BAD_REQUEST", message: "X-MM-Space must be 1–63 characters of a-z, 0-9, _ and -" });
@@ -176,6 +182,8 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         "ctx",
         createContext({
           prisma: deps.prisma,
+          reads: deps.reads,
+          readFromPrimary: readFrom === "primary",
           principal,
           space,
           limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },

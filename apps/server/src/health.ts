@@ -1,6 +1,6 @@
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -54,6 +54,31 @@ export function createHealthRoutes(db: Database, logger: Logger, isDraining: () 
       if (isDraining()) return c.json(note({ status: "shutting down" }), 503);
       inFlight ??= check().finally(() => (inFlight = undefined));
       const readiness = note(await inFlight);
-      return c.json(readiness, readiness.status === "ready" ? 200 : 503);
+      if (readiness.status !== "ready") return c.json(readiness, 503);
+      return c.json({ ...readiness, ...replicaReport(db) }, 200);
     });
+}
+
+/**
+ * Each replica's state, lag and share of reads, when there are replicas. Never a reason to be unready: reads fall
+ * back to the primary.
+ */
+function replicaReport(db: Database) {
+  const { primaryReads, replicas } = db.reads.status();
+  if (replicas.length === 0) return {};
+  const total = primaryReads + replicas.reduce((sum, replica) => sum + replica.reads, 0);
+  const share = (reads: number) => (total === 0 ? 0 : +(reads / total).toFixed(4));
+  return {
+    reads: {
+      primary: { reads: primaryReads, share: share(primaryReads) },
+      replicas: replicas.map(({ name, state, lagMs, reads, failures }) => ({
+        name,
+        state,
+        lagMs,
+        reads,
+        share: share(reads),
+        failures,
+      })),
+    },
+  };
 }

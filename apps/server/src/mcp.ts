@@ -7,7 +7,7 @@ import { createCaller } from "@memory-mirror/api";
 import { createMcpServer } from "@memory-mirror/mcp";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import { mcpProblem } from "./problems.ts";

@@ -65,7 +65,18 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       server.once("error", (error) => reject(new ListenError(config.host, config.port, error)));
     });
     try {
-      db = await createDb(config.database, options.database);
+      db = await createDb(config.database, {
+        ...options.database,
+        replicaEvents: {
+          onReplicaState(replica, previous, error) {
+            const fit = replica.state === "up";
+            logger[fit ? "info" : "warn"](
+              { replica: replica.name, state: replica.state, previous, lagMs: replica.lagMs, err: error },
+              fit ? "replica serves reads" : "replica serves no reads until it recovers",
+            );
+          },
+        },
+      });
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");

@@ -2,7 +2,7 @@ import { appRouter } from "@memory-mirror/api";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import { trpcProblem } from "./problems.ts";

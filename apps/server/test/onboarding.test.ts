@@ -104,7 +104,8 @@ describe("MCP clients meeting a server that requires keys", () => {
 });
 
 describe("pnpm keys:create", () => {
-  it("refuses DATABASE_URL=memory:, where the key would vanish with the command", async () => {
+  // Each starts a command through tsx; generous timeouts, as on a loaded 2-core machine that took over 20 s.
+  it("refuses DATABASE_URL=memory:, where the key would vanish with the command", { timeout: 120_000 }, async () => {
     const failure = await run(process.execPath, ["--import", "tsx", createKeyCli, "--admin"], {
       env: { ...process.env, DATABASE_URL: "memory:" },
     }).then(
@@ -116,7 +117,7 @@ describe("pnpm keys:create", () => {
     expect(failure.stderr).toContain("DATABASE_URL=memory: keeps nothing");
   });
 
-  it("prints a key once, stored in the database DATABASE_URL names", async () => {
+  it("prints a key once, stored in the database DATABASE_URL names", { timeout: 120_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "mm-keys-"));
     try {
       const database = await createTestDatabase("embedded", path.join(dir, "data"));

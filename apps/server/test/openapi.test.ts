@@ -9,6 +9,8 @@ import { startTestServer, type TestServer } from "../src/testing.ts";
 
 type JsonObject = Record<string, unknown>;
 interface Operation {
+  description?: string;
+  tags?: string[];
   parameters?: {
     name: string;
     in: string;
@@ -21,6 +23,8 @@ interface Operation {
 }
 interface Document {
   openapi: string;
+  info: { license?: { name: string } };
+  servers?: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, JsonObject> };
 }
@@ -71,6 +75,20 @@ describe("GET /openapi.json", () => {
     const copy: unknown = JSON.parse(text);
     const result = await validate(copy as Parameters<typeof validate>[0]);
     expect(result.valid, result.valid ? "" : compileErrors(result)).toBe(true);
+  });
+
+  it("declares its server and license, and says why two REST paths keep the original's trailing slash", () => {
+    expect(doc.servers).toEqual([{ url: "/", description: expect.any(String) as string }]);
+    expect(doc.info.license?.name).toBeTruthy();
+    for (const method of ["get", "post"] as const)
+      expect(doc.paths["/api/video-analysis/"]?.[method]?.description).toContain("original FastAPI service");
+  });
+
+  it("groups every REST route, retrieval included, under one tag in /docs", () => {
+    const restTags = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/"))
+      .flatMap(([, item]) => Object.values(item).flatMap((operation) => operation.tags));
+    expect(new Set(restTags)).toEqual(new Set(["REST (compatible with the original service)"]));
   });
 
   it("describes every REST route with its success and error statuses", () => {

@@ -77,6 +77,22 @@ describe("a server that cannot listen", () => {
   });
 });
 
+describe("a configuration that cannot work", () => {
+  it("replicas with the embedded database: exits 2 naming DATABASE_REPLICA_URLS, before opening anything", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, PORT: "0", DATABASE_URL: "memory:", DATABASE_REPLICA_URLS: "postgresql://replica/mm" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      "Invalid configuration:\n  DATABASE_REPLICA_URLS: DATABASE_REPLICA_URLS needs a PostgreSQL server in DATABASE_URL: " +
+        "the embedded database (PGlite) has no replicas\n",
+    );
+  });
+});
+
 describe("a server whose database is not there", () => {
   it("says a refused connection", async () => {
     expect(await explain({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" })).toMatch(

@@ -2,7 +2,7 @@
  * tRPC setup: 1. context, 2. initialisation (error shape), 3. procedures.
  * Routers import from here only.
  */
-import type { PrismaClient } from "@memory-mirror/db";
+import type { PrismaClient, ReadRouting } from "@memory-mirror/db";
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
 import { type Principal, requireKey, requireScopes } from "./access/principal.ts";
@@ -10,8 +10,9 @@ import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
 import type { ChangeFeed } from "./changes/feed.ts";
-import { createVideoLookups } from "./video-analysis/service.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
+import type { RequestReads } from "./read-routing.ts";
+import { createVideoLookups, type VideoLookups } from "./video-analysis/service.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 
@@ -25,6 +26,10 @@ export interface CreateContextOptions {
   limits?: BudgetLimits;
   /** Earlier versions kept per analysis (HISTORY_LIMIT); the service's default when not given. */
   historyLimit?: number;
+  /** Where read-only operations run (Database.reads); without it, everything runs on `prisma`. */
+  reads?: ReadRouting;
+  /** The caller asked to read from the primary (X-MM-Read-From: primary): fresh data whoever wrote it. */
+  readFromPrimary?: boolean;
   /** The process's change feed (videoAnalysis.onChange); without it subscriptions answer SERVICE_UNAVAILABLE. */
   changes?: ChangeFeed;
   /** Called once per finished call (metrics); the api itself keeps no record. */
@@ -41,11 +46,13 @@ export interface CallRecord {
 
 /** Built from plain values, so tests, REST and MCP can create it without any HTTP request. One per request. */
 export function createContext(opts: CreateContextOptions) {
+  const lookups = createVideoLookups(opts.prisma, opts.space);
   return {
     prisma: opts.prisma,
     principal: opts.principal,
     space: opts.space,
-    lookups: createVideoLookups(opts.prisma, opts.space),
+    lookups,
+    reads: opts.reads && requestReads(opts.reads, opts, lookups),
     budget: new ResponseBudget(
       opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
     ),
@@ -55,6 +62,19 @@ export function createContext(opts: CreateContextOptions) {
   };
 }
 export type Context = ReturnType<typeof createContext>;
+
+function requestReads(routing: ReadRouting, opts: CreateContextOptions, primaryLookups: VideoLookups): RequestReads {
+  const loaders = new Map<PrismaClient, VideoLookups>([[opts.prisma, primaryLookups]]);
+  return {
+    routing,
+    primary: opts.readFromPrimary ?? false,
+    lookups(client) {
+      let loader = loaders.get(client);
+      if (!loader) loaders.set(client, (loader = createVideoLookups(client, opts.space)));
+      return loader;
+    },
+  };
+}
 
 // 2. Initialisation -------------------------------------------------------------------------------------------
 

@@ -27,6 +27,11 @@ export interface MemoryMirrorClientOptions {
    * space always acts in it.
    */
   space?: string;
+  /**
+   * `"primary"` reads from the primary database even where the server has replicas (`X-MM-Read-From: primary`):
+   * fresh data whoever wrote it. By default reads see this space's writes made through the same server process.
+   */
+  readFrom?: "primary" | "any";
   /** Sent with every request besides those two; a function is called per request. */
   headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
   /**
@@ -45,6 +50,7 @@ export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): Me
   const fixed: Record<string, string> = {};
   if (options.apiKey) fixed.authorization = `Bearer ${options.apiKey}`;
   if (options.space) fixed["x-mm-space"] = options.space;
+  if (options.readFrom) fixed["x-mm-read-from"] = options.readFrom;
   const extra = options.headers ?? {};
   const headers = typeof extra === "function" ? async () => ({ ...(await extra()), ...fixed }) : { ...extra, ...fixed };
   const common = { url, headers, ...(options.fetch ? { fetch: options.fetch } : {}) };

@@ -14,10 +14,13 @@ import {
 } from "./migrate.ts";
 import { type ListenHandlers, type Listener, listenPostgres } from "./listen.ts";
 import { openPostgres } from "./postgres.ts";
+import { primaryOnly, type ReadRouting, type ReplicaEvents, replicaRouting } from "./replicas.ts";
 
 export interface Database {
   readonly prisma: PrismaClient;
   readonly config: DatabaseConfig;
+  /** Where read-only operations run: a fit replica (DATABASE_REPLICA_URLS) or the primary (see replicas.ts). */
+  readonly reads: ReadRouting;
   /** Applies pending migrations; safe to call repeatedly and from several processes at once. */
   migrate(): Promise<MigrationResult>;
   /**
@@ -51,6 +54,8 @@ export interface CreateDbOptions {
    * openTemplatePGlite from @memory-mirror/db/testing starts them from a copy).
    */
   openInMemory?: (() => Promise<PGlite>) | undefined;
+  /** Told when a replica's state changes (logs). */
+  replicaEvents?: ReplicaEvents;
 }
 
 /**
@@ -67,6 +72,17 @@ export async function createDb(
   // "minimal": no source-code frames in error messages; "colorless" (the default outside production) captures a
   // stack trace for every query just in case it fails, measurable on the hot path. Clients never see these texts.
   const prisma = new PrismaClient({ adapter: driver.adapter, errorFormat: "minimal" });
+  const reads =
+    resolved.kind === "postgres" && resolved.replicas
+      ? replicaRouting({
+          primary: prisma,
+          primaryQuery: driver.query,
+          replicas: resolved.replicas,
+          poolSize: resolved.poolSize,
+          timeoutMs: resolved.timeoutMs,
+          ...options.replicaEvents,
+        })
+      : primaryOnly(prisma);
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
   let names: Promise<string[]> | undefined;
@@ -75,12 +91,16 @@ export async function createDb(
   return {
     prisma,
     config: resolved,
+    reads,
     migrate: () => applyMigrations(driver.transact, migrationsDir),
     pendingMigrations: async () => pendingMigrations(driver.query, await migrationNames()),
     listen: (channel, handlers) => driver.listen(channel, handlers),
     connections: () => driver.connections?.(),
     close() {
-      closed ??= prisma.$disconnect().finally(() => driver.close());
+      closed ??= reads
+        .close()
+        .finally(() => prisma.$disconnect())
+        .finally(() => driver.close());
       return closed;
     },
   };

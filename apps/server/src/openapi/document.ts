@@ -8,7 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../request-variables.ts";
 import { REST_PREFIX, REST_TAG } from "../rest/video-analysis/routes.ts";
 import { type JsonObject, toSchema } from "./json-schema.ts";
 import { listProcedures, type ProcedureInfo } from "./procedures.ts";
@@ -137,7 +137,11 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
         "Calls need `Authorization: Bearer mm_…` when the server requires keys (AUTH=required). " +
         'Any call may answer 503 (REST `{"detail": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is ' +
         "unreachable; retry later.",
+      // The repository grants no license yet (package.json is private); say so rather than leave it unstated.
+      license: { name: "Proprietary: no license is granted" },
     },
+    // Relative: the document describes the server that serves it, wherever that is deployed.
+    servers: [{ url: "/", description: "The server serving this document" }],
     tags: [
       { name: REST_TAG, description: "Contract-compatible with the first (Python) Memory Mirror." },
       { name: TRPC_TAG, description: "tRPC 11 procedures in their HTTP wire format (no data transformer)." },

@@ -1,6 +1,6 @@
 /** The original service's REST API: guards, routes, and FastAPI-shaped errors, as one app to mount at "/". */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../request-variables.ts";
 import { type GuardDeps, transportGuards } from "../guards.ts";
 import type { Logger } from "../logger.ts";
 import { restProblem } from "../problems.ts";

@@ -1,7 +1,7 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
 import { accessOf, type ProcedurePath, requireKey, requireScopes } from "@memory-mirror/api";
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../request-variables.ts";
 import { detailError, validationHook } from "./fastapi-errors.ts";
 
 /**

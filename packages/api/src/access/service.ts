@@ -97,6 +97,8 @@ export function createKeyVerifier(prisma: PrismaClient, options: KeyVerifierOpti
   const known = new LRUCache<string, Known>({ max, ttl: cacheMs });
   const unknown = new LRUCache<string, true>({ max, ttl: cacheMs });
   const touched = new LRUCache<string, true>({ max: 10_000, ttl: touchEveryMs });
+  // When a cached key expires, every request in flight with it misses at once: they share one lookup.
+  const pending = new Map<string, Promise<Known | undefined>>();
 
   async function lookup(hash: string): Promise<Known | undefined> {
     const row = await prisma.apiKey
@@ -125,7 +127,12 @@ export function createKeyVerifier(prisma: PrismaClient, options: KeyVerifierOpti
     let entry = known.get(hash);
     if (!entry) {
       if (cachedOnly || unknown.has(hash)) return undefined;
-      entry = await lookup(hash);
+      let looking = pending.get(hash);
+      if (!looking) {
+        looking = lookup(hash).finally(() => pending.delete(hash));
+        pending.set(hash, looking);
+      }
+      entry = await looking;
       if (!entry) {
         unknown.set(hash, true);
         return undefined;

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../request-variables.ts";
 import { restResource } from "../resource.ts";
 import * as handlers from "./handlers.ts";
 import * as routes from "./routes.ts";

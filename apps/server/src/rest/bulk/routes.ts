@@ -1,5 +1,5 @@
 /**
- * REST for bulk work and history (issue 10), in the original service's style: snake_case, FastAPI errors.
+ * REST for bulk work and history, in the original service's style: snake_case, FastAPI errors.
  * `POST /api/bulk/upsert|get|delete` take up to 1,000 items; `GET /api/video-analysis/{video_id}/history` pages
  * the earlier versions. Field schemas are the api package's, built under the REST names.
  */

@@ -1,7 +1,7 @@
 /** The SSE stream of GET /api/changes over the process's change feed. */
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import { type Change, controlEvent, StreamEndedError } from "@memory-mirror/api";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../request-variables.ts";
 import { toRest } from "../video-analysis/handlers.ts";
 import type { restChangeEvent, streamChanges } from "./routes.ts";
 

@@ -1,7 +1,7 @@
 /** The retrieval REST handlers: rename once each way and call the service; domain errors reach fastapi-errors.ts. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { searchService } from "@memory-mirror/api";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../request-variables.ts";
 import { toRest } from "../video-analysis/handlers.ts";
 import type { buildContext, listTags, searchAnalyses } from "./routes.ts";
 

@@ -21,12 +21,11 @@ import {
 } from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
 import { httpValidationError, json, queryInteger } from "../shapes.ts";
-import { analysisResponse } from "../video-analysis/routes.ts";
+import { analysisResponse, REST_TAG } from "../video-analysis/routes.ts";
 
 export const SEARCH_PATH = "/api/search";
 export const CONTEXT_PATH = "/api/context";
 export const TAGS_PATH = "/api/tags";
-export const SEARCH_TAG = "REST: retrieval";
 
 const invalid = json(
   httpValidationError,
@@ -114,7 +113,7 @@ export const searchAnalyses = createRoute({
   operationId: "searchVideoAnalyses",
   method: "post",
   path: SEARCH_PATH,
-  tags: [SEARCH_TAG],
+  tags: [REST_TAG],
   summary: "Find memories by words, by embedding, or both; best first",
   description:
     "Words match by English stem, and typos and partial words through the space's own vocabulary; an embedding is " +
@@ -128,7 +127,7 @@ export const buildContext = createRoute({
   operationId: "buildContext",
   method: "post",
   path: CONTEXT_PATH,
-  tags: [SEARCH_TAG],
+  tags: [REST_TAG],
   summary: "The memories that answer a question as one block of text for a prompt, within max_chars (4000 if absent)",
   middleware: [requireBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: contextBody } } } },
@@ -139,7 +138,7 @@ export const listTags = createRoute({
   operationId: "listTags",
   method: "get",
   path: TAGS_PATH,
-  tags: [SEARCH_TAG],
+  tags: [REST_TAG],
   summary: "Tags in use and how many memories carry each, most used first",
   request: { query: tagsQuery },
   responses: { 200: json(tagsResponse, "Tag counts"), 422: invalid },
