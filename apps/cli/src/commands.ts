@@ -1,3 +1,4 @@
+import type { MetadataValue } from "@memory-mirror/api/schemas";
 import { type MemoryMirrorClient, type VideoAnalysis } from "@memory-mirror/client";
 import { readDescription } from "./input.ts";
 import { listLine, printJson, printLine, printMessage } from "./output.ts";
@@ -15,9 +16,19 @@ export interface GlobalOptions {
  * Creates the analysis, or replaces its description when the video already has one, in one idempotent call
  * (`upsert`): the server arbitrates races, and writing the same text again reports "unchanged".
  */
-export async function put(client: MemoryMirrorClient, videoId: string, descriptionArg: string, opts: GlobalOptions) {
+export interface PutOptions extends GlobalOptions {
+  recordedAt?: string;
+  meta?: Record<string, MetadataValue>;
+}
+
+export async function put(client: MemoryMirrorClient, videoId: string, descriptionArg: string, opts: PutOptions) {
   const description = await readDescription(descriptionArg);
-  const { status, analysis } = await client.videoAnalysis.upsert.mutate({ videoId, description });
+  const { status, analysis } = await client.videoAnalysis.upsert.mutate({
+    videoId,
+    description,
+    ...(opts.recordedAt !== undefined ? { recordedAt: opts.recordedAt } : {}),
+    ...(opts.meta !== undefined ? { metadata: opts.meta } : {}),
+  });
   if (opts.json) printJson({ action: status, analysis });
   else printLine(`${status} ${videoId}`);
 }

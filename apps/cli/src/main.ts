@@ -5,7 +5,7 @@ import * as commands from "./commands.ts";
 import { type CliError, ExitCode, explain } from "./errors.ts";
 import { type CreateKeyOptions, createKey, listKeys, parseScopes, revokeKey } from "./keys.ts";
 import { mcp } from "./mcp.ts";
-import { seconds, wholeNumber } from "./options.ts";
+import { metaPair, recordedAt, seconds, wholeNumber } from "./options.ts";
 import { printMessage } from "./output.ts";
 import { registerTransferCommands } from "./transfer/commands.ts";
 
@@ -47,6 +47,7 @@ Exit codes:
 
 Examples:
   mm put vid_123 "A cat jumps onto a table."
+  mm put vid_123 "Leo swims." --recorded-at 2019-07-14T10:00:00+02:00 --meta place=Lisbon --meta year:=2019
   describe-video vid_123 | mm put vid_123 -
   mm get vid_123 --json
   mm ls --limit 10
@@ -81,8 +82,19 @@ program
   .description("create the analysis of a video, or replace its description")
   .argument("<videoId>")
   .argument("<description>", 'the description, or "-" to read it from stdin')
+  .addOption(
+    new Option("--recorded-at <iso>", "when the video was recorded, e.g. 2019-07-14T10:00:00+02:00").argParser(
+      recordedAt,
+    ),
+  )
+  .addOption(
+    new Option(
+      "--meta <key=value>",
+      "metadata, repeatable: key=value (a string) or key:=json (year:=2019); replaces the stored metadata",
+    ).argParser(metaPair),
+  )
   .action((videoId: string, description: string, _opts: object, command: Command) =>
-    commands.put(client(command), videoId, description, globals(command)),
+    commands.put(client(command), videoId, description, command.optsWithGlobals<commands.PutOptions>()),
   );
 
 program

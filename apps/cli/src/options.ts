@@ -1,5 +1,5 @@
 /** Parsers of option values shared by the commands: each refuses what the server would refuse, in its words. */
-import { exportInput } from "@memory-mirror/api/schemas";
+import { exportInput, type MetadataValue, recordedAtField } from "@memory-mirror/api/schemas";
 import { InvalidArgumentError } from "commander";
 
 export function wholeNumber(min: number, max: number) {
@@ -30,4 +30,27 @@ export function isoDateTime(value: string): string {
     throw new InvalidArgumentError("expected an ISO-8601 UTC date-time, e.g. 2026-11-01T00:00:00Z");
   }
   return value;
+}
+
+/** `--recorded-at`: the server's own rule (an offset, not before 1900, not more than a day ahead), in its words. */
+export function recordedAt(value: string): string {
+  const result = recordedAtField("--recorded-at").safeParse(value);
+  if (!result.success) throw new InvalidArgumentError(result.error.issues.map((i) => i.message).join("; "));
+  return value;
+}
+
+/**
+ * `--meta key=value` (a string) or `--meta key:=json` (any JSON value, as httpie writes it), repeatable: collects one
+ * metadata object. The server checks its bounds.
+ */
+export function metaPair(value: string, previous: Record<string, MetadataValue> = {}): Record<string, MetadataValue> {
+  const match = /^([^=:]+)(:?=)(.*)$/s.exec(value);
+  if (!match) throw new InvalidArgumentError("expected key=value (a string) or key:=json (e.g. year:=2019)");
+  const [, key, operator, text] = match as unknown as [string, string, string, string];
+  if (operator === "=") return { ...previous, [key]: text };
+  try {
+    return { ...previous, [key]: JSON.parse(text) as MetadataValue };
+  } catch {
+    throw new InvalidArgumentError(`the value of ${key}:= is not JSON (write key=value for a string)`);
+  }
 }

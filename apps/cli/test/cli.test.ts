@@ -51,6 +51,45 @@ describe("mm put / get", () => {
     });
   });
 
+  it("put --recorded-at and --meta store the recording time and metadata; put without them keeps them", async () => {
+    const r = await mm([
+      "put",
+      "vid_time",
+      "Leo swims.",
+      "--recorded-at",
+      "2019-07-14T10:00:00+02:00",
+      "--meta",
+      "place=Lisbon",
+      "--meta",
+      "year:=2019",
+      "--meta",
+      'people:=["Leo","Mia"]',
+      "--meta",
+      "zip=01234",
+    ]);
+    expect(r).toEqual({ code: 0, stdout: "created vid_time\n", stderr: "" });
+    await mm(["put", "vid_time", "Leo swims far."]);
+    const got = JSON.parse((await mm(["get", "vid_time", "--json"])).stdout) as Record<string, unknown>;
+    expect(got).toMatchObject({
+      description: "Leo swims far.",
+      recordedAt: "2019-07-14T10:00:00+02:00",
+      metadata: { place: "Lisbon", year: 2019, people: ["Leo", "Mia"], zip: "01234" },
+    });
+  });
+
+  it("put --recorded-at without an offset, or --meta that is not key=value, is a usage error saying why", async () => {
+    const noOffset = await mm(["put", "vid_bad_time", "d", "--recorded-at", "2019-07-14T10:00:00"]);
+    expect(noOffset.code).toBe(2);
+    expect(noOffset.stderr).toContain("--recorded-at must be an ISO-8601 date-time with an offset");
+    const badMeta = await mm(["put", "vid_bad_time", "d", "--meta", "place"]);
+    expect(badMeta.code).toBe(2);
+    expect(badMeta.stderr).toContain("expected key=value");
+    const badJson = await mm(["put", "vid_bad_time", "d", "--meta", "n:={"]);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toContain("is not JSON");
+    expect((await mm(["get", "vid_bad_time"])).code).toBe(3);
+  });
+
   it("get prints only the description on stdout", async () => {
     await mm(["put", "vid_get", "Two lines\nof text"]);
     expect(await mm(["get", "vid_get"])).toEqual({ code: 0, stdout: "Two lines\nof text\n", stderr: "" });
@@ -66,6 +105,8 @@ describe("mm put / get", () => {
       "description",
       "embedding",
       "id",
+      "metadata",
+      "recordedAt",
       "tags",
       "updatedAt",
       "version",

@@ -19,7 +19,10 @@ const postgres = !targets.find((t) => t.name === "postgres")?.skip;
 /** The real CLI in a child process against the server at `url`. */
 const mm = (url: string, args: string[], options: MmOptions = {}) => runMm(args, { url, ...options });
 
-/** 10,000 analyses of every shape: tags or none, vectors of several models and sizes or none, Unicode, newlines, versions > 1. */
+/**
+ * 10,000 analyses of every shape: tags or none, vectors of several models and sizes or none, recording times in
+ * several offsets or none, metadata nested or none, Unicode, newlines, versions > 1.
+ */
 async function seed(client: MemoryMirrorClient, n: number) {
   for (let start = 0; start < n; start += 500) {
     const items = Array.from({ length: Math.min(500, n - start) }, (_, k) => {
@@ -34,6 +37,21 @@ async function seed(client: MemoryMirrorClient, n: number) {
               embedding: {
                 model: i % 2 ? "marengo-2.7" : "clip",
                 values: Array.from({ length: 8 + (i % 3) }, (_, d) => Math.sin(i * 31 + d) / (d + 1)),
+              },
+            }),
+        ...(i % 5 === 0
+          ? {}
+          : {
+              recordedAt: `20${String(10 + (i % 10))}-0${1 + (i % 9)}-1${i % 10}T0${i % 10}:30:00.${String(i % 1000).padStart(3, "0")}${["Z", "+02:00", "-05:30", "+09:45"][i % 4]}`,
+            }),
+        ...(i % 6 === 0
+          ? {}
+          : {
+              metadata: {
+                place: i % 2 ? "Lisbon" : "Porto",
+                n: i,
+                people: ["Leo", `p${i % 13}`],
+                deep: { ok: i % 3 === 0, x: null },
               },
             }),
       };
@@ -90,6 +108,8 @@ describe("mm export | mm import", () => {
         "description",
         "tags",
         "embedding",
+        "recordedAt",
+        "metadata",
         "version",
         "createdAt",
         "updatedAt",
@@ -140,6 +160,8 @@ describe("mm export | mm import", () => {
         description: `Scene ${i}`,
         tags: i % 2 ? ["odd"] : [],
         embedding: i % 3 ? { model: "m", values: [i, 0.5, -0.25] } : null,
+        recordedAt: i % 5 ? `2019-07-14T10:00:0${i % 10}+02:00` : null,
+        metadata: i % 2 ? { n: i } : null,
         version: 1 + (i % 4),
         createdAt: at(i),
         updatedAt: at(i + 3),

@@ -118,12 +118,17 @@ describe("GET /openapi.json", () => {
       "description",
       "embedding",
       "id",
+      "metadata",
+      "recorded_at",
       "tags",
       "updated_at",
       "version",
       "video_id",
     ]);
     expect(analysis.created_at).toMatchObject({ type: "string", format: "date-time" });
+    expect(body.recorded_at).toMatchObject({ type: "string", example: "2019-07-14T10:00:00+02:00" });
+    expect(body.metadata).toMatchObject({ type: "object" });
+    expect(String(body.metadata?.description)).toContain("16384 bytes");
 
     const list = doc.paths["/api/video-analysis/"]?.get;
     const limit = list?.parameters?.find((p) => p.name === "limit");

@@ -8,7 +8,18 @@ import { startTestServer, type TestServer } from "../src/testing.ts";
 
 const targets = await testTargets();
 
-const ANALYSIS_KEYS = ["created_at", "description", "embedding", "id", "tags", "updated_at", "version", "video_id"];
+const ANALYSIS_KEYS = [
+  "created_at",
+  "description",
+  "embedding",
+  "id",
+  "metadata",
+  "recorded_at",
+  "tags",
+  "updated_at",
+  "version",
+  "video_id",
+];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 interface Answer {

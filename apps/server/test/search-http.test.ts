@@ -65,6 +65,8 @@ for (const target of targets)
         "description",
         "embedding",
         "id",
+        "metadata",
+        "recorded_at",
         "tags",
         "updated_at",
         "version",

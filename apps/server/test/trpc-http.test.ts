@@ -5,6 +5,7 @@ import {
   type RouterInputs,
   type RouterOutputs,
 } from "@memory-mirror/client";
+import type { Metadata } from "@memory-mirror/api/schemas";
 import { testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
@@ -104,6 +105,8 @@ for (const target of targets) {
           description: string;
           tags: string[];
           embedding: { model: string; dimensions: number } | null;
+          recordedAt: string | null;
+          metadata: Metadata | null;
           version: number;
           createdAt: string;
           updatedAt: string;
@@ -153,6 +156,8 @@ for (const target of targets) {
           "description",
           "embedding",
           "id",
+          "metadata",
+          "recordedAt",
           "tags",
           "updatedAt",
           "version",

@@ -12,6 +12,14 @@ export const EMBEDDING_MAX_DIMENSIONS = 2000;
 export const EMBEDDING_MODEL_MAX_LENGTH = 200;
 /** The largest version a column holds (PostgreSQL int). */
 export const VERSION_MAX = 2_147_483_647;
+/** metadata: at most this many bytes as JSON, keys in all its objects, and levels of nesting. */
+export const METADATA_MAX_BYTES = 16 * 1024;
+export const METADATA_MAX_KEYS = 64;
+export const METADATA_MAX_DEPTH = 4;
+/** The earliest recordedAt accepted: nothing was filmed before it, so an earlier one is a mistake (a year 19 typo). */
+export const RECORDED_AT_MIN = "1900-01-01T00:00:00Z";
+/** How far ahead of the server's clock a recordedAt may be: a camera's clock a little fast, not a future date. */
+export const RECORDED_AT_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
 /** The largest version a restore may set: the row must stay writable (each write adds one) for a long while. */
 export const RESTORE_VERSION_MAX = 1_000_000_000;
 /** How far ahead of the server's clock a restored timestamp may be (clocks differ a little between machines). */

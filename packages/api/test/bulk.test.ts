@@ -78,7 +78,15 @@ for (const target of targets)
         expect(Date.parse(second.analysis.updatedAt)).toBeGreaterThan(Date.parse(first.updatedAt));
         const { items, nextCursor } = await caller.videoAnalysis.history({ videoId: "u2" });
         expect(items).toEqual([
-          { version: 1, description: "one", tags: ["x"], embeddingModel: null, changedAt: first.updatedAt },
+          {
+            version: 1,
+            description: "one",
+            tags: ["x"],
+            embeddingModel: null,
+            recordedAt: null,
+            metadata: null,
+            changedAt: first.updatedAt,
+          },
         ]);
         expect(nextCursor).toBeNull();
       });
@@ -311,6 +319,8 @@ for (const target of targets)
           description: "as exported",
           tags: ["a"],
           embedding: { model: "m", values: [0.5] },
+          recordedAt: null,
+          metadata: null,
           version: 7,
           createdAt: restored.createdAt,
           updatedAt: restored.updatedAt,
@@ -468,6 +478,8 @@ for (const target of targets)
           description: "e-a",
           tags: ["odd"],
           embedding: { model: "m", values: [1, 1e-7] },
+          recordedAt: null,
+          metadata: null,
           version: 1,
           createdAt: "2026-01-01T00:00:00.000Z",
           updatedAt: "2026-01-01T00:00:00.000Z",

@@ -4,6 +4,8 @@
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
+import { metadataField, metadataOutput } from "./metadata-schemas.ts";
+import { recordedAtField } from "./recorded-at-schemas.ts";
 import {
   descriptionField,
   embeddingField,
@@ -53,6 +55,14 @@ export const upsertInput = z
       .nullable()
       .optional()
       .meta({ description: "Replaces the stored embedding; null removes it; omitted keeps it." }),
+    recordedAt: recordedAtField()
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the recording time; null removes it; omitted keeps it." }),
+    metadata: metadataField()
+      .nullable()
+      .optional()
+      .meta({ description: "Replaces the metadata; null removes it; omitted keeps it." }),
     expectedVersion: expectedVersionField.optional(),
   })
   .strict();
@@ -86,6 +96,8 @@ export const upsertManyItem = z
     description: descriptionField(),
     tags: tagsField.optional(),
     embedding: embeddingField.nullable().optional(),
+    recordedAt: recordedAtField().nullable().optional(),
+    metadata: metadataField().nullable().optional(),
     version: z
       .number({ error: "version must be a number" })
       .int("version must be a whole number")
@@ -210,6 +222,8 @@ export const historyEntrySchema = z
     description: z.string(),
     tags: z.array(z.string()),
     embeddingModel: z.string().nullable(),
+    recordedAt: z.string().nullable(),
+    metadata: metadataOutput,
     changedAt: timestamp.meta({ description: "When this version was written (its updatedAt then)." }),
   })
   .meta({ id: "VideoAnalysisVersion" });
@@ -268,6 +282,8 @@ export const exportedAnalysisSchema = z
     description: z.string(),
     tags: z.array(z.string()),
     embedding: z.object({ model: z.string(), values: z.array(z.number()) }).nullable(),
+    recordedAt: z.string().nullable(),
+    metadata: metadataOutput,
     version: z.number().int(),
     createdAt: timestamp,
     updatedAt: timestamp,

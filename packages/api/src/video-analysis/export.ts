@@ -7,6 +7,8 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
 import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-schemas.ts";
+import type { Metadata } from "./metadata-schemas.ts";
+import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
 import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
@@ -20,6 +22,9 @@ interface Row {
   tags: string[];
   embeddingModel: string | null;
   embedding: string | null;
+  recordedAt: Date | null;
+  recordedAtOffset: number | null;
+  metadata: Metadata | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -53,13 +58,15 @@ function exportPage(
       .$queryRaw<Row[]>(
         Prisma.sql`
           SELECT p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embedding"::text AS "embedding",
-            p."version", p."createdAt", p."updatedAt", p."fetched"
+            p."recordedAt", p."recordedAtOffset", p."metadata", p."version", p."createdAt", p."updatedAt", p."fetched"
           FROM (
             SELECT c.*, (count(*) OVER ())::int AS "fetched",
               sum(c."bytes") OVER (ORDER BY c."createdAt", c."id" ROWS UNBOUNDED PRECEDING) AS "upTo"
             FROM (
-              SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embedding", a."version", a."createdAt", a."updatedAt",
+              SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embedding", a."recordedAt",
+                a."recordedAtOffset", a."metadata", a."version", a."createdAt", a."updatedAt",
                 octet_length(a."id") + octet_length(a."videoId") + octet_length(a."description") + COALESCE(octet_length(array_to_string(a."tags", '')), 0)
+                  + COALESCE(octet_length(a."metadata"::text), 0)
                   + COALESCE(octet_length(a."embeddingModel"), 0) + COALESCE(a."embeddingDims", 0) * ${BYTES_PER_VALUE}::int AS "bytes"
               FROM "VideoAnalysis" a
               WHERE ${where} ${after}
@@ -82,13 +89,23 @@ function exportPage(
         row.embeddingModel !== null && row.embedding !== null
           ? { model: row.embeddingModel, values: JSON.parse(row.embedding) as number[] }
           : null,
+      recordedAt: recordedAtText(row.recordedAt, row.recordedAtOffset),
+      metadata: row.metadata,
       version: row.version,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     }));
     budget.charge(
       items.length,
-      rows.flatMap((r) => [r.id, r.videoId, r.description, r.tags.join(""), r.embeddingModel ?? "", r.embedding ?? ""]),
+      rows.flatMap((r) => [
+        r.id,
+        r.videoId,
+        r.description,
+        r.tags.join(""),
+        r.embeddingModel ?? "",
+        r.embedding ?? "",
+        r.metadata ? JSON.stringify(r.metadata) : "",
+      ]),
     );
     const total = cursor ? null : await count(prisma, where);
     const last = items.at(-1);

@@ -4,6 +4,8 @@ import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
 import { NotFoundError } from "../errors.ts";
 import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
+import type { Metadata } from "./metadata-schemas.ts";
+import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
 import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
 
@@ -12,6 +14,9 @@ interface Version {
   description: string;
   tags: string[];
   embeddingModel: string | null;
+  recordedAt: Date | null;
+  recordedAtOffset: number | null;
+  metadata: Metadata | null;
   changedAt: Date;
 }
 /** The LEFT JOIN answers one row of nulls for an analysis without history. */
@@ -32,10 +37,12 @@ function history(
     const rows = await prisma
       .$queryRaw<Row[]>(
         Prisma.sql`
-          SELECT h."version", h."description", h."tags", h."embeddingModel", h."changedAt"
+          SELECT h."version", h."description", h."tags", h."embeddingModel", h."recordedAt", h."recordedAtOffset",
+            h."metadata", h."changedAt"
           FROM "VideoAnalysis" a
           LEFT JOIN LATERAL (
-            SELECT v."version", v."description", v."tags", v."embeddingModel", v."changedAt"
+            SELECT v."version", v."description", v."tags", v."embeddingModel", v."recordedAt", v."recordedAtOffset",
+              v."metadata", v."changedAt"
             FROM "VideoAnalysisVersion" v
             WHERE v."analysisId" = a."id" AND v."version" >= a."version" - ${keep}::int
               AND (${cursor ?? null}::int IS NULL OR v."version" < ${cursor ?? null}::int)
@@ -47,12 +54,14 @@ function history(
       .catch(rethrowDatabaseError);
     if (rows.length === 0) throw new NotFoundError(`No video analysis for videoId "${videoId}"`);
     const versions = rows.filter((r): r is Version => r.version !== null).sort((a, b) => b.version - a.version);
-    const items = versions.slice(0, limit).map(({ version, description, tags, embeddingModel, changedAt }) => ({
-      version,
-      description,
-      tags,
-      embeddingModel,
-      changedAt,
+    const items = versions.slice(0, limit).map((v) => ({
+      version: v.version,
+      description: v.description,
+      tags: v.tags,
+      embeddingModel: v.embeddingModel,
+      recordedAt: recordedAtText(v.recordedAt, v.recordedAtOffset),
+      metadata: v.metadata,
+      changedAt: v.changedAt,
     }));
     budget.charge(
       items.length,

@@ -15,6 +15,8 @@ import {
   VERSION_MAX,
   VIDEO_ID_MAX_LENGTH,
 } from "../limits.ts";
+import { metadataField, metadataOutput } from "./metadata-schemas.ts";
+import { recordedAtField } from "./recorded-at-schemas.ts";
 
 /**
  * A required, non-blank string of at most `max` characters, with messages naming the field as the caller spelled
@@ -112,6 +114,11 @@ export const videoAnalysisSchema = z
       .object({ model: z.string(), dimensions: z.number().int() })
       .nullable()
       .meta({ description: "Which embedding the analysis has (never the vector itself), or null." }),
+    recordedAt: z.string().nullable().meta({
+      description:
+        "When the video was recorded, in the UTC offset it was given with (e.g. 2019-07-14T10:00:00+02:00), or null.",
+    }),
+    metadata: metadataOutput,
     version: z.number().int().meta({ description: "1 on create, +1 on every change." }),
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -144,8 +151,12 @@ export const createInput = z
     description: descriptionField(),
     tags: tagsField.optional(),
     embedding: embeddingField.optional(),
+    recordedAt: recordedAtField().optional(),
+    metadata: metadataField().optional(),
   })
   .strict();
+
+const UPDATE_FIELDS = ["description", "tags", "embedding", "recordedAt", "metadata"] as const;
 
 export const updateInput = z
   .object({
@@ -153,11 +164,13 @@ export const updateInput = z
     description: descriptionField().optional(),
     tags: tagsField.optional(),
     embedding: embeddingField.nullable().optional().meta({ description: "A new embedding; null removes it." }),
+    recordedAt: recordedAtField().nullable().optional().meta({ description: "A new recording time; null removes it." }),
+    metadata: metadataField().nullable().optional().meta({ description: "Replaces the metadata; null removes it." }),
     expectedVersion: expectedVersionField.optional(),
   })
   .strict()
-  .refine((input) => input.description !== undefined || input.tags !== undefined || input.embedding !== undefined, {
-    message: "update needs at least one of description, tags, embedding",
+  .refine((input) => UPDATE_FIELDS.some((field) => input[field] !== undefined), {
+    message: `update needs at least one of ${UPDATE_FIELDS.join(", ")}`,
     path: ["description"],
   });
 

@@ -20,6 +20,8 @@ import {
   type VideoAnalysisRow,
   type VideoIdInput,
 } from "./schemas.ts";
+import type { Metadata } from "./metadata-schemas.ts";
+import { parseRecordedAt, recordedAtText } from "./recorded-at-schemas.ts";
 import { select, type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
 
@@ -44,10 +46,29 @@ export interface Precondition {
 const RETURNING = storedColumns();
 
 /** A stored row as the service returns it: the embedding as what it is, never as the vector. */
-export function toAnalysis({ embeddingModel, embeddingDims, ...row }: StoredRow): VideoAnalysisRow {
+export function toAnalysis({
+  embeddingModel,
+  embeddingDims,
+  recordedAt,
+  recordedAtOffset,
+  metadata,
+  ...row
+}: StoredRow): VideoAnalysisRow {
   const embedding =
     embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
-  return { ...row, embedding };
+  return {
+    ...row,
+    embedding,
+    recordedAt: recordedAtText(recordedAt, recordedAtOffset),
+    metadata: (metadata as Metadata | null) ?? null,
+  };
+}
+
+/** recordedAt's two columns for a raw statement: the instant in UTC (text, so no driver guesses a zone) and the offset. */
+function recordedAtColumns(iso: string | undefined) {
+  if (!iso) return { instant: null, offset: null };
+  const { instant, offsetMinutes } = parseRecordedAt(iso);
+  return { instant: instant.toISOString(), offset: offsetMinutes };
 }
 
 /** pgvector's text form; zod has already checked every value is a finite number. */
@@ -91,12 +112,16 @@ function charged(budget: ResponseBudget, row: VideoAnalysisRow): VideoAnalysisRo
 async function create({ prisma, space }: ServiceContext, input: CreateInput): Promise<VideoAnalysisRow> {
   const now = new Date();
   const e = embeddingColumns(input.embedding);
+  const r = recordedAtColumns(input.recordedAt);
+  const metadata = input.metadata ? JSON.stringify(input.metadata) : null;
   try {
     const rows = await prisma.$queryRaw<StoredRow[]>`
       INSERT INTO "VideoAnalysis"
-        ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding", "version", "createdAt", "updatedAt")
+        ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding",
+         "recordedAt", "recordedAtOffset", "metadata", "version", "createdAt", "updatedAt")
       VALUES (${randomUUID()}, ${space}, ${input.videoId}, ${input.description}, ${input.tags ?? []}::text[],
-        ${e.model}, ${e.dims}::int, ${e.vector}::vector, 1, ${now}::timestamp(3), ${now}::timestamp(3))
+        ${e.model}, ${e.dims}::int, ${e.vector}::vector, ${r.instant}::timestamptz(3), ${r.offset}::smallint,
+        ${metadata}::jsonb, 1, ${now}::timestamp(3), ${now}::timestamp(3))
       RETURNING ${RETURNING}`;
     return toAnalysis(rows[0] as StoredRow);
   } catch (error) {

@@ -11,6 +11,7 @@
 import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { ConflictError } from "../errors.ts";
+import { parseRecordedAt } from "./recorded-at-schemas.ts";
 import type { Embedding } from "./schemas.ts";
 import type { StoredRow } from "./stored-row.ts";
 import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
@@ -22,6 +23,10 @@ export interface WriteItem {
   tags?: string[];
   /** null removes the embedding. */
   embedding?: Embedding | null;
+  /** ISO-8601 with its offset (recordedAtField); null removes it. */
+  recordedAt?: string | null;
+  /** Replaces the whole object (checked by metadataField); null removes it. */
+  metadata?: Record<string, unknown> | null;
   expectedVersion?: number;
   /** REST If-Match: opaque `version.id` tags; the write happens only if the stored analysis matches one. */
   ifMatch?: string[];
@@ -91,7 +96,11 @@ export async function writeAnalyses(
 
 function writtenRow(row: PlanRow): StoredRow {
   const { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } = row;
-  return { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } as StoredRow;
+  const { recordedAt, recordedAtOffset, metadata } = row;
+  return {
+    ...{ id, videoId, description, tags, embeddingModel, embeddingDims, recordedAt, recordedAtOffset, metadata },
+    ...{ version, createdAt, updatedAt },
+  } as StoredRow;
 }
 
 /** The statement for these items; `i` is each item's position, so answers come back in the order given. */
@@ -102,28 +111,40 @@ function statement(
 ): Prisma.Sql {
   const historyLimit = ctx.historyLimit ?? HISTORY_LIMIT_DEFAULT;
   // Undefined fields are left out of the JSON, and json_to_recordset reads a missing key as NULL.
-  const input = items.map((item, i) => ({
-    i,
-    videoId: item.videoId,
-    description: item.description,
-    tags: item.tags,
-    setEmbedding: item.embedding !== undefined || undefined,
-    embeddingModel: item.embedding?.model,
-    embeddingDims: item.embedding?.values.length,
-    // pgvector reads a JSON array of numbers as its own text form.
-    embedding: item.embedding?.values,
-    expectedVersion: item.expectedVersion,
-    ifMatch: item.ifMatch,
-    version: item.restore?.version,
-    id: item.restore?.id,
-    createdAt: item.restore?.createdAt,
-    updatedAt: item.restore?.updatedAt,
-  }));
+  const input = items.map((item, i) => {
+    const recorded = item.recordedAt ? parseRecordedAt(item.recordedAt) : undefined;
+    return {
+      i,
+      videoId: item.videoId,
+      description: item.description,
+      tags: item.tags,
+      setEmbedding: item.embedding !== undefined || undefined,
+      embeddingModel: item.embedding?.model,
+      embeddingDims: item.embedding?.values.length,
+      // pgvector reads a JSON array of numbers as its own text form.
+      embedding: item.embedding?.values,
+      setRecordedAt: item.recordedAt !== undefined || undefined,
+      recordedAt: recorded?.instant.toISOString(),
+      recordedAtOffset: recorded?.offsetMinutes,
+      setMetadata: item.metadata !== undefined || undefined,
+      metadata: item.metadata ?? undefined,
+      expectedVersion: item.expectedVersion,
+      ifMatch: item.ifMatch,
+      version: item.restore?.version,
+      id: item.restore?.id,
+      createdAt: item.restore?.createdAt,
+      updatedAt: item.restore?.updatedAt,
+    };
+  });
   const now = new Date();
   const sameContent = Prisma.sql`m."description" IS NOT DISTINCT FROM m."oldDescription" AND m."tags" IS NOT DISTINCT FROM m."oldTags"
-          AND m."embeddingModel" IS NOT DISTINCT FROM m."oldModel" AND m."embedding" IS NOT DISTINCT FROM m."oldEmbedding"`;
+          AND m."embeddingModel" IS NOT DISTINCT FROM m."oldModel" AND m."embedding" IS NOT DISTINCT FROM m."oldEmbedding"
+          AND m."recordedAt" IS NOT DISTINCT FROM m."oldRecordedAt"
+          AND m."recordedAtOffset" IS NOT DISTINCT FROM m."oldRecordedAtOffset"
+          AND m."metadata" IS NOT DISTINCT FROM m."oldMetadata"`;
   const answer = returnRows
     ? Prisma.sql`, p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims",
+        p."recordedAt", p."recordedAtOffset", p."metadata",
         CASE WHEN p."action" = 'unchanged' THEN p."oldVersion" ELSE p."storedVersion" END AS "version",
         p."storedCreatedAt" AS "createdAt",
         CASE WHEN p."action" = 'unchanged' THEN p."oldUpdatedAt" ELSE p."storedUpdatedAt" END AS "updatedAt"`
@@ -133,7 +154,8 @@ function statement(
     WITH input AS MATERIALIZED (
       SELECT * FROM json_to_recordset(${JSON.stringify(input)}::json) AS x(
         "i" int, "videoId" text, "description" text, "tags" text[], "setEmbedding" boolean, "embeddingModel" text,
-        "embeddingDims" int, "embedding" text, "expectedVersion" int, "ifMatch" text[], "version" int, "id" text,
+        "embeddingDims" int, "embedding" text, "setRecordedAt" boolean, "recordedAt" timestamptz(3),
+        "recordedAtOffset" smallint, "setMetadata" boolean, "metadata" jsonb, "expectedVersion" int, "ifMatch" text[], "version" int, "id" text,
         "createdAt" timestamp(3), "updatedAt" timestamp(3))
     ),
     -- The stored rows, locked one key after the other in sorted order (READ COMMITTED: the latest committed
@@ -146,7 +168,7 @@ function statement(
       FROM unnest(${[...new Set(items.map((item) => item.videoId))].sort()}::text[]) AS k("videoId")
       CROSS JOIN LATERAL (
         SELECT v."id", v."videoId", v."description", v."tags", v."embeddingModel", v."embeddingDims", v."embedding",
-          v."version", v."createdAt", v."updatedAt"
+          v."recordedAt", v."recordedAtOffset", v."metadata", v."version", v."createdAt", v."updatedAt"
         FROM "VideoAnalysis" v
         WHERE v."space" = ${ctx.space} AND v."videoId" = k."videoId"
         LIMIT 1
@@ -157,6 +179,7 @@ function statement(
       SELECT i."i", i."videoId", i."expectedVersion", i."ifMatch", i."version" IS NOT NULL AS "restore",
         o."id" AS "oldId", o."version" AS "oldVersion", o."description" AS "oldDescription", o."tags" AS "oldTags",
         o."embeddingModel" AS "oldModel", o."embeddingDims" AS "oldDims", o."embedding" AS "oldEmbedding",
+        o."recordedAt" AS "oldRecordedAt", o."recordedAtOffset" AS "oldRecordedAtOffset", o."metadata" AS "oldMetadata",
         o."createdAt" AS "oldCreatedAt", o."updatedAt" AS "oldUpdatedAt",
         -- A restore keeps its id unless another analysis (another space) has it; otherwise a new one. A scalar
         -- subquery with LIMIT stays one primary-key probe (NOT EXISTS could become a scan of the whole table).
@@ -168,6 +191,9 @@ function statement(
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingModel" ELSE o."embeddingModel" END AS "embeddingModel",
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingDims" ELSE o."embeddingDims" END AS "embeddingDims",
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embedding"::vector ELSE o."embedding" END AS "embedding",
+        CASE WHEN i."setRecordedAt" IS TRUE THEN i."recordedAt" ELSE o."recordedAt" END AS "recordedAt",
+        CASE WHEN i."setRecordedAt" IS TRUE THEN i."recordedAtOffset" ELSE o."recordedAtOffset" END AS "recordedAtOffset",
+        CASE WHEN i."setMetadata" IS TRUE THEN i."metadata" ELSE o."metadata" END AS "metadata",
         COALESCE(i."version", o."version" + 1, 1) AS "version",
         COALESCE(i."createdAt", o."createdAt", ${now}::timestamp(3)) AS "createdAt",
         -- strictly forward, even within the millisecond of the previous write
@@ -203,15 +229,18 @@ function statement(
     -- which then runs again: ON CONFLICT DO NOTHING would leave that item neither created nor updated.
     ins AS (
       INSERT INTO "VideoAnalysis"
-        ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding", "version", "createdAt", "updatedAt")
+        ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding",
+         "recordedAt", "recordedAtOffset", "metadata", "version", "createdAt", "updatedAt")
       SELECT p."id", ${ctx.space}, p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims", p."embedding",
-        p."storedVersion", p."storedCreatedAt", p."storedUpdatedAt"
+        p."recordedAt", p."recordedAtOffset", p."metadata", p."storedVersion", p."storedCreatedAt", p."storedUpdatedAt"
       FROM plan p WHERE p."action" = 'create' ORDER BY p."videoId" COLLATE "C"
     ),
     -- The replaced version joins the history, unless a restore goes back to an equal or lower version.
     hist AS (
-      INSERT INTO "VideoAnalysisVersion" ("analysisId", "version", "description", "tags", "embeddingModel", "embeddingDims", "changedAt")
-      SELECT p."oldId", p."oldVersion", p."oldDescription", COALESCE(p."oldTags", '{}'), p."oldModel", p."oldDims", p."oldUpdatedAt"
+      INSERT INTO "VideoAnalysisVersion" ("analysisId", "version", "description", "tags", "embeddingModel", "embeddingDims",
+        "recordedAt", "recordedAtOffset", "metadata", "changedAt")
+      SELECT p."oldId", p."oldVersion", p."oldDescription", COALESCE(p."oldTags", '{}'), p."oldModel", p."oldDims",
+        p."oldRecordedAt", p."oldRecordedAtOffset", p."oldMetadata", p."oldUpdatedAt"
       FROM plan p WHERE p."action" = 'update' AND ${historyLimit}::int > 0 AND p."oldVersion" < p."storedVersion"
     ),
     -- Keeps the newest HISTORY_LIMIT earlier versions (the one inserted above is among them), and drops any that a
@@ -224,7 +253,8 @@ function statement(
     upd AS (
       UPDATE "VideoAnalysis" a
       SET "description" = p."description", "tags" = p."tags", "embeddingModel" = p."embeddingModel",
-        "embeddingDims" = p."embeddingDims", "embedding" = p."embedding", "version" = p."storedVersion",
+        "embeddingDims" = p."embeddingDims", "embedding" = p."embedding", "recordedAt" = p."recordedAt",
+        "recordedAtOffset" = p."recordedAtOffset", "metadata" = p."metadata", "version" = p."storedVersion",
         "createdAt" = p."storedCreatedAt", "updatedAt" = p."storedUpdatedAt"
       FROM plan p WHERE a."id" = p."oldId" AND p."action" = 'update'
     )

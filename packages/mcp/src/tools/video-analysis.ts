@@ -13,8 +13,9 @@ import type { MemoryApi } from "../memory-api.ts";
 import { type InternalErrorHandler, toolResult } from "../tool-result.ts";
 
 const ANALYSIS =
-  "An analysis is { id, videoId, description, tags, embedding: { model, dimensions } | null, version, createdAt, " +
-  "updatedAt } with ISO-8601 timestamps.";
+  "An analysis is { id, videoId, description, tags, embedding: { model, dimensions } | null, recordedAt, metadata, " +
+  "version, createdAt, updatedAt } with ISO-8601 timestamps; recordedAt is when the video was recorded (in the " +
+  "offset it was given with) or null, metadata what the producer knows about it (a JSON object) or null.";
 
 /**
  * The SDK advertises an object schema's input side (the default, the cursor as a string) and hands the handler
@@ -78,7 +79,8 @@ export function registerVideoAnalysisTools(
       description:
         "Store the analysis of a video that has none yet and return it. A video has at most one analysis: when it " +
         "already has one this fails, and update_video_analysis replaces its description. Descriptions hold up to " +
-        `${DESCRIPTION_MAX_LENGTH} characters.`,
+        `${DESCRIPTION_MAX_LENGTH} characters. Give recordedAt (ISO-8601 with offset) when the recording time is ` +
+        "known, and metadata (a small JSON object: place, people, title…) for facts about the video.",
       inputSchema: createInput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
@@ -90,7 +92,8 @@ export function registerVideoAnalysisTools(
     {
       title: "Replace a video's description",
       description:
-        "Change the description, tags or embedding of a video's existing analysis and return it; a change counts a " +
+        "Change the description, tags, embedding, recordedAt or metadata of a video's existing analysis and return " +
+        "it (null removes recordedAt, metadata or embedding; metadata is replaced whole); a change counts a " +
         "new version and moves updatedAt forward, writing what is already stored changes nothing. " +
         "Fails when the video has no analysis yet (create_video_analysis stores a new one).",
       inputSchema: updateInput,

@@ -6,7 +6,9 @@ import { toRest } from "../video-analysis/handlers.ts";
 import type { bulkDelete, bulkGet, bulkUpsert, getHistory } from "./routes.ts";
 
 export const upsert: RouteHandler<typeof bulkUpsert, AppEnv> = async (c) => {
-  const items = c.req.valid("json").items.map(({ video_id: videoId, ...fields }) => ({ videoId, ...fields }));
+  const items = c.req
+    .valid("json")
+    .items.map(({ video_id: videoId, recorded_at: recordedAt, ...fields }) => ({ videoId, recordedAt, ...fields }));
   return c.json(await bulkService.upsertMany(c.var.ctx, { items }), 200);
 };
 
@@ -27,6 +29,8 @@ export const history: RouteHandler<typeof getHistory, AppEnv> = async (c) => {
     description: v.description,
     tags: v.tags,
     embedding_model: v.embeddingModel,
+    recorded_at: v.recordedAt,
+    metadata: v.metadata,
     changed_at: v.changedAt.toISOString(),
   }));
   return c.json({ versions, count: versions.length, next_cursor: page.nextCursor }, 200);

@@ -12,6 +12,8 @@ import {
   HISTORY_PAGE_MAX,
   historyEntrySchema,
   historyInput,
+  metadataField,
+  recordedAtField,
   tagsField,
   upsertManyOutput,
   videoIdField,
@@ -34,6 +36,8 @@ const upsertItem = z
     description: descriptionField(),
     tags: tagsField.optional(),
     embedding: embeddingField.nullable().optional(),
+    recorded_at: recordedAtField("recorded_at").nullable().optional(),
+    metadata: metadataField().nullable().optional(),
   })
   .openapi("BulkUpsertItem");
 
@@ -69,6 +73,8 @@ const versionResponse = z
     description: history.description,
     tags: history.tags,
     embedding_model: history.embeddingModel,
+    recorded_at: history.recordedAt,
+    metadata: history.metadata,
     changed_at: history.changedAt,
   })
   .openapi("VideoAnalysisVersionResponse");
@@ -84,7 +90,7 @@ export const bulkUpsert = createRoute({
   summary: "Create or update up to 1,000 analyses at once, atomically and idempotently",
   description:
     "All items are stored or none: one invalid item is a 422 naming it. An item with the content already stored " +
-    "is `unchanged` (no new version), so retrying the same call changes nothing. Omitted `tags`/`embedding` keep the stored ones.",
+    "is `unchanged` (no new version), so retrying the same call changes nothing. Omitted `tags`/`embedding`/`recorded_at`/`metadata` keep the stored ones.",
   middleware: [requireBody] as const,
   request: { body: body(upsertBody) },
   responses: {

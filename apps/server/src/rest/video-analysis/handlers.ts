@@ -20,6 +20,8 @@ export function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse>
     description: row.description,
     tags: row.tags,
     embedding: row.embedding,
+    recorded_at: row.recordedAt,
+    metadata: row.metadata,
     version: row.version,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
@@ -27,8 +29,8 @@ export function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse>
 }
 
 export const create: RouteHandler<typeof createAnalysis, AppEnv> = async (c) => {
-  const { video_id: videoId, ...fields } = c.req.valid("json");
-  const row = await service.create(c.var.ctx, { videoId, ...fields });
+  const { video_id: videoId, recorded_at: recordedAt, ...fields } = c.req.valid("json");
+  const row = await service.create(c.var.ctx, { videoId, recordedAt, ...fields });
   return c.json(toRest(row), 201, { ETag: etagOf(row) });
 };
 
@@ -47,7 +49,8 @@ export const get: RouteHandler<typeof getAnalysis, AppEnv> = async (c) => {
 export const update: RouteHandler<typeof updateAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
   const ifMatch = parseIfMatch(c.req.valid("header")["if-match"]);
-  const row = await service.update(c.var.ctx, { videoId, ...c.req.valid("json") }, { ifMatch });
+  const { recorded_at: recordedAt, ...fields } = c.req.valid("json");
+  const row = await service.update(c.var.ctx, { videoId, recordedAt, ...fields }, { ifMatch });
   return c.json(toRest(row), 200, { ETag: etagOf(row) });
 };
 

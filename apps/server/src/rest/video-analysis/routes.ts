@@ -8,6 +8,8 @@ import {
   descriptionField,
   embeddingField,
   limitField,
+  metadataField,
+  recordedAtField,
   tagsField,
   videoAnalysisSchema,
   videoIdField,
@@ -32,6 +34,8 @@ export const analysisResponse = z
     description: analysis.description,
     tags: analysis.tags,
     embedding: analysis.embedding,
+    recorded_at: analysis.recordedAt,
+    metadata: analysis.metadata,
     version: analysis.version,
     created_at: analysis.createdAt,
     updated_at: analysis.updatedAt,
@@ -45,6 +49,8 @@ const createBody = z
     description: descriptionField(),
     tags: tagsField.optional(),
     embedding: embeddingField.optional(),
+    recorded_at: recordedAtField("recorded_at").optional(),
+    metadata: metadataField().optional(),
   })
   .openapi("VideoAnalysisCreate");
 const updateBody = z
@@ -52,6 +58,8 @@ const updateBody = z
     description: descriptionField(),
     tags: tagsField.optional(),
     embedding: embeddingField.nullable().optional(),
+    recorded_at: recordedAtField("recorded_at").nullable().optional(),
+    metadata: metadataField().nullable().optional(),
   })
   .openapi("VideoAnalysisUpdate");
 const videoIdParam = z.object({ video_id: videoIdField("video_id") });

@@ -29,6 +29,8 @@ export function useMemoryMutations() {
           description: input.description,
           tags: input.tags ?? [],
           embedding: null,
+          recordedAt: input.recordedAt ?? null,
+          metadata: input.metadata ?? null,
           version: 1,
           createdAt: now,
           updatedAt: now,
