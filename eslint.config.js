@@ -24,6 +24,8 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
+  // The web app runs in browsers.
+  { files: ["apps/web/src/**"], languageOptions: { globals: globals.browser } },
   // Plain JavaScript (launchers, CI scripts) has no types to check against.
   { files: ["**/*.js", "**/*.mjs"], ...tseslint.configs.disableTypeChecked },
 );

@@ -253,7 +253,7 @@ describe("keys and a server that requires them", () => {
     const r = await mm(["ls"], { url: secured.url });
     expect(r.code).toBe(5);
     expect(r.stderr).toBe(
-      "mm: An API key is required: send Authorization: Bearer mm_… (set MM_API_KEY or --api-key)\n",
+      "mm: An API key is required: send Authorization: Bearer mm_… (pnpm keys:create --admin on the server's machine makes the first) (set MM_API_KEY or --api-key)\n",
     );
   });
 

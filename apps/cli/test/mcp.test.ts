@@ -1,6 +1,7 @@
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
 import { cliDir, closedPort, MM_FROM_SOURCES, mmBundled, runMm } from "./support/run-mm.ts";
@@ -44,6 +45,17 @@ describe("mm mcp (stdio)", () => {
 
   it("lists the same tools as the server's /mcp", async () => {
     const { tools } = await mm.client.listTools();
+    const http = new Client({ name: "mm-mcp-test-http", version: "1.0.0" });
+    await http.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+    try {
+      // Names, descriptions and input schemas: what an LLM sees of each tool, whichever way it connects.
+      const overHttp = (await http.listTools()).tools;
+      const shape = (list: typeof tools) =>
+        list.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+      expect(shape(tools)).toEqual(shape(overHttp));
+    } finally {
+      await http.close();
+    }
     expect(tools.map((t) => t.name)).toEqual([
       "get_video_analysis",
       "list_video_analyses",

@@ -4,6 +4,7 @@
  * time. The harness asks over the IPC channel ("probe:read") at the end of each scenario; each read starts a new
  * window. Plain JavaScript so the built server runs it without a TypeScript loader.
  */
+import cluster from "node:cluster";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 const RESOLUTION_MS = 10;
@@ -25,26 +26,30 @@ let since = performance.now();
 // The histogram holds whole timer intervals: what lies beyond the resolution is the delay.
 const beyond = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
 
-process.on("message", (message) => {
-  if (message !== "probe:read") return;
-  const used = process.cpuUsage(cpu);
-  const elapsedMs = performance.now() - since;
-  process.send?.({
-    probe: {
-      elapsedMs,
-      cpuMs: (used.user + used.system) / 1000,
-      eventLoopDelayMs: {
-        p50: beyond(delay.percentile(50)),
-        p99: beyond(delay.percentile(99)),
-        max: beyond(delay.max),
+// A cluster worker's channel is its primary's (WORKERS > 1): unreferenced, the worker would exit while it waits
+// there for its listening socket. The harness reads the process it started.
+const listen = !cluster.isWorker && process.channel;
+if (listen)
+  process.on("message", (message) => {
+    if (message !== "probe:read") return;
+    const used = process.cpuUsage(cpu);
+    const elapsedMs = performance.now() - since;
+    process.send?.({
+      probe: {
+        elapsedMs,
+        cpuMs: (used.user + used.system) / 1000,
+        eventLoopDelayMs: {
+          p50: beyond(delay.percentile(50)),
+          p99: beyond(delay.percentile(99)),
+          max: beyond(delay.max),
+        },
+        gc,
       },
-      gc,
-    },
+    });
+    delay.reset();
+    gc = { count: 0, totalMs: 0, maxMs: 0 };
+    cpu = process.cpuUsage();
+    since = performance.now();
   });
-  delay.reset();
-  gc = { count: 0, totalMs: 0, maxMs: 0 };
-  cpu = process.cpuUsage();
-  since = performance.now();
-});
 // The channel alone must not keep a server alive that is shutting down.
-process.channel?.unref();
+if (listen) process.channel.unref();

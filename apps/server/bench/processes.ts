@@ -1,6 +1,6 @@
 /** Child processes for the benchmark: servers on free ports, what they use while measured, and stopping them. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -57,11 +57,52 @@ export async function stop(running: Running): Promise<void> {
 }
 
 /** Resident memory of a process in MB (Linux /proc). */
-export async function rssMb(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
+async function ownRssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
   return kb / 1024;
+}
+
+/** The process's descendants (a server with WORKERS > 1 is a tree), from the parent pids in /proc. */
+async function descendants(pid: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // The fields after the parenthesised command name: state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents) {
+      if (ppid !== parent) continue;
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/** CPU time (user + system) in ms a process and its descendants used so far, from /proc (10 ms ticks). */
+export async function treeCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  let ticks = 0;
+  for (const each of [pid, ...(await descendants(pid))]) {
+    const stat = await readFile(`/proc/${each}/stat`, "utf8").catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks * 10;
+}
+
+/** Resident memory in MB of a process, or of it and its descendants (`tree`). */
+export async function rssMb(pid: number | undefined, { tree = false } = {}): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const pids = tree ? [pid, ...(await descendants(pid))] : [pid];
+  const each = await Promise.all(pids.map(ownRssMb));
+  return each.reduce((a, b) => a + b, 0);
 }
 
 /** What probe.mjs saw in a server since its last read. */
@@ -99,26 +140,30 @@ async function poolWaiting(url: string): Promise<number | null> {
 
 export interface Samples {
   peakRssMb: number;
-  /** Pool waits sampled every 250 ms (Memory Mirror's server only): the largest and the mean. */
+  /** Pool waits sampled once a second (Memory Mirror's server only): the largest and the mean. */
   poolWaiting: { max: number; mean: number } | null;
 }
 
-/** Samples a server's RSS (and its pool's waiting count, if it has /metrics) while `during` runs. */
+/**
+ * Samples a server's RSS (of its whole process tree with `tree`) every 250 ms, and its pool's waiting count once a
+ * second from /metrics if `withPool` (rendering every metric costs the server CPU, which would be in the figures).
+ */
 export async function sample<T>(
   server: Running,
   during: Promise<T>,
-  withPool: boolean,
+  { withPool = false, tree = false } = {},
 ): Promise<{ result: T; samples: Samples }> {
   const pid = server.child.pid;
-  let peak = await rssMb(pid);
+  let peak = await rssMb(pid, { tree });
   const waits: number[] = [];
+  let ticks = 0;
   const timer = setInterval(() => {
-    void rssMb(pid).then((mb) => (peak = Math.max(peak, mb)));
-    if (withPool) void poolWaiting(server.url).then((n) => n !== null && waits.push(n));
+    void rssMb(pid, { tree }).then((mb) => (peak = Math.max(peak, mb)));
+    if (withPool && ++ticks % 4 === 0) void poolWaiting(server.url).then((n) => n !== null && waits.push(n));
   }, 250);
   try {
     const result = await during;
-    peak = Math.max(peak, await rssMb(pid));
+    peak = Math.max(peak, await rssMb(pid, { tree }));
     const poolStats = waits.length
       ? { max: Math.max(...waits), mean: waits.reduce((a, b) => a + b, 0) / waits.length }
       : null;

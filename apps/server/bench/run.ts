@@ -16,9 +16,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { createTestDatabase, replicaOf, replicaSkip, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
-import { readProbe, type Running, rssMb, sample, startProcess, stop } from "./processes.ts";
+import { readProbe, type Running, rssMb, sample, startProcess, stop, treeCpuMs } from "./processes.ts";
+import { type ReadShares, replicaScenarios, untilReplicaUp, withReadShares } from "./replicas.ts";
 import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -29,12 +30,15 @@ const { values } = parseArgs({
     connections: { type: "string" },
     only: { type: "string" },
     quick: { type: "boolean", default: false },
+    workers: { type: "string" },
   },
 });
 const quick = values.quick ?? false;
 const rows = Number(values.rows ?? (quick ? 1000 : 10_000));
 const seconds = Number(values.seconds ?? (quick ? 1 : 5));
 const connections = Number(values.connections ?? (quick ? 16 : 64));
+/** The service's WORKERS on PostgreSQL (the embedded database takes one process): RSS is then the process tree's. */
+const workers = Number(values.workers ?? 1);
 const BATCH = 50;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const repoRoot = here("../../../");
@@ -67,18 +71,23 @@ interface Result {
     /** Queries waiting for a pool connection, sampled every 250 ms (the service on PostgreSQL only). */
     poolWaiting: { max: number; mean: number } | null;
   };
+  /** Replica scenarios: which server answered the reads (replicas.ts). */
+  reads?: ReadShares;
 }
 
 async function measure(server: Running, scenario: Scenario, duration = seconds, withPool = false) {
   await readProbe(server); // starts the probe's window here
+  // With WORKERS > 1 the probe sees the primary only: CPU then comes from /proc for the whole process tree.
+  const treeCpuBefore = workers > 1 ? await treeCpuMs(server.child.pid) : 0;
   const run = autocannon({
     url: server.url,
     connections: scenario.connections ?? connections,
     duration,
     requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
   });
-  const { result, samples } = await sample(server, run, withPool);
+  const { result, samples } = await sample(server, run, { withPool, tree: workers > 1 });
   const probe = await readProbe(server);
+  const cpuMs = workers > 1 ? (await treeCpuMs(server.child.pid)) - treeCpuBefore : probe.cpuMs;
   if (result.errors || result.non2xx) {
     throw new Error(
       `${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`,
@@ -91,7 +100,7 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
     p99Ms: result.latency.p99,
     rssMb: Math.round(samples.peakRssMb),
     profile: {
-      cpuMsPerRequest: round(probe.cpuMs / Math.max(1, result.requests.total)),
+      cpuMsPerRequest: round(cpuMs / Math.max(1, result.requests.total)),
       eventLoopDelayMs: {
         p50: round(probe.eventLoopDelayMs.p50),
         p99: round(probe.eventLoopDelayMs.p99),
@@ -112,7 +121,8 @@ const idle: Record<string, number> = {};
 const baselineRates = new Map<BaselineName, Result>();
 
 /** The built server over `url`, as `pnpm start` runs it (BENCH_NODE_FLAGS tries other node flags). */
-function startServer(url: string, auth: "required" | "off") {
+function startServer(url: string, auth: "required" | "off", env: Record<string, string> = {}) {
+  const processes = url.startsWith("postgresql:") ? workers : 1;
   return startProcess(
     here("../dist/main.js"),
     {
@@ -122,6 +132,8 @@ function startServer(url: string, auth: "required" | "off") {
       // Counted, never refusing: the limiter's cost is in the figures, its 429s are not.
       RATE_LIMIT_PER_MINUTE: "100000000",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      WORKERS: String(processes),
+      ...env,
     },
     "/readyz",
     process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
@@ -129,9 +141,13 @@ function startServer(url: string, auth: "required" | "off") {
 }
 
 /** One service scenario under load, as a result row with its ratios to the hand-written baselines. */
-async function measureService(server: Running, scenario: Scenario, suffix: string): Promise<Result> {
+async function measureService(
+  server: Running,
+  scenario: Scenario,
+  suffix: string,
+  base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined,
+): Promise<Result> {
   const r = await measure(server, scenario, seconds, true);
-  const base = scenario.baseline ? baselineRates.get(scenario.baseline) : undefined;
   const single = baselineRates.get("single");
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   return {
@@ -149,7 +165,8 @@ async function measureService(server: Running, scenario: Scenario, suffix: strin
 const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 // PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
 const targets = (await testTargets())
-  .filter((t) => !t.skip)
+  // WORKERS compares processes on PostgreSQL: the embedded database takes one.
+  .filter((t) => !t.skip && (workers === 1 || t.name === "postgres"))
   .sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
 
 for (const { name: kind } of targets) {
@@ -162,50 +179,89 @@ for (const { name: kind } of targets) {
   const context = { rows, apiKey, batch: BATCH };
   const suffix = kind === "embedded" ? " [embedded]" : "";
   try {
-    // The embedded database belongs to one process: the hand-written baselines read PostgreSQL only, and the
-    // embedded rows compare with them.
-    if (kind === "postgres") {
-      const baseline = await startProcess(
-        here("baseline-server.ts"),
-        { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" },
-        "/v/bench-0",
-      );
-      try {
+    // The hand-written baseline reads PostgreSQL only (the embedded database belongs to one process): the embedded
+    // rows compare with its last figures. On PostgreSQL both servers run side by side and each service scenario is
+    // measured right after its baseline, so the pair sees the same load from the rest of the machine.
+    const baseline =
+      kind === "postgres"
+        ? await startProcess(here("baseline-server.ts"), { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" }, "/v/bench-0")
+        : undefined;
+    const baselines = baselineScenarios(context);
+    const pairedWith = async (scenario: Scenario) => {
+      if (!baseline || !scenario.baseline) return;
+      const r = await measure(baseline, baselines[scenario.baseline]);
+      const result: Result = { name: baselines[scenario.baseline].name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
+      baselineRates.set(scenario.baseline, result);
+      results.push(result);
+    };
+    try {
+      if (baseline) {
         idle["baseline"] = await rssMb(baseline.child.pid);
-        const scenarios = baselineScenarios(context);
-        await measure(baseline, scenarios.single, Math.min(seconds, 2)); // warm-up
-        for (const [name, scenario] of Object.entries(scenarios) as [BaselineName, Scenario][]) {
-          const r = await measure(baseline, scenario);
-          const result: Result = { name: scenario.name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
-          baselineRates.set(name, result);
-          results.push(result);
+        await measure(baseline, baselines.single, Math.min(seconds, 2)); // warm-up
+        // The batch rows are also compared with one lookup per request.
+        baselineRates.set("single", {
+          ...(await measure(baseline, baselines.single)),
+          name: "",
+          unit: "",
+          ratioToBaseline: 1,
+        });
+      }
+      const server = await startServer(url, "required");
+      try {
+        idle[`server${suffix}`] = await rssMb(server.child.pid, { tree: workers > 1 });
+        const scenarios = serviceScenarios(context).filter(wanted);
+        if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
+        for (const scenario of scenarios) {
+          await pairedWith(scenario);
+          results.push(await measureService(server, scenario, suffix));
         }
       } finally {
-        await stop(baseline);
+        await stop(server);
       }
-    }
-    const server = await startServer(url, "required");
-    try {
-      idle[`server${suffix}`] = await rssMb(server.child.pid);
-      const scenarios = serviceScenarios(context).filter(wanted);
-      if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
-      for (const scenario of scenarios) results.push(await measureService(server, scenario, suffix));
+      const authOff = authOffScenario(context);
+      if (kind === "postgres" && wanted(authOff)) {
+        const open = await startServer(url, "off");
+        try {
+          await measure(open, authOff, Math.min(seconds, 2)); // warm-up
+          await pairedWith(authOff);
+          results.push(await measureService(open, authOff, suffix));
+        } finally {
+          await stop(open);
+        }
+      }
     } finally {
-      await stop(server);
+      if (baseline) await stop(baseline);
     }
-    const authOff = authOffScenario(context);
-    if (kind === "postgres" && wanted(authOff)) {
-      const open = await startServer(url, "off");
-      try {
-        await measure(open, authOff, Math.min(seconds, 2)); // warm-up
-        results.push(await measureService(open, authOff, suffix));
-      } finally {
-        await stop(open);
-      }
-    }
+    if (kind === "postgres") await measureReplicas(url, context);
   } finally {
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The replica scenarios (replicas.ts) on a server with the standby as its one replica; each compares with the same
+ * scenario on the primary-only server above (the mix, with nothing).
+ */
+async function measureReplicas(url: string, context: Parameters<typeof replicaScenarios>[0]): Promise<void> {
+  const scenarios = replicaScenarios(context).filter(wanted);
+  if (scenarios.length === 0) return;
+  const skip = await replicaSkip();
+  if (skip) return;
+  // One process: /readyz then counts every read of the run (each process reports its own).
+  const server = await startServer(url, "required", { DATABASE_REPLICA_URLS: await replicaOf(url), WORKERS: "1" });
+  try {
+    await untilReplicaUp(server);
+    await measure(server, scenarios[0]!, Math.min(seconds, 2)); // warm-up: the replica's pool and plans
+    for (const scenario of scenarios) {
+      const primaryOnly = results.find((r) => r.name === scenario.name);
+      const [result, reads] = await withReadShares(server, () =>
+        measureService(server, scenario, " [1 replica]", primaryOnly),
+      );
+      results.push({ ...result, reads });
+    }
+  } finally {
+    await stop(server);
   }
 }
 
@@ -249,7 +305,7 @@ const table = [
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required`,
+  `\n${connections} connections (batches: 8), ${seconds} s per scenario, ${rows} rows, random videoIds, AUTH=required, WORKERS=${workers}`,
 );
 console.log(
   `idle RSS MB: ${Object.entries(idle)
@@ -257,6 +313,14 @@ console.log(
     .join(", ")}\n`,
 );
 console.log([line(table[0]!), line(widths.map((w) => "-".repeat(w))), ...table.slice(1).map(line)].join("\n"));
+const shared = results.filter((r) => r.reads);
+if (shared.length > 0) {
+  console.log('\nreads answered by each server (with 1 replica; "vs baseline" above is against the primary-only row):');
+  for (const r of shared) {
+    const shares = Object.entries(r.reads!.share).map(([name, share]) => `${name} ${(share * 100).toFixed(1)}%`);
+    console.log(`  ${r.name}: ${r.reads!.reads} reads — ${shares.join(", ")}`);
+  }
+}
 
 const machine = {
   cpus: os.cpus().length,
@@ -269,6 +333,6 @@ const file = path.join(repoRoot, "bench/results/latest.json");
 await mkdir(path.dirname(file), { recursive: true });
 await writeFile(
   file,
-  `${JSON.stringify({ machine, params: { rows, seconds, connections, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`,
+  `${JSON.stringify({ machine, params: { rows, seconds, connections, workers, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`,
 );
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

@@ -1,20 +1,22 @@
-import { createKeyVerifier } from "@memory-mirror/api";
+import { type ChangeFeed, createKeyVerifier } from "@memory-mirror/api";
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
-import type { GuardDeps } from "./guards.ts";
+import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
-import { Metrics } from "./metrics.ts";
+import type { Metrics } from "./metrics.ts";
 import { createOpenApiRoute } from "./openapi/document.ts";
 import { createRateLimit } from "./rate-limit.ts";
 import { clientRequestId, requestIds } from "./request-id.ts";
 import { createRestApi } from "./rest/index.ts";
 import { corsPolicy, securityHeaders } from "./security.ts";
+import { StreamSlots } from "./streams.ts";
 import { createTrpcRoutes } from "./trpc-handler.ts";
+import { createWebAppRoutes } from "./web-app.ts";
 
 export interface AppDeps {
   db: Database;
@@ -22,13 +24,18 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown began: readiness fails so load balancers stop sending traffic. */
   isDraining: () => boolean;
+  /** The process's change feed (built by the server, which closes it on shutdown). */
+  changes: ChangeFeed;
+  /** This app's metrics (the server feeds the change feed's figures into them). */
+  metrics: Metrics;
+  /** The built web app served at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
-export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<AppEnv> {
+export function createApp({ db, config, logger, isDraining, changes, metrics, webDir }: AppDeps): Hono<AppEnv> {
   // strict: false — every path answers with and without a trailing slash, as the original service did.
   const app = new Hono<AppEnv>({ strict: false });
 
-  const metrics = new Metrics(db);
   app.use(requestIds);
   app.use(async (c, next) => {
     const answered = metrics.startRequest();
@@ -54,26 +61,33 @@ export function createApp({ db, config, logger, isDraining }: AppDeps): Hono<App
   const guards: GuardDeps = {
     config,
     prisma: db.prisma,
+    reads: db.reads,
     verifyKey: createKeyVerifier(db.prisma, {
       cacheMs: config.keyCacheMs,
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),
     }),
     rateLimit: createRateLimit(config, db.prisma, logger),
+    authFailures: createAuthFailureLimiter(),
     metrics,
+    changes,
   };
-  const rest = createRestApi(guards, logger);
+  const streams = new StreamSlots(config, metrics);
+  const rest = createRestApi(guards, logger, streams);
+
   app.route("/", createHealthRoutes(db, logger, isDraining));
   app.get("/metrics", async (c) =>
     c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
   );
-  app.route("/", createTrpcRoutes(guards, logger));
+  app.route("/", createTrpcRoutes(guards, logger, streams));
   // The original service's REST API over the same service, MCP for LLM applications, the OpenAPI document, /docs.
   app.route("/", rest);
   app.route("/", createMcpRoute(guards, logger));
   app.route("/", createOpenApiRoute(rest));
   app.route("/", createDocsRoutes());
+  const web = createWebAppRoutes(webDir);
+  app.route("/", web.routes);
 
-  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  app.notFound((c) => web.fallback(c) ?? c.json({ detail: "Not Found" }, 404));
   app.onError((error, c) => {
     logger.error({ err: error, reqId: c.var.requestId }, "unhandled error");
     return c.json({ detail: "Internal Server Error" }, 500);

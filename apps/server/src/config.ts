@@ -5,8 +5,16 @@ import {
   DEFAULT_MAX_RESPONSE_ROWS,
   HISTORY_LIMIT_DEFAULT,
 } from "@memory-mirror/api/schemas";
-import { type DatabaseConfig, databaseConfigFrom, databaseEnv, integerVariable } from "@memory-mirror/db";
+import {
+  type DatabaseConfig,
+  databaseConfigFrom,
+  DatabaseConfigError,
+  databaseEnv,
+  integerVariable,
+} from "@memory-mirror/db";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { hostNameOf, isLoopback } from "./loopback.ts";
 
 const int = integerVariable;
 
@@ -26,8 +34,31 @@ const origins = z.string().transform((value, ctx) => {
   return list;
 });
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
-export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
+/** A duration such as 7d, 12h, 30m or 45s (a bare number is seconds). */
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const match = /^(\d{1,9})\s*(d|h|m|s|ms)?$/.exec(value.trim());
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 }[match?.[2] ?? "s"] ?? 1000;
+    const ms = match ? Number(match[1]) * unit : NaN;
+    if (!(ms >= 60_000 && ms <= 366 * 86_400_000)) {
+      ctx.addIssue({ code: "custom", message: `${name} must be a duration from 1m to 366d, like 7d, 12h or 30m` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const hostNames = z.string().transform((value, ctx) => {
+  const list = value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of list) {
+    if (hostNameOf(name) !== name) {
+      ctx.addIssue({ code: "custom", message: `ALLOWED_HOSTS: "${name}" is not a host name like memory.example.com` });
+    }
+  }
+  return list;
+});
 
 /**
  * Every setting the server reads, validated once at start so a typo fails loudly instead of misbehaving. The one
@@ -39,7 +70,8 @@ const configSchema = z
     PORT: int("PORT", 0, 65535).default(3000),
     // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
     HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
-    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS: one definition, shared with `pnpm db:migrate`.
+    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS, and the replicas' DATABASE_REPLICA_URLS,
+    // REPLICA_MAX_LAG_MS, REPLICA_CHECK_INTERVAL_MS (docs/replicas.md): one definition, shared with `pnpm db:migrate`.
     ...databaseEnv.shape,
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Most calls one tRPC batch may hold (tRPC answers 400 beyond).
@@ -63,15 +95,40 @@ const configSchema = z
       .default("memory"),
     // Browser origins allowed to call the API (CORS); none by default.
     CORS_ORIGINS: origins.default([]),
+    // Host names (besides loopback ones) the API answers in its Host header while authentication is off.
+    ALLOWED_HOSTS: hostNames.default([]),
     // Earlier versions kept per analysis; 0 keeps none.
     HISTORY_LIMIT: int("HISTORY_LIMIT", 0, 10_000).default(HISTORY_LIMIT_DEFAULT),
+    // How long the change log keeps changes; resuming from an older one asks the client to resync.
+    CHANGES_RETENTION: duration("CHANGES_RETENTION").default(7 * 86_400_000),
+    // Open change streams this process serves at most, and per key (per address without auth); 429 beyond.
+    MAX_STREAMS: int("MAX_STREAMS", 0, 1_000_000).default(10_000),
+    MAX_STREAMS_PER_KEY: int("MAX_STREAMS_PER_KEY", 0, 1_000_000).default(100),
+    // Changes waiting for one stream beyond which it is cut as too slow (it resumes from its last id).
+    STREAM_MAX_QUEUED: int("STREAM_MAX_QUEUED", 1, 1_000_000).default(1000),
+    // Server processes sharing the port (Node's cluster): a number, or "auto" for one per core. 1 by default, and
+    // the only choice with the embedded database, which belongs to one process.
+    WORKERS: z
+      .preprocess((value) => (value === "auto" ? availableParallelism() : value), int("WORKERS", 1, 256))
+      .default(1),
   })
   .transform((e, ctx) => {
     let database: DatabaseConfig;
     try {
       database = databaseConfigFrom(e);
     } catch (error) {
-      ctx.addIssue({ code: "custom", path: ["DATABASE_URL"], message: (error as Error).message });
+      const variable = error instanceof DatabaseConfigError ? error.variable : undefined;
+      ctx.addIssue({ code: "custom", path: [variable ?? "DATABASE_URL"], message: (error as Error).message });
+      return z.NEVER;
+    }
+    if (e.WORKERS > 1 && database.kind === "embedded") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WORKERS"],
+        message:
+          `WORKERS=${e.WORKERS} needs a PostgreSQL server (DATABASE_URL=postgresql://…): ` +
+          "the embedded database belongs to one process",
+      });
       return z.NEVER;
     }
     // Redis's protected mode: open only on loopback unless an operator says otherwise, in so many words.
@@ -93,7 +150,13 @@ const configSchema = z
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateLimitStore: e.RATE_LIMIT_STORE,
       corsOrigins: e.CORS_ORIGINS,
+      allowedHosts: e.ALLOWED_HOSTS,
       historyLimit: e.HISTORY_LIMIT,
+      changesRetentionMs: e.CHANGES_RETENTION,
+      maxStreams: e.MAX_STREAMS,
+      maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
+      streamMaxQueued: e.STREAM_MAX_QUEUED,
+      workers: e.WORKERS,
     };
   });
 

@@ -1,55 +1,203 @@
 /**
- * What every API transport (tRPC, REST, MCP) checks before any operation runs, in one order: body size, well-formed
- * input, who is calling and in which space, and the caller's rate. Each transport answers failures in its own
+ * What every API transport (tRPC, REST, MCP) checks before any operation runs, in one order: that a browser request
+ * comes from an allowed page (and, with AUTH=off, names this machine), who is calling and in which space (on headers
+ * alone, before any body is read), then body size and well-formed input. Calls are counted against the caller's rate
+ * by `admit`, once the transport has decoded how many the request holds. Each transport answers failures in its own
  * shape (problems.ts).
  */
 import {
   ANONYMOUS,
+  type ChangeFeed,
   createContext,
   DomainError,
-  type KeyScope,
   type KeyVerifier,
   type Principal,
-  requireScope,
   resolveSpace,
   SPACE_PATTERN,
 } from "@memory-mirror/api";
-import type { PrismaClient } from "@memory-mirror/db";
+import type { PrismaClient, ReadRouting } from "@memory-mirror/db";
 import { isUtf8 } from "node:buffer";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import type { AppEnv } from "./app-env.ts";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
-import { type ProblemRenderer, problemOf } from "./problems.ts";
+import { hostNameOf, isLoopback } from "./loopback.ts";
+import { type Problem, type ProblemRenderer, problemOf } from "./problems.ts";
 import { type Metrics, transportOf } from "./metrics.ts";
 import type { RateLimit } from "./rate-limit.ts";
 
 export interface GuardDeps {
   config: ServerConfig;
   prisma: PrismaClient;
+  /** Where read-only operations run (replicas or the primary). */
+  reads: ReadRouting;
   verifyKey: KeyVerifier;
   rateLimit: RateLimit | undefined;
+  /** Failed authentications per client address (shared by every transport). */
+  authFailures: RateLimiterMemory;
   metrics: Metrics;
+  /** The process's change feed (subscriptions). */
+  changes?: ChangeFeed;
 }
+
+/**
+ * Failed authentications one client address may make per minute before its unknown keys are refused unchecked
+ * (429): a guesser costs neither database lookups nor cache room, while keys already verified keep working.
+ */
+export const AUTH_FAILURES_PER_MINUTE = 30;
+
+export const createAuthFailureLimiter = () => new RateLimiterMemory({ points: AUTH_FAILURES_PER_MINUTE, duration: 60 });
 
 export interface TransportOptions {
   render: ProblemRenderer;
-  /** How many calls the request holds (a tRPC batch holds several); each counts against the rate limit. */
-  calls?: (c: Context<AppEnv>) => number;
-  /** The scope the request needs, when the transport knows it before the call (REST: by method). */
-  scope?: (c: Context<AppEnv>) => KeyScope;
+  /**
+   * How many calls the request holds, when the guards can count them (REST: one per request). Transports that decode
+   * their own batches (tRPC, MCP) leave it out and call `admit` with the decoded count.
+   */
+  calls?: number;
 }
 
 const CHALLENGE = 'Bearer realm="memory-mirror"';
 
 const hasBody = (method: string) => method !== "GET" && method !== "HEAD";
 
+const clientAddress = (c: Context<AppEnv>) => getConnInfo(c).remote.address ?? "unknown";
+
+const retryIn = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Counts `calls` against the caller's rate limit: the one place calls are counted, whichever transport decoded them.
+ * Answers the problem to send when the caller is over its limit (all the request's calls are refused then).
+ */
+export async function admit(deps: GuardDeps, c: Context<AppEnv>, calls: number): Promise<Problem | undefined> {
+  const limiter = deps.rateLimit;
+  if (!limiter || calls === 0) return undefined;
+  const { principal } = c.var.ctx;
+  const who = principal.keyId ? `key:${principal.keyId}` : `ip:${clientAddress(c)}`;
+  const retryAfter = await limiter.consume(who, calls);
+  if (retryAfter === undefined) return undefined;
+  deps.metrics.rateLimited(transportOf(c.req.path));
+  return {
+    code: "TOO_MANY_REQUESTS",
+    message: `Rate limit exceeded: ${deps.config.rateLimitPerMinute} calls per minute (RATE_LIMIT_PER_MINUTE); retry in ${retryAfter} s`,
+    headers: { "Retry-After": String(retryAfter) },
+  };
+}
+
 export function transportGuards(deps: GuardDeps, options: TransportOptions): MiddlewareHandler<AppEnv>[] {
   const { config } = deps;
   const { render } = options;
-  const fail = (c: Context<AppEnv>, error: DomainError, headers?: Record<string, string>) =>
-    render(c, { ...problemOf(error), ...(headers ? { headers } : {}) });
+  const fail = (c: Context<AppEnv>, error: DomainError) => render(c, problemOf(error));
+  const corsOrigins = new Set(config.corsOrigins);
+  const allowedHosts = new Set(config.allowedHosts);
+
+  /**
+   * Browsers send Origin (or at least Sec-Fetch-Site) with every cross-origin request. CORS only hides answers from
+   * the page; a simple request (a form's POST, an image's GET) still runs. So an origin that CORS_ORIGINS does not
+   * list is refused before anything runs. With AUTH=off, a page can also rebind its own name to 127.0.0.1 and so be
+   * "same-origin": only loopback names and ALLOWED_HOSTS are answered in Host then.
+   */
+  const browserChecks: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const host = c.req.header("host");
+    if (config.auth === "off") {
+      const name = hostNameOf(host);
+      if (name === undefined || !(isLoopback(name) || allowedHosts.has(name))) {
+        return render(c, {
+          code: "FORBIDDEN",
+          message:
+            `Host "${host ?? ""}" is not a name of this server: with authentication off (AUTH=off) only loopback ` +
+            "names (localhost, 127.0.0.1, [::1]) and those in ALLOWED_HOSTS are answered",
+        });
+      }
+    }
+    const origin = c.req.header("origin");
+    const site = c.req.header("sec-fetch-site");
+    const crossOrigin =
+      origin !== undefined
+        ? !corsOrigins.has(origin) && !(URL.canParse(origin) && new URL(origin).host === host)
+        : site === "cross-site" || site === "same-site";
+    if (crossOrigin) {
+      return render(c, {
+        code: "FORBIDDEN",
+        message: `Browser requests from ${origin ?? "another site"} are refused: list the page's origin in CORS_ORIGINS to allow it`,
+      });
+    }
+    await next();
+  };
+
+  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+    let principal: Principal = ANONYMOUS;
+    const authorization = c.req.header("authorization");
+    if (authorization !== undefined) {
+      const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      const address = clientAddress(c);
+      const failures = await deps.authFailures.get(address);
+      const blocked = failures !== null && failures.remainingPoints <= 0;
+      let verified: Principal | undefined;
+      try {
+        verified = key ? await deps.verifyKey(key, { cachedOnly: blocked }) : undefined;
+      } catch (error) {
+        // The database could not be asked (503): the key may well be valid.
+        if (error instanceof DomainError) return fail(c, error);
+        throw error;
+      }
+      if (!verified && blocked) {
+        const retryAfter = retryIn(failures.msBeforeNext);
+        return render(c, {
+          code: "TOO_MANY_REQUESTS",
+          message: `Too many failed authentications from this address (${AUTH_FAILURES_PER_MINUTE} per minute); retry in ${retryAfter} s`,
+          headers: { "Retry-After": String(retryAfter) },
+        });
+      }
+      if (!verified) {
+        await deps.authFailures.penalty(address, 1);
+        return render(c, {
+          code: "UNAUTHORIZED",
+          message: "The API key is not valid (malformed, unknown, revoked or expired)",
+          headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
+        });
+      }
+      principal = verified;
+    } else if (config.auth === "required") {
+      return render(c, {
+        code: "UNAUTHORIZED",
+        message:
+          "An API key is required: send Authorization: Bearer mm_… (pnpm keys:create --admin on the server's machine makes the first)",
+        headers: { "WWW-Authenticate": CHALLENGE },
+      });
+    }
+    const readFrom = c.req.header("x-mm-read-from")?.trim().toLowerCase();
+    if (readFrom !== undefined && readFrom !== "primary" && readFrom !== "any") {
+      return render(c, { code: "BAD_REQUEST", message: 'X-MM-Read-From must be "primary" or "any"' });
+    }
+    const requested = c.req.header("x-mm-space");
+    if (requested !== undefined && !SPACE_PATTERN.test(requested)) {
+      return render(c, { code: "BAD_REQUEST", message: "X-MM-Space must be 1–63 characters of a-z, 0-9, _ and -" });
+    }
+    try {
+      const space = resolveSpace(principal, requested);
+      c.set(
+        "ctx",
+        createContext({
+          prisma: deps.prisma,
+          reads: deps.reads,
+          readFromPrimary: readFrom === "primary",
+          principal,
+          space,
+          limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
+          observe: deps.metrics.call,
+          historyLimit: config.historyLimit,
+          changes: deps.changes,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof DomainError) return fail(c, error);
+      throw error;
+    }
+    await next();
+  };
 
   const bodyLimited = bodyLimit({
     maxSize: config.maxBodyBytes,
@@ -60,7 +208,25 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
       }),
   });
   // GET and HEAD carry no body; asking would make @hono/node-server build a full Request object for nothing.
-  const limitBody: MiddlewareHandler<AppEnv> = (c, next) => (hasBody(c.req.method) ? bodyLimited(c, next) : next());
+  const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (!hasBody(c.req.method)) return next();
+    let reached = false;
+    try {
+      return await bodyLimited(c, () => {
+        reached = true;
+        return next();
+      });
+    } catch (error) {
+      if (reached) throw error;
+      return bodyNotReceived(c, error);
+    }
+  };
+
+  /** A client that went away mid-upload is not a server error: a 400 nobody reads, and no error log. */
+  const bodyNotReceived = (c: Context<AppEnv>, error: unknown) => {
+    if (!c.req.raw.signal.aborted) throw error;
+    return render(c, { code: "BAD_REQUEST", message: "The request body was not received in full" });
+  };
 
   /** Text that is not well-formed Unicode would be stored as U+FFFD and collide with other values: refuse it. */
   const wellFormed: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -74,7 +240,12 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
       }
     }
     if (hasBody(c.req.method)) {
-      const bytes = await c.req.arrayBuffer();
+      let bytes: ArrayBuffer;
+      try {
+        bytes = await c.req.arrayBuffer();
+      } catch (error) {
+        return bodyNotReceived(c, error);
+      }
       if (!isUtf8(bytes)) return render(c, { code: "BAD_REQUEST", message: "The request body is not valid UTF-8" });
       // Hono keeps the bytes for its own readers; transports that read the raw request get a fresh one.
       c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: bytes });
@@ -82,75 +253,12 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     await next();
   };
 
-  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    let principal: Principal = ANONYMOUS;
-    const authorization = c.req.header("authorization");
-    if (authorization !== undefined) {
-      const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-      let verified: Principal | undefined;
-      try {
-        verified = key ? await deps.verifyKey(key) : undefined;
-      } catch (error) {
-        // The database could not be asked (503): the key may well be valid.
-        if (error instanceof DomainError) return fail(c, error);
-        throw error;
-      }
-      if (!verified) {
-        return render(c, {
-          code: "UNAUTHORIZED",
-          message: "The API key is not valid (malformed, unknown, revoked or expired)",
-          headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
-        });
-      }
-      principal = verified;
-    } else if (config.auth === "required") {
-      return render(c, {
-        code: "UNAUTHORIZED",
-        message: "An API key is required: send Authorization: Bearer mm_…",
-        headers: { "WWW-Authenticate": CHALLENGE },
-      });
-    }
-    const requested = c.req.header("x-mm-space");
-    if (requested !== undefined && !SPACE_PATTERN.test(requested)) {
-      return render(c, { code: "BAD_REQUEST", message: "X-MM-Space must be 1–63 characters of a-z, 0-9, _ and -" });
-    }
-    try {
-      const space = resolveSpace(principal, requested);
-      if (options.scope) requireScope(principal, options.scope(c));
-      c.set(
-        "ctx",
-        createContext({
-          prisma: deps.prisma,
-          principal,
-          space,
-          limits: { maxRows: config.maxResponseRows, maxBytes: config.maxResponseBytes },
-          observe: deps.metrics.call,
-          historyLimit: config.historyLimit,
-        }),
-      );
-    } catch (error) {
-      if (error instanceof DomainError) return fail(c, error);
-      throw error;
-    }
-    await next();
-  };
-
   const limitRate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const limiter = deps.rateLimit;
-    if (!limiter) return next();
-    const { principal } = c.var.ctx;
-    const who = principal.keyId ? `key:${principal.keyId}` : `ip:${getConnInfo(c).remote.address ?? "unknown"}`;
-    const retryAfter = await limiter.consume(who, options.calls?.(c) ?? 1);
-    if (retryAfter !== undefined) {
-      deps.metrics.rateLimited(transportOf(c.req.path));
-      return render(c, {
-        code: "TOO_MANY_REQUESTS",
-        message: `Rate limit exceeded: ${config.rateLimitPerMinute} calls per minute (RATE_LIMIT_PER_MINUTE); retry in ${retryAfter} s`,
-        headers: { "Retry-After": String(retryAfter) },
-      });
-    }
+    const problem = options.calls === undefined ? undefined : await admit(deps, c, options.calls);
+    if (problem) return render(c, problem);
     await next();
   };
 
-  return [limitBody, wellFormed, authenticate, limitRate];
+  // Headers first: nobody unauthenticated gets to make the server read (and hold) a body.
+  return [browserChecks, authenticate, limitBody, wellFormed, limitRate];
 }

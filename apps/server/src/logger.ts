@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { pino, type Logger } from "pino";
 import type { ServerConfig } from "./config.ts";
 
@@ -7,7 +8,8 @@ export type { Logger };
 export function createLogger(level: ServerConfig["logLevel"]): Logger {
   return pino({
     level,
-    base: { service: "memory-mirror" },
+    // With WORKERS > 1 several processes write the log: each line says which.
+    base: { service: "memory-mirror", ...(cluster.isWorker ? { pid: process.pid } : {}) },
     formatters: { level: (label) => ({ level: label }) },
     timestamp: pino.stdTimeFunctions.isoTime,
   });

@@ -1,8 +1,9 @@
 // First: .env must be in process.env before the other modules load (see env-file.ts).
 import "./env-file.ts";
+import cluster from "node:cluster";
+import { READY, superviseWorkers } from "./cluster.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
-import { createServer } from "./server.ts";
 import { explainStartupError } from "./startup-errors.ts";
 
 let config;
@@ -15,6 +16,17 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+if (config.workers > 1 && cluster.isPrimary) {
+  if (config.rateLimitStore === "memory" && config.rateLimitPerMinute > 0) {
+    logger.warn(
+      `RATE_LIMIT_STORE=memory with WORKERS=${config.workers}: each process counts its own calls, so a key gets up ` +
+        `to ${config.workers} × RATE_LIMIT_PER_MINUTE; RATE_LIMIT_STORE=database gives one budget`,
+    );
+  }
+  process.exit(await superviseWorkers(config.workers, logger));
+}
+// Loaded here, not above: a primary that only supervises workers never loads the database client.
+const { createServer } = await import("./server.ts");
 const server = createServer(config, { logger });
 
 try {
@@ -25,6 +37,7 @@ try {
   logger.debug({ err: error }, "start-up failed");
   process.exit(1);
 }
+if (cluster.isWorker) process.send?.(READY);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

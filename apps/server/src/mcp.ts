@@ -7,8 +7,8 @@ import { createCaller } from "@memory-mirror/api";
 import { createMcpServer } from "@memory-mirror/mcp";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
-import { type GuardDeps, transportGuards } from "./guards.ts";
+import type { AppEnv } from "./request-variables.ts";
+import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import { mcpProblem } from "./problems.ts";
 
@@ -24,6 +24,10 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
   });
   app.use(MCP_PATH, ...transportGuards(deps, { render: mcpProblem }));
   app.post(MCP_PATH, async (c) => {
+    // Each JSON-RPC message is a call, a batch of them included; decoded here once and handed to the transport.
+    const parsedBody: unknown = await c.req.json().catch(() => undefined);
+    const problem = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
+    if (problem) return mcpProblem(c, problem);
     const server = createMcpServer(createCaller(c.var.ctx), {
       onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
     });
@@ -36,7 +40,7 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
     await server.connect(transport);
     try {
       // Resolves once every answer is in the JSON body, so closing afterwards cuts nothing short.
-      return await transport.handleRequest(c.req.raw);
+      return await transport.handleRequest(c.req.raw, { parsedBody });
     } finally {
       await server.close();
     }

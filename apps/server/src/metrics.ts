@@ -72,6 +72,23 @@ export class Metrics {
     registers: [this.#registry],
   });
 
+  readonly #streams = new Gauge({
+    name: "mm_change_streams_open",
+    help: "Change streams (tRPC onChange, REST /api/changes) open now",
+    registers: [this.#registry],
+  });
+  readonly #eventsSent = new Counter({
+    name: "mm_change_events_sent_total",
+    help: "Change events handed to streams",
+    registers: [this.#registry],
+  });
+  readonly #fanoutLag = new Histogram({
+    name: "mm_change_fanout_lag_seconds",
+    help: "From a change's recording in the database to this process reading it for its subscribers",
+    buckets: SECONDS,
+    registers: [this.#registry],
+  });
+
   constructor(db: Database) {
     new Gauge({
       name: "mm_db_pool_connections",
@@ -86,6 +103,7 @@ export class Metrics {
         this.set({ state: "waiting" }, pool.waiting);
       },
     });
+    replicaMetrics(db, this.#registry);
     this.registry = Registry.merge([this.#registry, processRegistry()]);
   }
 
@@ -112,7 +130,73 @@ export class Metrics {
     this.#callDuration.observe({ procedure: call.procedure }, call.durationMs / 1000);
   };
 
+  streamOpened(): void {
+    this.#streams.inc();
+  }
+
+  streamClosed(): void {
+    this.#streams.dec();
+  }
+
+  readonly changeSent = (): void => {
+    this.#eventsSent.inc();
+  };
+
+  readonly changeRead = (lagMs: number): void => {
+    this.#fanoutLag.observe(Math.max(0, lagMs) / 1000);
+  };
+
   rateLimited(transport: Transport): void {
     this.#rateLimited.inc({ transport });
   }
+}
+
+const REPLICA_STATES = ["starting", "up", "lagging", "down", "not_standby"] as const;
+
+/** Read routing (DATABASE_REPLICA_URLS): who answered reads, and each replica's state and lag. */
+function replicaMetrics(db: Database, registry: Registry): void {
+  new Counter({
+    name: "mm_db_reads_total",
+    help: "Read-only operations answered, by database server (primary, or a replica's host:port/database)",
+    labelNames: ["server"] as const,
+    registers: [registry],
+    collect() {
+      const { primaryReads, replicas } = db.reads.status();
+      this.reset();
+      this.inc({ server: "primary" }, primaryReads);
+      for (const replica of replicas) this.inc({ server: replica.name }, replica.reads);
+    },
+  });
+  new Counter({
+    name: "mm_db_replica_read_failures_total",
+    help: "Reads that failed on a replica and were answered by the primary instead",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const replica of db.reads.status().replicas) this.inc({ replica: replica.name }, replica.failures);
+    },
+  });
+  new Gauge({
+    name: "mm_db_replica_state",
+    help: "1 for each replica's current state (up serves reads; starting, lagging, down and not_standby do not)",
+    labelNames: ["replica", "state"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const replica of db.reads.status().replicas)
+        for (const state of REPLICA_STATES) this.set({ replica: replica.name, state }, replica.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "mm_db_replica_lag_seconds",
+    help: "How long each replica has been missing a write the primary had (absent while unknown)",
+    labelNames: ["replica"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const replica of db.reads.status().replicas)
+        if (replica.lagMs !== null) this.set({ replica: replica.name }, replica.lagMs / 1000);
+    },
+  });
 }

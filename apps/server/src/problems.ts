@@ -34,6 +34,16 @@ export const trpcProblem: ProblemRenderer = (c, { code, message, headers }) =>
 export const restProblem: ProblemRenderer = (c, { code, message, headers }) =>
   c.json({ detail: message }, statusOf(code), headers);
 
-/** MCP's transport answers JSON-RPC; -32000 is the range servers use for their own errors. */
-export const mcpProblem: ProblemRenderer = (c, { code, message, headers }) =>
-  c.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, statusOf(code), headers);
+/**
+ * MCP's transport answers JSON-RPC; -32000 is the range servers use for their own errors. A missing or invalid key
+ * is a 403 here, not a 401: in MCP's authorization spec a 401 tells the client to start OAuth (every client built on
+ * the MCP SDK does, whatever the challenge says), and this server does not do OAuth (it serves no protected-resource
+ * metadata). A 403 without `insufficient_scope` makes those clients show this message instead.
+ */
+export const mcpProblem: ProblemRenderer = (c, { code, message, headers }) => {
+  if (code !== "UNAUTHORIZED")
+    return c.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, statusOf(code), headers);
+  const { "WWW-Authenticate": _challenge, ...rest } = headers ?? {};
+  const hint = `${message}. This server does not do OAuth: give your MCP client the key as a header, e.g. claude mcp add --transport http memory-mirror URL --header "Authorization: Bearer mm_…"`;
+  return c.json({ jsonrpc: "2.0", error: { code: -32000, message: hint }, id: null }, 403, rest);
+};

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 
 /** A client's own id is kept only in this strict shape (no spaces, no log-breaking characters). */
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import type { AppEnv } from "./app-env.ts";
+import type { AppEnv } from "./request-variables.ts";
 
 /**
  * Headers on every answer: no MIME sniffing, no framing, no referrer leaks, and a CSP that lets /docs (Swagger UI,
@@ -37,6 +37,7 @@ export function corsPolicy(origins: readonly string[]): MiddlewareHandler<AppEnv
       "Authorization",
       "Content-Type",
       "X-MM-Space",
+      "X-MM-Read-From",
       "X-Request-Id",
       "trpc-accept",
       "Mcp-Protocol-Version",

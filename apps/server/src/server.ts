@@ -1,8 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
+import { startPruning } from "./changes.ts";
+import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
@@ -31,11 +34,15 @@ export interface CreateServerOptions {
    * resets such requests. More than a one-way network delay; tests on one host use less.
    */
   idleGraceMs?: number;
+  /** The built web app to serve at `/` (default: apps/web/dist). */
+  webDir?: string;
 }
 
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
   const logger = options.logger ?? createLogger(config.logLevel);
   let db: Database | undefined;
+  let changes: ChangeFeed | undefined;
+  let stopPruning: (() => void) | undefined;
   let http: Server | undefined;
   let connections: ConnectionTracker | undefined;
   let url: string | undefined;
@@ -45,9 +52,11 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
   async function start(): Promise<string> {
     if (url) return url;
     // Listen first: a port in use or a HOST that is not this machine's fails here, before any database work.
-    // Until the app exists every request gets 503 "starting" (readiness says so too).
+    // Until the app exists every request gets 503 "starting" (readiness says so too), except liveness: the process
+    // runs, so /healthz answers 200 (an orchestrator must not kill a server that is still migrating).
     let app: ReturnType<typeof createApp> | undefined;
-    const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) => (app ? app.fetch(request, env) : starting());
+    const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) =>
+      app ? app.fetch(request, env) : starting(request);
     http = await new Promise<Server>((resolve, reject) => {
       const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () =>
         resolve(server as Server),
@@ -56,11 +65,33 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       server.once("error", (error) => reject(new ListenError(config.host, config.port, error)));
     });
     try {
-      db = await createDb(config.database, options.database);
+      db = await createDb(config.database, {
+        ...options.database,
+        replicaEvents: {
+          onReplicaState(replica, previous, error) {
+            const fit = replica.state === "up";
+            logger[fit ? "info" : "warn"](
+              { replica: replica.name, state: replica.state, previous, lagMs: replica.lagMs, err: error },
+              fit ? "replica serves reads" : "replica serves no reads until it recovers",
+            );
+          },
+        },
+      });
       const { applied, edited } = await db.migrate();
       if (applied.length) logger.info({ applied }, "applied migrations");
       if (edited.length) logger.warn({ edited }, "migrations changed after they were applied");
-      app = createApp({ db, config, logger, isDraining: () => draining });
+      const metrics = new Metrics(db);
+      const { prisma } = db;
+      changes = new ChangeFeed({
+        prisma,
+        listen: db.listen,
+        maxQueued: config.streamMaxQueued,
+        onRead: metrics.changeRead,
+        onSent: metrics.changeSent,
+        onListenError: (error) => logger.warn({ err: error }, "change feed: listening failed; reconnecting"),
+      });
+      stopPruning = startPruning(prisma, config.changesRetentionMs, logger);
+      app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics, webDir: options.webDir });
     } catch (error) {
       const server = http;
       http = undefined;
@@ -83,6 +114,12 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       logger.info(
         `Authentication is off because the server listens on loopback (${config.host}) only; AUTH=required turns it on`,
       );
+    } else if ((await db.prisma.apiKey.count()) === 0) {
+      // Revocation deletes keys, so none means nobody can call yet: say how the first one is made.
+      logger.warn(
+        "No API key exists yet, so every call answers 401. Make the first admin key with pnpm keys:create --admin " +
+          "(with the embedded database, stop this server first: one process owns its directory), then more with mm keys create.",
+      );
     }
     return url;
   }
@@ -92,12 +129,16 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     // The database gets the last part of the budget; a stalled one is cut, not waited for.
     const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
     draining = true; // /readyz answers 503 from now on
+    stopPruning?.();
     if (http && connections) {
       // Accept what the kernel already queued, then in one tick stop listening and mark every answer not yet sent
       // "Connection: close" (in that order: told to close earlier, clients reconnect into a closing listener).
       await connections.stopListening(Math.min(1000, config.shutdownTimeoutMs / 4));
       // `at`: sub-millisecond wall-clock time, for tests that tell requests sent before the close from those after.
       logger.info({ at: performance.timeOrigin + performance.now() }, "stopped listening");
+      // Change streams never end by themselves: end them now (without tRPC's "return", so clients reconnect and
+      // resume from their last id on another process).
+      await changes?.close();
       const drained = connections.drained();
       const timedOut = !(await settlesBy(drained, deadline - closeReserve));
       if (timedOut) {
@@ -109,6 +150,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         await settlesBy(drained, deadline - closeReserve / 2);
       }
     }
+    await changes?.close();
     if (db && !(await settlesBy(db.close(), deadline)))
       logger.warn("shutdown timeout: the database did not close in time");
     logger.info("Memory Mirror stopped");
@@ -139,7 +181,8 @@ export class ListenError extends Error {
   }
 }
 
-function starting(): Response {
+function starting(request: Request): Response {
+  if (new URL(request.url).pathname === "/healthz") return Response.json({ status: "starting" });
   return Response.json({ status: "starting" }, { status: 503, headers: { "Retry-After": "1" } });
 }
 

@@ -15,9 +15,18 @@ interface Found {
 /** Every error in a cause/AggregateError chain, outermost first. */
 function* chain(error: unknown, depth = 0): Generator<Found> {
   if (depth > 8 || error === null || typeof error !== "object") return;
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; meta?: unknown };
+  const e = error as {
+    code?: unknown;
+    errorCode?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+    meta?: unknown;
+  };
+  // Prisma's initialization errors carry their code (P1000…) as errorCode.
+  const code = typeof e.code === "string" ? e.code : typeof e.errorCode === "string" ? e.errorCode : undefined;
   yield {
-    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(code !== undefined ? { code } : {}),
     message: typeof e.message === "string" ? e.message : "",
   };
   const adapter = (
@@ -69,7 +78,9 @@ export function explainStartupError(error: unknown, config: ServerConfig): strin
   }
   if (has("3D000"))
     return `Database "${database}" does not exist on ${server.replace("PostgreSQL at ", "")}: create it (createdb ${database}) or fix DATABASE_URL`;
-  if (has("28P01")) return `${server} refused the password of role "${user}": fix the user or password in DATABASE_URL`;
+  // 28P01 from PostgreSQL; P1000 when Prisma reports it ("Authentication failed against database server").
+  if (has("28P01") || has("P1000") || said(/password authentication failed|Authentication failed against/i))
+    return `${server} refused the password of role "${user}": fix the user or password in DATABASE_URL`;
   if (has("28000"))
     return `${server} does not let role "${user}" connect (unknown role, or pg_hba.conf): fix the user in DATABASE_URL or the server's access rules`;
   if (said(/extension "vector" is not available|could not open extension control file .*vector/)) {

@@ -2,6 +2,7 @@
 import { type CreateKeyInput, keyService } from "@memory-mirror/api";
 import { createTestDatabase, type TestTargetName } from "@memory-mirror/db/testing";
 import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "./index.ts";
+import type { Logger } from "./logger.ts";
 
 export interface TestServer {
   url: string;
@@ -17,11 +18,12 @@ export interface TestServer {
 export async function startTestServer(
   target: TestTargetName,
   overrides: Partial<ServerConfig> = {},
+  options: { webDir?: string; logger?: Logger } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(target);
   const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
   // Its clients run on this host: a request on its way arrives within microseconds, no need to wait 500 ms.
-  const server = createServer(config, { database: database.options, idleGraceMs: 20 });
+  const server = createServer(config, { database: database.options, idleGraceMs: 20, ...options });
   const url = await server.start();
   return {
     url,

@@ -1,26 +1,35 @@
 import { appRouter } from "@memory-mirror/api";
+import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
-import type { AppEnv } from "./app-env.ts";
-import { type GuardDeps, transportGuards } from "./guards.ts";
+import type { AppEnv } from "./request-variables.ts";
+import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import { trpcProblem } from "./problems.ts";
+import { limitStreams, type StreamSlots } from "./streams.ts";
 
 const ENDPOINT = "/trpc";
 
-/** How many procedures a request calls: `/trpc/a,b,c?batch=1` holds three. */
-const callsIn = (path: string) => path.slice(ENDPOINT.length + 1).split(",").length;
-
 /** /trpc/*: the router over tRPC's fetch adapter, batching on, behind the transport guards. */
-export function createTrpcRoutes(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
+export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: StreamSlots): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(`${ENDPOINT}/*`, ...transportGuards(deps, { render: trpcProblem, calls: (c) => callsIn(c.req.path) }));
+  app.use(`${ENDPOINT}/*`, ...transportGuards(deps, { render: trpcProblem }));
+  // Subscriptions cannot be batched, so a stream's path is exactly this.
+  app.use(`${ENDPOINT}/videoAnalysis.onChange`, limitStreams(streams, trpcProblem));
   app.all(`${ENDPOINT}/*`, (c) =>
     fetchRequestHandler({
       endpoint: ENDPOINT,
       req: c.req.raw,
       router: appRouter,
-      createContext: () => c.var.ctx,
+      // tRPC has decoded the request by now (`a%2Cb` is two calls, as it will run them): count what it will run.
+      async createContext({ info, resHeaders }) {
+        const problem = await admit(deps, c, info.calls.length);
+        if (problem) {
+          for (const [name, value] of Object.entries(problem.headers ?? {})) resHeaders.set(name, value);
+          throw new TRPCError({ code: problem.code, message: problem.message });
+        }
+        return c.var.ctx;
+      },
       maxBatchSize: deps.config.maxBatchSize,
       // Lets the client send long query batches as POST instead of overlong URLs.
       allowMethodOverride: true,

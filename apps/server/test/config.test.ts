@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_BODY_BYTES, HISTORY_LIMIT_DEFAULT } from "@memory-mirror/api/schemas";
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
 
@@ -41,5 +42,20 @@ describe("loadConfig", () => {
 
   it("names DATABASE_URL when it is not a database address", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/^Invalid configuration:\n {2}DATABASE_URL: /);
+  });
+
+  it("runs one server process unless WORKERS asks for more; auto is one per core", () => {
+    const postgres = "postgresql://postgres@127.0.0.1:5432/x";
+    expect(loadConfig({ DATABASE_URL: "memory:" }).workers).toBe(1);
+    expect(loadConfig({ DATABASE_URL: postgres, WORKERS: "3" }).workers).toBe(3);
+    expect(loadConfig({ DATABASE_URL: postgres, WORKERS: "auto" }).workers).toBe(availableParallelism());
+    expect(() => loadConfig({ DATABASE_URL: postgres, WORKERS: "0" })).toThrow("WORKERS: WORKERS must be at least 1");
+  });
+
+  it("refuses WORKERS > 1 with the embedded database, which belongs to one process", () => {
+    expect(() => loadConfig({ DATABASE_URL: "memory:", WORKERS: "2" })).toThrow(
+      "Invalid configuration:\n  WORKERS: WORKERS=2 needs a PostgreSQL server (DATABASE_URL=postgresql://…): " +
+        "the embedded database belongs to one process",
+    );
   });
 });

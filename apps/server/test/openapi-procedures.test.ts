@@ -25,13 +25,16 @@ describe("reading the router's procedures (tRPC internals)", () => {
 
   it("gets each procedure's type, zod input and output, and meta", () => {
     for (const p of procedures) {
-      expect(["query", "mutation"], p.name).toContain(p.type);
+      expect(["query", "mutation", "subscription"], p.name).toContain(p.type);
       // keys.list takes no input; every other procedure has one.
       if (p.name !== "keys.list") expect(p.input, `${p.name} input`).toBeInstanceOf(z.ZodType);
-      expect(p.output, `${p.name} output`).toBeInstanceOf(z.ZodType);
+      // A subscription yields events (meta.events) rather than one output.
+      if (p.type === "subscription") expect(p.meta?.events, `${p.name} events`).toBeInstanceOf(z.ZodType);
+      else expect(p.output, `${p.name} output`).toBeInstanceOf(z.ZodType);
       expect(p.meta?.summary, `${p.name} summary`).toMatch(/\w/);
     }
     expect(procedures.find((p) => p.name === "videoAnalysis.byVideoId")?.type).toBe("query");
     expect(procedures.find((p) => p.name === "videoAnalysis.create")?.type).toBe("mutation");
+    expect(procedures.find((p) => p.name === "videoAnalysis.onChange")?.type).toBe("subscription");
   });
 });

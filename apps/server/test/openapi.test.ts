@@ -9,6 +9,8 @@ import { startTestServer, type TestServer } from "../src/testing.ts";
 
 type JsonObject = Record<string, unknown>;
 interface Operation {
+  description?: string;
+  tags?: string[];
   parameters?: {
     name: string;
     in: string;
@@ -21,6 +23,8 @@ interface Operation {
 }
 interface Document {
   openapi: string;
+  info: { license?: { name: string } };
+  servers?: { url: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, JsonObject> };
 }
@@ -39,6 +43,7 @@ const REST_ROUTES = [
   ["post", "/api/search", ["200", "422"]],
   ["post", "/api/context", ["200", "422"]],
   ["get", "/api/tags", ["200", "422"]],
+  ["get", "/api/changes", ["200", "422", "429"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
@@ -70,6 +75,20 @@ describe("GET /openapi.json", () => {
     const copy: unknown = JSON.parse(text);
     const result = await validate(copy as Parameters<typeof validate>[0]);
     expect(result.valid, result.valid ? "" : compileErrors(result)).toBe(true);
+  });
+
+  it("declares its server and license, and says why two REST paths keep the original's trailing slash", () => {
+    expect(doc.servers).toEqual([{ url: "/", description: expect.any(String) as string }]);
+    expect(doc.info.license?.name).toBeTruthy();
+    for (const method of ["get", "post"] as const)
+      expect(doc.paths["/api/video-analysis/"]?.[method]?.description).toContain("original FastAPI service");
+  });
+
+  it("groups every REST route, retrieval included, under one tag in /docs", () => {
+    const restTags = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/"))
+      .flatMap(([, item]) => Object.values(item).flatMap((operation) => operation.tags));
+    expect(new Set(restTags)).toEqual(new Set(["REST (compatible with the original service)"]));
   });
 
   it("describes every REST route with its success and error statuses", () => {
@@ -147,6 +166,7 @@ describe("GET /openapi.json", () => {
       "videoAnalysis.export",
       "videoAnalysis.history",
       "videoAnalysis.list",
+      "videoAnalysis.onChange",
       "videoAnalysis.search",
       "videoAnalysis.tags",
       "videoAnalysis.update",
@@ -156,9 +176,15 @@ describe("GET /openapi.json", () => {
     for (const procedure of procedures) {
       const item = doc.paths[`/trpc/${procedure.name}`];
       expect(item, procedure.name).toBeDefined();
-      const method = procedure.type === "query" ? "get" : "post";
+      const method = procedure.type === "mutation" ? "post" : "get";
       expect(Object.keys(item ?? {})).toEqual([method]);
       const operation = item?.[method];
+      if (procedure.type === "subscription") {
+        expect(operation?.responses["200"]?.content?.["text/event-stream"]?.schema).toEqual({
+          $ref: "#/components/schemas/ChangeEvent",
+        });
+        continue;
+      }
       if (procedure.type === "query" && procedure.input) {
         expect(operation?.parameters?.[0]).toMatchObject({
           name: "input",

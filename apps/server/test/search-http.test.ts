@@ -73,6 +73,18 @@ for (const target of targets)
         "video_id",
       ]);
       expect(body.items[0]?.highlight).toContain("**birthday**");
+      expect(body.items[0]?.score).toBeGreaterThan(0.5);
+      // min_score: 1 keeps only whole answers, and a value out of 0..1 is the caller's mistake.
+      const strict = (await (await post("/api/search", { query: "birthdy cake", min_score: 1 })).json()) as {
+        items: unknown[];
+      };
+      expect(strict.items).toEqual([]);
+      const wrong = await post("/api/search", { query: "cake", min_score: 2 });
+      expect(wrong.status).toBe(422);
+      expect(((await wrong.json()) as { detail: { loc: unknown[]; msg: string }[] }).detail[0]).toMatchObject({
+        loc: ["body", "min_score"],
+        msg: "min_score must be between 0 and 1",
+      });
       expect(Object.keys(body.items[0]?.scores ?? {}).sort()).toEqual(["text", "trigram", "vector"]);
     });
 
@@ -90,6 +102,13 @@ for (const target of targets)
         await post("/api/context", { video_ids: ["paella", "bob-cake", "cake"], max_chars: 1000 })
       ).json()) as { sources: { video_id: string }[] };
       expect(named.sources.map((s) => s.video_id)).toEqual(["paella", "cake"]);
+      // max_chars defaults to 4000; considered and the closing line say what was left out.
+      const unbounded = (await (await post("/api/context", { query: "birthday cake" })).json()) as {
+        text: string;
+        considered: number;
+      };
+      expect(unbounded.text).toMatch(/^## cake .*\n\n\(1 of \d+ memor(y|ies) considered included[^\n]*\.\)$/s);
+      expect(unbounded.considered).toBeGreaterThanOrEqual(1);
       expect(await (await get("/api/tags")).json()).toEqual({
         items: [
           { tag: "family", count: 2 },
@@ -152,7 +171,8 @@ for (const target of targets)
       try {
         const result = await mcp.callTool({ name: "build_context", arguments: { query: "paella", maxChars: 200 } });
         const [content] = result.content as { text: string }[];
-        expect(JSON.parse(content?.text ?? "")).toEqual(context);
+        expect(result.structuredContent).toEqual(context);
+        expect(content?.text).toBe(context.text);
       } finally {
         await mcp.close();
       }

@@ -77,11 +77,50 @@ describe("a server that cannot listen", () => {
   });
 });
 
+describe("a configuration that cannot work", () => {
+  it("replicas with the embedded database: exits 2 naming DATABASE_REPLICA_URLS, before opening anything", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, PORT: "0", DATABASE_URL: "memory:", DATABASE_REPLICA_URLS: "postgresql://replica/mm" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      "Invalid configuration:\n  DATABASE_REPLICA_URLS: DATABASE_REPLICA_URLS needs a PostgreSQL server in DATABASE_URL: " +
+        "the embedded database (PGlite) has no replicas\n",
+    );
+  });
+});
+
 describe("a server whose database is not there", () => {
   it("says a refused connection", async () => {
     expect(await explain({ DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none" })).toMatch(
       /^PostgreSQL at 127\.0\.0\.1:1 refused the connection: is it running and listening there\?/,
     );
+  });
+
+  it("says the server refused the credentials (28P01, Prisma's P1000), not that it is unreachable", async () => {
+    // A PostgreSQL server that refuses every password, as one with password authentication does a wrong one.
+    const refusing = createNetServer((socket) => {
+      socket.once("data", () => {
+        const fields = ["SFATAL", "VFATAL", "C28P01", 'Mpassword authentication failed for user "app"'];
+        const body = Buffer.concat([...fields.map((f) => Buffer.from(`${f}\0`)), Buffer.from([0])]);
+        const header = Buffer.alloc(5);
+        header.write("E");
+        header.writeInt32BE(body.length + 4, 1);
+        socket.end(Buffer.concat([header, body]));
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+    const { port } = refusing.address() as { port: number };
+    try {
+      expect(await explain({ DATABASE_URL: `postgresql://app:wrong@127.0.0.1:${port}/mm` })).toBe(
+        `PostgreSQL at 127.0.0.1:${port} refused the password of role "app": fix the user or password in DATABASE_URL`,
+      );
+    } finally {
+      refusing.close();
+    }
   });
 
   it("says a database host that does not resolve", async () => {

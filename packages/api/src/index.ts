@@ -1,5 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
-import { type AppRouter, appRouter } from "./root.ts";
+import { accessOf, type AppRouter, appRouter, type ProcedurePath } from "./root.ts";
 import { createCallerFactory } from "./trpc.ts";
 
 /** Calls procedures in process, without HTTP: `createCaller(createContext({ prisma, principal, space }))`. */
@@ -10,8 +10,15 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs["videoAnalysis"]["byVideoId"]`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export { appRouter, type AppRouter };
-export { ANONYMOUS, type Principal, requireScope, resolveSpace } from "./access/principal.ts";
+export { accessOf, appRouter, type AppRouter, type ProcedurePath };
+export {
+  ANONYMOUS,
+  type Principal,
+  requireKey,
+  requireScope,
+  requireScopes,
+  resolveSpace,
+} from "./access/principal.ts";
 export { createKeyVerifier, type KeyVerifier, keyService } from "./access/service.ts";
 export type { BudgetLimits } from "./budget.ts";
 export {
@@ -28,3 +35,6 @@ export { type Precondition, type ServiceContext, videoAnalysisService } from "./
 export { bulkService } from "./video-analysis/bulk.ts";
 export { historyService } from "./video-analysis/history.ts";
 export { searchService } from "./video-analysis/search-service.ts";
+export { ChangeFeed, type ChangeFeedOptions, StreamEndedError } from "./changes/feed.ts";
+export { type Change, pruneChanges, wireEvent } from "./changes/log.ts";
+export { controlEvent } from "./changes/events.ts";

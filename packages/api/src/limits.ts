@@ -20,6 +20,10 @@ export const METADATA_MAX_DEPTH = 4;
 export const RECORDED_AT_MIN = "1900-01-01T00:00:00Z";
 /** How far ahead of the server's clock a recordedAt may be: a camera's clock a little fast, not a future date. */
 export const RECORDED_AT_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
+/** The largest version a restore may set: the row must stay writable (each write adds one) for a long while. */
+export const RESTORE_VERSION_MAX = 1_000_000_000;
+/** How far ahead of the server's clock a restored timestamp may be (clocks differ a little between machines). */
+export const RESTORE_MAX_AHEAD_MS = 24 * 60 * 60 * 1000;
 
 // --- pages and bulk calls ----------------------------------------------------------------------------------------
 export const LIST_LIMIT_MAX = 1000;
@@ -43,6 +47,12 @@ export const TAGS_LIMIT_DEFAULT = 100;
 export const CONTEXT_MIN_CHARS = 200;
 export const CONTEXT_MAX_CHARS = 100_000;
 export const CONTEXT_VIDEO_IDS_MAX = 100;
+/** About 1,000 tokens: room for a handful of whole memories without crowding a prompt. */
+export const CONTEXT_DEFAULT_CHARS = 4000;
+/** At least half of what was asked (see a search hit's score): below it a memory shares a word, not an answer. */
+export const MIN_SCORE_DEFAULT = 0.5;
+/** Context leaves out a memory scoring less than this share of the best one's score, however high it is. */
+export const CONTEXT_RELATIVE_SCORE = 0.75;
 
 // --- one request (defaults of the server's MAX_* variables) -------------------------------------------------------
 /** Most calls one tRPC batch may hold by default: the server's MAX_BATCH_SIZE and the typed client's split size. */

@@ -7,3 +7,4 @@ export * from "./video-analysis/recorded-at-schemas.ts";
 export * from "./video-analysis/schemas.ts";
 export * from "./video-analysis/bulk-schemas.ts";
 export * from "./video-analysis/search-schemas.ts";
+export * from "./changes/schemas.ts";

@@ -2,15 +2,17 @@
  * tRPC setup: 1. context, 2. initialisation (error shape), 3. procedures.
  * Routers import from here only.
  */
-import type { PrismaClient } from "@memory-mirror/db";
+import type { PrismaClient, ReadRouting } from "@memory-mirror/db";
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { z } from "zod";
-import { type Principal, requireScope } from "./access/principal.ts";
+import { type Principal, requireKey, requireScopes } from "./access/principal.ts";
 import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, ResponseBudget } from "./budget.ts";
 import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
-import { createVideoLookups } from "./video-analysis/service.ts";
+import type { ChangeFeed } from "./changes/feed.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
+import type { RequestReads } from "./read-routing.ts";
+import { createVideoLookups, type VideoLookups } from "./video-analysis/service.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 
@@ -24,6 +26,12 @@ export interface CreateContextOptions {
   limits?: BudgetLimits;
   /** Earlier versions kept per analysis (HISTORY_LIMIT); the service's default when not given. */
   historyLimit?: number;
+  /** Where read-only operations run (Database.reads); without it, everything runs on `prisma`. */
+  reads?: ReadRouting;
+  /** The caller asked to read from the primary (X-MM-Read-From: primary): fresh data whoever wrote it. */
+  readFromPrimary?: boolean;
+  /** The process's change feed (videoAnalysis.onChange); without it subscriptions answer SERVICE_UNAVAILABLE. */
+  changes?: ChangeFeed;
   /** Called once per finished call (metrics); the api itself keeps no record. */
   observe?: (call: CallRecord) => void;
 }
@@ -38,32 +46,56 @@ export interface CallRecord {
 
 /** Built from plain values, so tests, REST and MCP can create it without any HTTP request. One per request. */
 export function createContext(opts: CreateContextOptions) {
+  const lookups = createVideoLookups(opts.prisma, opts.space);
   return {
     prisma: opts.prisma,
     principal: opts.principal,
     space: opts.space,
-    lookups: createVideoLookups(opts.prisma, opts.space),
+    lookups,
+    reads: opts.reads && requestReads(opts.reads, opts, lookups),
     budget: new ResponseBudget(
       opts.limits ?? { maxRows: DEFAULT_MAX_RESPONSE_ROWS, maxBytes: DEFAULT_MAX_RESPONSE_BYTES },
     ),
     observe: opts.observe,
+    changes: opts.changes,
     historyLimit: opts.historyLimit,
   };
 }
 export type Context = ReturnType<typeof createContext>;
+
+function requestReads(routing: ReadRouting, opts: CreateContextOptions, primaryLookups: VideoLookups): RequestReads {
+  const loaders = new Map<PrismaClient, VideoLookups>([[opts.prisma, primaryLookups]]);
+  return {
+    routing,
+    primary: opts.readFromPrimary ?? false,
+    lookups(client) {
+      let loader = loaders.get(client);
+      if (!loader) loaders.set(client, (loader = createVideoLookups(client, opts.space)));
+      return loader;
+    },
+  };
+}
 
 // 2. Initialisation -------------------------------------------------------------------------------------------
 
 /** Stack traces and internal messages only when explicitly developing; never by default. */
 const isDev = process.env.NODE_ENV === "development";
 
-/** Documentation a procedure carries (the OpenAPI document reads it), and the scope it needs. */
+/** Documentation a procedure carries (the OpenAPI document reads it), and who may call it. */
 export interface ProcedureMeta {
   summary: string;
   /** Codes it answers besides those any procedure can (BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, …). */
   errors?: TRPC_ERROR_CODE_KEY[];
-  /** The key scope it needs; by default queries need `read` and mutations `write`. */
-  scope?: KeyScope;
+  /**
+   * Every key scope the call needs: the one declaration of its permissions, enforced for tRPC and MCP here and for
+   * REST by the route that serves the same procedure (accessOf). A write whose answer holds stored content the caller
+   * did not send (update, delete, upsert) needs `read` too, so a write-only key never reads through a write.
+   */
+  scopes: readonly KeyScope[];
+  /** Only a real key may call it, never the anonymous caller of AUTH=off (key management). */
+  keyOnly?: boolean;
+  /** A subscription's events (it has no output parser: the OpenAPI document reads them here). */
+  events?: z.ZodType;
 }
 
 function inputIssues(cause: unknown): InputIssue[] | null {
@@ -73,11 +105,17 @@ function inputIssues(cause: unknown): InputIssue[] | null {
   return cause instanceof InvalidInputError ? cause.issues : null;
 }
 
+const isProgramError = (cause: unknown) =>
+  cause instanceof TypeError || cause instanceof RangeError || cause instanceof ReferenceError;
+
 const t = initTRPC
   .context<Context>()
   .meta<ProcedureMeta>()
   .create({
     isDev,
+    // Subscriptions (SSE): a ping keeps idle proxies from closing a quiet stream, and a client that hears nothing,
+    // not even pings, for three intervals reconnects (resuming from its last event id).
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 45_000 } },
     errorFormatter({ shape, error }) {
       const issues = error.code === "BAD_REQUEST" ? inputIssues(error.cause) : null;
       let message = shape.message;
@@ -86,6 +124,9 @@ const t = initTRPC
       // The parser's own words (positions, tokens) help nobody and leak internals.
       else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError)
         message = "The request is not valid JSON";
+      // A JavaScript error raised while checking input is this server's bug, and its words mean nothing to a person.
+      else if (error.code === "BAD_REQUEST" && isProgramError(error.cause))
+        message = "The input could not be checked; see the API documentation for its shape";
       // Internal messages can carry SQL or driver details: a client sees only that something failed.
       else if (error.code === "INTERNAL_SERVER_ERROR" && !isDev) message = "Internal server error";
       return { ...shape, message, data: { ...shape.data, issues } };
@@ -115,15 +156,17 @@ function toTRPCError(error: unknown): unknown {
 
 /**
  * What every call needs, as one middleware (tRPC copies its options object several times per middleware and call,
- * which showed in profiles of batches): the caller's key must hold the scope the procedure needs (queries `read`,
- * mutations `write`, unless its meta names another); a domain error becomes its tRPC code; and the outcome goes to
- * whoever built the context (metrics), if anyone.
+ * which showed in profiles of batches): the caller's key must hold every scope the procedure's meta declares; a
+ * domain error becomes its tRPC code; and the outcome goes to whoever built the context (metrics), if anyone.
  */
-const guarded = t.middleware(async ({ ctx, type, meta, path, next }) => {
+const guarded = t.middleware(async ({ ctx, meta, path, next }) => {
   const started = performance.now();
   let code = "OK";
   try {
-    requireScope(ctx.principal, meta?.scope ?? (type === "query" ? "read" : "write"));
+    // A procedure that declares nothing is refused (fail closed) rather than guessed from its type.
+    if (!meta?.scopes) throw new Error(`Procedure ${path} declares no scopes`);
+    requireScopes(ctx.principal, meta.scopes);
+    if (meta?.keyOnly) requireKey(ctx.principal);
     const result = await next();
     if (!result.ok) {
       const mapped = toTRPCError(result.error.cause);

@@ -217,7 +217,7 @@ for (const target of targets)
           videoId: `${prefix}-${i}`,
           description: `Scene ${i}`,
           tags: [`t${i % 3}`],
-          embedding: { model: "m", values: [i, i / 2, -i] },
+          embedding: { model: "m", values: [i + 1, (i + 1) / 2, -(i + 1)] }, // never all zeros
         }));
 
       it("1,000 with one bad item stores nothing and names it; fixed, 1,000 created; again, 1,000 unchanged", async () => {

@@ -4,9 +4,10 @@
  * counted. A procedure added to the router without an entry here fails the coverage check below.
  */
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
+import { setTimeout as delay } from "node:timers/promises";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter, createCaller, createContext, type Principal } from "../src/index.ts";
+import { appRouter, ChangeFeed, createCaller, createContext, type Principal } from "../src/index.ts";
 
 const targets = await testTargets();
 
@@ -71,18 +72,32 @@ const operations = {
       videoIds: fc.option(fc.subarray([...ids], { minLength: 1 }), { nil: undefined }),
     })
     .map((input) => (c: Caller) => c.videoAnalysis.context({ ...input, maxChars: 2000 })),
+  // From the start of the log, from ids of B's changes, or from now: A's own changes only. The stream runs on
+  // until the run ends (its signal); what it delivered within 30 ms is the answer.
+  onChange: fc.constantFrom(undefined, "0", "1", "3", "5").map((lastEventId) => async (c: Caller) => {
+    const items: unknown[] = [];
+    const stream = await c.videoAnalysis.onChange({ lastEventId });
+    void (async () => {
+      for await (const item of stream) items.push(item);
+    })().catch(() => {});
+    await delay(30);
+    return items;
+  }),
 } satisfies Record<keyof typeof appRouter.videoAnalysis, fc.Arbitrary<(c: Caller) => Promise<unknown>>>;
 
 for (const target of targets)
   describe.skipIf(!!target.skip)(`spaces on the ${target.name} database`, () => {
     let db: Awaited<ReturnType<typeof openTestDb>>;
+    let changes: ChangeFeed;
     const callerIn = (
       space: string,
       principal: Principal = { keyId: "k", name: `key-${space}`, space, scopes: ["read", "write"] },
-    ) => createCaller(() => createContext({ prisma: db.prisma, principal, space }));
+      signal?: AbortSignal,
+    ) => createCaller(() => createContext({ prisma: db.prisma, principal, space, changes }), { signal });
 
     beforeAll(async () => {
       db = await openTestDb(target.name);
+      changes = new ChangeFeed({ prisma: db.prisma, listen: db.listen });
       const b = callerIn("b");
       for (const videoId of ["shared-1", "shared-2", "b-0", "b-1"]) {
         await b.videoAnalysis.create({
@@ -96,6 +111,7 @@ for (const target of targets)
       await b.videoAnalysis.update({ videoId: "shared-1", description: `shared-1 again ${B_SECRET}` });
     });
     afterAll(async () => {
+      await changes?.close();
       await db?.dispose();
     });
 
@@ -122,7 +138,8 @@ for (const target of targets)
           fc.array(fc.oneof(...Object.values(operations)), { minLength: 1, maxLength: 12 }),
           fc.boolean(),
           async (calls, asAdmin) => {
-            const a = asAdmin ? callerIn("a", admin) : callerIn("a");
+            const run = new AbortController();
+            const a = asAdmin ? callerIn("a", admin, run.signal) : callerIn("a", undefined, run.signal);
             try {
               for (const call of calls) {
                 const answer = JSON.stringify(await call(a).catch((error: unknown) => ({ error: String(error) })));
@@ -136,6 +153,7 @@ for (const target of targets)
               expect(page.items).toHaveLength(stored);
               expect(await snapshotOfB()).toEqual(before);
             } finally {
+              run.abort();
               await db.prisma.videoAnalysis.deleteMany({ where: { space: "a" } });
             }
           },

@@ -1,6 +1,18 @@
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext, createKeyVerifier, KEY_PATTERN, keyService } from "../src/index.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  ANONYMOUS,
+  createCaller,
+  createContext,
+  createKeyVerifier,
+  KEY_PATTERN,
+  KEY_SCOPES,
+  keyService,
+  type Principal,
+} from "../src/index.ts";
+
+/** An admin key's principal: key management answers real keys only, never the anonymous caller of AUTH=off. */
+const ADMIN: Principal = { keyId: "admin-key", name: "admin", space: "*", scopes: KEY_SCOPES };
 
 const targets = await testTargets();
 
@@ -11,7 +23,7 @@ for (const target of targets)
 
     beforeAll(async () => {
       db = await openTestDb(target.name);
-      admin = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }));
+      admin = createCaller(() => createContext({ prisma: db.prisma, principal: ADMIN, space: "default" }));
     });
     afterAll(async () => {
       await db?.dispose();
@@ -81,18 +93,63 @@ for (const target of targets)
       await expect(admin.keys.revoke({ key: "clone" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     });
 
-    it("refuses expired keys", async () => {
+    it("refuses key management to the anonymous caller of AUTH=off", async () => {
+      const anonymous = createCaller(() =>
+        createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }),
+      );
+      await expect(anonymous.keys.create({ name: "minted", space: "*", scopes: ["admin"] })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+        message: expect.stringContaining("pnpm keys:create --admin") as string,
+      });
+      await expect(anonymous.keys.list()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    });
+
+    it("keeps verified keys cached however many unknown keys are tried (misses never evict them)", async () => {
+      const verify = createKeyVerifier(db.prisma, { cacheMs: 60_000, cacheSize: 50 });
+      const { key } = await admin.keys.create({ name: "cached", space: "bob", scopes: ["read"] });
+      expect(await verify(key)).toMatchObject({ name: "cached" });
+      // Gone from the database: from now on only the cache can know it.
+      await db.prisma.apiKey.delete({ where: { name: "cached" } });
+      for (let i = 0; i < 120; i++) expect(await verify(`mm_${String(i).padStart(43, "x")}`)).toBeUndefined();
+      expect(await verify(key, { cachedOnly: true })).toMatchObject({ name: "cached" });
+    });
+
+    it("asks the database once for a key that many requests in flight present together", async () => {
+      let lookups = 0;
+      const counted = db.prisma.$extends({
+        query: {
+          apiKey: {
+            findUnique({ args, query }) {
+              lookups += 1;
+              return query(args);
+            },
+          },
+        },
+      });
+      // The extended client serves the same model methods; the verifier only calls apiKey.findUnique/updateMany.
+      const verify = createKeyVerifier(counted as unknown as typeof db.prisma, { cacheMs: 60_000 });
+      const { key } = await admin.keys.create({ name: "crowded", space: "bob", scopes: ["read"] });
+      const answers = await Promise.all(Array.from({ length: 20 }, () => verify(key)));
+      expect(answers.map((a) => a?.name)).toEqual(Array(20).fill("crowded"));
+      expect(lookups).toBe(1);
+    });
+
+    it("refuses expired keys, cached or not", async () => {
       const verify = createKeyVerifier(db.prisma, { cacheMs: 60_000 });
+      const expiresAt = new Date(Date.now() + 60 * 60_000);
       const { key, info } = await keyService.create(
         { prisma: db.prisma },
-        {
-          name: "short-lived",
-          space: "bob",
-          scopes: ["read"],
-          expiresAt: new Date(Date.now() + 300),
-        },
+        { name: "short-lived", space: "bob", scopes: ["read"], expiresAt },
       );
       expect(await verify(key)).toMatchObject({ keyId: info.id });
-      await expect.poll(() => verify(key), { timeout: 2000 }).toBeUndefined();
+      // The clock moves past the expiry instead of the test waiting for it (a 300 ms expiry failed under load).
+      vi.useFakeTimers({ toFake: ["Date"] });
+      try {
+        vi.setSystemTime(expiresAt.getTime() + 1);
+        expect(await verify(key)).toBeUndefined();
+        expect(await createKeyVerifier(db.prisma)(key)).toBeUndefined();
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });

@@ -20,10 +20,13 @@ function expectWellFormed(output: ReturnType<typeof assembleContext>, maxChars: 
   expect(output.text.length).toBeLessThanOrEqual(maxChars);
   const scores = output.sources.map((s) => s.score ?? 0);
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
-  // One whole header per source, in order, and the blocks add up to the text.
+  // One whole header per source, in order, and the blocks plus the closing note add up to the text.
   expect(headers(output.text)).toHaveLength(output.sources.length);
-  const separators = Math.max(0, output.sources.length - 1) * 2;
-  expect(output.sources.reduce((sum, s) => sum + s.chars, 0) + separators).toBe(output.text.length);
+  const note = /\((No memory|\d+ of \d+ memor)[^\n]*\.\)$/.exec(output.text)?.[0] ?? "";
+  expect(note).not.toBe("");
+  if (output.considered > 0) expect(note).toContain(`${output.considered}`);
+  const separators = output.sources.length * 2;
+  expect(output.sources.reduce((sum, s) => sum + s.chars, 0) + separators + note.length).toBe(output.text.length);
   // No lone surrogate from a cut.
   expect(/\p{Cs}/u.test(output.text)).toBe(false);
 }
@@ -60,20 +63,28 @@ describe("query parsing and context assembly (no database)", () => {
       score: fc.double({ min: 0, max: 1, noNaN: true }),
     });
     fc.assert(
-      fc.property(fc.array(item, { maxLength: 30 }), fc.integer({ min: 200, max: 100_000 }), (items, maxChars) => {
-        const sorted = [...items].sort((a, b) => b.score - a.score);
-        const output = assembleContext(sorted, maxChars);
-        expectWellFormed(output, maxChars);
-        const whole = output.sources.every(
-          (s, i) =>
-            s.chars ===
-            contextHeader(sorted[i]?.videoId ?? "", sorted[i]?.createdAt ?? new Date()).length +
-              1 +
-              (sorted[i]?.description.length ?? 0),
-        );
-        expect(output.truncated).toBe(!whole || output.sources.length < sorted.length);
-        if (output.truncated && output.sources.length > 0 && !whole) expect(output.text.endsWith("…")).toBe(true);
-      }),
+      fc.property(
+        fc.array(item, { maxLength: 30 }),
+        fc.integer({ min: 200, max: 100_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (items, maxChars, extra) => {
+          const sorted = [...items].sort((a, b) => b.score - a.score);
+          const output = assembleContext(
+            { items: sorted, considered: sorted.length + extra, leftOutAs: "as weaker matches" },
+            maxChars,
+          );
+          expectWellFormed(output, maxChars);
+          const whole = output.sources.every(
+            (s, i) =>
+              s.chars ===
+              contextHeader(sorted[i]?.videoId ?? "", sorted[i]?.createdAt ?? new Date()).length +
+                1 +
+                (sorted[i]?.description.length ?? 0),
+          );
+          expect(output.truncated).toBe(!whole || output.sources.length < sorted.length);
+          if (output.truncated && output.sources.length > 0 && !whole) expect(output.text).toMatch(/…\n\n\([^\n]*\)$/);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -289,6 +300,7 @@ for (const target of targets)
         expect(text).toMatch(
           /^## v4 \(\d{4}-\d{2}-\d{2}\)\nJonas's birthday dinner with a lemon cake\.\n\n## v1 \(\d{4}-\d{2}-\d{2}\)\nMia's birthday cake/,
         );
+        expect(text.endsWith("\n\n(2 of 3 memories considered included; 1 left out as unknown.)")).toBe(true);
       });
 
       it("takes the best search results, best first, and cuts the one that does not fit at a word", async () => {
@@ -299,8 +311,7 @@ for (const target of targets)
         expect(sources[0]?.videoId).toBe("v3");
         expect(truncated).toBe(true);
         expect(text.length).toBeLessThanOrEqual(600);
-        expect(text.endsWith("…")).toBe(true);
-        expect(text).not.toMatch(/\s…$/);
+        expect(text).toMatch(/\S…\n\n\(1 of \d+ memories considered included; \d+ left out as weaker matches\.\)$/);
       });
 
       it("holds every budget with real search results (property)", async () => {
@@ -315,6 +326,29 @@ for (const target of targets)
           ),
           { numRuns: 40 },
         );
+      });
+
+      it("uses a budget of 4,000 characters when maxChars is absent", async () => {
+        const output = await caller.videoAnalysis.context({ query: "walk river" });
+        expect(output.sources.length).toBeGreaterThan(0);
+        expectWellFormed(output, 4000);
+        const all = await caller.videoAnalysis.context({ videoIds: Array.from({ length: 100 }, (_, i) => `w${i}`) });
+        expect(all.truncated).toBe(true);
+        expect(all.text.length).toBeLessThanOrEqual(4000);
+        expect(all.text.length).toBeGreaterThan(3500);
+      });
+
+      it("refuses a minScore outside 0..1 on search and context", async () => {
+        for (const minScore of [-0.1, 1.5]) {
+          await expect(caller.videoAnalysis.search({ query: "walk", minScore })).rejects.toMatchObject({
+            code: "BAD_REQUEST",
+            message: expect.stringContaining("minScore must be between 0 and 1") as string,
+          });
+          await expect(caller.videoAnalysis.context({ query: "walk", minScore })).rejects.toMatchObject({
+            code: "BAD_REQUEST",
+            message: expect.stringContaining("minScore must be between 0 and 1") as string,
+          });
+        }
       });
 
       it("refuses budgets outside 200..100,000 and more than 100 videoIds", async () => {

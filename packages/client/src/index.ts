@@ -5,14 +5,17 @@ import {
   type HTTPHeaders,
   httpBatchLink,
   httpLink,
+  httpSubscriptionLink,
+  splitLink,
   type TRPCClient,
   TRPCClientError,
 } from "@trpc/client";
+import { EventSource } from "eventsource";
 
 // Types only from the server entry, values only from the schemas entry: no server code (Prisma, database
 // drivers) reaches a consumer's bundle.
 export type { AppRouter, RouterInputs, RouterOutputs } from "@memory-mirror/api";
-export type { VideoAnalysis } from "@memory-mirror/api/schemas";
+export type { ChangeEvent, VideoAnalysis } from "@memory-mirror/api/schemas";
 
 export interface MemoryMirrorClientOptions {
   /** The server's base URL (`http://localhost:3000`) or its tRPC endpoint (`…/trpc`). */
@@ -24,6 +27,11 @@ export interface MemoryMirrorClientOptions {
    * space always acts in it.
    */
   space?: string;
+  /**
+   * `"primary"` reads from the primary database even where the server has replicas (`X-MM-Read-From: primary`):
+   * fresh data whoever wrote it. By default reads see this space's writes made through the same server process.
+   */
+  readFrom?: "primary" | "any";
   /** Sent with every request besides those two; a function is called per request. */
   headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
   /**
@@ -42,9 +50,28 @@ export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): Me
   const fixed: Record<string, string> = {};
   if (options.apiKey) fixed.authorization = `Bearer ${options.apiKey}`;
   if (options.space) fixed["x-mm-space"] = options.space;
+  if (options.readFrom) fixed["x-mm-read-from"] = options.readFrom;
   const extra = options.headers ?? {};
   const headers = typeof extra === "function" ? async () => ({ ...(await extra()), ...fixed }) : { ...extra, ...fixed };
   const common = { url, headers, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const baseFetch = options.fetch ?? fetch;
+  // Subscriptions (videoAnalysis.onChange) over SSE through an EventSource that can send the key as a header (the
+  // DOM's cannot), and that reconnects with Last-Event-ID by itself: a dropped stream resumes where it stopped.
+  const subscriptions = httpSubscriptionLink({
+    url,
+    EventSource,
+    eventSourceOptions: async () => {
+      const sent = typeof headers === "function" ? await headers() : headers;
+      return {
+        fetch: (input: string | URL, init: RequestInit) => {
+          const merged = new Headers(init.headers);
+          for (const [name, value] of Object.entries(sent))
+            if (value !== undefined) merged.set(name, Array.isArray(value) ? value.join(", ") : String(value));
+          return baseFetch(input, { ...init, headers: merged });
+        },
+      };
+    },
+  });
   const batch = options.batch ?? true;
   const link =
     batch === false
@@ -54,7 +81,9 @@ export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): Me
           methodOverride: "POST",
           maxItems: (typeof batch === "object" ? batch.maxItems : undefined) ?? DEFAULT_MAX_BATCH_SIZE,
         });
-  return createTRPCClient<AppRouter>({ links: [link] });
+  return createTRPCClient<AppRouter>({
+    links: [splitLink({ condition: (op) => op.type === "subscription", true: subscriptions, false: link })],
+  });
 }
 
 function trpcEndpoint(base: string | URL): string {

@@ -12,11 +12,15 @@ import {
   readMigrations,
   type Transactor,
 } from "./migrate.ts";
+import { type ListenHandlers, type Listener, listenPostgres } from "./listen.ts";
 import { openPostgres } from "./postgres.ts";
+import { primaryOnly, type ReadRouting, type ReplicaEvents, replicaRouting } from "./replicas.ts";
 
 export interface Database {
   readonly prisma: PrismaClient;
   readonly config: DatabaseConfig;
+  /** Where read-only operations run: a fit replica (DATABASE_REPLICA_URLS) or the primary (see replicas.ts). */
+  readonly reads: ReadRouting;
   /** Applies pending migrations; safe to call repeatedly and from several processes at once. */
   migrate(): Promise<MigrationResult>;
   /**
@@ -24,6 +28,12 @@ export interface Database {
    * within DATABASE_TIMEOUT_MS, so readiness probes answer in time.
    */
   pendingMigrations(): Promise<string[]>;
+  /**
+   * Listens for NOTIFY on `channel`: on PostgreSQL through one dedicated connection that reconnects by itself (and
+   * calls `connected` again each time, so the caller catches up); the embedded database notifies in process.
+   */
+  // A function property, not a method: the change feed holds it detached.
+  listen: (channel: string, handlers: ListenHandlers) => Listener;
   /** The connection pool's state (PostgreSQL), for metrics; undefined for the embedded database (one connection). */
   connections(): PoolState | undefined;
   /** Disconnects Prisma and closes the driver (and releases the embedded data directory). */
@@ -44,6 +54,8 @@ export interface CreateDbOptions {
    * openTemplatePGlite from @memory-mirror/db/testing starts them from a copy).
    */
   openInMemory?: (() => Promise<PGlite>) | undefined;
+  /** Told when a replica's state changes (logs). */
+  replicaEvents?: ReplicaEvents;
 }
 
 /**
@@ -60,6 +72,17 @@ export async function createDb(
   // "minimal": no source-code frames in error messages; "colorless" (the default outside production) captures a
   // stack trace for every query just in case it fails, measurable on the hot path. Clients never see these texts.
   const prisma = new PrismaClient({ adapter: driver.adapter, errorFormat: "minimal" });
+  const reads =
+    resolved.kind === "postgres" && resolved.replicas
+      ? replicaRouting({
+          primary: prisma,
+          primaryQuery: driver.query,
+          replicas: resolved.replicas,
+          poolSize: resolved.poolSize,
+          timeoutMs: resolved.timeoutMs,
+          ...options.replicaEvents,
+        })
+      : primaryOnly(prisma);
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   // Readiness probes ask every few seconds; the migration files cannot change under a running process.
   let names: Promise<string[]> | undefined;
@@ -68,11 +91,16 @@ export async function createDb(
   return {
     prisma,
     config: resolved,
+    reads,
     migrate: () => applyMigrations(driver.transact, migrationsDir),
     pendingMigrations: async () => pendingMigrations(driver.query, await migrationNames()),
+    listen: (channel, handlers) => driver.listen(channel, handlers),
     connections: () => driver.connections?.(),
     close() {
-      closed ??= prisma.$disconnect().finally(() => driver.close());
+      closed ??= reads
+        .close()
+        .finally(() => prisma.$disconnect())
+        .finally(() => driver.close());
       return closed;
     },
   };
@@ -83,6 +111,7 @@ interface Driver {
   transact: Transactor;
   // A function property, not a method: it is passed on detached (pendingMigrations), so it must not need `this`.
   query: <Row>(sql: string) => Promise<Row[]>;
+  listen(channel: string, handlers: ListenHandlers): Listener;
   connections?(): PoolState;
   close(): Promise<void>;
 }
@@ -94,9 +123,19 @@ async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Pro
     return {
       ...driver,
       adapter: new PrismaPg(pool),
+      listen: (channel, handlers) => listenPostgres(config.url, channel, handlers, { timeoutMs: config.timeoutMs }),
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     };
   }
   const driver = await openEmbedded(config.dataDir, { openInMemory: options.openInMemory });
-  return { ...driver, adapter: new PrismaPGlite(driver.pglite) };
+  const { pglite } = driver;
+  return {
+    ...driver,
+    adapter: new PrismaPGlite(pglite),
+    listen(channel, handlers) {
+      const unlisten = pglite.listen(channel, (payload) => handlers.notify(payload));
+      void unlisten.then(() => handlers.connected());
+      return { close: async () => (await unlisten)() };
+    },
+  };
 }

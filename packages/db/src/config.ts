@@ -18,11 +18,23 @@ export type DatabaseConfig =
        * also bounds connecting, readiness and closing (see createDb).
        */
       timeoutMs: number;
+      /** Streaming replicas that serve read-only operations (DATABASE_REPLICA_URLS); absent when there are none. */
+      replicas?: ReplicaConfig;
     };
+
+export interface ReplicaConfig {
+  urls: string[];
+  /** A replica further behind the primary than this serves no reads until it catches up (REPLICA_MAX_LAG_MS). */
+  maxLagMs: number;
+  /** How often each replica's health and position are checked (REPLICA_CHECK_INTERVAL_MS). */
+  checkIntervalMs: number;
+}
 
 export const DEFAULT_DATA_DIR = "./data";
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_REPLICA_MAX_LAG_MS = 5000;
+export const DEFAULT_REPLICA_CHECK_INTERVAL_MS = 1000;
 
 export class DatabaseConfigError extends Error {
   override name = "DatabaseConfigError";
@@ -92,6 +104,12 @@ export const databaseEnv = z.object({
   DATABASE_POOL_SIZE: integerVariable("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
   // Below ~100 ms a healthy server under load would fail; above 10 minutes nobody waits for an answer.
   DATABASE_TIMEOUT_MS: integerVariable("DATABASE_TIMEOUT_MS", 100, 600_000).default(DEFAULT_TIMEOUT_MS),
+  DATABASE_REPLICA_URLS: z.string().optional(),
+  REPLICA_MAX_LAG_MS: integerVariable("REPLICA_MAX_LAG_MS", 0, 3_600_000).default(DEFAULT_REPLICA_MAX_LAG_MS),
+  // Checks cost one tiny query per replica (and one on the primary) each time.
+  REPLICA_CHECK_INTERVAL_MS: integerVariable("REPLICA_CHECK_INTERVAL_MS", 50, 60_000).default(
+    DEFAULT_REPLICA_CHECK_INTERVAL_MS,
+  ),
 });
 
 /**
@@ -118,27 +136,68 @@ export function loadDatabaseConfig(
 }
 
 /** The configuration from already validated variables (see databaseEnv). */
-export function databaseConfigFrom(
-  { DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS }: z.output<typeof databaseEnv>,
-  options: { cwd?: string } = {},
-): DatabaseConfig {
-  return parseDatabaseUrl(DATABASE_URL, { poolSize: DATABASE_POOL_SIZE, timeoutMs: DATABASE_TIMEOUT_MS, ...options });
+export function databaseConfigFrom(env: z.output<typeof databaseEnv>, options: { cwd?: string } = {}): DatabaseConfig {
+  const config = parseDatabaseUrl(env.DATABASE_URL, {
+    poolSize: env.DATABASE_POOL_SIZE,
+    timeoutMs: env.DATABASE_TIMEOUT_MS,
+    ...options,
+  });
+  const urls = parseReplicaUrls(env.DATABASE_REPLICA_URLS);
+  if (urls.length === 0) return config;
+  if (config.kind === "embedded") {
+    throw new DatabaseConfigError(
+      "DATABASE_REPLICA_URLS needs a PostgreSQL server in DATABASE_URL: the embedded database (PGlite) has no replicas",
+      "DATABASE_REPLICA_URLS",
+    );
+  }
+  return {
+    ...config,
+    replicas: { urls, maxLagMs: env.REPLICA_MAX_LAG_MS, checkIntervalMs: env.REPLICA_CHECK_INTERVAL_MS },
+  };
+}
+
+/** DATABASE_REPLICA_URLS: comma-separated PostgreSQL URLs (blank entries ignored). */
+function parseReplicaUrls(value: string | undefined): string[] {
+  const urls = (value ?? "")
+    .split(",")
+    .map((url) => url.trim())
+    .filter(Boolean);
+  for (const url of urls) {
+    if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
+      throw new DatabaseConfigError(
+        `DATABASE_REPLICA_URLS must list PostgreSQL URLs (postgresql://user@replica:5432/db, comma-separated); got "${redact(url)}"`,
+        "DATABASE_REPLICA_URLS",
+      );
+    }
+  }
+  return urls;
 }
 
 /** A URL fit for logs: the password is replaced. */
+/** URL parameters whose values are secrets (libpq's `password`, `sslpassword`…) or may hold one. */
+const SECRET_PARAM = /pass|secret|token|key|credential|auth/i;
+
+/** The URL with every secret in it (user-info password, secret-looking query parameters) replaced by `***`. */
 export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
-    return parsed.toString();
+    for (const name of [...parsed.searchParams.keys()])
+      if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, "***");
+    // URLSearchParams writes `***` as `%2A%2A%2A`.
+    return parsed.toString().replaceAll("%2A%2A%2A", "***");
   } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+    return url
+      .replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")
+      .replace(/([?&][^=&#]*(?:pass|secret|token|key|credential|auth)[^=&#]*=)[^&#]*/gi, "$1***");
   }
 }
 
 export function describeDatabase(config: DatabaseConfig): string {
-  if (config.kind === "postgres")
-    return `PostgreSQL ${redact(config.url)} (pool ${config.poolSize}, timeout ${config.timeoutMs} ms)`;
+  if (config.kind === "postgres") {
+    const replicas = config.replicas ? `, reads also from ${config.replicas.urls.map(redact).join(", ")}` : "";
+    return `PostgreSQL ${redact(config.url)} (pool ${config.poolSize}, timeout ${config.timeoutMs} ms${replicas})`;
+  }
   return config.dataDir
     ? `embedded PostgreSQL (PGlite) in ${config.dataDir}`
     : "embedded PostgreSQL (PGlite) in memory";

@@ -11,7 +11,17 @@ export {
   parseDatabaseUrl,
   redact,
   type DatabaseConfig,
+  type ReplicaConfig,
 } from "./config.ts";
+export {
+  parseLsn,
+  type ReadOptions,
+  type ReadRouting,
+  type ReadRoutingStatus,
+  type ReplicaState,
+  type ReplicaStatus,
+} from "./replicas.ts";
 export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind } from "./errors.ts";
+export type { ListenHandlers, Listener } from "./listen.ts";
 export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";

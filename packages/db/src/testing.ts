@@ -20,6 +20,9 @@ export interface TestTarget {
 
 export const TEST_POSTGRES_URL = process.env.MM_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const requirePostgres = process.env.MM_REQUIRE_POSTGRES === "1";
+/** A hot standby of TEST_POSTGRES_URL's server (`pnpm db:standby` starts one on this port). */
+export const TEST_REPLICA_URL = process.env.MM_TEST_REPLICA_URL ?? "postgresql://postgres@127.0.0.1:5433/test";
+const requireReplica = process.env.MM_REQUIRE_REPLICA === "1";
 
 let probe: Promise<string | undefined> | undefined;
 
@@ -111,4 +114,60 @@ export async function openTestDb(name: TestTargetName): Promise<Database & { url
       await target.drop();
     },
   });
+}
+
+/**
+ * Why the replica tests are skipped (no hot standby of the test server answers at TEST_REPLICA_URL), or undefined
+ * when they run. MM_REQUIRE_REPLICA=1 (set by CI) turns a missing standby into a failure.
+ */
+export async function replicaSkip(): Promise<string | undefined> {
+  const postgres = await probePostgres();
+  let reason = postgres;
+  if (!reason) {
+    const client = new pg.Client({ connectionString: TEST_REPLICA_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ standby: boolean }>("SELECT pg_is_in_recovery() AS standby");
+      if (!rows[0]?.standby) reason = `${TEST_REPLICA_URL} answers but is not a standby (not in recovery)`;
+    } catch (error) {
+      reason = `no hot standby answers at ${TEST_REPLICA_URL} (${(error as Error).message}); pnpm db:standby starts one`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  if (reason && requireReplica) throw new Error(`${reason}; MM_REQUIRE_REPLICA=1 makes this a failure`);
+  if (reason) console.warn(`Skipping the replica tests: ${reason}. Set MM_REQUIRE_REPLICA=1 to fail instead.`);
+  return reason;
+}
+
+/**
+ * The URL of a test database (createTestDatabase) on the standby, once the standby has replayed its creation and
+ * migrations (the primary's WAL position at the call).
+ */
+export async function replicaOf(databaseUrl: string, timeoutMs = 30_000): Promise<string> {
+  const url = new URL(TEST_REPLICA_URL);
+  url.pathname = new URL(databaseUrl).pathname;
+  const primary = new pg.Client({ connectionString: databaseUrl });
+  await primary.connect();
+  const target = await primary
+    .query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn")
+    .finally(() => primary.end());
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const standby = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 3000 });
+    try {
+      await standby.connect();
+      const { rows } = await standby.query<{ caught: boolean }>(
+        "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught",
+        [target.rows[0]!.lsn],
+      );
+      if (rows[0]?.caught) return url.toString();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await standby.end().catch(() => {});
+    }
+    if (Date.now() > deadline) throw new Error(`the standby did not replay ${databaseUrl}'s creation in time`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -95,6 +95,40 @@ describe("loadDatabaseConfig", () => {
     });
   });
 
+  it("reads replicas for PostgreSQL from DATABASE_REPLICA_URLS, with their lag limit and check interval", () => {
+    const url = "postgresql://postgres@db:5432/mm";
+    expect(
+      loadDatabaseConfig({
+        DATABASE_URL: url,
+        DATABASE_REPLICA_URLS: " postgresql://r1:5432/mm,, postgres://u:pw@r2/mm ",
+      }),
+    ).toEqual({
+      kind: "postgres",
+      url,
+      poolSize: 10,
+      timeoutMs: 5000,
+      replicas: { urls: ["postgresql://r1:5432/mm", "postgres://u:pw@r2/mm"], maxLagMs: 5000, checkIntervalMs: 1000 },
+    });
+    const config = loadDatabaseConfig({
+      DATABASE_URL: url,
+      DATABASE_REPLICA_URLS: "postgresql://r1/mm",
+      REPLICA_MAX_LAG_MS: "0",
+      REPLICA_CHECK_INTERVAL_MS: "250",
+    });
+    expect(config.kind === "postgres" && config.replicas).toEqual({
+      urls: ["postgresql://r1/mm"],
+      maxLagMs: 0,
+      checkIntervalMs: 250,
+    });
+    // Blank: no replicas, as if unset.
+    expect(loadDatabaseConfig({ DATABASE_URL: url, DATABASE_REPLICA_URLS: " , " })).not.toHaveProperty("replicas");
+    expect(
+      describeDatabase(loadDatabaseConfig({ DATABASE_URL: url, DATABASE_REPLICA_URLS: "postgres://u:pw@r2/mm" })),
+    ).toBe(
+      "PostgreSQL postgresql://postgres@db:5432/mm (pool 10, timeout 5000 ms, reads also from postgres://u:***@r2/mm)",
+    );
+  });
+
   it.each([
     [{ DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE", 'DATABASE_POOL_SIZE must be at least 1; got "0"'],
     [{ DATABASE_POOL_SIZE: "1001" }, "DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE must be at most 1000"],
@@ -103,6 +137,18 @@ describe("loadDatabaseConfig", () => {
     [{ DATABASE_TIMEOUT_MS: "5s" }, "DATABASE_TIMEOUT_MS", "DATABASE_TIMEOUT_MS must be a number"],
     [{ DATABASE_TIMEOUT_MS: "10" }, "DATABASE_TIMEOUT_MS", "DATABASE_TIMEOUT_MS must be at least 100"],
     [{ DATABASE_URL: "mysql://root:hunter2@x/mm" }, "DATABASE_URL", "DATABASE_URL must be empty"],
+    [
+      { DATABASE_REPLICA_URLS: "postgresql://replica/mm" },
+      "DATABASE_REPLICA_URLS",
+      "DATABASE_REPLICA_URLS needs a PostgreSQL server in DATABASE_URL: the embedded database (PGlite) has no replicas",
+    ],
+    [
+      { DATABASE_URL: "postgresql://db/mm", DATABASE_REPLICA_URLS: "postgresql://r1/mm, mysql://root:hunter2@r2/mm" },
+      "DATABASE_REPLICA_URLS",
+      "DATABASE_REPLICA_URLS must list PostgreSQL URLs",
+    ],
+    [{ REPLICA_MAX_LAG_MS: "-1" }, "REPLICA_MAX_LAG_MS", "REPLICA_MAX_LAG_MS must be at least 0"],
+    [{ REPLICA_CHECK_INTERVAL_MS: "10" }, "REPLICA_CHECK_INTERVAL_MS", "REPLICA_CHECK_INTERVAL_MS must be at least 50"],
   ])("rejects %j naming the variable", (env, variable, message) => {
     const error = failure(env);
     expect(error).toBeInstanceOf(DatabaseConfigError);

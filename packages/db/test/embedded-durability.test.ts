@@ -34,6 +34,17 @@ describe("embedded database on disk", () => {
     }
   });
 
+  it("keeps PostgreSQL's buffer pool at 16 MB: it lives in the server's own memory (idle RSS)", async () => {
+    const { url } = await createTestDatabase("embedded", path.join(await temp, "buffers"));
+    const db = await createDb(url);
+    try {
+      const [row] = await db.prisma.$queryRaw<{ size: string }[]>`SELECT current_setting('shared_buffers') AS size`;
+      expect(row?.size).toBe("16MB");
+    } finally {
+      await db.close();
+    }
+  });
+
   it("opens a directory written from the test template without crash recovery (which fsyncs every file first)", async () => {
     const { url } = await createTestDatabase("embedded", path.join(await temp, "fresh"));
     const fsync = vi.spyOn(fs, "fsyncSync");

@@ -4,17 +4,29 @@ import { describeFailure } from "./tool-errors.ts";
 /** Called with the original error when a tool failed internally, so the host can log what the model never sees. */
 export type InternalErrorHandler = (error: unknown, tool: string) => void;
 
+/** A tool's answer for a model: text to read, and the same answer as data matching the tool's outputSchema. */
+export interface Presented {
+  text: string;
+  structuredContent: Record<string, unknown>;
+}
+
 /**
- * Runs a tool's call: its value as JSON text, or a tool error (`isError: true`) with a readable message. Failures
- * stay tool results, never protocol errors, so the model can read them and act (e.g. update instead of create).
+ * Runs a tool's call: its value as JSON text (or as `present` writes it), or a tool error (`isError: true`) with a
+ * readable message. Failures stay tool results, never protocol errors, so the model can read them and act (e.g.
+ * update instead of create).
  */
-export async function toolResult(
+export async function toolResult<T>(
   tool: string,
-  call: () => Promise<unknown>,
+  call: () => Promise<T>,
   onInternalError?: InternalErrorHandler,
+  present?: (value: T) => Presented,
 ): Promise<CallToolResult> {
   try {
     const value = await call();
+    if (present) {
+      const { text, structuredContent } = present(value);
+      return { content: [{ type: "text", text }], structuredContent };
+    }
     // Compact JSON: the text lands in a model's context, where whitespace costs tokens.
     return { content: [{ type: "text", text: JSON.stringify(value) }] };
   } catch (error) {

@@ -41,44 +41,83 @@ for (const target of targets)
     async function call(name: string, args: Record<string, unknown>) {
       const result = await client.callTool({ name, arguments: args });
       const [content] = result.content as { type: string; text: string }[];
-      return { isError: result.isError === true, text: content?.text ?? "" };
+      return { isError: result.isError === true, text: content?.text ?? "", structured: result.structuredContent };
     }
 
-    it("tells the model when to use which", async () => {
+    it("tells the model when to use which, and declares what each returns", async () => {
       const { tools } = await client.listTools();
       const description = (name: string) => tools.find((t) => t.name === name)?.description ?? "";
       expect(description("build_context")).toMatch(/^Use this before answering anything about the user's own life/);
+      expect(description("build_context")).toContain("say you do not remember");
+      expect(description("search_memories")).toMatch(/^Use this to browse, compare or pick/);
       expect(description("search_memories")).toContain("build_context is cheaper");
+      expect(description("search_memories")).toContain("0.6 covers most of it");
       expect(description("list_memory_tags")).toContain("before filtering");
       expect(client.getInstructions()).toContain("build_context");
-      const schema = tools.find((t) => t.name === "build_context")?.inputSchema as {
-        required?: string[];
-        properties: Record<string, unknown>;
-      };
-      expect(schema.required).toEqual(["maxChars"]);
-      expect(Object.keys(schema.properties).sort()).toEqual(["embedding", "maxChars", "query", "tags", "videoIds"]);
+      const tool = (name: string) => tools.find((t) => t.name === name);
+      const input = tool("build_context")?.inputSchema as { required?: string[]; properties: Record<string, unknown> };
+      // Nothing is required: maxChars and minScore have defaults, and the service asks for a query or videoIds.
+      expect(input.required ?? []).toEqual([]);
+      expect(Object.keys(input.properties).sort()).toEqual([
+        "embedding",
+        "maxChars",
+        "minScore",
+        "query",
+        "tags",
+        "videoIds",
+      ]);
+      const outputs = (name: string) => Object.keys(tool(name)?.outputSchema?.properties ?? {}).sort();
+      expect(outputs("build_context")).toEqual(["considered", "sources", "text", "truncated"]);
+      expect(outputs("search_memories")).toEqual(["items", "minScore"]);
+      expect(outputs("list_memory_tags")).toEqual(["items"]);
     });
 
-    it("build_context answers a question with the memories as text", async () => {
-      const result = await call("build_context", { query: "what did I bake for Mia's birthday?", maxChars: 500 });
+    it("build_context answers with the context itself, and needs no maxChars", async () => {
+      const result = await call("build_context", { query: "what did I bake for Mia's birthday?" });
       expect(result.isError, result.text).toBe(false);
-      const context = JSON.parse(result.text) as { text: string; sources: { videoId: string }[]; truncated: boolean };
-      expect(context.sources[0]?.videoId).toBe("cake");
-      expect(context.text).toMatch(
-        /^## cake \(\d{4}-\d{2}-\d{2}\)\nMia's birthday: we baked a chocolate cake together\./,
+      expect(result.text).toMatch(
+        /^## cake \(\d{4}-\d{2}-\d{2}\)\nMia's birthday: we baked a chocolate cake together\.\n\n\(1 of 1 memory considered included\.\)$/,
       );
-      expect(context.truncated).toBe(false);
+      expect(result.structured).toEqual({
+        text: result.text,
+        sources: [{ videoId: "cake", score: expect.any(Number) as number, chars: expect.any(Number) as number }],
+        considered: 1,
+        truncated: false,
+      });
     });
 
-    it("search_memories ranks, explains and marks; list_memory_tags counts", async () => {
-      const found = JSON.parse((await call("search_memories", { query: "paela", limit: 5 })).text) as {
-        items: { analysis: { videoId: string }; highlight: string | null; scores: { trigram: number | null } }[];
-      };
-      expect(found.items[0]).toMatchObject({
-        analysis: { videoId: "paella" },
-        highlight: "Cooking **paella** with Jonas on the balcony",
+    it("says so when no memory answers", async () => {
+      const context = await call("build_context", { query: "when did we go scuba diving?" });
+      expect(context.text).toBe("(No memory matches this.)");
+      const search = await call("search_memories", { query: "scuba diving" });
+      expect(search.text).toMatch(/^No memory answers this well enough \(none scores 0\.5 or more\)/);
+      expect(search.structured).toEqual({ items: [], minScore: 0.5 });
+    });
+
+    it("search_memories writes one short block per memory; list_memory_tags counts", async () => {
+      const found = await call("search_memories", { query: "paela", limit: 5 });
+      expect(found.isError, found.text).toBe(false);
+      expect(found.text).toMatch(
+        /^1 memory, best first:\n\n## paella \(\d{4}-\d{2}-\d{2}\), score 0\.\d\d, (partial|strong|full) match\nTags: cooking\nCooking paella with Jonas on the balcony\.$/,
+      );
+      // Short: no ids, versions, timestamps or highlights in the text.
+      expect(found.text).not.toMatch(/version|"id"|T\d\d:\d\d|\*\*/);
+      expect(found.structured).toEqual({
+        items: [
+          {
+            videoId: "paella",
+            createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as string,
+            tags: ["cooking"],
+            description: "Cooking paella with Jonas on the balcony.",
+            score: expect.any(Number) as number,
+            scores: { text: null, trigram: expect.any(Number) as number, vector: null },
+          },
+        ],
+        minScore: 0.5,
       });
-      expect(JSON.parse((await call("list_memory_tags", {})).text)).toEqual({
+      const tags = await call("list_memory_tags", {});
+      expect(tags.text).toBe("Tags, most used first: cooking (1), family (1), mia (1)");
+      expect(tags.structured).toEqual({
         items: [
           { tag: "cooking", count: 1 },
           { tag: "family", count: 1 },

@@ -50,7 +50,15 @@ async function main(argv: string[]): Promise<number> {
   }
   let db: Database | undefined;
   try {
-    db = await createDb(parseDatabaseUrl(process.env.DATABASE_URL));
+    const database = parseDatabaseUrl(process.env.DATABASE_URL);
+    if (database.kind === "embedded" && database.dataDir === undefined) {
+      console.error(
+        "DATABASE_URL=memory: keeps nothing: a key made there would vanish when this command exits. Point " +
+          "DATABASE_URL at the server's database (unset for ./data, file:<dir>, or postgresql://…).",
+      );
+      return 2;
+    }
+    db = await createDb(database);
     await db.migrate();
     const { key, info } = await keyService.create({ prisma: db.prisma }, parsed.data);
     console.log(key);

@@ -8,7 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../request-variables.ts";
 import { REST_PREFIX, REST_TAG } from "../rest/video-analysis/routes.ts";
 import { type JsonObject, toSchema } from "./json-schema.ts";
 import { listProcedures, type ProcedureInfo } from "./procedures.ts";
@@ -54,20 +54,29 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
   // An input that accepts undefined (e.g. list's defaults) may be left out of the request.
   const inputRequired = p.input ? !p.input.safeParse(undefined).success : false;
   const data = p.output ? toSchema(p.output, "output", components) : {};
+  const events = p.meta?.events ? toSchema(p.meta.events, "output", components) : {};
   const errors = [...(p.meta?.errors ?? []), ...commonErrors];
   const responses: JsonObject = {
-    200: {
-      description: "Success: the procedure's output in `result.data`",
-      content: {
-        "application/json": {
-          schema: {
-            type: "object",
-            required: ["result"],
-            properties: { result: { type: "object", required: ["data"], properties: { data } } },
+    200:
+      p.type === "subscription"
+        ? {
+            description:
+              "Server-sent events. `event: connected` first; then each event's `data:` is one JSON event as below with " +
+              "its `id:`; `event: ping` keeps the stream alive; `event: serialized-error` carries a tRPC error.",
+            content: { "text/event-stream": { schema: events } },
+          }
+        : {
+            description: "Success: the procedure's output in `result.data`",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["result"],
+                  properties: { result: { type: "object", required: ["data"], properties: { data } } },
+                },
+              },
+            },
           },
-        },
-      },
-    },
   };
   for (const code of errors) {
     const status = getHTTPStatusCodeFromError(new TRPCError({ code }));
@@ -82,10 +91,13 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
     summary: p.meta?.summary ?? `${p.type} ${p.name}`,
     responses,
   };
-  if (p.type === "query") {
+  if (p.type === "query" || p.type === "subscription") {
     operation.description =
-      "A tRPC query: `GET /trpc/<name>?input=<URL-encoded JSON>`. Several queries can share one request: " +
-      '`GET /trpc/a,b?batch=1&input={"0":…,"1":…}` (answers an array, status 207 when results differ).';
+      p.type === "query"
+        ? "A tRPC query: `GET /trpc/<name>?input=<URL-encoded JSON>`. Several queries can share one request: " +
+          '`GET /trpc/a,b?batch=1&input={"0":…,"1":…}` (answers an array, status 207 when results differ).'
+        : "A tRPC subscription over server-sent events: `GET /trpc/<name>?input=<URL-encoded JSON>` (never batched). " +
+          "Reconnect with the `Last-Event-ID` header (or `lastEventId` in the input) to resume after the last event.";
     if (inputSchema) {
       operation.parameters = [
         {
@@ -125,7 +137,11 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
         "Calls need `Authorization: Bearer mm_…` when the server requires keys (AUTH=required). " +
         'Any call may answer 503 (REST `{"detail": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is ' +
         "unreachable; retry later.",
+      // The repository grants no license yet (package.json is private); say so rather than leave it unstated.
+      license: { name: "Proprietary: no license is granted" },
     },
+    // Relative: the document describes the server that serves it, wherever that is deployed.
+    servers: [{ url: "/", description: "The server serving this document" }],
     tags: [
       { name: REST_TAG, description: "Contract-compatible with the first (Python) Memory Mirror." },
       { name: TRPC_TAG, description: "tRPC 11 procedures in their HTTP wire format (no data transformer)." },
@@ -136,7 +152,6 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
   toSchema(trpcErrorResponse, "output", components);
   const paths = (document.paths ??= {});
   for (const procedure of listProcedures()) {
-    if (procedure.type === "subscription") continue; // none yet; they would need SSE, not request/response
     paths[`/trpc/${procedure.name}`] = procedurePathItem(procedure, components);
   }
   document.components.schemas = schemas;

@@ -9,7 +9,7 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv } from "../request-variables.ts";
 import type { Logger } from "../logger.ts";
 import { problemOf, restProblem } from "../problems.ts";
 import { etagOf } from "./etag.ts";

@@ -1,9 +1,28 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../app-env.ts";
+import { accessOf, type ProcedurePath, requireKey, requireScopes } from "@memory-mirror/api";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../request-variables.ts";
 import { detailError, validationHook } from "./fastapi-errors.ts";
 
-/** Serves one route and puts it in the OpenAPI document. */
-export type Serve = <R extends RouteConfig>(route: R, handler: RouteHandler<R, AppEnv>) => void;
+/**
+ * Serves one route and puts it in the OpenAPI document. `procedure` names the operation the route performs: the
+ * caller needs what that procedure declares (its scopes), whatever the HTTP method (HEAD is a GET).
+ */
+export type Serve = <R extends RouteConfig>(
+  route: R,
+  procedure: ProcedurePath,
+  handler: RouteHandler<R, AppEnv>,
+) => void;
+
+/** Enforces a procedure's declared access, before the route reads its input. */
+function accessGuard(procedure: ProcedurePath): MiddlewareHandler<AppEnv> {
+  const { scopes, keyOnly } = accessOf(procedure);
+  return async (c, next) => {
+    requireScopes(c.var.ctx.principal, scopes);
+    if (keyOnly) requireKey(c.var.ctx.principal);
+    await next();
+  };
+}
 
 /**
  * One REST resource as an app to mount at "/": the routes `register` serves, with their OpenAPI registry, and 405
@@ -16,8 +35,9 @@ export function restResource(
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // The app routes without trailing slashes (strict: false strips the request's), while the document keeps the
   // contract's path: the original's collection is `/api/video-analysis/`.
-  register((route, handler) => {
-    app.openapi({ ...route, path: route.path.replace(/(.)\/$/, "$1"), hide: true }, handler);
+  register((route, procedure, handler) => {
+    const middleware = [accessGuard(procedure), ...[route.middleware ?? []].flat()];
+    app.openapi({ ...route, middleware, path: route.path.replace(/(.)\/$/, "$1"), hide: true }, handler);
     const { middleware: _, ...documented } = route;
     app.openAPIRegistry.registerPath(documented);
   });

@@ -21,6 +21,23 @@ export function requireScope(principal: Principal, scope: KeyScope): void {
   }
 }
 
+export function requireScopes(principal: Principal, scopes: readonly KeyScope[]): void {
+  for (const scope of scopes) requireScope(principal, scope);
+}
+
+/**
+ * Key management answers only a real key: with AUTH=off anyone who reaches the server (a rebound web page included)
+ * is the anonymous caller, and a key minted by it would outlive the switch to AUTH=required.
+ */
+export function requireKey(principal: Principal): void {
+  if (principal.keyId === null) {
+    throw new ForbiddenError(
+      "API keys are managed with an admin key, never anonymously (AUTH=off): create the first one with " +
+        "pnpm keys:create --admin and send it as Authorization: Bearer mm_…",
+    );
+  }
+}
+
 /**
  * The one space a request acts in. A space-bound key acts in its own space (naming another is refused, never
  * silently ignored); an any-space principal acts in the requested space, `default` when none is named.

@@ -8,7 +8,8 @@ export const keysRouter = {
   create: procedure
     .meta({
       summary: "Create an API key; the answer holds the secret, shown this once",
-      scope: "admin",
+      scopes: ["admin"],
+      keyOnly: true,
       errors: ["CONFLICT"],
     })
     .input(createKeyInput)
@@ -16,14 +17,15 @@ export const keysRouter = {
     .mutation(({ ctx, input }) => service.create(ctx, input)),
 
   list: procedure
-    .meta({ summary: "List API keys (never their secrets)", scope: "admin" })
+    .meta({ summary: "List API keys (never their secrets)", scopes: ["admin"], keyOnly: true })
     .output(listKeysOutput)
     .query(({ ctx }) => service.list(ctx)),
 
   revoke: procedure
     .meta({
       summary: "Revoke an API key by name or id; it stops working within seconds",
-      scope: "admin",
+      scopes: ["admin"],
+      keyOnly: true,
       errors: ["NOT_FOUND"],
     })
     .input(revokeKeyInput)

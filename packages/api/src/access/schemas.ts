@@ -29,9 +29,16 @@ const keyName = z
 export const createKeyInput = z
   .object({
     name: keyName,
-    space: z.union([spaceField, z.literal(ANY_SPACE)]).meta({
-      description: 'The space the key acts in, or "*" for an admin key acting in any space (chosen per request).',
-    }),
+    space: z
+      .union([spaceField, z.literal(ANY_SPACE)], {
+        error: (issue) =>
+          issue.input === undefined
+            ? "space is required"
+            : 'space must be 1–63 characters of a-z, 0-9, _ and -, or "*" for any space (admin keys)',
+      })
+      .meta({
+        description: 'The space the key acts in, or "*" for an admin key acting in any space (chosen per request).',
+      }),
     scopes: z
       .array(z.enum(KEY_SCOPES, { error: `scopes must be among ${KEY_SCOPES.join(", ")}` }))
       .min(1, "scopes must name at least one of read, write, admin")
@@ -42,11 +49,12 @@ export const createKeyInput = z
       .nullish(),
   })
   .strict()
+  // Runs even when a field failed its own check (then holding the raw input): look only at values that passed.
   .superRefine((input, ctx) => {
-    if (input.scopes.includes("admin") && input.space !== ANY_SPACE) {
+    if (Array.isArray(input.scopes) && input.scopes.includes("admin") && input.space !== ANY_SPACE) {
       ctx.addIssue({ code: "custom", path: ["space"], message: 'admin keys act in any space: give them space "*"' });
     }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    if (input.expiresAt instanceof Date && input.expiresAt.getTime() <= Date.now()) {
       ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "expiresAt must be in the future" });
     }
   });

@@ -73,30 +73,41 @@ export interface KeyVerifierOptions {
   cacheMs?: number;
   /** How often last-used times are written per key, at most. */
   touchEveryMs?: number;
+  /** Most keys remembered, known and unknown each (10,000). */
+  cacheSize?: number;
   onTouchError?: (error: unknown) => void;
 }
 
-export type KeyVerifier = (key: string) => Promise<Principal | undefined>;
+/**
+ * The key's principal, or undefined when it is not a live key. With `cachedOnly` the database is not asked: a key not
+ * verified within the cache time is undefined too (for callers refusing further lookups from an address).
+ */
+export type KeyVerifier = (key: string, options?: { cachedOnly?: boolean }) => Promise<Principal | undefined>;
 
 /**
  * Verifies bearer keys with a short cache, so authentication costs no database round trip on the hot path.
- * Unknown keys are cached too (bounded), so a flood of made-up keys cannot become a flood of queries.
+ * Unknown keys are cached too, apart and bounded, so a flood of made-up keys can neither become a flood of queries
+ * nor push real keys out of the cache.
  */
 export function createKeyVerifier(prisma: PrismaClient, options: KeyVerifierOptions = {}): KeyVerifier {
   const cacheMs = options.cacheMs ?? 3000;
   const touchEveryMs = options.touchEveryMs ?? 60_000;
-  type Entry = { principal: Principal; hash: string; expiresAt: Date | null } | { principal: null };
-  const cache = new LRUCache<string, Entry>({ max: 10_000, ttl: cacheMs });
+  type Known = { principal: Principal; hash: string; expiresAt: Date | null };
+  const max = options.cacheSize ?? 10_000;
+  const known = new LRUCache<string, Known>({ max, ttl: cacheMs });
+  const unknown = new LRUCache<string, true>({ max, ttl: cacheMs });
   const touched = new LRUCache<string, true>({ max: 10_000, ttl: touchEveryMs });
+  // When a cached key expires, every request in flight with it misses at once: they share one lookup.
+  const pending = new Map<string, Promise<Known | undefined>>();
 
-  async function lookup(hash: string): Promise<Entry> {
+  async function lookup(hash: string): Promise<Known | undefined> {
     const row = await prisma.apiKey
       .findUnique({
         where: { hash },
         select: { id: true, name: true, hash: true, space: true, scopes: true, expiresAt: true },
       })
       .catch(rethrowDatabaseError);
-    if (!row) return { principal: null };
+    if (!row) return undefined;
     const principal: Principal = { keyId: row.id, name: row.name, space: row.space, scopes: row.scopes as KeyScope[] };
     return { principal, hash: row.hash, expiresAt: row.expiresAt };
   }
@@ -110,15 +121,24 @@ export function createKeyVerifier(prisma: PrismaClient, options: KeyVerifierOpti
       .catch(options.onTouchError ?? (() => {}));
   }
 
-  return async (key) => {
+  return async (key, { cachedOnly = false } = {}) => {
     if (!KEY_PATTERN.test(key)) return undefined;
     const hash = hashKey(key);
-    let entry = cache.get(hash);
+    let entry = known.get(hash);
     if (!entry) {
-      entry = await lookup(hash);
-      cache.set(hash, entry);
+      if (cachedOnly || unknown.has(hash)) return undefined;
+      let looking = pending.get(hash);
+      if (!looking) {
+        looking = lookup(hash).finally(() => pending.delete(hash));
+        pending.set(hash, looking);
+      }
+      entry = await looking;
+      if (!entry) {
+        unknown.set(hash, true);
+        return undefined;
+      }
+      known.set(hash, entry);
     }
-    if (!entry.principal) return undefined;
     // The index found the row by hash; comparing the digests in constant time leaves nothing to time on the way.
     if (!timingSafeEqual(Buffer.from(entry.hash, "hex"), Buffer.from(hash, "hex"))) return undefined;
     if (entry.expiresAt && entry.expiresAt.getTime() <= Date.now()) return undefined;

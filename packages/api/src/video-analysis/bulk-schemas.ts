@@ -15,13 +15,32 @@ import {
   videoAnalysisSchema,
   videoIdField,
 } from "./schemas.ts";
-import { BULK_MAX_ITEMS, EXPORT_PAGE_MAX, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, VERSION_MAX } from "../limits.ts";
+import {
+  BULK_MAX_ITEMS,
+  EXPORT_PAGE_MAX,
+  HISTORY_PAGE_DEFAULT,
+  HISTORY_PAGE_MAX,
+  RESTORE_MAX_AHEAD_MS,
+  RESTORE_VERSION_MAX,
+  VERSION_MAX,
+} from "../limits.ts";
 
 const isoInput = (name: string) =>
   z.iso
     .datetime({ error: `${name} must be an ISO-8601 date-time in UTC, e.g. 2026-11-26T15:00:00.000Z` })
     // Year 0 has no date in PostgreSQL's calendar (1 BC is followed by AD 1).
     .refine((value) => !value.startsWith("0000"), `${name} must be in the year 0001 or later`);
+
+/**
+ * A restored createdAt/updatedAt: never later than a day ahead of this server's clock. Later writes move updatedAt
+ * past the stored one, so a far-future value (9999-12-31) would push the next write beyond what the column and
+ * every reader can hold.
+ */
+const restoredTime = (name: string) =>
+  isoInput(name).refine(
+    (value) => Date.parse(value) <= Date.now() + RESTORE_MAX_AHEAD_MS,
+    `${name} must not be more than a day ahead of the server's clock`,
+  );
 
 // --- upsert ---------------------------------------------------------------------------------------------------
 
@@ -84,11 +103,12 @@ export const upsertManyItem = z
       .number({ error: "version must be a number" })
       .int("version must be a whole number")
       .min(1, "version must be at least 1")
-      .max(VERSION_MAX, "version is too large")
+      // Each later write adds one: a row restored near the column's maximum could never be written again.
+      .max(RESTORE_VERSION_MAX, `version must be at most ${RESTORE_VERSION_MAX.toLocaleString("en")}`)
       .optional()
       .meta({ description: "Restore only (admin): the version to store." }),
-    createdAt: isoInput("createdAt").optional().meta({ description: "Restore only (admin)." }),
-    updatedAt: isoInput("updatedAt").optional().meta({ description: "Restore only (admin)." }),
+    createdAt: restoredTime("createdAt").optional().meta({ description: "Restore only (admin)." }),
+    updatedAt: restoredTime("updatedAt").optional().meta({ description: "Restore only (admin)." }),
   })
   .strict()
   .superRefine((item, ctx) => {

@@ -1,5 +1,5 @@
 /**
- * Idempotent and bulk operations (issue 10), each one SQL statement or one transaction whatever the number of items,
+ * Idempotent and bulk operations, each one SQL statement or one transaction whatever the number of items,
  * and each in exactly the caller's space (ServiceContext), like service.ts.
  */
 import { Prisma } from "@memory-mirror/db";
@@ -7,6 +7,7 @@ import type { Principal } from "../access/principal.ts";
 import { requireScope } from "../access/principal.ts";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { readOnly, writes } from "../read-routing.ts";
 import { ForbiddenError } from "../errors.ts";
 import {
   isRestoreItem,
@@ -118,4 +119,9 @@ async function deleteMany(
   return { deleted };
 }
 
-export const bulkService = { upsert, upsertMany, byVideoIds, deleteMany };
+export const bulkService = {
+  upsert: writes(upsert),
+  upsertMany: writes(upsertMany),
+  byVideoIds: readOnly(byVideoIds),
+  deleteMany: writes(deleteMany),
+};

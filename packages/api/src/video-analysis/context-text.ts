@@ -32,19 +32,49 @@ export interface ContextItem {
   score: number | null;
 }
 
+/** What a context is made of: the memories worth including, best first, and what else was looked at. */
+export interface ContextPlan {
+  items: ContextItem[];
+  /** Memories looked at (found by the search, or named by videoId), items included. */
+  considered: number;
+  /** Why a memory considered but not among items was left out, e.g. "as weaker matches". */
+  leftOutAs: string;
+}
+
 /**
- * Memories as one block of text for a prompt, best first, never longer than maxChars. A memory that does not fit
- * whole is cut at a word with an ellipsis (if at least MIN_CUT_CHARS of it fit) and ends the text; a header is
- * never written without its description.
+ * The closing line: how many memories were considered and why some were left out, so that a model reading the text
+ * knows an absent memory was looked at, and that an empty context means nothing answers.
  */
-export function assembleContext(items: ContextItem[], maxChars: number): ContextOutput {
+export function contextNote(included: number, considered: number, leftOut: [count: number, as: string][]): string {
+  if (considered === 0) return "(No memory matches this.)";
+  const reasons = leftOut.filter(([count]) => count > 0).map(([count, as]) => `; ${count} left out ${as}`);
+  const lead = included === 0 ? "No memory answers this well enough: " : "";
+  const memories = considered === 1 ? "memory" : "memories";
+  return `(${lead}${included} of ${considered} ${memories} considered included${reasons.join("")}.)`;
+}
+
+/**
+ * Memories as one block of text for a prompt, best first, then the closing note, never longer than maxChars. A
+ * memory that does not fit whole is cut at a word with an ellipsis (if at least MIN_CUT_CHARS of it fit) and ends
+ * the blocks; a header is never written without its description.
+ */
+export function assembleContext({ items, considered, leftOutAs }: ContextPlan, maxChars: number): ContextOutput {
+  const note = (included: number) =>
+    contextNote(included, considered, [
+      [considered - items.length, leftOutAs],
+      [items.length - included, "for lack of room"],
+    ]);
+  // Room for the longest note this context can end with, whatever fits.
+  let longest = 0;
+  for (let included = 0; included <= items.length; included += 1) longest = Math.max(longest, note(included).length);
+  const budget = maxChars - BLOCK_SEPARATOR.length - longest;
   let text = "";
   const sources: ContextOutput["sources"] = [];
   let truncated = false;
   for (const item of items) {
     const separator = text === "" ? "" : BLOCK_SEPARATOR;
     const header = `${contextHeader(item.videoId, item.createdAt)}\n`;
-    const room = maxChars - text.length - separator.length - header.length;
+    const room = budget - text.length - separator.length - header.length;
     let body = item.description;
     if (body.length > room) {
       truncated = true;
@@ -56,5 +86,6 @@ export function assembleContext(items: ContextItem[], maxChars: number): Context
     if (truncated) break;
   }
   if (sources.length < items.length) truncated = true;
-  return { text, sources, truncated };
+  text += (text === "" ? "" : BLOCK_SEPARATOR) + note(sources.length);
+  return { text, sources, considered, truncated };
 }

@@ -1,8 +1,8 @@
 /** The context operation: memories found by search (or named by videoId) written as text for a prompt. */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { SEARCH_LIMIT_MAX } from "../limits.ts";
-import { type ContextItem, assembleContext } from "./context-text.ts";
+import { CONTEXT_RELATIVE_SCORE, SEARCH_LIMIT_MAX } from "../limits.ts";
+import { assembleContext, type ContextItem, type ContextPlan } from "./context-text.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
 import type { ServiceContext } from "./service.ts";
@@ -17,34 +17,50 @@ async function byVideoIds(
   { prisma, space }: ServiceContext,
   videoIds: string[],
   tagFilter: string[] | undefined,
-): Promise<ContextItem[]> {
+): Promise<ContextPlan> {
   const filter = tagFilter?.length ? Prisma.sql`AND v."tags" @> ${tagFilter}::text[]` : Prisma.empty;
   const rows = await prisma.$queryRaw<{ videoId: string; createdAt: Date; description: string }[]>`
     SELECT v."videoId", v."createdAt", v."description" FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`.catch(rethrowDatabaseError);
   const found = new Map(rows.map((r) => [r.videoId, r]));
+  const wanted = new Set(videoIds);
   const items: ContextItem[] = [];
-  for (const videoId of new Set(videoIds)) {
+  for (const videoId of wanted) {
     const row = found.get(videoId);
     if (row) items.push({ ...row, score: null });
   }
-  return items;
+  return {
+    items,
+    considered: wanted.size,
+    leftOutAs: tagFilter?.length ? "as unknown or without the tags" : "as unknown",
+  };
+}
+
+/**
+ * The memories that answer the query well enough: at minScore or above and not far below the best one, so a
+ * memory matching one word of a question never pads a context beside the one that answers it.
+ */
+async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<ContextPlan> {
+  const { items: hits, considered } = await searchHits(
+    ctx,
+    {
+      query: input.query,
+      embedding: input.embedding,
+      tags: input.tags,
+      limit: contextCandidates(input.maxChars),
+      minScore: input.minScore,
+    },
+    { highlight: false },
+  );
+  const floor = (hits[0]?.score ?? 0) * CONTEXT_RELATIVE_SCORE;
+  const items = hits.filter((h) => h.score >= floor).map((h) => ({ ...h.analysis, score: h.score }));
+  return { items, considered, leftOutAs: "as weaker matches" };
 }
 
 export function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutput> {
   return ctx.budget.exclusive(async () => {
-    let items: ContextItem[];
-    if (input.videoIds) {
-      items = await byVideoIds(ctx, input.videoIds, input.tags);
-    } else {
-      const hits = await searchHits(
-        ctx,
-        { query: input.query, embedding: input.embedding, tags: input.tags, limit: contextCandidates(input.maxChars) },
-        { highlight: false },
-      );
-      items = hits.map((h) => ({ ...h.analysis, score: h.score }));
-    }
-    const output = assembleContext(items, input.maxChars);
+    const plan = input.videoIds ? await byVideoIds(ctx, input.videoIds, input.tags) : await bySearch(ctx, input);
+    const output = assembleContext(plan, input.maxChars);
     ctx.budget.charge(output.sources.length, [output.text, ...output.sources.map((s) => s.videoId)]);
     return output;
   });

@@ -5,6 +5,7 @@
  */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { readOnly } from "../read-routing.ts";
 import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-schemas.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
@@ -119,4 +120,4 @@ async function count(prisma: ServiceContext["prisma"], where: Prisma.Sql): Promi
   return row?.n ?? 0;
 }
 
-export const exportService = { export: exportPage };
+export const exportService = { export: readOnly(exportPage) };

@@ -1,6 +1,7 @@
 /** The earlier versions of an analysis (written by write.ts whenever a change replaces one). */
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { readOnly } from "../read-routing.ts";
 import { NotFoundError } from "../errors.ts";
 import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
@@ -71,4 +72,4 @@ function history(
   });
 }
 
-export const historyService = { history };
+export const historyService = { history: readOnly(history) };

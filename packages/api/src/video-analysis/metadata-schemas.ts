@@ -55,11 +55,12 @@ function problem(root: Record<string, unknown>, name: string): string | undefine
   return undefined;
 }
 
+/** Typed as the JSON it has been checked to be, on the way in and out (so clients can send answers back). */
 const metadataObject = (name: string) =>
   z.record(z.string(), z.unknown(), { error: `${name} must be a JSON object` }).superRefine((value, ctx) => {
     const message = problem(value, name);
     if (message) ctx.addIssue({ code: "custom", message });
-  });
+  }) as unknown as z.ZodType<Metadata, Metadata>;
 
 /** What a producer stores: at most 16 KB as JSON, 64 keys in all, 4 levels of nesting. */
 export const metadataField = (name = "metadata") =>

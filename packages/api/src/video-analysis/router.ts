@@ -1,4 +1,5 @@
 import type { TRPCRouterRecord } from "@trpc/server";
+import { onChange } from "../changes/subscription.ts";
 import { procedure } from "../trpc.ts";
 import {
   byVideoIdsInput,
@@ -32,19 +33,20 @@ import { contextInput, contextOutput, searchInput, searchOutput, tagsInput, tags
 
 export const videoAnalysisRouter = {
   create: procedure
-    .meta({ summary: "Store the analysis of a video", errors: ["CONFLICT"] })
+    .meta({ scopes: ["write"], summary: "Store the analysis of a video", errors: ["CONFLICT"] })
     .input(createInput)
     .output(videoAnalysisSchema)
     .mutation(({ ctx, input }) => service.create(ctx, input)),
 
   byVideoId: procedure
-    .meta({ summary: "Get the analysis of a video", errors: ["NOT_FOUND"] })
+    .meta({ scopes: ["read"], summary: "Get the analysis of a video", errors: ["NOT_FOUND"] })
     .input(videoIdInput)
     .output(videoAnalysisSchema)
     .query(({ ctx, input }) => service.byVideoId(ctx, input)),
 
   update: procedure
     .meta({
+      scopes: ["read", "write"],
       summary: "Change a video's analysis (a new version when anything changes; updatedAt moves forward)",
       errors: ["NOT_FOUND", "CONFLICT"],
     })
@@ -54,6 +56,7 @@ export const videoAnalysisRouter = {
 
   delete: procedure
     .meta({
+      scopes: ["read", "write"],
       summary: "Delete the analysis of a video, and its history, and return it",
       errors: ["NOT_FOUND", "CONFLICT"],
     })
@@ -62,7 +65,7 @@ export const videoAnalysisRouter = {
     .mutation(({ ctx, input }) => service.delete(ctx, input)),
 
   list: procedure
-    .meta({ summary: "List analyses, newest first, a page at a time" })
+    .meta({ scopes: ["read"], summary: "List analyses, newest first, a page at a time" })
     .input(listInput)
     .output(listOutput)
     .query(({ ctx, input }) => service.list(ctx, input)),
@@ -70,6 +73,7 @@ export const videoAnalysisRouter = {
   // Idempotent and bulk operations, history and export (bulk.ts, history.ts, export.ts).
   upsert: procedure
     .meta({
+      scopes: ["read", "write"],
       summary: "Create a video's analysis or bring it to this content; the same content again changes nothing",
       errors: ["CONFLICT"],
     })
@@ -79,6 +83,7 @@ export const videoAnalysisRouter = {
 
   upsertMany: procedure
     .meta({
+      scopes: ["write"],
       summary:
         "Upsert up to 1,000 analyses atomically and idempotently; version and timestamps restore an export (admin)",
     })
@@ -87,44 +92,53 @@ export const videoAnalysisRouter = {
     .mutation(({ ctx, input }) => bulkService.upsertMany(ctx, input)),
 
   byVideoIds: procedure
-    .meta({ summary: "Get the analyses of up to 1,000 videos in the order asked (null where none)" })
+    .meta({ scopes: ["read"], summary: "Get the analyses of up to 1,000 videos in the order asked (null where none)" })
     .input(byVideoIdsInput)
     .output(byVideoIdsOutput)
     .query(({ ctx, input }) => bulkService.byVideoIds(ctx, input)),
 
   deleteMany: procedure
-    .meta({ summary: "Delete the analyses (and history) of up to 1,000 videos" })
+    .meta({ scopes: ["write"], summary: "Delete the analyses (and history) of up to 1,000 videos" })
     .input(deleteManyInput)
     .output(deleteManyOutput)
     .mutation(({ ctx, input }) => bulkService.deleteMany(ctx, input)),
 
   history: procedure
-    .meta({ summary: "Earlier versions of a video's analysis, newest first", errors: ["NOT_FOUND"] })
+    .meta({ scopes: ["read"], summary: "Earlier versions of a video's analysis, newest first", errors: ["NOT_FOUND"] })
     .input(historyInput)
     .output(historyOutput)
     .query(({ ctx, input }) => historyService.history(ctx, input)),
 
   export: procedure
-    .meta({ summary: "A page of analyses with everything they have, vectors included (mm export)" })
+    .meta({ scopes: ["read"], summary: "A page of analyses with everything they have, vectors included (mm export)" })
     .input(exportInput)
     .output(exportOutput)
     .query(({ ctx, input }) => exportService.export(ctx, input)),
   // Retrieval for the clone (search.ts): what a person asks, not a videoId they know.
   tags: procedure
-    .meta({ summary: "Tags in use with how many analyses carry each, most used first" })
+    .meta({ scopes: ["read"], summary: "Tags in use with how many analyses carry each, most used first" })
     .input(tagsInput)
     .output(tagsOutput)
     .query(({ ctx, input }) => searchService.tags(ctx, input)),
 
   search: procedure
-    .meta({ summary: "Find analyses by words (stems, typos, partial words), by embedding, or both; best first" })
+    .meta({
+      scopes: ["read"],
+      summary: "Find analyses by words (stems, typos, partial words), by embedding, or both; best first",
+    })
     .input(searchInput)
     .output(searchOutput)
     .query(({ ctx, input }) => searchService.search(ctx, input)),
 
   context: procedure
-    .meta({ summary: "The best memories as one block of text for an LLM prompt, never longer than maxChars" })
+    .meta({
+      scopes: ["read"],
+      summary: "The best memories as one block of text for an LLM prompt, never longer than maxChars",
+    })
     .input(contextInput)
     .output(contextOutput)
     .query(({ ctx, input }) => searchService.context(ctx, input)),
+
+  // Live changes (../changes): every write, as it commits, in order, resumable.
+  onChange,
 } satisfies TRPCRouterRecord;

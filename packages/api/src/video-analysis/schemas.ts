@@ -73,6 +73,9 @@ export const tagsField = z
     example: ["cooking", "family"],
   });
 
+/** Below this no value of a vector counts toward its length (in 32-bit floats): see embeddingField. */
+const MIN_EMBEDDING_MAGNITUDE = 1e-18;
+
 /** A producer's embedding of the video: its model, and the vector (any dimension up to 2,000). */
 export const embeddingField = z
   .object({
@@ -89,7 +92,12 @@ export const embeddingField = z
         },
       )
       .min(1, "embedding.values must hold at least one number")
-      .max(EMBEDDING_MAX_DIMENSIONS, `embedding.values must hold at most ${EMBEDDING_MAX_DIMENSIONS} numbers`),
+      .max(EMBEDDING_MAX_DIMENSIONS, `embedding.values must hold at most ${EMBEDDING_MAX_DIMENSIONS} numbers`)
+      // Stored as 32-bit floats, whose squares underflow to 0 for values this small: length 0, no direction.
+      .refine(
+        (values) => values.some((x) => Math.abs(x) >= MIN_EMBEDDING_MAGNITUDE),
+        "embedding.values must not be all zeros (a vector of length 0 has no direction to compare)",
+      ),
   })
   .strict()
   .meta({

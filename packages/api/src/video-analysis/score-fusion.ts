@@ -61,3 +61,20 @@ export function fuse(
   }
   return hits;
 }
+
+/**
+ * How well a memory answers the query on its own terms, 0–1 and comparable across queries (unlike rank fusion, which
+ * only orders one answer): the share of the query's content words and phrases it holds (typos discounted), and its
+ * embedding's cosine similarity (below 0 counts as 0). With both, their mean, but never less than the closeness: an
+ * embedding compares meaning, so a close vector answers without a shared word ("bread" finds the sourdough loaf),
+ * while shared words beside a distant vector are half the evidence. A memory without a vector of the query's model is
+ * judged by its words alone.
+ */
+export function relevance(candidate: Candidate, lexical: boolean, vector: boolean): number {
+  const words = lexical ? candidate.coverage : null;
+  const closeness = vector && candidate.vector !== null ? Math.max(0, candidate.vector) : null;
+  const score =
+    words !== null && closeness !== null ? Math.max(closeness, (words + closeness) / 2) : (words ?? closeness ?? 0);
+  // Floating-point sums land a hair outside [0, 1].
+  return Math.min(1, Math.max(0, score));
+}

@@ -24,6 +24,8 @@ export interface Candidate {
   text: number | null;
   trigram: number | null;
   vector: number | null;
+  /** The share of the query's content words (and quoted phrases) the memory holds, typos discounted; 0–1. */
+  coverage: number | null;
 }
 
 export interface CandidateRow extends Candidate {
@@ -94,6 +96,14 @@ function candidateStatement(
         -- Content words only: a stop word would stand for nothing.
         SELECT DISTINCT lower(unaccent(w)) AS word FROM unnest(${fuzzyWords}::text[]) AS w
         WHERE numnode(plainto_tsquery('mm_english', w)) > 0),
+      units AS MATERIALIZED (
+        -- What coverage counts: every content word, however short, and every quoted phrase.
+        SELECT d.word, plainto_tsquery('mm_english', d.word) AS tq
+        FROM (SELECT DISTINCT lower(unaccent(w)) AS word FROM unnest(${parsed.words}::text[]) AS w) AS d
+        WHERE numnode(plainto_tsquery('mm_english', d.word)) > 0
+        UNION ALL
+        SELECT NULL, phraseto_tsquery('mm_english', p) FROM unnest(${parsed.phrases.map((p) => p.join(" "))}::text[]) AS p
+        WHERE numnode(phraseto_tsquery('mm_english', p)) > 1),
       terms AS MATERIALIZED (
         -- The space's own words that look like each query word, found through the vocabulary's trigram index by
         -- word similarity (typos, prefixes, fragments) and scored by similarity (fragments discounted). Not the %
@@ -154,18 +164,27 @@ function candidateStatement(
         ORDER BY ${order}
         LIMIT ${perSignal}::int)`);
     sources.push(Prisma.sql`SELECT "id" FROM vector_hits`);
+    // A zero vector (refused now, but stored by older versions) has no direction: no similarity rather than NaN.
     vectorScore = Prisma.sql`CASE WHEN v."embeddingModel" = ${plan.model} AND v."embeddingDims" = ${dims}
-      THEN 1 - (v."embedding" <=> ${vector}) END`;
+      THEN NULLIF(1 - (v."embedding" <=> ${vector}), 'NaN'::float8) END`;
   }
 
   const textScores = parsed
     ? Prisma.sql`
         CASE WHEN v."searchVector" @@ q.any_q THEN ts_rank_cd(v."searchVector", q.any_q, 1 | 32) END AS "text",
-        -- Per query word, the closest of its stand-ins the memory holds; averaged over the query's content words.
-        (SELECT sum(b.best) / (SELECT count(*) FROM words) FROM (
-          SELECT max(t.sim) AS best FROM terms t WHERE v."searchVector" @@ t.tq GROUP BY t.word) AS b) AS "trigram",
+        m."trigram", m."coverage",
         (SELECT array_agg(DISTINCT t.term) FROM terms t) AS "terms",`
-    : Prisma.sql`NULL::float8 AS "text", NULL::float8 AS "trigram", NULL::text[] AS "terms",`;
+    : Prisma.sql`NULL::float8 AS "text", NULL::float8 AS "trigram", NULL::float8 AS "coverage", NULL::text[] AS "terms",`;
+  // One pass over the query's units per memory: the closest stand-in it holds for each word, averaged over the
+  // fuzzy words, is the trigram signal; counting a unit it holds outright as 1, averaged over every unit, the
+  // coverage that relevance is made of.
+  const wordMatches = Prisma.sql`CROSS JOIN q CROSS JOIN LATERAL (
+      SELECT sum(u.best) / nullif((SELECT count(*) FROM words), 0) AS "trigram",
+             sum(CASE WHEN u.held THEN 1::float8 ELSE coalesce(u.best, 0) END) / nullif(count(*), 0) AS "coverage"
+      FROM (
+        SELECT v."searchVector" @@ units.tq AS held,
+               (SELECT max(t.sim) FROM terms t WHERE t.word = units.word AND v."searchVector" @@ t.tq) AS best
+        FROM units) AS u) AS m`;
   const vectorHits = plan.kind !== "none" ? Prisma.sql`(SELECT count(*)::int FROM vector_hits)` : Prisma.sql`0`;
 
   return Prisma.sql`
@@ -174,7 +193,7 @@ function candidateStatement(
     SELECT v."id", v."videoId", ${textScores}
       ${vectorScore} AS "vector",
       ${vectorHits} AS "vectorHits"
-    FROM candidates c JOIN "VideoAnalysis" v ON v."id" = c."id" ${parsed ? Prisma.sql`CROSS JOIN q` : Prisma.empty}
+    FROM candidates c JOIN "VideoAnalysis" v ON v."id" = c."id" ${parsed ? wordMatches : Prisma.empty}
     WHERE v."space" = ${space}`;
 }
 

@@ -5,9 +5,11 @@
 import { z } from "zod";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
 import {
+  CONTEXT_DEFAULT_CHARS,
   CONTEXT_MAX_CHARS,
   CONTEXT_MIN_CHARS,
   CONTEXT_VIDEO_IDS_MAX,
+  MIN_SCORE_DEFAULT,
   QUERY_MAX_LENGTH,
   SEARCH_LIMIT_DEFAULT,
   SEARCH_LIMIT_MAX,
@@ -53,6 +55,18 @@ export const filterTagsField = tagsField.meta({
   example: ["family"],
 });
 
+/** Built per transport so its messages name the field as the caller spells it (`min_score` over REST). */
+export const minScoreField = (name = "minScore") =>
+  z
+    .number({ error: `${name} must be a number` })
+    .min(0, `${name} must be between 0 and 1`)
+    .max(1, `${name} must be between 0 and 1`)
+    .meta({
+      description:
+        `Leave out memories scoring below this (0–1; see score); ${MIN_SCORE_DEFAULT} when absent. 0 keeps every ` +
+        "match; an embedding alone scores its cosine similarity, whose scale depends on the model.",
+    });
+
 export const SEARCH_NEEDS = "search needs a query, an embedding, or both";
 export const CONTEXT_NEEDS = "context needs a query, an embedding or videoIds";
 
@@ -62,6 +76,7 @@ export const searchInput = z
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
+    minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
   .strict()
   .refine((input) => input.query !== undefined || input.embedding !== undefined, {
@@ -90,8 +105,10 @@ export const searchHitSchema = z
     analysis: videoAnalysisSchema,
     score: z.number().meta({
       description:
-        "Higher is better. One signal: that signal's score; several: reciprocal rank fusion scaled to 0–1 " +
-        "(1 = first on every signal).",
+        "How well the memory answers the query on its own terms, 0–1, comparable across queries: the share of the " +
+        "query's content words and phrases it holds (typos count partly) and, with an embedding, its cosine " +
+        "similarity; with both, their mean (never below the cosine). About 0.3: touches the query (one word of three); 0.6: covers most " +
+        "of it; 0.9 and above: holds all of it.",
     }),
     highlight: z
       .string()
@@ -127,7 +144,9 @@ export const maxCharsField = (name = "maxChars") =>
     .int(`${name} must be a whole number`)
     .min(CONTEXT_MIN_CHARS, `${name} must be at least ${CONTEXT_MIN_CHARS}`)
     .max(CONTEXT_MAX_CHARS, `${name} must be at most ${CONTEXT_MAX_CHARS}`)
-    .meta({ description: "The most characters (UTF-16 code units, JavaScript's length) text may hold." });
+    .meta({
+      description: `The most characters (UTF-16 code units, JavaScript's length) text may hold; ${CONTEXT_DEFAULT_CHARS} when absent.`,
+    });
 
 export const contextVideoIdsField = (name = "videoIds") =>
   z
@@ -142,7 +161,8 @@ export const contextInput = z
     embedding: queryEmbeddingField.optional(),
     videoIds: contextVideoIdsField().optional(),
     tags: filterTagsField.optional(),
-    maxChars: maxCharsField(),
+    maxChars: maxCharsField().default(CONTEXT_DEFAULT_CHARS),
+    minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
   .strict()
   .refine((input) => input.query !== undefined || input.embedding !== undefined || input.videoIds !== undefined, {
@@ -160,9 +180,14 @@ export const contextSourceSchema = z
 
 export const contextOutput = z.object({
   text: z.string().meta({
-    description: "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`.",
+    description:
+      "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`, then a line in " +
+      "parentheses saying how many memories were considered and left out; when none answers, only that line.",
   }),
   sources: z.array(contextSourceSchema),
+  considered: z.number().int().meta({
+    description: "Memories the search found or videoIds named; those not in sources were left out (weak or no room).",
+  }),
   truncated: z.boolean().meta({
     description: "True when a description was cut (at a word, with …) or a memory left out for lack of room.",
   }),

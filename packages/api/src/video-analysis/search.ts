@@ -3,7 +3,7 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
 import type { SearchHit, SearchInput, SearchOutput } from "./search-schemas.ts";
-import { fuse } from "./score-fusion.ts";
+import { fuse, relevance } from "./score-fusion.ts";
 import { type Candidate, findCandidates, planVectors } from "./search-candidates.ts";
 import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
@@ -20,15 +20,20 @@ const COLUMNS = storedColumns("v");
 interface Ranked {
   hits: { candidate: Candidate; score: number }[];
   highlightQuery: string | null;
+  /** Memories that matched at all (score above 0), before minScore and the limit. */
+  considered: number;
 }
 
-/** Scores, fuses and orders the candidates; ties fall to the text score, then to the id, on every database. */
+/**
+ * Scores each candidate's relevance, keeps those at minScore or above, best first; ties fall to rank fusion, then to
+ * the text score, then to the id, on every database.
+ */
 async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
   const parsed = input.query === undefined ? null : parseQuery(input.query);
   // Only punctuation, emoji or operators: nothing to look for in the text.
   const hasText = parsed !== null && parsed.words.length > 0;
   const plan = await planVectors(ctx, input.embedding);
-  if (!hasText && plan.kind === "none") return { hits: [], highlightQuery: null };
+  if (!hasText && plan.kind === "none") return { hits: [], highlightQuery: null, considered: 0 };
 
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
@@ -39,20 +44,37 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
     rows = await findCandidates(ctx, input, hasText ? parsed : null, { ...plan, kind: "exact" }, perSignal);
   }
 
-  const candidates = rows.map(({ id, videoId, text, trigram, vector }) => ({ id, videoId, text, trigram, vector }));
-  const hits = fuse(candidates, hasText, plan.kind !== "none").sort(
-    (a, b) =>
-      b.score - a.score ||
-      (b.candidate.text ?? -1) - (a.candidate.text ?? -1) ||
-      (a.candidate.videoId < b.candidate.videoId ? -1 : a.candidate.videoId > b.candidate.videoId ? 1 : 0),
-  );
+  const candidates = rows.map(({ id, videoId, text, trigram, vector, coverage }) => ({
+    id,
+    videoId,
+    text,
+    trigram,
+    vector,
+    coverage,
+  }));
+  const lexical = hasText;
+  const vector = plan.kind !== "none";
+  // Rank fusion orders memories of equal relevance (coverage comes in steps: 1/3, 2/3…).
+  const fused = new Map(fuse(candidates, lexical, vector).map((h) => [h.candidate.id, h.score]));
+  const scored = candidates
+    .map((candidate) => ({ candidate, score: relevance(candidate, lexical, vector) }))
+    .filter((h) => h.score > 0);
+  const hits = scored
+    .filter((h) => h.score >= input.minScore)
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        (fused.get(b.candidate.id) ?? 0) - (fused.get(a.candidate.id) ?? 0) ||
+        (b.candidate.text ?? -1) - (a.candidate.text ?? -1) ||
+        (a.candidate.videoId < b.candidate.videoId ? -1 : a.candidate.videoId > b.candidate.videoId ? 1 : 0),
+    );
 
   let highlightQuery: string | null = null;
   if (hasText && parsed) {
     const terms = rows.find((r) => r.terms)?.terms ?? [];
     highlightQuery = [websearchText(parsed, "any"), ...terms].join(" or ");
   }
-  return { hits: hits.slice(0, input.limit), highlightQuery };
+  return { hits: hits.slice(0, input.limit), highlightQuery, considered: scored.length };
 }
 
 /** The chosen analyses with their highlights, in the given order. */
@@ -80,8 +102,8 @@ export async function searchHits(
   ctx: ServiceContext,
   input: SearchInput,
   options: { highlight: boolean },
-): Promise<SearchHit[]> {
-  const { hits, highlightQuery } = await rank(ctx, input);
+): Promise<{ items: SearchHit[]; considered: number }> {
+  const { hits, highlightQuery, considered } = await rank(ctx, input);
   const found = await hydrate(
     ctx,
     hits.map((h) => h.candidate.id),
@@ -94,13 +116,13 @@ export async function searchHits(
     const { text, trigram, vector } = candidate;
     items.push({ analysis: row.analysis, score, highlight: row.highlight, scores: { text, trigram, vector } });
   }
-  return items;
+  return { items, considered };
 }
 
 export function search(ctx: ServiceContext, input: SearchInput): Promise<SearchOutput> {
   return ctx.budget.exclusive(async () => {
     ctx.budget.reserveRows(input.limit);
-    const items = await searchHits(ctx, input, { highlight: true });
+    const { items } = await searchHits(ctx, input, { highlight: true });
     ctx.budget.charge(
       items.length,
       items.flatMap((i) => [i.analysis.videoId, i.analysis.description, i.highlight ?? ""]),

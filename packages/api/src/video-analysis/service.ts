@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import DataLoader from "dataloader";
 import type { ResponseBudget } from "../budget.ts";
+import { readOnly, type RequestReads, writes } from "../read-routing.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { ConflictError, InvalidInputError, NotFoundError, VersionConflictError } from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
@@ -34,6 +35,8 @@ export interface ServiceContext {
   lookups: VideoLookups;
   /** Earlier versions kept per analysis (HISTORY_LIMIT); 50 when not given, 0 keeps none. */
   historyLimit?: number;
+  /** Where read-only operations run (read-routing.ts); without it everything runs on `prisma`. */
+  reads?: RequestReads;
 }
 
 /** REST's If-Match: opaque `version.id` tags, one of which the stored analysis must match. */
@@ -242,4 +245,10 @@ function list({ prisma, space, budget }: ServiceContext, input: ListInput): Prom
 }
 
 /** The operations by the names every transport gives them. */
-export const videoAnalysisService = { create, byVideoId, update, delete: remove, list };
+export const videoAnalysisService = {
+  create: writes(create),
+  byVideoId: readOnly(byVideoId),
+  update: writes(update),
+  delete: writes(remove),
+  list: readOnly(list),
+};

@@ -137,12 +137,17 @@ function statement(
     };
   });
   const now = new Date();
+  const sameContent = Prisma.sql`m."description" IS NOT DISTINCT FROM m."oldDescription" AND m."tags" IS NOT DISTINCT FROM m."oldTags"
+          AND m."embeddingModel" IS NOT DISTINCT FROM m."oldModel" AND m."embedding" IS NOT DISTINCT FROM m."oldEmbedding"
+          AND m."recordedAt" IS NOT DISTINCT FROM m."oldRecordedAt"
+          AND m."recordedAtOffset" IS NOT DISTINCT FROM m."oldRecordedAtOffset"
+          AND m."metadata" IS NOT DISTINCT FROM m."oldMetadata"`;
   const answer = returnRows
     ? Prisma.sql`, p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims",
         p."recordedAt", p."recordedAtOffset", p."metadata",
-        CASE WHEN p."action" = 'unchanged' THEN p."oldVersion" ELSE p."version" END AS "version",
-        p."createdAt",
-        CASE WHEN p."action" = 'unchanged' THEN p."oldUpdatedAt" ELSE p."updatedAt" END AS "updatedAt"`
+        CASE WHEN p."action" = 'unchanged' THEN p."oldVersion" ELSE p."storedVersion" END AS "version",
+        p."storedCreatedAt" AS "createdAt",
+        CASE WHEN p."action" = 'unchanged' THEN p."oldUpdatedAt" ELSE p."storedUpdatedAt" END AS "updatedAt"`
     : Prisma.empty;
   // Every CTE is materialized: each runs once, in this order of dependence, whatever the planner prefers.
   return Prisma.sql`
@@ -195,7 +200,7 @@ function statement(
         COALESCE(i."updatedAt", GREATEST(${now}::timestamp(3), o."updatedAt" + interval '1 millisecond'), ${now}::timestamp(3)) AS "updatedAt"
       FROM input i LEFT JOIN old o ON o."videoId" = i."videoId"
     ),
-    plan AS MATERIALIZED (
+    decided AS MATERIALIZED (
       SELECT m.*, CASE
         WHEN m."oldId" IS NULL AND NOT ${mayCreate}::boolean THEN 'missing'
         WHEN (m."expectedVersion" IS NOT NULL AND m."expectedVersion" IS DISTINCT FROM m."oldVersion")
@@ -203,15 +208,22 @@ function statement(
           THEN 'conflict'
         WHEN m."oldId" IS NULL THEN 'create'
         -- the same content is no change: no new version, updatedAt kept
-        WHEN m."description" IS NOT DISTINCT FROM m."oldDescription" AND m."tags" IS NOT DISTINCT FROM m."oldTags"
-          AND m."embeddingModel" IS NOT DISTINCT FROM m."oldModel" AND m."embedding" IS NOT DISTINCT FROM m."oldEmbedding"
-          AND m."recordedAt" IS NOT DISTINCT FROM m."oldRecordedAt"
-          AND m."recordedAtOffset" IS NOT DISTINCT FROM m."oldRecordedAtOffset"
-          AND m."metadata" IS NOT DISTINCT FROM m."oldMetadata"
+        WHEN ${sameContent}
           AND (NOT m."restore" OR (m."version" = m."oldVersion" AND m."createdAt" = m."oldCreatedAt" AND m."updatedAt" = m."oldUpdatedAt"))
           THEN 'unchanged'
-        ELSE 'update' END AS "action"
+        ELSE 'update' END AS "action",
+        -- A restore may not rewrite the stored version's content in place (version, updatedAt and ETag would stay
+        -- and the replaced text would vanish): it becomes the next version, and the replaced one joins the history.
+        (m."restore" AND m."oldId" IS NOT NULL AND m."version" = m."oldVersion" AND NOT (${sameContent})) AS "rewrite"
       FROM merged m
+    ),
+    plan AS MATERIALIZED (
+      SELECT d.*,
+        CASE WHEN d."rewrite" THEN d."oldVersion" + 1 ELSE d."version" END AS "storedVersion",
+        CASE WHEN d."rewrite" THEN d."oldCreatedAt" ELSE d."createdAt" END AS "storedCreatedAt",
+        CASE WHEN d."rewrite" THEN GREATEST(${now}::timestamp(3), d."oldUpdatedAt" + interval '1 millisecond')
+          ELSE d."updatedAt" END AS "storedUpdatedAt"
+      FROM decided d
     ),
     -- In videoId order too. A row created concurrently since the snapshot fails the statement (unique violation),
     -- which then runs again: ON CONFLICT DO NOTHING would leave that item neither created nor updated.
@@ -220,7 +232,7 @@ function statement(
         ("id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims", "embedding",
          "recordedAt", "recordedAtOffset", "metadata", "version", "createdAt", "updatedAt")
       SELECT p."id", ${ctx.space}, p."videoId", p."description", p."tags", p."embeddingModel", p."embeddingDims", p."embedding",
-        p."recordedAt", p."recordedAtOffset", p."metadata", p."version", p."createdAt", p."updatedAt"
+        p."recordedAt", p."recordedAtOffset", p."metadata", p."storedVersion", p."storedCreatedAt", p."storedUpdatedAt"
       FROM plan p WHERE p."action" = 'create' ORDER BY p."videoId" COLLATE "C"
     ),
     -- The replaced version joins the history, unless a restore goes back to an equal or lower version.
@@ -229,21 +241,21 @@ function statement(
         "recordedAt", "recordedAtOffset", "metadata", "changedAt")
       SELECT p."oldId", p."oldVersion", p."oldDescription", COALESCE(p."oldTags", '{}'), p."oldModel", p."oldDims",
         p."oldRecordedAt", p."oldRecordedAtOffset", p."oldMetadata", p."oldUpdatedAt"
-      FROM plan p WHERE p."action" = 'update' AND ${historyLimit}::int > 0 AND p."oldVersion" < p."version"
+      FROM plan p WHERE p."action" = 'update' AND ${historyLimit}::int > 0 AND p."oldVersion" < p."storedVersion"
     ),
     -- Keeps the newest HISTORY_LIMIT earlier versions (the one inserted above is among them), and drops any that a
     -- restore made no longer earlier.
     pruned AS (
       DELETE FROM "VideoAnalysisVersion" h USING plan p
       WHERE p."action" = 'update' AND h."analysisId" = p."oldId"
-        AND (h."version" <= p."version" - 1 - ${historyLimit}::int OR h."version" >= p."version")
+        AND (h."version" <= p."storedVersion" - 1 - ${historyLimit}::int OR h."version" >= p."storedVersion")
     ),
     upd AS (
       UPDATE "VideoAnalysis" a
       SET "description" = p."description", "tags" = p."tags", "embeddingModel" = p."embeddingModel",
         "embeddingDims" = p."embeddingDims", "embedding" = p."embedding", "recordedAt" = p."recordedAt",
-        "recordedAtOffset" = p."recordedAtOffset", "metadata" = p."metadata", "version" = p."version",
-        "createdAt" = p."createdAt", "updatedAt" = p."updatedAt"
+        "recordedAtOffset" = p."recordedAtOffset", "metadata" = p."metadata", "version" = p."storedVersion",
+        "createdAt" = p."storedCreatedAt", "updatedAt" = p."storedUpdatedAt"
       FROM plan p WHERE a."id" = p."oldId" AND p."action" = 'update'
     )
     SELECT p."i", p."action", p."oldId", p."oldVersion" ${answer}

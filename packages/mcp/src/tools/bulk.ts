@@ -23,7 +23,7 @@ const historyArguments = historyInput.extend({
 });
 
 /**
- * Tools for the clone's bulk reads and the producer's idempotent writes (issue 10): the clone fetches dozens of
+ * Tools for the clone's bulk reads and the producer's idempotent writes: the clone fetches dozens of
  * memories per answer in one call, and a retried write is harmless.
  */
 export function registerBulkTools(server: McpServer, api: MemoryApi, onInternalError?: InternalErrorHandler): void {

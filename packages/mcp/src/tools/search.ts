@@ -1,7 +1,10 @@
 import {
+  CONTEXT_DEFAULT_CHARS,
   CONTEXT_MAX_CHARS,
   CONTEXT_MIN_CHARS,
   contextInput,
+  contextOutput,
+  MIN_SCORE_DEFAULT,
   SEARCH_LIMIT_MAX,
   searchInput,
   tagsInput,
@@ -9,10 +12,15 @@ import {
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { MemoryApi } from "../memory-api.ts";
 import { type InternalErrorHandler, toolResult } from "../tool-result.ts";
+import { memoriesOutput, presentContext, presentSearch, presentTags, tagCountsOutput } from "./search-answers.ts";
 
 const WORDS =
   "Words match as a person means them: other forms of a word (cooked/cooking), typos and partial words still " +
   "find the memory; double quotes make a phrase.";
+
+const SCORE =
+  "A score (0–1) says how well a memory answers the query on its own terms: about 0.3 touches it (one word of " +
+  "three), 0.6 covers most of it, 0.9 and above all of it.";
 
 /** Retrieval tools: the clone looks up what the user lived through by meaning, not by videoId. */
 export function registerSearchTools(server: McpServer, api: MemoryApi, onInternalError?: InternalErrorHandler): void {
@@ -24,15 +32,18 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
       title: "Recall memories for an answer",
       description:
         "Use this before answering anything about the user's own life or past (\"what did I cook for Mia's " +
-        'birthday?", "when did Leo learn to swim?"): returns { text, sources, truncated } where text is the most ' +
-        "relevant memories, best first, each under a line `## <videoId> (<date>)`, ready to read, never longer " +
-        `than maxChars (${CONTEXT_MIN_CHARS}–${CONTEXT_MAX_CHARS}; about 4 characters per token). Pass the user's ` +
-        "question as query, or videoIds you already chose (e.g. from search_memories) to get exactly those. " +
-        `${WORDS} truncated is true when some memory was cut or left out for lack of room.`,
+        'birthday?", "when did Leo learn to swim?"): returns the memories that answer the question as text ready ' +
+        "to read, best first, each under a line `## <videoId> (<date>)`, and a last line saying how many memories " +
+        "were considered and left out. When that line says no memory answers, say you do not remember rather " +
+        `than guess. ${SCORE} Memories under minScore (default ${MIN_SCORE_DEFAULT}) or far below the best are ` +
+        `left out. maxChars ${CONTEXT_MIN_CHARS}–${CONTEXT_MAX_CHARS} (default ${CONTEXT_DEFAULT_CHARS}; about 4 ` +
+        "characters per token). Pass the user's question as query, or videoIds you already chose (e.g. from " +
+        `search_memories) to get exactly those. ${WORDS}`,
       inputSchema: contextInput,
+      outputSchema: contextOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) => toolResult("build_context", () => calls.context(args), onInternalError),
+    (args) => toolResult("build_context", () => calls.context(args), onInternalError, presentContext),
   );
 
   server.registerTool(
@@ -40,15 +51,23 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
     {
       title: "Search memories",
       description:
-        "Find the user's videos about something when you need to browse, compare or pick them rather than read them " +
-        "into an answer (for that, build_context is cheaper): returns { items } best first, each { analysis, score, " +
-        "highlight, scores: { text, trigram, vector } } with the matching passage marked **like this**. " +
+        "Use this to browse, compare or pick among the user's videos (which ones show something, how often) or to " +
+        "find videoIds; to answer a question, build_context is cheaper. Returns one block per memory, best first: " +
+        `videoId, date, tags, description and score. ${SCORE} minScore (default ${MIN_SCORE_DEFAULT}) leaves out ` +
+        "weaker matches; no result means nothing answers. " +
         `${WORDS} Narrow with tags (all must match; list_memory_tags shows them); an embedding is only for callers ` +
         `holding a vector of the video model. limit 1–${SEARCH_LIMIT_MAX} (default 10).`,
       inputSchema: searchInput,
+      outputSchema: memoriesOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) => toolResult("search_memories", () => calls.search(args), onInternalError),
+    (args) =>
+      toolResult(
+        "search_memories",
+        () => calls.search(args),
+        onInternalError,
+        (output) => presentSearch(output, args.minScore),
+      ),
   );
 
   server.registerTool(
@@ -56,11 +75,12 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
     {
       title: "List memory tags",
       description:
-        "The tags on the user's videos with how many carry each, most used first ({ items: [{ tag, count }] }): to " +
-        "learn which tags exist before filtering search_memories or build_context by them.",
+        "The tags on the user's videos with how many carry each, most used first: to learn which tags exist " +
+        "before filtering search_memories or build_context by them.",
       inputSchema: tagsInput.unwrap(),
+      outputSchema: tagCountsOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) => toolResult("list_memory_tags", () => calls.tags(args), onInternalError),
+    (args) => toolResult("list_memory_tags", () => calls.tags(args), onInternalError, presentTags),
   );
 }

@@ -1,7 +1,7 @@
 /** Bulk and history handlers: rename once each way and call the service (errors reach fastapi-errors.ts). */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { bulkService, historyService } from "@memory-mirror/api";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../request-variables.ts";
 import { toRest } from "../video-analysis/handlers.ts";
 import type { bulkDelete, bulkGet, bulkUpsert, getHistory } from "./routes.ts";
 

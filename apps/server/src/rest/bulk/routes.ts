@@ -1,5 +1,5 @@
 /**
- * REST for bulk work and history (issue 10), in the original service's style: snake_case, FastAPI errors.
+ * REST for bulk work and history, in the original service's style: snake_case, FastAPI errors.
  * `POST /api/bulk/upsert|get|delete` take up to 1,000 items; `GET /api/video-analysis/{video_id}/history` pages
  * the earlier versions. Field schemas are the api package's, built under the REST names.
  */
@@ -161,6 +161,3 @@ export const allowedMethods: [path: string, allow: string][] = [
   [`${BULK_PREFIX}/delete`, "POST"],
   [`${REST_PREFIX}/:video_id/history`, "GET"],
 ];
-
-/** `POST /api/bulk/get` only reads: it needs the read scope, the other bulk paths write. */
-export const bulkScope = (path: string) => (path.replace(/\/$/, "").endsWith("/get") ? "read" : "write");

@@ -1,18 +1,19 @@
 /** The retrieval REST handlers: rename once each way and call the service; domain errors reach fastapi-errors.ts. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { searchService } from "@memory-mirror/api";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../request-variables.ts";
 import { toRest } from "../video-analysis/handlers.ts";
 import type { buildContext, listTags, searchAnalyses } from "./routes.ts";
 
 export const search: RouteHandler<typeof searchAnalyses, AppEnv> = async (c) => {
-  const { items } = await searchService.search(c.var.ctx, c.req.valid("json"));
+  const { min_score: minScore, ...rest } = c.req.valid("json");
+  const { items } = await searchService.search(c.var.ctx, { ...rest, minScore });
   return c.json({ items: items.map(({ analysis, ...hit }) => ({ analysis: toRest(analysis), ...hit })) }, 200);
 };
 
 export const context: RouteHandler<typeof buildContext, AppEnv> = async (c) => {
-  const { video_ids: videoIds, max_chars: maxChars, ...rest } = c.req.valid("json");
-  const output = await searchService.context(c.var.ctx, { ...rest, videoIds, maxChars });
+  const { video_ids: videoIds, max_chars: maxChars, min_score: minScore, ...rest } = c.req.valid("json");
+  const output = await searchService.context(c.var.ctx, { ...rest, videoIds, maxChars, minScore });
   return c.json(
     { ...output, sources: output.sources.map(({ videoId, ...source }) => ({ video_id: videoId, ...source })) },
     200,

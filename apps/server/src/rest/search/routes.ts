@@ -7,7 +7,10 @@ import {
   CONTEXT_NEEDS,
   contextVideoIdsField,
   filterTagsField,
+  CONTEXT_DEFAULT_CHARS,
+  MIN_SCORE_DEFAULT,
   maxCharsField,
+  minScoreField,
   queryEmbeddingField,
   queryField,
   SEARCH_LIMIT_DEFAULT,
@@ -18,12 +21,11 @@ import {
 } from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
 import { httpValidationError, json, queryInteger } from "../shapes.ts";
-import { analysisResponse } from "../video-analysis/routes.ts";
+import { analysisResponse, REST_TAG } from "../video-analysis/routes.ts";
 
 export const SEARCH_PATH = "/api/search";
 export const CONTEXT_PATH = "/api/context";
 export const TAGS_PATH = "/api/tags";
-export const SEARCH_TAG = "REST: retrieval";
 
 const invalid = json(
   httpValidationError,
@@ -37,6 +39,7 @@ const searchBody = z
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
+    min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
   .refine((b) => b.query !== undefined || b.embedding !== undefined, { message: SEARCH_NEEDS, path: ["query"] })
   .openapi("SearchRequest");
@@ -46,7 +49,11 @@ const searchResponse = z
     items: z.array(
       z.object({
         analysis: analysisResponse,
-        score: z.number().meta({ description: "Higher is better; comparable within one answer." }),
+        score: z.number().meta({
+          description:
+            "How well the memory answers the query, 0–1, comparable across queries: about 0.3 touches it, 0.6 " +
+            "covers most of it, 0.9 and above holds all of it.",
+        }),
         highlight: z
           .string()
           .nullable()
@@ -64,7 +71,8 @@ const contextBody = z
     embedding: queryEmbeddingField.optional(),
     video_ids: contextVideoIdsField("video_ids").optional(),
     tags: filterTagsField.optional(),
-    max_chars: maxCharsField("max_chars"),
+    max_chars: maxCharsField("max_chars").default(CONTEXT_DEFAULT_CHARS),
+    min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
   .refine((b) => b.query !== undefined || b.embedding !== undefined || b.video_ids !== undefined, {
     message: CONTEXT_NEEDS.replace("videoIds", "video_ids"),
@@ -74,9 +82,11 @@ const contextBody = z
 
 const contextResponse = z
   .object({
-    text: z
-      .string()
-      .meta({ description: "The memories for a prompt, best first, each under `## <video_id> (<YYYY-MM-DD>)`." }),
+    text: z.string().meta({
+      description:
+        "The memories for a prompt, best first, each under `## <video_id> (<YYYY-MM-DD>)`, then a line in " +
+        "parentheses saying how many were considered and left out; when none answers, only that line.",
+    }),
     sources: z.array(
       z.object({
         video_id: z.string(),
@@ -87,6 +97,7 @@ const contextResponse = z
           .meta({ description: "Characters of text this memory's block takes (header included)." }),
       }),
     ),
+    considered: z.number().int().meta({ description: "Memories the search found or video_ids named." }),
     truncated: z.boolean(),
   })
   .openapi("ContextResponse");
@@ -102,11 +113,11 @@ export const searchAnalyses = createRoute({
   operationId: "searchVideoAnalyses",
   method: "post",
   path: SEARCH_PATH,
-  tags: [SEARCH_TAG],
+  tags: [REST_TAG],
   summary: "Find memories by words, by embedding, or both; best first",
   description:
     "Words match by English stem, and typos and partial words through the space's own vocabulary; an embedding is " +
-    "compared with the stored vectors of the same model (cosine). Both together are fused by reciprocal rank fusion.",
+    "compared with the stored vectors of the same model (cosine). Results scoring under min_score are left out.",
   middleware: [requireBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: searchBody } } } },
   responses: { 200: json(searchResponse, "The best matches first"), 422: invalid },
@@ -116,8 +127,8 @@ export const buildContext = createRoute({
   operationId: "buildContext",
   method: "post",
   path: CONTEXT_PATH,
-  tags: [SEARCH_TAG],
-  summary: "The best memories as one block of text for a prompt, never longer than max_chars",
+  tags: [REST_TAG],
+  summary: "The memories that answer a question as one block of text for a prompt, within max_chars (4000 if absent)",
   middleware: [requireBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: contextBody } } } },
   responses: { 200: json(contextResponse, "The text and where each part came from"), 422: invalid },
@@ -127,7 +138,7 @@ export const listTags = createRoute({
   operationId: "listTags",
   method: "get",
   path: TAGS_PATH,
-  tags: [SEARCH_TAG],
+  tags: [REST_TAG],
   summary: "Tags in use and how many memories carry each, most used first",
   request: { query: tagsQuery },
   responses: { 200: json(tagsResponse, "Tag counts"), 422: invalid },

@@ -1,7 +1,7 @@
 /** The REST handlers: rename once each way and call the service; its domain errors reach fastapi-errors.ts. */
 import type { RouteHandler, z } from "@hono/zod-openapi";
 import { type VideoAnalysisRow, videoAnalysisService as service } from "@memory-mirror/api";
-import type { AppEnv } from "../../app-env.ts";
+import type { AppEnv } from "../../request-variables.ts";
 import { etagOf, parseIfMatch } from "../etag.ts";
 import { fromRestFilters } from "../filters.ts";
 import type {

@@ -21,6 +21,10 @@ import { httpError, httpValidationError, json, queryInteger } from "../shapes.ts
 
 export const REST_PREFIX = "/api/video-analysis";
 export const REST_TAG = "REST (compatible with the original service)";
+/** Why these two paths end in a slash (linters flag it): the original service's routes did, and its clients call them. */
+const TRAILING_SLASH =
+  "The path ends in a slash as the original FastAPI service's did, so its clients work unchanged; the path without " +
+  "the slash answers the same.";
 
 const analysis = videoAnalysisSchema.shape;
 
@@ -104,6 +108,7 @@ export const createAnalysis = createRoute({
   path: `${REST_PREFIX}/`,
   tags: [REST_TAG],
   summary: "Store the analysis of a video",
+  description: TRAILING_SLASH,
   middleware: [requireBody] as const,
   request: { body: { required: true, content: { "application/json": { schema: createBody } } } },
   responses: {
@@ -119,7 +124,7 @@ export const listAnalyses = createRoute({
   path: `${REST_PREFIX}/`,
   tags: [REST_TAG],
   summary: "List analyses, newest first",
-  description: "Pages with `limit` and the `next_cursor` of the previous answer passed as `cursor`.",
+  description: `Pages with \`limit\` and the \`next_cursor\` of the previous answer passed as \`cursor\`. ${TRAILING_SLASH}`,
   request: { query: listQuery },
   responses: { 200: json(listResponse, "One page of analyses"), 422: invalid },
 });

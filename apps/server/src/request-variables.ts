@@ -1,6 +1,6 @@
 import type { Context } from "@memory-mirror/api";
 
-/** What every route of the Hono app can read from `c.var`. */
+/** Hono's request variables: what every route of the app can read from `c.var` (not configuration: see config.ts). */
 export type AppEnv = {
   Variables: {
     /** This server's id for the request (also the X-Request-Id answer header). */

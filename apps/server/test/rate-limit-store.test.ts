@@ -1,0 +1,74 @@
+/**
+ * Rate limits as operators configure them: one budget shared by every server on a database
+ * (RATE_LIMIT_STORE=database), separate budgets per key, and MCP's 429.
+ */
+import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+
+const postgres = (await testTargets()).find((t) => t.name === "postgres");
+
+const list = (url: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/api/video-analysis/?limit=1`, { headers });
+
+/** Calls until the budget is spent (how many points one call costs is the counting tests' business). */
+async function exhaust(url: string, headers: Record<string, string> = {}): Promise<void> {
+  for (let i = 0; i < 20; i++) if ((await list(url, headers)).status === 429) return;
+  expect.fail("never limited");
+}
+
+describe.skipIf(!!postgres?.skip)("RATE_LIMIT_STORE=database", () => {
+  const servers: MemoryMirrorServer[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    await drop?.();
+  });
+
+  it("shares one budget between the servers of one database", async () => {
+    const database = await createTestDatabase("postgres");
+    drop = () => database.drop();
+    const config = {
+      ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }),
+      rateLimitPerMinute: 4,
+      rateLimitStore: "database" as const,
+    };
+    const [a, b] = [createServer(config), createServer(config)];
+    servers.push(a, b);
+    const [urlA, urlB] = [await a.start(), await b.start()];
+    expect((await list(urlA)).status).toBe(200);
+    await exhaust(urlA);
+    // The budget of this address was spent on the other server.
+    const refused = await list(urlB);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe("rate limits per key", () => {
+  let server: TestServer;
+  afterAll(() => server?.close());
+
+  it("gives every key its own budget, and MCP answers 429 beyond it", async () => {
+    server = await startTestServer("embedded", { auth: "required", rateLimitPerMinute: 4 });
+    const [first, second] = [
+      await server.createKey({ name: "first", space: "a", scopes: ["read"] }),
+      await server.createKey({ name: "second", space: "a", scopes: ["read"] }),
+    ];
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    expect((await list(server.url, as(first))).status).toBe(200);
+    await exhaust(server.url, as(first));
+    // The other key's budget is untouched.
+    expect((await list(server.url, as(second))).status).toBe(200);
+
+    const mcp = await fetch(`${server.url}/mcp`, {
+      method: "POST",
+      headers: { ...as(first), "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(mcp.status).toBe(429);
+    expect(Number(mcp.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await mcp.json()) as { error: { message: string } }).error.message).toMatch(/rate|many/i);
+  });
+});

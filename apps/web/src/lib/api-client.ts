@@ -1,0 +1,34 @@
+import type { AppRouter } from "@memory-mirror/api";
+import { createTRPCClient, httpBatchLink, type TRPCClient } from "@trpc/client";
+
+/** What a signed-in page sends with every call. A null key: the server runs with authentication off. */
+export interface Credentials {
+  apiKey: string | null;
+  /** X-MM-Space, for admin keys and servers without authentication; null acts in the key's own (or default) space. */
+  space: string | null;
+}
+
+export type ApiClient = TRPCClient<AppRouter>;
+
+/** The key travels only in a header, never in a URL. */
+export function credentialHeaders({ apiKey, space }: Credentials): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  if (space) headers["x-mm-space"] = space;
+  return headers;
+}
+
+/** `base` is the server's origin: the page's own unless a test says otherwise. */
+export function createApiClient(credentials: Credentials, base = ""): ApiClient {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${base}/trpc`,
+        // Batches as POST: a long batch never hits URL length limits, and the request body never lands in logs.
+        methodOverride: "POST",
+        maxItems: 20,
+        headers: () => credentialHeaders(credentials),
+      }),
+    ],
+  });
+}

@@ -1,0 +1,29 @@
+/** `videoAnalysis.onChange`: the caller's space's changes over SSE, each tracked with its id so reconnects resume. */
+import { tracked, TRPCError } from "@trpc/server";
+import { procedure } from "../trpc.ts";
+import { wireEvent } from "./log.ts";
+import { controlEvent } from "./events.ts";
+import { changeEventSchema, onChangeInput } from "./schemas.ts";
+
+export const onChange = procedure
+  .meta({
+    summary:
+      "Changes to the analyses of your space as they happen (SSE); resumes after lastEventId / Last-Event-ID exactly",
+    scopes: ["read"],
+    events: changeEventSchema,
+  })
+  .input(onChangeInput)
+  .subscription(async function* ({ ctx, input, signal }) {
+    const feed = ctx.changes;
+    if (!feed) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "Live changes are not served here" });
+    const stream = feed.stream(ctx.space, {
+      tags: input.tags,
+      videoIds: input.videoIds ? new Set(input.videoIds) : undefined,
+      after: input.lastEventId ? BigInt(input.lastEventId) : undefined,
+      signal,
+    });
+    for await (const item of stream) {
+      if (item.kind === "change") yield tracked(item.change.id.toString(), wireEvent(item.change));
+      else yield tracked(item.id.toString(), controlEvent(item.kind, item.at));
+    }
+  });

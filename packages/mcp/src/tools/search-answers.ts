@@ -1,0 +1,78 @@
+/**
+ * What the retrieval tools answer a model: short text to read (one memory per block, no ids or versions) and the
+ * same answer as structured content, with the schemas their outputSchema declares.
+ */
+import {
+  type contextOutput,
+  type searchOutput,
+  searchScoresSchema,
+  tagCountSchema,
+  type tagsOutput,
+} from "@memory-mirror/api/schemas";
+import { z } from "zod";
+import type { Presented } from "../tool-result.ts";
+
+export const memoryHitSchema = z.object({
+  videoId: z.string(),
+  createdAt: z.string().meta({ description: "When the memory was stored (ISO 8601)." }),
+  tags: z.array(z.string()),
+  description: z.string(),
+  score: z.number().meta({
+    description: "How well the memory answers the query, 0–1: about 0.3 touches it, 0.6 covers most, 0.9 all of it.",
+  }),
+  scores: z.object(searchScoresSchema.shape),
+});
+
+export const memoriesOutput = z.object({
+  items: z.array(memoryHitSchema).meta({ description: "Best first; empty when nothing scores minScore or more." }),
+  minScore: z.number(),
+});
+
+export const tagCountsOutput = z.object({ items: z.array(tagCountSchema) });
+
+/** The score as a model should read it: two decimals and what they mean. */
+export function scoreInWords(score: number): string {
+  const words =
+    score >= 0.9 ? "full match" : score >= 0.6 ? "strong match" : score >= 0.3 ? "partial match" : "weak match";
+  return `${score.toFixed(2)}, ${words}`;
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+/** One line, whatever the videoId holds, as in a context's headers. */
+const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
+
+export function presentSearch(output: z.output<typeof searchOutput>, minScore: number): Presented {
+  const items = output.items.map(({ analysis, score, scores }) => ({
+    videoId: analysis.videoId,
+    createdAt: analysis.createdAt,
+    tags: analysis.tags,
+    description: analysis.description,
+    score,
+    scores,
+  }));
+  const text =
+    items.length === 0
+      ? `No memory answers this well enough (none scores ${minScore} or more); a lower minScore shows weaker matches.`
+      : [
+          `${items.length} ${items.length === 1 ? "memory" : "memories"}, best first:`,
+          ...items.map(
+            (i) =>
+              `## ${oneLine(i.videoId)} (${day(i.createdAt)}), score ${scoreInWords(i.score)}\n` +
+              `Tags: ${i.tags.length ? i.tags.join(", ") : "none"}\n${i.description}`,
+          ),
+        ].join("\n\n");
+  return { text, structuredContent: { items, minScore } satisfies z.input<typeof memoriesOutput> };
+}
+
+/** The context is already written for a prompt: the text is the answer. */
+export function presentContext(output: z.output<typeof contextOutput>): Presented {
+  return { text: output.text, structuredContent: output };
+}
+
+export function presentTags(output: z.output<typeof tagsOutput>): Presented {
+  const text =
+    output.items.length === 0
+      ? "No memory has tags yet."
+      : `Tags, most used first: ${output.items.map((t) => `${t.tag} (${t.count})`).join(", ")}`;
+  return { text, structuredContent: output };
+}
