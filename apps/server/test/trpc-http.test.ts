@@ -118,7 +118,7 @@ for (const target of targets) {
               tags?: string[] | undefined;
               recordedAfter?: string | undefined;
               recordedBefore?: string | undefined;
-              metadata?: Record<string, unknown> | undefined;
+              metadata?: Metadata | undefined;
               orderBy?: "createdAt" | "recordedAt" | undefined;
             }
           | undefined

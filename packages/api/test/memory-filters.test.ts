@@ -5,7 +5,7 @@
 import { Prisma } from "@memory-mirror/db";
 import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
+import { ANONYMOUS, createCaller, createContext, type Metadata } from "../src/index.ts";
 import { memoryFilterConditions } from "../src/video-analysis/filters.ts";
 import { trpcError } from "./support/trpc-error.ts";
 
@@ -44,7 +44,7 @@ for (const target of targets)
       await caller.videoAnalysis.upsertMany({
         items: MEMORIES.map((m, i) => ({
           ...m,
-          metadata: { ...m.metadata },
+          metadata: JSON.parse(JSON.stringify(m.metadata)) as Metadata,
           description: `memory ${m.videoId}`,
           tags: i % 2 ? ["family"] : ["family", "summer"],
         })),

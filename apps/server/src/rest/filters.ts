@@ -3,7 +3,12 @@
  * query string, its JSON text). The schemas are the api package's, so limits and messages are the same.
  */
 import { z } from "@hono/zod-openapi";
-import { metadataFilterField, recordedAfterField, recordedBeforeField } from "@memory-mirror/api/schemas";
+import {
+  type Metadata,
+  metadataFilterField,
+  recordedAfterField,
+  recordedBeforeField,
+} from "@memory-mirror/api/schemas";
 
 /** Query strings carry text: a metadata filter arrives as JSON text and is read before the shared schema checks it. */
 const queryJson = (value: unknown) => {
@@ -37,7 +42,7 @@ export const restFilterQuery = {
 export function fromRestFilters(input: {
   recorded_after?: string | undefined;
   recorded_before?: string | undefined;
-  metadata?: Record<string, unknown> | undefined;
+  metadata?: Metadata | undefined;
 }) {
   return { recordedAfter: input.recorded_after, recordedBefore: input.recorded_before, metadata: input.metadata };
 }

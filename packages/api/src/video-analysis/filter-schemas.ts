@@ -3,7 +3,7 @@
  * metadata containment. Values only (zod); the SQL they become is in filters.ts.
  */
 import { z } from "zod";
-import { metadataFilterField } from "./metadata-schemas.ts";
+import { type Metadata, metadataFilterField } from "./metadata-schemas.ts";
 
 /** A range bound: any ISO-8601 date-time with an offset (kept as sent; filters.ts reads the instant). */
 const timeBound = (name: string, description: string) =>
@@ -33,5 +33,5 @@ export const memoryFilterFields = {
 export interface MemoryFilters {
   recordedAfter?: string | undefined;
   recordedBefore?: string | undefined;
-  metadata?: Record<string, unknown> | undefined;
+  metadata?: Metadata | undefined;
 }
