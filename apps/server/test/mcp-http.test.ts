@@ -18,6 +18,7 @@ const TOOLS = [
   "build_context",
   "search_memories",
   "list_memory_tags",
+  "recent_changes",
 ];
 const MAX_BODY_BYTES = 64 * 1024;
 

@@ -167,6 +167,7 @@ describe("GET /openapi.json", () => {
       "videoAnalysis.history",
       "videoAnalysis.list",
       "videoAnalysis.onChange",
+      "videoAnalysis.recentChanges",
       "videoAnalysis.search",
       "videoAnalysis.tags",
       "videoAnalysis.update",

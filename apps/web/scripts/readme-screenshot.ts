@@ -10,6 +10,7 @@ import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { startTestServer } from "@memory-mirror/server/testing";
 import { buildApp } from "../test/build-app.ts";
 import { launchChromium } from "../test/chromium.ts";
+import { settled } from "../test/session.ts";
 
 const output = fileURLToPath(new URL("../../../docs/images/web-app.png", import.meta.url));
 
@@ -41,7 +42,7 @@ try {
   await page.goto(server.url);
   await page.getByRole("button", { name: "Continue without a key" }).click();
   await page.getByRole("link", { name: "garden-tomatoes" }).waitFor();
-  await page.waitForLoadState("networkidle");
+  await settled(page);
   mkdirSync(fileURLToPath(new URL(".", `file://${output}`)), { recursive: true });
   await page.screenshot({ path: output });
   console.log(`wrote ${output}`);

@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./build-app.ts";
 import { launchChromium, skipBrowserTests } from "./chromium.ts";
-import { ARTIFACTS, openPage, signIn } from "./session.ts";
+import { ARTIFACTS, openPage, settled, signIn } from "./session.ts";
 
 async function seriousViolations(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -153,6 +153,34 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await context.close();
   });
 
+  it("shows an edit made in another page and a write through the API without a reload, marked for a moment", async () => {
+    const watcher = await openPage(browser);
+    const editor = await openPage(browser);
+    await signIn(watcher.page, server.url, writer);
+    await signIn(editor.page, server.url, writer);
+    await watcher.page.getByText("Live", { exact: true }).waitFor();
+
+    await editor.page.goto(`${server.url}/memories/garden-3`);
+    await editor.page.getByRole("button", { name: "Edit" }).click();
+    await editor.page.getByLabel("Description").fill("Picking ripe strawberries at noon.");
+    await editor.page.getByRole("button", { name: "Save" }).click();
+    const card = watcher.page.locator(".memory-list article", {
+      has: watcher.page.getByRole("link", { name: "garden-3" }),
+    });
+    await expect.poll(() => card.textContent()).toContain("Picking ripe strawberries at noon.");
+    expect(await card.locator(".badge").textContent()).toBe("Changed");
+
+    await api.videoAnalysis.create.mutate({ videoId: "live-1", description: "Written by a program.", tags: [] });
+    const first = watcher.page.locator(".memory-list article").first();
+    await expect.poll(() => first.getByRole("heading").textContent()).toBe("live-1New");
+    await watcher.page.screenshot({ path: `${ARTIFACTS}web-live.png` });
+    // The mark lasts a moment, not forever.
+    await first.locator(".badge").waitFor({ state: "detached", timeout: 20_000 });
+    expect(watcher.errors).toEqual([]);
+    await watcher.context.close();
+    await editor.context.close();
+  });
+
   it("says a read-only key may not change a memory, and puts the optimistic edit back", async () => {
     const { page, context } = await openPage(browser);
     await signIn(page, server.url, reader);
@@ -222,7 +250,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     ] as const) {
       await page.goto(`${server.url}${path}`);
       await page.locator("main h1").first().waitFor();
-      await page.waitForLoadState("networkidle");
+      await settled(page);
       expect(await overflow(), path).toBe(0);
       await page.screenshot({ path: `${ARTIFACTS}web-phone-${name}.png`, fullPage: true });
     }
@@ -241,7 +269,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
       for (const path of ["/", "/memories/garden-2", "/search?q=garden", "/context", "/keys", "/new"]) {
         await page.goto(`${server.url}${path}`);
         await page.locator("main h1").first().waitFor();
-        await page.waitForLoadState("networkidle");
+        await settled(page);
         expect(await seriousViolations(page), `${path}, ${colorScheme}`).toEqual([]);
       }
       await page.goto(`${server.url}/memories/garden-2`);

@@ -40,3 +40,11 @@ export async function signIn(page: Page, url: string, apiKey: string): Promise<v
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { level: 1, name: "Memories" }).waitFor();
 }
+
+/**
+ * Waits until the page shows what it loads (nothing marked busy). Not "networkidle": the live-changes stream keeps a
+ * request open for as long as the page is.
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector("main h1") && !document.querySelector('[aria-busy="true"]'));
+}

@@ -83,6 +83,9 @@ const operations = {
     await delay(30);
     return items;
   }),
+  recentChanges: fc
+    .record({ afterId: fc.option(fc.constantFrom("0", "1", "3"), { nil: undefined }), limit: fc.constantFrom(1, 50) })
+    .map((input) => (c: Caller) => c.videoAnalysis.recentChanges(input)),
 } satisfies Record<keyof typeof appRouter.videoAnalysis, fc.Arbitrary<(c: Caller) => Promise<unknown>>>;
 
 for (const target of targets)

@@ -34,6 +34,7 @@ export function memoryApiFromClient(client: MemoryMirrorClient, options: ClientA
       tags: (input) => call(procedures.tags.query(input)),
       search: (input) => call(procedures.search.query(input)),
       context: (input) => call(procedures.context.query(input)),
+      recentChanges: (input) => call(procedures.recentChanges.query(input)),
     },
   };
 }

@@ -22,5 +22,6 @@ export interface MemoryApi {
     tags: Procedure<"tags">;
     search: Procedure<"search">;
     context: Procedure<"context">;
+    recentChanges: Procedure<"recentChanges">;
   };
 }

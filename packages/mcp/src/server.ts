@@ -3,6 +3,7 @@ import type { MemoryApi } from "./memory-api.ts";
 import type { InternalErrorHandler } from "./tool-result.ts";
 import { registerBulkTools } from "./tools/bulk.ts";
 import { registerSearchTools } from "./tools/search.ts";
+import { registerChangeTools } from "./tools/changes.ts";
 import { registerVideoAnalysisTools } from "./tools/video-analysis.ts";
 
 const SERVER_INFO = { name: "memory-mirror", title: "Memory Mirror", version: "1.0.0" } as const;
@@ -28,5 +29,6 @@ export function createMcpServer(api: MemoryApi, options: McpServerOptions = {}):
   registerVideoAnalysisTools(server, api, options.onInternalError);
   registerBulkTools(server, api, options.onInternalError);
   registerSearchTools(server, api, options.onInternalError);
+  registerChangeTools(server, api, options.onInternalError);
   return server;
 }

@@ -108,6 +108,7 @@ for (const target of targets)
           build_context: [true, undefined],
           search_memories: [true, undefined],
           list_memory_tags: [true, undefined],
+          recent_changes: [true, undefined],
         });
       });
     });
@@ -130,6 +131,29 @@ for (const target of targets)
         expect(updated).toMatchObject({ id: (created as { id: string }).id, description: "It jumps off." });
         expect(await ok("delete_video_analysis", { videoId: "mcp-crud" })).toEqual(updated);
         expect((await call("get_video_analysis", { videoId: "mcp-crud" })).isError).toBe(true);
+      });
+
+      it("recent_changes: what changed after an event id, oldest first, and where to continue", async () => {
+        const before = (await ok("recent_changes", { since: new Date().toISOString() })) as { nextAfterId: string };
+        await ok("create_video_analysis", { videoId: "mcp-news", description: "New." });
+        await ok("update_video_analysis", { videoId: "mcp-news", description: "Newer." });
+        const page = (await ok("recent_changes", { afterId: before.nextAfterId, limit: 2 })) as {
+          items: { id: string; event: { type: string; videoId: string; analysis?: { description: string } } }[];
+          nextAfterId: string;
+          more: boolean;
+        };
+        expect(page.items.map((i) => `${i.event.type} ${i.event.videoId}`)).toEqual([
+          "created mcp-news",
+          "updated mcp-news",
+        ]);
+        // The created event's analysis was replaced since: only the latest version's event carries one.
+        expect(page.items.map((i) => i.event.analysis?.description)).toEqual([undefined, "Newer."]);
+        expect(page).toMatchObject({ nextAfterId: page.items[1]!.id, more: true });
+        await ok("delete_video_analysis", { videoId: "mcp-news" });
+        const rest = (await ok("recent_changes", { afterId: page.nextAfterId })) as typeof page;
+        expect(rest.items.map((i) => i.event.type)).toEqual(["deleted"]);
+        expect(rest.more).toBe(false);
+        expect((await call("recent_changes", { afterId: "yesterday" })).text).toContain("afterId must be the id");
       });
 
       it("list pages newest first through nextCursor, with no arguments at all for the first page", async () => {

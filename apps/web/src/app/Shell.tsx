@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { Link, useRoute } from "wouter";
 import { useSession } from "../lib/session.ts";
 import { useTRPC } from "../lib/trpc.ts";
+import { useLiveChanges } from "../features/live/use-live-changes.ts";
 
 function NavLink({ href, children }: { href: string; children: ReactNode }) {
   const [active] = useRoute(href === "/" ? "/" : `${href}/*?`);
@@ -18,6 +19,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   // Only admin keys may list keys: the answer tells whether to offer the Keys page.
   const keys = useQuery({ ...trpc.keys.list.queryOptions(), retry: false, staleTime: Infinity });
+  const live = useLiveChanges();
   return (
     <>
       <a className="skip-link" href="#main">
@@ -34,6 +36,9 @@ export function Shell({ children }: { children: ReactNode }) {
           {keys.isSuccess && <NavLink href="/keys">Keys</NavLink>}
         </nav>
         <div className="who">
+          <span className="hint live" data-status={live.status}>
+            {live.status === "pending" ? "Live" : live.status === "error" ? "Live updates off" : "Connecting…"}
+          </span>
           <span className="hint">
             {credentials.apiKey ? "Signed in" : "No key (authentication off)"}
             {credentials.space ? ` · space ${credentials.space}` : ""}

@@ -1,5 +1,6 @@
 import type { AppRouter } from "@memory-mirror/api";
-import { createTRPCClient, httpBatchLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { EventSource } from "eventsource";
 
 /** What a signed-in page sends with every call. A null key: the server runs with authentication off. */
 export interface Credentials {
@@ -20,14 +21,31 @@ export function credentialHeaders({ apiKey, space }: Credentials): Record<string
 
 /** `base` is the server's origin: the page's own unless a test says otherwise. */
 export function createApiClient(credentials: Credentials, base = ""): ApiClient {
+  const url = `${base}/trpc`;
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: `${base}/trpc`,
-        // Batches as POST: a long batch never hits URL length limits, and the request body never lands in logs.
-        methodOverride: "POST",
-        maxItems: 20,
-        headers: () => credentialHeaders(credentials),
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        // Live changes over SSE. The browser's own EventSource cannot send headers, so the key would have to go in
+        // the URL; this one runs on fetch, sends the key as a header and resumes with Last-Event-ID after a drop.
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: (input: string | URL, init: RequestInit) => {
+              const headers = new Headers(init.headers);
+              for (const [name, value] of Object.entries(credentialHeaders(credentials))) headers.set(name, value);
+              return fetch(input, { ...init, headers });
+            },
+          }),
+        }),
+        false: httpBatchLink({
+          url,
+          // Batches as POST: a long batch never hits URL length limits, and the request body never lands in logs.
+          methodOverride: "POST",
+          maxItems: 20,
+          headers: () => credentialHeaders(credentials),
+        }),
       }),
     ],
   });

@@ -119,8 +119,8 @@ export const recentChangesOutput = z.object({
   items: z.array(z.object({ id: z.string(), event: changeEventSchema })),
   nextAfterId: z
     .string()
-    .nullable()
-    .meta({ description: "Pass as afterId for the next page; null when there is nothing more right now." }),
+    .meta({ description: "Pass as afterId to continue after this page (later, to learn what is new since)." }),
+  more: z.boolean().meta({ description: "True when more changes follow right away (call again with nextAfterId)." }),
 });
 
 export type OnChangeInput = z.output<typeof onChangeInput>;

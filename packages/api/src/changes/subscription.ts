@@ -3,7 +3,8 @@ import { tracked, TRPCError } from "@trpc/server";
 import { procedure } from "../trpc.ts";
 import { wireEvent } from "./log.ts";
 import { controlEvent } from "./events.ts";
-import { changeEventSchema, onChangeInput } from "./schemas.ts";
+import { recentChanges as readRecent } from "./recent.ts";
+import { changeEventSchema, onChangeInput, recentChangesInput, recentChangesOutput } from "./schemas.ts";
 
 export const onChange = procedure
   .meta({
@@ -27,3 +28,13 @@ export const onChange = procedure
       else yield tracked(item.id.toString(), controlEvent(item.kind, item.at));
     }
   });
+
+/** `videoAnalysis.recentChanges`: what changed after an event id or since a time, a bounded page (MCP's recent_changes). */
+export const recentChanges = procedure
+  .meta({
+    summary: "Changes to the analyses of your space after an event id or since a time, oldest first, a page at a time",
+    scopes: ["read"],
+  })
+  .input(recentChangesInput)
+  .output(recentChangesOutput)
+  .query(({ ctx, input }) => readRecent(ctx, input));

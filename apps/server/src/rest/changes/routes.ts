@@ -2,10 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHANGE_VIDEO_IDS_MAX, changeIdField, tagsField, videoIdField } from "@memory-mirror/api/schemas";
 import { httpValidationError, json } from "../shapes.ts";
-import { analysisResponse } from "../video-analysis/routes.ts";
+import { analysisResponse, REST_TAG } from "../video-analysis/routes.ts";
 
 export const CHANGES_PATH = "/api/changes";
-export const CHANGES_TAG = "REST: live changes";
 
 /** A repeated query parameter arrives as an array, a single one as a string. */
 const many = (value: unknown) => (typeof value === "string" ? [value] : value);
@@ -57,7 +56,7 @@ export const streamChanges = createRoute({
   operationId: "streamChanges",
   method: "get",
   path: CHANGES_PATH,
-  tags: [CHANGES_TAG],
+  tags: [REST_TAG],
   summary: "Changes to the analyses of your space as they happen (server-sent events), resumable",
   description:
     "A `text/event-stream`: each event is `id: <change id>` and `data: <JSON>` as below, in commit order. " +

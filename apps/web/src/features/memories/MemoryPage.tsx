@@ -16,7 +16,9 @@ export default function MemoryPage({ videoId }: { videoId: string }) {
   const [, navigate] = useLocation();
   const memory = useQuery(trpc.videoAnalysis.byVideoId.queryOptions({ videoId }));
   const { update, remove } = useMemoryMutations();
-  const [editing, setEditing] = useState(false);
+  // The version the edit started from: a change arriving live meanwhile must still be a conflict, not overwritten.
+  const [editingFrom, setEditingFrom] = useState<number | null>(null);
+  const editing = editingFrom !== null;
   const [draft, setDraft] = useState<MemoryDraft>();
   const [confirmDelete, setConfirmDelete] = useState(false);
 
@@ -37,12 +39,12 @@ export default function MemoryPage({ videoId }: { videoId: string }) {
     setDraft(next);
     update.mutate(
       { videoId, description: next.description, tags: next.tags, expectedVersion },
-      { onSuccess: () => setEditing(false) },
+      { onSuccess: () => setEditingFrom(null) },
     );
   };
   const reload = () => {
     update.reset();
-    setEditing(false);
+    setEditingFrom(null);
     void memory.refetch();
   };
   // Overwrite exactly the version now stored, not any later one.
@@ -57,7 +59,7 @@ export default function MemoryPage({ videoId }: { videoId: string }) {
         <h1 className="break">{current.videoId}</h1>
         {!editing && (
           <div className="row">
-            <button type="button" onClick={() => (update.reset(), setEditing(true))}>
+            <button type="button" onClick={() => (update.reset(), setEditingFrom(current.version))}>
               Edit
             </button>
             <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
@@ -100,8 +102,8 @@ export default function MemoryPage({ videoId }: { videoId: string }) {
             editingId
             busy={update.isPending}
             submitLabel="Save"
-            onSubmit={(next) => save(next, current.version)}
-            onCancel={() => (update.reset(), setEditing(false))}
+            onSubmit={(next) => save(next, editingFrom)}
+            onCancel={() => (update.reset(), setEditingFrom(null))}
           />
         </section>
       ) : (

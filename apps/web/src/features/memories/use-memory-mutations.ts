@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "../../lib/trpc.ts";
+import { rememberOwnWrite } from "../live/own-writes.ts";
 import { prependToLists, removeFrom, replaceIn, snapshot, updateLists } from "./memory-cache.ts";
 
 /** Create, update and delete, each shown at once in every cached list and page, and undone if the server says no. */
@@ -36,6 +37,7 @@ export function useMemoryMutations() {
         });
         return saved;
       },
+      onSuccess: (memory) => rememberOwnWrite(memory.videoId, memory.version),
       onError: (_error, _input, saved) => saved?.restore(),
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
@@ -64,6 +66,7 @@ export function useMemoryMutations() {
         }
         return saved;
       },
+      onSuccess: (memory) => rememberOwnWrite(memory.videoId, memory.version),
       onError: (_error, _input, saved) => saved?.restore(),
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
