@@ -1,6 +1,7 @@
 import type { MetadataValue } from "@memory-mirror/api/schemas";
 import { type MemoryMirrorClient, type VideoAnalysis } from "@memory-mirror/client";
 import { readDescription } from "./input.ts";
+import { type FilterOptions, filterInput } from "./options.ts";
 import { listLine, printJson, printLine, printMessage } from "./output.ts";
 
 export interface GlobalOptions {
@@ -46,9 +47,10 @@ export async function rm(client: MemoryMirrorClient, videoId: string, opts: Glob
   else printLine(`deleted ${videoId}`);
 }
 
-export interface ListOptions extends GlobalOptions {
+export interface ListOptions extends GlobalOptions, FilterOptions {
   limit: number;
   all?: boolean;
+  byRecorded?: boolean;
 }
 
 /** Newest first; `--all` follows nextCursor, fetching `limit` items per request. */
@@ -59,6 +61,8 @@ export async function ls(client: MemoryMirrorClient, opts: ListOptions) {
     const page: { items: VideoAnalysis[]; nextCursor: string | null } = await client.videoAnalysis.list.query({
       limit: opts.limit,
       cursor,
+      ...filterInput(opts),
+      ...(opts.byRecorded ? { orderBy: "recordedAt" as const } : {}),
     });
     // Print page by page so a long --all listing shows up (and can be piped to head) as it arrives.
     if (opts.json) items.push(...page.items);

@@ -5,7 +5,7 @@ import * as commands from "./commands.ts";
 import { type CliError, ExitCode, explain } from "./errors.ts";
 import { type CreateKeyOptions, createKey, listKeys, parseScopes, revokeKey } from "./keys.ts";
 import { mcp } from "./mcp.ts";
-import { metaPair, recordedAt, seconds, wholeNumber } from "./options.ts";
+import { addFilterOptions, metaPair, recordedAt, seconds, wholeNumber } from "./options.ts";
 import { printMessage } from "./output.ts";
 import { registerTransferCommands } from "./transfer/commands.ts";
 
@@ -113,8 +113,7 @@ program
     commands.rm(client(command), videoId, globals(command)),
   );
 
-program
-  .command("ls")
+addFilterOptions(program.command("ls"))
   .description("list analyses, newest first: videoId, updatedAt, start of the description")
   .addOption(
     new Option("--limit <n>", `how many (1-${LIST_LIMIT_MAX}; per request with --all)`)
@@ -122,6 +121,7 @@ program
       .argParser(parseLimit),
   )
   .option("--all", "follow the pages until the last one")
+  .option("--by-recorded", "order by recording time, oldest first (memories without one last)")
   .action((_opts: object, command: Command) =>
     commands.ls(client(command), command.optsWithGlobals<commands.ListOptions>()),
   );

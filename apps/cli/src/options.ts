@@ -1,6 +1,6 @@
 /** Parsers of option values shared by the commands: each refuses what the server would refuse, in its words. */
-import { exportInput, type MetadataValue, recordedAtField } from "@memory-mirror/api/schemas";
-import { InvalidArgumentError } from "commander";
+import { exportInput, type MetadataValue, recordedAfterField, recordedAtField } from "@memory-mirror/api/schemas";
+import { type Command, InvalidArgumentError, Option } from "commander";
 
 export function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -54,3 +54,38 @@ export function metaPair(value: string, previous: Record<string, MetadataValue> 
     throw new InvalidArgumentError(`the value of ${key}:= is not JSON (write key=value for a string)`);
   }
 }
+
+/** A bound of a recording-time range (any ISO-8601 date-time with an offset), checked by the server's rule. */
+function timeBound(value: string): string {
+  if (!recordedAfterField().safeParse(value).success)
+    throw new InvalidArgumentError("expected an ISO-8601 date-time with an offset, e.g. 2019-07-01T00:00:00Z");
+  return value;
+}
+
+/** What the filter options collect (the api's names). */
+export interface FilterOptions {
+  recordedAfter?: string;
+  recordedBefore?: string;
+  meta?: Record<string, MetadataValue>;
+}
+
+/** `--recorded-after`, `--recorded-before` and `--meta` (containment) on a command that reads many memories. */
+export function addFilterOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--recorded-after <iso>", "only memories recorded at or after this time").argParser(timeBound),
+    )
+    .addOption(new Option("--recorded-before <iso>", "only memories recorded before this time").argParser(timeBound))
+    .addOption(
+      new Option("--meta <key=value>", "only memories whose metadata holds this (repeatable; key:=json)").argParser(
+        metaPair,
+      ),
+    );
+}
+
+/** The filter options as the procedures name them. */
+export const filterInput = (opts: FilterOptions) => ({
+  ...(opts.recordedAfter ? { recordedAfter: opts.recordedAfter } : {}),
+  ...(opts.recordedBefore ? { recordedBefore: opts.recordedBefore } : {}),
+  ...(opts.meta ? { metadata: opts.meta } : {}),
+});

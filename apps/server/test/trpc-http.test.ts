@@ -112,7 +112,15 @@ for (const target of targets) {
           updatedAt: string;
         }>();
         expectTypeOf<RouterInputs["videoAnalysis"]["list"]>().toEqualTypeOf<
-          | { limit?: number | undefined; cursor?: string | null | undefined; tags?: string[] | undefined }
+          | {
+              limit?: number | undefined;
+              cursor?: string | null | undefined;
+              tags?: string[] | undefined;
+              recordedAfter?: string | undefined;
+              recordedBefore?: string | undefined;
+              metadata?: Metadata | undefined;
+              orderBy?: "createdAt" | "recordedAt" | undefined;
+            }
           | undefined
           | void
         >();

@@ -1,6 +1,7 @@
 /** The values-only entry (`@memory-mirror/api/schemas`): schemas and limits, no server code. */
 export * from "./access/schemas.ts";
 export * from "./limits.ts";
+export * from "./video-analysis/filter-schemas.ts";
 export * from "./video-analysis/metadata-schemas.ts";
 export * from "./video-analysis/recorded-at-schemas.ts";
 export * from "./video-analysis/schemas.ts";

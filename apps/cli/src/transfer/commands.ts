@@ -2,7 +2,7 @@
 import { BULK_MAX_ITEMS } from "@memory-mirror/api/schemas";
 import type { MemoryMirrorClient } from "@memory-mirror/client";
 import { type Command, Option } from "commander";
-import { isoDateTime, seconds, wholeNumber } from "../options.ts";
+import { addFilterOptions, isoDateTime, seconds, wholeNumber } from "../options.ts";
 import { type ExportOptions, exportAnalyses } from "./export.ts";
 import { type ImportOptions, importAnalyses } from "./import.ts";
 
@@ -18,8 +18,7 @@ const progressEvery = () =>
     .argParser(seconds({ positive: false }));
 
 export function registerTransferCommands(program: Command, client: (command: Command) => MemoryMirrorClient): void {
-  program
-    .command("export")
+  addFilterOptions(program.command("export"))
     .description("write every analysis of the space as NDJSON: tags, embedding vectors, versions, timestamps")
     .option("--tags <tags>", "only analyses carrying all of these (comma-separated)", parseTags)
     .option("--since <iso>", "only analyses changed (updatedAt) at or after this time", isoDateTime)

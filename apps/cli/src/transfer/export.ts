@@ -10,12 +10,13 @@ import type { Writable } from "node:stream";
 import type { MemoryMirrorClient, RouterOutputs } from "@memory-mirror/client";
 import type { GlobalOptions } from "../commands.ts";
 import { CliError, ExitCode } from "../errors.ts";
+import { type FilterOptions, filterInput } from "../options.ts";
 import { printMessage } from "../output.ts";
 import { createProgress, duration } from "./progress.ts";
 
 type Page = RouterOutputs["videoAnalysis"]["export"];
 
-export interface ExportOptions extends GlobalOptions {
+export interface ExportOptions extends GlobalOptions, FilterOptions {
   tags?: string[];
   since?: string;
   output?: string;
@@ -39,6 +40,7 @@ export async function exportAnalyses(client: MemoryMirrorClient, opts: ExportOpt
       cursor,
       ...(opts.tags ? { tags: opts.tags } : {}),
       ...(opts.since ? { since: opts.since } : {}),
+      ...filterInput(opts),
     });
 
   let rows = 0;

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { timestamp } from "../codecs.ts";
+import { memoryFilterFields } from "./filter-schemas.ts";
 import { metadataField, metadataOutput } from "./metadata-schemas.ts";
 import { recordedAtField } from "./recorded-at-schemas.ts";
 import {
@@ -271,6 +272,7 @@ export const exportInput = z
       .transform((iso) => new Date(iso))
       .optional()
       .meta({ description: "Only analyses changed (updatedAt) at or after this time." }),
+    ...memoryFilterFields,
   })
   .strict();
 

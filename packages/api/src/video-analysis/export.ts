@@ -7,6 +7,7 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
 import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-schemas.ts";
+import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";
@@ -40,14 +41,12 @@ interface Row {
  * use here sorts alike. Byte sizes come from octet_length (no detoasting): rows past the page's budget are never
  * read in full.
  */
-function exportPage(
-  { prisma, space, budget }: ServiceContext,
-  { limit, cursor, tags, since }: ExportInput,
-): Promise<ExportPage> {
+function exportPage({ prisma, space, budget }: ServiceContext, input: ExportInput): Promise<ExportPage> {
+  const { limit, cursor, tags, since } = input;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
     const maxBytes = Math.max(1, Math.min(EXPORT_PAGE_BYTES, budget.remainingBytes));
-    const filters = [Prisma.sql`a."space" = ${space}`];
+    const filters = [Prisma.sql`a."space" = ${space}`, ...memoryFilterConditions("a", input)];
     if (tags?.length) filters.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
     if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since}::timestamp(3)`);
     const where = Prisma.join(filters, " AND ");

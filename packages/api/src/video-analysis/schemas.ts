@@ -15,6 +15,7 @@ import {
   VERSION_MAX,
   VIDEO_ID_MAX_LENGTH,
 } from "../limits.ts";
+import { memoryFilterFields } from "./filter-schemas.ts";
 import { metadataField, metadataOutput } from "./metadata-schemas.ts";
 import { recordedAtField } from "./recorded-at-schemas.ts";
 
@@ -174,20 +175,33 @@ export const updateInput = z
     path: ["description"],
   });
 
-/** Opaque keyset cursor: the last item's (createdAt, id), so pages stay stable while rows come and go. */
-export interface ListCursor {
-  createdAt: Date;
-  id: string;
-}
+/** The orders list pages in: newest stored first, or by recording time (oldest first, memories without it last). */
+export const LIST_ORDERS = ["createdAt", "recordedAt"] as const;
+export type ListOrder = (typeof LIST_ORDERS)[number];
+
+/**
+ * Opaque keyset cursor: the last item's (createdAt, id), or its (recordedAt or none, id) when ordered by recording
+ * time, so pages stay stable while rows come and go.
+ */
+export type ListCursor =
+  | { orderBy: "createdAt"; createdAt: Date; id: string }
+  | { orderBy: "recordedAt"; recordedAt: Date | null; id: string };
 
 export function encodeCursor(cursor: ListCursor): string {
-  return Buffer.from(`${cursor.createdAt.getTime()}:${cursor.id}`, "utf8").toString("base64url");
+  const key =
+    cursor.orderBy === "createdAt"
+      ? `${cursor.createdAt.getTime()}`
+      : `r${cursor.recordedAt ? cursor.recordedAt.getTime() : "n"}`;
+  return Buffer.from(`${key}:${cursor.id}`, "utf8").toString("base64url");
 }
 
 function decodeCursor(value: string): ListCursor | undefined {
-  const match = /^(\d{1,15}):([\w-]{1,64})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
+  const match = /^(r?)(-?\d{1,15}|n):([\w-]{1,64})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
   if (!match) return undefined;
-  return { createdAt: new Date(Number(match[1])), id: match[2] as string };
+  const [, byRecordedAt, key, id] = match as unknown as [string, string, string, string];
+  if (byRecordedAt) return { orderBy: "recordedAt", recordedAt: key === "n" ? null : new Date(Number(key)), id };
+  if (key === "n" || key.startsWith("-")) return undefined;
+  return { orderBy: "createdAt", createdAt: new Date(Number(key)), id };
 }
 
 export const cursorField = z
@@ -215,9 +229,18 @@ export const listInput = z
     limit: limitField,
     cursor: cursorField.nullish(),
     tags: tagsField.optional().meta({ description: "Only analyses carrying every one of these tags." }),
+    ...memoryFilterFields,
+    orderBy: z
+      .enum(LIST_ORDERS, { error: `orderBy must be one of ${LIST_ORDERS.join(", ")}` })
+      .default("createdAt")
+      .meta({
+        description:
+          "createdAt: newest stored first (the default). recordedAt: by recording time, oldest first, memories " +
+          "without recordedAt last.",
+      }),
   })
   // Not strict: tRPC's infinite queries add a `direction` key.
-  .default({ limit: LIST_LIMIT_DEFAULT });
+  .default({ limit: LIST_LIMIT_DEFAULT, orderBy: "createdAt" });
 
 export const listOutput = z.object({
   items: z.array(videoAnalysisSchema),

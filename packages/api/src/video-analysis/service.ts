@@ -3,12 +3,13 @@
  * domain errors, so every transport (tRPC, REST, MCP) calls these functions directly and maps errors its own way.
  */
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "@memory-mirror/db";
+import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import DataLoader from "dataloader";
 import type { ResponseBudget } from "../budget.ts";
 import { readOnly, type RequestReads, writes } from "../read-routing.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { ConflictError, NotFoundError, VersionConflictError } from "../errors.ts";
+import { ConflictError, InvalidInputError, NotFoundError, VersionConflictError } from "../errors.ts";
+import { memoryFilterConditions } from "./filters.ts";
 import {
   type CreateInput,
   type DeleteInput,
@@ -22,7 +23,7 @@ import {
 } from "./schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { parseRecordedAt, recordedAtText } from "./recorded-at-schemas.ts";
-import { select, type StoredRow, storedColumns } from "./stored-row.ts";
+import { type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
 
 /** What every operation acts through: the database, the caller's one space, and the request's answer budget. */
@@ -44,6 +45,7 @@ export interface Precondition {
 }
 
 const RETURNING = storedColumns();
+const LIST_COLUMNS = storedColumns("a");
 
 /** A stored row as the service returns it: the embedding as what it is, never as the vector. */
 export function toAnalysis({
@@ -185,27 +187,60 @@ async function remove(
   throw versionConflict(videoId, current, expectedVersion);
 }
 
+/** Where the page after `cursor` starts, in the order asked (the cursor must come from a list in that order). */
+function after(cursor: ListInput["cursor"], orderBy: ListInput["orderBy"]): Prisma.Sql {
+  if (!cursor) return Prisma.empty;
+  if (cursor.orderBy !== orderBy) {
+    throw new InvalidInputError([
+      { path: "cursor", message: `cursor comes from a list ordered by ${cursor.orderBy}, not by ${orderBy}` },
+    ]);
+  }
+  if (cursor.orderBy === "createdAt")
+    return Prisma.sql`AND (a."createdAt", a."id") < (${cursor.createdAt}::timestamp(3), ${cursor.id})`;
+  // Oldest recording first, then the ones without: after a dated row come later dates, then every undated row.
+  if (cursor.recordedAt === null) return Prisma.sql`AND a."recordedAt" IS NULL AND a."id" > ${cursor.id}`;
+  const at = cursor.recordedAt.toISOString();
+  return Prisma.sql`AND ((a."recordedAt", a."id") > (${at}::timestamptz, ${cursor.id}) OR a."recordedAt" IS NULL)`;
+}
+
 /**
- * Newest first, by keyset on (createdAt, id): id breaks ties between rows created in the same millisecond.
- * `tags` keeps the analyses carrying all of them (`@>`, served by the GIN index).
+ * A page by keyset: newest stored first on (createdAt, id), or by recording time, oldest first and undated last, on
+ * (recordedAt, id) — each the order of an index on the space, so a page never sorts the space. id breaks ties.
+ * `tags` keeps the analyses carrying all of them (`@>`, GIN); the time range and metadata filters are filters.ts's.
  */
-function list({ prisma, space, budget }: ServiceContext, { limit, cursor, tags }: ListInput): Promise<ListPage> {
+function list({ prisma, space, budget }: ServiceContext, input: ListInput): Promise<ListPage> {
+  const { limit, cursor, tags, orderBy } = input;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
-    const where: Prisma.VideoAnalysisWhereInput = { space };
-    if (tags?.length) where.tags = { hasEvery: tags };
-    if (cursor)
-      where.OR = [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }];
-    const rows = await prisma.videoAnalysis
-      .findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: limit + 1, select })
+    const conditions = [Prisma.sql`a."space" = ${space}`, ...memoryFilterConditions("a", input)];
+    if (tags?.length) conditions.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
+    const order =
+      orderBy === "createdAt"
+        ? Prisma.sql`a."createdAt" DESC, a."id" DESC`
+        : Prisma.sql`a."recordedAt" ASC NULLS LAST, a."id" ASC`;
+    const rows = await prisma
+      .$queryRaw<StoredRow[]>(
+        Prisma.sql`SELECT ${LIST_COLUMNS} FROM "VideoAnalysis" a
+          WHERE ${Prisma.join(conditions, " AND ")} ${after(cursor, orderBy)}
+          ORDER BY ${order} LIMIT ${limit + 1}::int`,
+      )
       .catch(rethrowDatabaseError);
-    const items = rows.slice(0, limit).map(toAnalysis);
+    const page = rows.slice(0, limit);
+    const items = page.map(toAnalysis);
     budget.charge(
       items.length,
       items.flatMap((i) => [i.videoId, i.description]),
     );
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeCursor(
+            orderBy === "createdAt"
+              ? { orderBy, createdAt: last.createdAt, id: last.id }
+              : { orderBy, recordedAt: last.recordedAt, id: last.id },
+          )
+        : null;
+    return { items, nextCursor };
   });
 }
 

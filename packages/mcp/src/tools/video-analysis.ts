@@ -58,16 +58,18 @@ export function registerVideoAnalysisTools(
     {
       title: "List video analyses",
       description:
-        "List stored video analyses, newest first, one page at a time. Returns { items, nextCursor }: pass " +
+        "List stored video analyses, newest first (orderBy recordedAt: by recording time, oldest first), one page at " +
+        "a time, optionally only those recorded in [recordedAfter, recordedBefore) or whose metadata contains an " +
+        "object (metadata: { place: 'Lisbon' }). Returns { items, nextCursor }: pass " +
         `nextCursor as cursor to get the next page; it is null on the last page. ${ANALYSIS}`,
       inputSchema: listArguments,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ limit, cursor }) =>
+    ({ cursor, ...rest }) =>
       // The SDK hands over the decoded cursor; the procedure takes the opaque string the client sent.
       toolResult(
         "list_video_analyses",
-        () => calls.list({ limit, cursor: cursor && encodeCursor(cursor) }),
+        () => calls.list({ ...rest, cursor: cursor && encodeCursor(cursor) }),
         onInternalError,
       ),
   );

@@ -3,6 +3,7 @@ import type { RouteHandler, z } from "@hono/zod-openapi";
 import { type VideoAnalysisRow, videoAnalysisService as service } from "@memory-mirror/api";
 import type { AppEnv } from "../../request-variables.ts";
 import { etagOf, parseIfMatch } from "../etag.ts";
+import { fromRestFilters } from "../filters.ts";
 import type {
   analysisResponse,
   createAnalysis,
@@ -35,7 +36,14 @@ export const create: RouteHandler<typeof createAnalysis, AppEnv> = async (c) => 
 };
 
 export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
-  const page = await service.list(c.var.ctx, c.req.valid("query"));
+  const { order_by: orderBy, limit, cursor, tags, ...filters } = c.req.valid("query");
+  const page = await service.list(c.var.ctx, {
+    limit,
+    cursor,
+    tags,
+    ...fromRestFilters(filters),
+    orderBy: orderBy === "recorded_at" ? "recordedAt" : "createdAt",
+  });
   const analyses = page.items.map(toRest);
   return c.json({ analyses, count: analyses.length, next_cursor: page.nextCursor }, 200);
 };

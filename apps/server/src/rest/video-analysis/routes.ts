@@ -16,6 +16,7 @@ import {
 } from "@memory-mirror/api/schemas";
 import { etagHeader, ifMatchHeaders } from "../etag.ts";
 import { requireBody } from "../fastapi-errors.ts";
+import { restFilterQuery } from "../filters.ts";
 import { httpError, httpValidationError, json, queryInteger } from "../shapes.ts";
 
 export const REST_PREFIX = "/api/video-analysis";
@@ -72,6 +73,14 @@ const listQuery = z.object({
   tags: z
     .preprocess(queryList, tagsField.optional())
     .meta({ description: "Comma-separated: only analyses carrying all of them." }),
+  ...restFilterQuery,
+  order_by: z
+    .enum(["created_at", "recorded_at"], { error: "order_by must be created_at or recorded_at" })
+    .default("created_at")
+    .meta({
+      description:
+        "created_at: newest stored first (the default); recorded_at: by recording time, oldest first, undated last.",
+    }),
 });
 
 const listResponse = z

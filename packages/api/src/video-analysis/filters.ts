@@ -1,0 +1,25 @@
+/**
+ * The SQL of the shared filters (filter-schemas.ts): each one an indexed condition — recordedAt ranges by the
+ * (space, recordedAt, id) btree, metadata containment (`@>`) by the jsonb_path_ops GIN index.
+ */
+import { Prisma } from "@memory-mirror/db";
+import { InvalidInputError } from "../errors.ts";
+import type { MemoryFilters } from "./filter-schemas.ts";
+
+/** The conditions on a table alias (`a."recordedAt" >= …`), none when no filter is given. */
+export function memoryFilterConditions(alias: string, filters: MemoryFilters): Prisma.Sql[] {
+  const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
+  const after = filters.recordedAfter ? new Date(Date.parse(filters.recordedAfter)) : undefined;
+  const before = filters.recordedBefore ? new Date(Date.parse(filters.recordedBefore)) : undefined;
+  if (after && before && after >= before) {
+    throw new InvalidInputError([
+      { path: "recordedBefore", message: "recordedBefore must be later than recordedAfter (the range is empty)" },
+    ]);
+  }
+  const conditions: Prisma.Sql[] = [];
+  if (after) conditions.push(Prisma.sql`${column("recordedAt")} >= ${after.toISOString()}::timestamptz`);
+  if (before) conditions.push(Prisma.sql`${column("recordedAt")} < ${before.toISOString()}::timestamptz`);
+  if (filters.metadata)
+    conditions.push(Prisma.sql`${column("metadata")} @> ${JSON.stringify(filters.metadata)}::jsonb`);
+  return conditions;
+}
