@@ -72,7 +72,15 @@ for (const target of targets) {
       const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema]));
       expect(byName.create_video_analysis?.required).toEqual(["videoId", "description"]);
       expect(byName.get_video_analysis?.required).toEqual(["videoId"]);
-      expect(Object.keys(byName.list_video_analyses?.properties ?? {})).toEqual(["limit", "cursor", "tags"]);
+      expect(Object.keys(byName.list_video_analyses?.properties ?? {})).toEqual([
+        "limit",
+        "cursor",
+        "tags",
+        "recordedAfter",
+        "recordedBefore",
+        "metadata",
+        "orderBy",
+      ]);
     });
 
     it("every tool works: create, get, update, list, delete", async () => {
