@@ -39,8 +39,9 @@ describe("mm watch", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
-      id: expect.stringMatching(/^\d+$/),
+    const event = JSON.parse(lines[0] ?? "") as { id: string };
+    expect(event.id).toMatch(/^\d+$/);
+    expect(event).toMatchObject({
       type: "created",
       videoId: "vid_watch_json",
       version: 1,
