@@ -1,5 +1,6 @@
 import { createMemoryMirrorClient, type MemoryMirrorClient } from "@memory-mirror/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFaultProxy } from "@memory-mirror/db/testing";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
 import { runMm } from "./support/run-mm.ts";
 
@@ -68,5 +69,48 @@ describe("mm watch", () => {
     expect(r.stdout.trim().split("\n")).toEqual([
       expect.stringMatching(/^\S+Z\tcreated\tvid_watch_family\tv1\tMia blows out the candles\.$/),
     ]);
+  });
+
+  it("resumes after a dropped connection from the last event: a change made meanwhile once, nothing twice", async () => {
+    // A TCP proxy between mm and the server, to cut the stream as a flaky network would.
+    const proxy = await startFaultProxy(server.url);
+    try {
+      let step = 0;
+      const r = await runMm(["watch", "--json", "--video-id", "vid_watch_a", "--video-id", "vid_watch_b"], {
+        url: `http://127.0.0.1:${proxy.port}`,
+        onStderr: (stderr) => {
+          if (step === 0 && stderr.includes("watching for changes")) {
+            step = 1;
+            void typed.videoAnalysis.upsert.mutate({ videoId: "vid_watch_a", description: "before the cut" });
+          }
+          if (step === 2 && stderr.includes("reconnecting")) {
+            step = 3;
+            void (async () => {
+              await typed.videoAnalysis.upsert.mutate({ videoId: "vid_watch_b", description: "while cut off" });
+              await proxy.set("pass");
+            })();
+          }
+        },
+        onStdout: (stdout, interrupt) => {
+          if (step === 1 && stdout.includes("vid_watch_a")) {
+            step = 2;
+            void proxy.set("drop");
+          }
+          if (stdout.includes("vid_watch_b")) interrupt();
+        },
+      });
+      expect(r.code).toBe(0);
+      const events = r.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { videoId: string; analysis?: { description: string } });
+      expect(events.map((e) => [e.videoId, e.analysis?.description])).toEqual([
+        ["vid_watch_a", "before the cut"],
+        ["vid_watch_b", "while cut off"],
+      ]);
+      expect(r.stderr).toContain("reconnected");
+    } finally {
+      await proxy.close();
+    }
   });
 });
