@@ -68,6 +68,7 @@ describe("mm mcp (stdio)", () => {
       "build_context",
       "search_memories",
       "list_memory_tags",
+      "recent_changes",
     ]);
     expect(mm.client.getServerVersion()?.name).toBe("memory-mirror");
   });
@@ -138,7 +139,7 @@ describe("mm mcp without a server", () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const mm = await connectMm(url);
     try {
-      expect((await mm.client.listTools()).tools).toHaveLength(11);
+      expect((await mm.client.listTools()).tools).toHaveLength(12);
       const result = await call(mm.client, "get_video_analysis", { videoId: "x" });
       expect(result.isError).toBe(true);
       expect(result.text).toContain(`cannot reach Memory Mirror at ${url} (is the server running? pnpm start)`);
@@ -156,7 +157,7 @@ describe("mm mcp without a server", () => {
     const r = await runMm(["mcp"], { entry: ["--import", "./test/fixtures/log-modules.mjs", ...MM_FROM_SOURCES] });
     const modules = [...r.stderr.matchAll(/^module: (.+)$/gm)].map((m) => m[1] ?? "");
     expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
-    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|codecs|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
+    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|codecs|messages|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
     const serverCode = (url: string) =>
       /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) ||
       (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));

@@ -122,6 +122,8 @@ for (const target of targets)
           description: "A cat on a table.",
           tags: [],
           embedding: null,
+          recordedAt: null,
+          metadata: null,
           version: 1,
           createdAt: expect.stringMatching(ISO) as string,
           updatedAt: expect.stringMatching(ISO) as string,
