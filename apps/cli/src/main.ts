@@ -8,6 +8,7 @@ import { mcp } from "./mcp.ts";
 import { addFilterOptions, metaPair, recordedAt, seconds, wholeNumber } from "./options.ts";
 import { printMessage } from "./output.ts";
 import { registerTransferCommands } from "./transfer/commands.ts";
+import { tagList, videoIdList, type WatchOptions, watch } from "./watch.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:3000";
 
@@ -51,14 +52,18 @@ Examples:
   describe-video vid_123 | mm put vid_123 -
   mm get vid_123 --json
   mm ls --limit 10
+  mm watch --tags family --json
   mm export -o backup.ndjson
   mm --url http://old:3000 export | mm --url http://new:3000 import -
   mm mcp
   MM_API_KEY=mm_… mm keys create --name producer --space alice --scope read,write`,
   );
 
-/** The typed client for a command; key management passes `actInSpace: false` (keys are not inside a space). */
-function client(command: Command, { actInSpace = true } = {}) {
+/**
+ * The typed client for a command; key management passes `actInSpace: false` (keys are not inside a space), `mm watch`
+ * `stream: true` (a stream is meant to stay open: the client's own inactivity timeout watches it instead).
+ */
+function client(command: Command, { actInSpace = true, stream = false } = {}) {
   const { url, timeout, apiKey, space } = globals(command);
   // A server that accepts the connection but never answers must not hang a shell script.
   const fetchWithTimeout: typeof fetch = (input, init) =>
@@ -67,7 +72,7 @@ function client(command: Command, { actInSpace = true } = {}) {
   return createMemoryMirrorClient({
     url,
     batch: false,
-    fetch: fetchWithTimeout,
+    ...(stream ? {} : { fetch: fetchWithTimeout }),
     ...(apiKey ? { apiKey } : {}),
     ...(space && actInSpace ? { space } : {}),
   });
@@ -124,6 +129,19 @@ addFilterOptions(program.command("ls"))
   .option("--by-recorded", "order by recording time, oldest first (memories without one last)")
   .action((_opts: object, command: Command) =>
     commands.ls(client(command), command.optsWithGlobals<commands.ListOptions>()),
+  );
+
+program
+  .command("watch")
+  .description("print changes as they happen, one line each (--json: one object each); Ctrl-C stops")
+  .addOption(
+    new Option("--tags <tags>", "only analyses carrying all these tags (comma-separated, repeatable)").argParser(
+      tagList,
+    ),
+  )
+  .addOption(new Option("--video-id <videoId>", "only this video (repeatable)").argParser(videoIdList))
+  .action((_opts: object, command: Command) =>
+    watch(client(command, { stream: true }), command.optsWithGlobals<WatchOptions>()),
   );
 
 program

@@ -21,7 +21,7 @@ export function listLine(item: VideoAnalysis): string {
   return [item.videoId, item.updatedAt, excerpt(item.description)].join("\t");
 }
 
-function excerpt(description: string): string {
+export function excerpt(description: string): string {
   // Control characters (tabs included) would break the columns or the terminal.
   const first = (description.split(/\r?\n/, 1)[0] ?? "").replace(/[\p{Cc}]/gu, " ").trim();
   const chars = [...first]; // by code point, so an emoji is never cut in half

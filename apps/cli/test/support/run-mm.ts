@@ -26,6 +26,8 @@ export interface MmOptions {
   env?: Record<string, string>;
   /** Called with everything on stderr so far, and a function that presses Ctrl-C once. */
   onStderr?: (stderr: string, interrupt: () => void) => void;
+  /** Called with everything on stdout so far, and the same function (for commands that run until stopped). */
+  onStdout?: (stdout: string, interrupt: () => void) => void;
 }
 
 export function runMm(args: string[], options: MmOptions = {}): Promise<MmResult> {
@@ -39,7 +41,10 @@ export function runMm(args: string[], options: MmOptions = {}): Promise<MmResult
     if (!interrupted) child.kill("SIGINT");
     interrupted = true;
   };
-  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stdout.setEncoding("utf8").on("data", (s: string) => {
+    stdout += s;
+    options.onStdout?.(stdout, interrupt);
+  });
   child.stderr.setEncoding("utf8").on("data", (s: string) => {
     stderr += s;
     options.onStderr?.(stderr, interrupt);
