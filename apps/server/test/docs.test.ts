@@ -1,45 +1,24 @@
 /**
  * /docs in a real headless Chromium: the operations of both APIs render, and no request leaves this machine
  * (Swagger UI's files come from this server). Keeps a screenshot in test-artifacts/docs.png.
- * Debian's chromium driven by playwright-core: Playwright's own browser download cannot work offline.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, skipBrowserTests } from "../src/testing-chromium.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
-
-const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const browserRequired = process.env.MM_REQUIRE_BROWSER === "1";
-const missing = existsSync(executablePath)
-  ? undefined
-  : `Chromium was not found at ${executablePath} (apt-get install -y --no-install-recommends chromium, or set CHROMIUM_PATH)`;
-if (missing && !browserRequired) {
-  console.warn(`Skipping the /docs browser test: ${missing}. Set MM_REQUIRE_BROWSER=1 to make this a failure.`);
-}
 
 const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
 const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 // The page does not depend on the database: the embedded one suffices.
-describe.skipIf(!!missing && !browserRequired)("GET /docs in headless Chromium", () => {
+describe.skipIf(skipBrowserTests)("GET /docs in headless Chromium", () => {
   let server: TestServer;
   let browser: Browser;
   beforeAll(async () => {
-    if (missing) throw new Error(`${missing}; MM_REQUIRE_BROWSER=1 makes this a failure`);
     server = await startTestServer("embedded");
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -6,6 +6,7 @@ import { compileErrors, validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listProcedures } from "../src/openapi/procedures.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { REST_ANALYSIS_KEYS } from "./support/rest-analysis-keys.ts";
 
 type JsonObject = Record<string, unknown>;
 interface Operation {
@@ -113,18 +114,7 @@ describe("GET /openapi.json", () => {
     expect(body.description).toMatchObject({ type: "string", minLength: 1, maxLength: 50_000 });
 
     const analysis = props(create?.responses["201"]?.content?.["application/json"]?.schema);
-    expect(Object.keys(analysis).sort()).toEqual([
-      "created_at",
-      "description",
-      "embedding",
-      "id",
-      "metadata",
-      "recorded_at",
-      "tags",
-      "updated_at",
-      "version",
-      "video_id",
-    ]);
+    expect(Object.keys(analysis).sort()).toEqual(REST_ANALYSIS_KEYS);
     expect(analysis.created_at).toMatchObject({ type: "string", format: "date-time" });
     expect(body.recorded_at).toMatchObject({ type: "string", example: "2019-07-14T10:00:00+02:00" });
     expect(body.metadata).toMatchObject({ type: "object" });

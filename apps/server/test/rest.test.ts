@@ -5,21 +5,10 @@
 import { testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { REST_ANALYSIS_KEYS } from "./support/rest-analysis-keys.ts";
 
 const targets = await testTargets();
 
-const ANALYSIS_KEYS = [
-  "created_at",
-  "description",
-  "embedding",
-  "id",
-  "metadata",
-  "recorded_at",
-  "tags",
-  "updated_at",
-  "version",
-  "video_id",
-];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 interface Answer {
@@ -43,7 +32,7 @@ interface Analysis {
 function expectAnalysis(value: unknown): Analysis {
   expect(value).toBeTypeOf("object");
   const a = value as Record<string, unknown>;
-  expect(Object.keys(a).sort()).toEqual(ANALYSIS_KEYS);
+  expect(Object.keys(a).sort()).toEqual(REST_ANALYSIS_KEYS);
   for (const key of ["created_at", "description", "id", "updated_at", "video_id"])
     expect(a[key], key).toBeTypeOf("string");
   for (const key of ["created_at", "updated_at"]) {

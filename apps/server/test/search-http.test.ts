@@ -8,6 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { REST_ANALYSIS_KEYS } from "./support/rest-analysis-keys.ts";
 
 const targets = await testTargets();
 
@@ -60,18 +61,7 @@ for (const target of targets)
         }[];
       };
       expect(body.items.map((i) => i.analysis.video_id)).toEqual(["cake"]);
-      expect(Object.keys(body.items[0]?.analysis ?? {}).sort()).toEqual([
-        "created_at",
-        "description",
-        "embedding",
-        "id",
-        "metadata",
-        "recorded_at",
-        "tags",
-        "updated_at",
-        "version",
-        "video_id",
-      ]);
+      expect(Object.keys(body.items[0]?.analysis ?? {}).sort()).toEqual(REST_ANALYSIS_KEYS);
       expect(body.items[0]?.highlight).toContain("**birthday**");
       expect(body.items[0]?.score).toBeGreaterThan(0.5);
       // min_score: 1 keeps only whole answers, and a value out of 0..1 is the caller's mistake.

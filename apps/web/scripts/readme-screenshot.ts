@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { startTestServer } from "@memory-mirror/server/testing";
 import { buildApp } from "../test/build-app.ts";
-import { launchChromium } from "../test/chromium.ts";
+import { launchChromium } from "@memory-mirror/server/testing-chromium";
 import { settled } from "../test/session.ts";
 
 const output = fileURLToPath(new URL("../../../docs/images/web-app.png", import.meta.url));

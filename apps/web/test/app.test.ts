@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from "@memory-mirror/server/testing"
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "./chromium.ts";
+import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import { ARTIFACTS, openPage, settled, signIn } from "./session.ts";
 
 async function seriousViolations(page: Page) {

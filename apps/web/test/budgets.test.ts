@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from "@memory-mirror/server/testing"
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "./chromium.ts";
+import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import { ARTIFACTS, openPage } from "./session.ts";
 
 const MEMORIES = 1000;

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from "@memory-mirror/server/testing"
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "./chromium.ts";
+import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import { ARTIFACTS, openPage, signIn } from "./session.ts";
 
 describe.skipIf(skipBrowserTests)("the web app when calls fail", () => {

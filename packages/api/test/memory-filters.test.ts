@@ -3,10 +3,11 @@
  * recording order with stable pages, and the indexes the filters use, on both databases.
  */
 import { Prisma } from "@memory-mirror/db";
-import { openTestDb, testTargets } from "@memory-mirror/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext, type Metadata } from "../src/index.ts";
+import { testTargets } from "@memory-mirror/db/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Metadata } from "../src/index.ts";
 import { memoryFilterConditions } from "../src/video-analysis/filters.ts";
+import { useTestDatabase } from "./support/test-database.ts";
 import { trpcError } from "./support/trpc-error.ts";
 
 const targets = await testTargets();
@@ -26,22 +27,10 @@ const MEMORIES = [
 
 for (const target of targets)
   describe.skipIf(!!target.skip)(`memory filters on the ${target.name} database`, () => {
-    let db: Awaited<ReturnType<typeof openTestDb>>;
-    const callerIn = (space: string) =>
-      createCaller(() =>
-        createContext({
-          prisma: db.prisma,
-          principal: ANONYMOUS,
-          space,
-          limits: { maxRows: 10_000, maxBytes: 64 * 1024 * 1024 },
-        }),
-      );
-    let caller: ReturnType<typeof callerIn>;
+    const suite = useTestDatabase(target.name, "filters");
 
     beforeAll(async () => {
-      db = await openTestDb(target.name);
-      caller = callerIn("filters");
-      await caller.videoAnalysis.upsertMany({
+      await suite.caller.videoAnalysis.upsertMany({
         items: MEMORIES.map((m, i) => ({
           ...m,
           metadata: JSON.parse(JSON.stringify(m.metadata)) as Metadata,
@@ -49,9 +38,6 @@ for (const target of targets)
           tags: i % 2 ? ["family"] : ["family", "summer"],
         })),
       });
-    });
-    afterAll(async () => {
-      await db?.dispose();
     });
 
     const ids = (page: { items: { videoId: string }[] }) => page.items.map((i) => i.videoId).sort();
@@ -78,21 +64,25 @@ for (const target of targets)
       ["with tags", { tags: ["summer"], metadata: { people: ["Leo"] } }, ["beach-2019"]],
       ["nothing matching", { metadata: { place: "Tokyo" } }, []],
     ])("list: %s", async (_, filters, expected) => {
-      expect(ids(await caller.videoAnalysis.list(filters))).toEqual(expected);
-      expect(ids(await caller.videoAnalysis.export(filters))).toEqual(expected);
+      expect(ids(await suite.caller.videoAnalysis.list(filters))).toEqual(expected);
+      expect(ids(await suite.caller.videoAnalysis.export(filters))).toEqual(expected);
     });
 
     it("list by recordedAt: oldest recording first, undated last, the same across pages of one", async () => {
       const order = ["beach-2019", "swim-2019", "xmas-2021", "ny-2022", "undated"];
-      expect((await caller.videoAnalysis.list({ orderBy: "recordedAt" })).items.map((i) => i.videoId)).toEqual(order);
+      expect((await suite.caller.videoAnalysis.list({ orderBy: "recordedAt" })).items.map((i) => i.videoId)).toEqual(
+        order,
+      );
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: Awaited<ReturnType<typeof caller.videoAnalysis.list>> = await caller.videoAnalysis.list({
-          orderBy: "recordedAt",
-          limit: 1,
-          cursor,
-        });
+        const page: Awaited<ReturnType<typeof suite.caller.videoAnalysis.list>> = await suite.caller.videoAnalysis.list(
+          {
+            orderBy: "recordedAt",
+            limit: 1,
+            cursor,
+          },
+        );
         seen.push(...page.items.map((i) => i.videoId));
         cursor = page.nextCursor;
       } while (cursor);
@@ -100,15 +90,18 @@ for (const target of targets)
     });
 
     it("a cursor from one order is refused in the other, naming both", async () => {
-      const page = await caller.videoAnalysis.list({ orderBy: "recordedAt", limit: 1 });
-      const error = await trpcError(caller.videoAnalysis.list({ cursor: page.nextCursor }));
+      const page = await suite.caller.videoAnalysis.list({ orderBy: "recordedAt", limit: 1 });
+      const error = await trpcError(suite.caller.videoAnalysis.list({ cursor: page.nextCursor }));
       expect(error.code).toBe("BAD_REQUEST");
       expect(error.message).toContain("cursor comes from a list ordered by recordedAt, not by createdAt");
     });
 
     it("an empty range is refused rather than answered with nothing", async () => {
       const error = await trpcError(
-        caller.videoAnalysis.list({ recordedAfter: "2020-01-01T00:00:00Z", recordedBefore: "2019-01-01T00:00:00Z" }),
+        suite.caller.videoAnalysis.list({
+          recordedAfter: "2020-01-01T00:00:00Z",
+          recordedBefore: "2019-01-01T00:00:00Z",
+        }),
       );
       expect(error.code).toBe("BAD_REQUEST");
       expect(error.message).toContain("recordedBefore must be later than recordedAfter");
@@ -118,7 +111,7 @@ for (const target of targets)
       [{ recordedAfter: "2019-07-01" }, "recordedAfter must be an ISO-8601 date-time with an offset"],
       [{ metadata: ["Lisbon"] }, "metadata must be a JSON object"],
     ])("a bad filter is a BAD_REQUEST saying why: %j", async (filters, reason) => {
-      const error = await trpcError(caller.videoAnalysis.list(filters as never));
+      const error = await trpcError(suite.caller.videoAnalysis.list(filters as never));
       expect(error.code).toBe("BAD_REQUEST");
       expect(error.message).toContain(reason);
     });
@@ -129,18 +122,18 @@ for (const target of targets)
         // Straight into the table (100,000 rows through the API would only test the API's speed), in statements of
         // 10,000 so none outlasts the driver's read timeout on a loaded machine.
         for (let from = 1; from <= 100_000; from += 10_000)
-          await db.prisma.$executeRaw`
+          await suite.db.prisma.$executeRaw`
           INSERT INTO "VideoAnalysis" ("id", "space", "videoId", "description", "recordedAt", "recordedAtOffset", "metadata", "updatedAt")
           SELECT 'big-' || n, ${SPACE}, 'v' || n, 'memory',
             timestamptz '2000-01-01' + n * interval '1 hour', 0,
             jsonb_build_object('n', n, 'place', 'p' || (n % 1000)), now()
           FROM generate_series(${from}::int, ${from + 9_999}::int) AS n`;
-        await db.prisma.$executeRaw`ANALYZE "VideoAnalysis"`;
+        await suite.db.prisma.$executeRaw`ANALYZE "VideoAnalysis"`;
       }, 180_000);
 
       const plan = async (filters: Parameters<typeof memoryFilterConditions>[1]) => {
         const where = Prisma.join([Prisma.sql`a."space" = ${SPACE}`, ...memoryFilterConditions("a", filters)], " AND ");
-        const rows = await db.prisma.$queryRaw<{ "QUERY PLAN": string }[]>(
+        const rows = await suite.db.prisma.$queryRaw<{ "QUERY PLAN": string }[]>(
           Prisma.sql`EXPLAIN SELECT a."id" FROM "VideoAnalysis" a WHERE ${where}
             ORDER BY a."createdAt" DESC, a."id" DESC LIMIT 101`,
         );
@@ -160,7 +153,7 @@ for (const target of targets)
       });
 
       it("and the answers are right", async () => {
-        const big = callerIn(SPACE);
+        const big = suite.callerIn(SPACE);
         expect((await big.videoAnalysis.list({ metadata: { n: 4242 } })).items.map((i) => i.videoId)).toEqual([
           "v4242",
         ]);

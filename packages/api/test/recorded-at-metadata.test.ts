@@ -3,9 +3,10 @@
  * history and export, on both databases: what is sent comes back, offset and all, and bad values are refused with
  * a reason.
  */
-import { openTestDb, testTargets } from "@memory-mirror/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext, METADATA_MAX_BYTES, type UpsertManyItem } from "../src/index.ts";
+import { testTargets } from "@memory-mirror/db/testing";
+import { describe, expect, it } from "vitest";
+import { METADATA_MAX_BYTES, type UpsertManyItem } from "../src/index.ts";
+import { useTestDatabase } from "./support/test-database.ts";
 import { trpcError } from "./support/trpc-error.ts";
 
 const targets = await testTargets();
@@ -14,25 +15,7 @@ const DAY = 24 * 60 * 60 * 1000;
 
 for (const target of targets)
   describe.skipIf(!!target.skip)(`recordedAt and metadata on the ${target.name} database`, () => {
-    let db: Awaited<ReturnType<typeof openTestDb>>;
-    const callerIn = (space: string) =>
-      createCaller(() =>
-        createContext({
-          prisma: db.prisma,
-          principal: ANONYMOUS,
-          space,
-          limits: { maxRows: 10_000, maxBytes: 64 * 1024 * 1024 },
-        }),
-      );
-    let caller: ReturnType<typeof callerIn>;
-
-    beforeAll(async () => {
-      db = await openTestDb(target.name);
-      caller = callerIn("default");
-    });
-    afterAll(async () => {
-      await db?.dispose();
-    });
+    const suite = useTestDatabase(target.name);
 
     it.each([
       ["an offset east of UTC", "2019-07-14T10:00:00+02:00"],
@@ -42,21 +25,25 @@ for (const target of targets)
       ["the first instant accepted", "1900-01-01T00:00:00Z"],
     ])("create keeps recordedAt as sent: %s", async (_, recordedAt) => {
       const videoId = `rt-${recordedAt}`;
-      const created = await caller.videoAnalysis.create({ videoId, description: "d", recordedAt });
+      const created = await suite.caller.videoAnalysis.create({ videoId, description: "d", recordedAt });
       expect(created.recordedAt).toBe(recordedAt);
-      expect((await caller.videoAnalysis.byVideoId({ videoId })).recordedAt).toBe(recordedAt);
+      expect((await suite.caller.videoAnalysis.byVideoId({ videoId })).recordedAt).toBe(recordedAt);
     });
 
     it("recordedAt is stored as its instant: the offset changes how it is written, not when it was", async () => {
-      await caller.videoAnalysis.create({ videoId: "inst", description: "d", recordedAt: "2019-07-14T10:00:00+02:00" });
-      const [row] = await db.prisma.$queryRaw<{ utc: string }[]>`
+      await suite.caller.videoAnalysis.create({
+        videoId: "inst",
+        description: "d",
+        recordedAt: "2019-07-14T10:00:00+02:00",
+      });
+      const [row] = await suite.db.prisma.$queryRaw<{ utc: string }[]>`
         SELECT to_char("recordedAt" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS "utc"
         FROM "VideoAnalysis" WHERE "space" = 'default' AND "videoId" = 'inst'`;
       expect(row?.utc).toBe("2019-07-14T08:00:00");
     });
 
     it("fractions beyond the millisecond are kept to the millisecond", async () => {
-      const created = await caller.videoAnalysis.create({
+      const created = await suite.caller.videoAnalysis.create({
         videoId: "micro",
         description: "d",
         recordedAt: "2019-07-14T10:00:00.123456+02:00",
@@ -73,32 +60,38 @@ for (const target of targets)
         camera: { make: "Pixel", lens: null, gps: { lat: 38.7223, lon: -9.1393 } },
         title: "Praia 🌊",
       };
-      const created = await caller.videoAnalysis.create({ videoId: "meta", description: "d", metadata });
+      const created = await suite.caller.videoAnalysis.create({ videoId: "meta", description: "d", metadata });
       expect(created.metadata).toEqual(metadata);
-      expect((await caller.videoAnalysis.byVideoId({ videoId: "meta" })).metadata).toEqual(metadata);
+      expect((await suite.caller.videoAnalysis.byVideoId({ videoId: "meta" })).metadata).toEqual(metadata);
     });
 
     it("update changes, keeps and removes them; a change is a version and the replaced one is in the history", async () => {
-      await caller.videoAnalysis.create({
+      await suite.caller.videoAnalysis.create({
         videoId: "upd",
         description: "d",
         recordedAt: "2019-07-14T10:00:00+02:00",
         metadata: { place: "Lisbon" },
       });
-      const moved = await caller.videoAnalysis.update({ videoId: "upd", recordedAt: "2019-07-15T09:30:00-04:00" });
+      const moved = await suite.caller.videoAnalysis.update({
+        videoId: "upd",
+        recordedAt: "2019-07-15T09:30:00-04:00",
+      });
       expect(moved).toMatchObject({
         version: 2,
         recordedAt: "2019-07-15T09:30:00-04:00",
         metadata: { place: "Lisbon" },
       });
       // The same instant in another offset is a change too: the answer would differ.
-      const sameInstant = await caller.videoAnalysis.update({ videoId: "upd", recordedAt: "2019-07-15T13:30:00Z" });
+      const sameInstant = await suite.caller.videoAnalysis.update({
+        videoId: "upd",
+        recordedAt: "2019-07-15T13:30:00Z",
+      });
       expect(sameInstant).toMatchObject({ version: 3, recordedAt: "2019-07-15T13:30:00Z" });
-      const unchanged = await caller.videoAnalysis.update({ videoId: "upd", metadata: { place: "Lisbon" } });
+      const unchanged = await suite.caller.videoAnalysis.update({ videoId: "upd", metadata: { place: "Lisbon" } });
       expect(unchanged.version).toBe(3);
-      const cleared = await caller.videoAnalysis.update({ videoId: "upd", recordedAt: null, metadata: null });
+      const cleared = await suite.caller.videoAnalysis.update({ videoId: "upd", recordedAt: null, metadata: null });
       expect(cleared).toMatchObject({ version: 4, recordedAt: null, metadata: null, description: "d" });
-      const { items } = await caller.videoAnalysis.history({ videoId: "upd" });
+      const { items } = await suite.caller.videoAnalysis.history({ videoId: "upd" });
       expect(items.map((i) => [i.version, i.recordedAt, i.metadata])).toEqual([
         [3, "2019-07-15T13:30:00Z", { place: "Lisbon" }],
         [2, "2019-07-15T09:30:00-04:00", { place: "Lisbon" }],
@@ -107,39 +100,39 @@ for (const target of targets)
     });
 
     it("update needs something to change, and names recordedAt and metadata among the choices", async () => {
-      const error = await trpcError(caller.videoAnalysis.update({ videoId: "upd" }));
+      const error = await trpcError(suite.caller.videoAnalysis.update({ videoId: "upd" }));
       expect(error.code).toBe("BAD_REQUEST");
       expect(error.message).toContain("description, tags, embedding, recordedAt, metadata");
     });
 
     it("upsert: omitted keeps them, null removes them, the same again is unchanged", async () => {
-      const first = await caller.videoAnalysis.upsert({
+      const first = await suite.caller.videoAnalysis.upsert({
         videoId: "ups",
         description: "d",
         recordedAt: "2021-12-25T09:00:00+01:00",
         metadata: { holiday: "christmas" },
       });
       expect(first.status).toBe("created");
-      const again = await caller.videoAnalysis.upsert({ videoId: "ups", description: "d" });
+      const again = await suite.caller.videoAnalysis.upsert({ videoId: "ups", description: "d" });
       expect(again).toMatchObject({
         status: "unchanged",
         analysis: { recordedAt: "2021-12-25T09:00:00+01:00", metadata: { holiday: "christmas" }, version: 1 },
       });
-      const newMeta = await caller.videoAnalysis.upsert({ videoId: "ups", description: "d", metadata: { a: 1 } });
+      const newMeta = await suite.caller.videoAnalysis.upsert({ videoId: "ups", description: "d", metadata: { a: 1 } });
       expect(newMeta).toMatchObject({ status: "updated", analysis: { metadata: { a: 1 }, version: 2 } });
-      const removed = await caller.videoAnalysis.upsert({ videoId: "ups", description: "d", recordedAt: null });
+      const removed = await suite.caller.videoAnalysis.upsert({ videoId: "ups", description: "d", recordedAt: null });
       expect(removed).toMatchObject({ status: "updated", analysis: { recordedAt: null, metadata: { a: 1 } } });
     });
 
     it("upsertMany writes them per item", async () => {
-      const result = await caller.videoAnalysis.upsertMany({
+      const result = await suite.caller.videoAnalysis.upsertMany({
         items: [
           { videoId: "many-1", description: "d", recordedAt: "2018-01-01T00:00:00-08:00", metadata: { n: 1 } },
           { videoId: "many-2", description: "d" },
         ],
       });
       expect(result).toEqual({ created: 2, updated: 0, unchanged: 0 });
-      const { items } = await caller.videoAnalysis.byVideoIds({ videoIds: ["many-1", "many-2"] });
+      const { items } = await suite.caller.videoAnalysis.byVideoIds({ videoIds: ["many-1", "many-2"] });
       expect(items.map((i) => [i?.recordedAt, i?.metadata])).toEqual([
         ["2018-01-01T00:00:00-08:00", { n: 1 }],
         [null, null],
@@ -147,7 +140,7 @@ for (const target of targets)
     });
 
     it("export → delete → restore → export is the same, byte for byte", async () => {
-      const space = callerIn("roundtrip");
+      const space = suite.callerIn("roundtrip");
       await space.videoAnalysis.upsertMany({
         items: [
           {
@@ -177,7 +170,9 @@ for (const target of targets)
 
     describe("refused with a reason", () => {
       const bad = async (input: Record<string, unknown>) => {
-        const error = await trpcError(caller.videoAnalysis.create({ videoId: "bad", description: "d", ...input }));
+        const error = await trpcError(
+          suite.caller.videoAnalysis.create({ videoId: "bad", description: "d", ...input }),
+        );
         expect(error.code).toBe("BAD_REQUEST");
         return error.message;
       };
@@ -196,7 +191,7 @@ for (const target of targets)
         const ahead = new Date(Date.now() + 2 * DAY).toISOString();
         expect(await bad({ recordedAt: ahead })).toContain("more than a day in the future");
         const soon = new Date(Date.now() + DAY / 2).toISOString();
-        const ok = await caller.videoAnalysis.create({ videoId: "soon", description: "d", recordedAt: soon });
+        const ok = await suite.caller.videoAnalysis.create({ videoId: "soon", description: "d", recordedAt: soon });
         expect(ok.recordedAt).toBe(soon);
       });
 
@@ -228,7 +223,7 @@ for (const target of targets)
       });
 
       it("nothing was stored by the refused writes", async () => {
-        const error = await trpcError(caller.videoAnalysis.byVideoId({ videoId: "bad" }));
+        const error = await trpcError(suite.caller.videoAnalysis.byVideoId({ videoId: "bad" }));
         expect(error.code).toBe("NOT_FOUND");
       });
     });

@@ -1,6 +1,7 @@
 /**
  * Debian's Chromium driven by playwright-core (Playwright's own browser download cannot work offline). Without it
- * the browser tests skip with a message, unless MM_REQUIRE_BROWSER=1 (CI) makes that a failure.
+ * the browser tests skip with a message, unless MM_REQUIRE_BROWSER=1 (CI) makes that a failure. For tests only (the
+ * server's /docs test and the web app's), hence its own entry: nothing that serves requests imports it.
  */
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
@@ -15,9 +16,7 @@ export const chromiumMissing = existsSync(executablePath)
 /** True when the browser tests should not run at all (no Chromium, and it is not required). */
 export const skipBrowserTests = !!chromiumMissing && !required;
 if (skipBrowserTests) {
-  console.warn(
-    `Skipping the web app's browser tests: ${chromiumMissing}. Set MM_REQUIRE_BROWSER=1 to make this a failure.`,
-  );
+  console.warn(`Skipping the browser tests: ${chromiumMissing}. Set MM_REQUIRE_BROWSER=1 to make this a failure.`);
 }
 
 export async function launchChromium(): Promise<Browser> {
