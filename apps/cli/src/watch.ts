@@ -74,7 +74,7 @@ export function watch(client: MemoryMirrorClient, opts: WatchOptions): Promise<v
         },
         onError: (error) => {
           end();
-          reject(error);
+          reject(refusal(error, opts.url) ?? error);
         },
       },
     );
@@ -108,4 +108,18 @@ function show(id: string, event: ChangeEvent, opts: WatchOptions): void {
     const text = event.type === "deleted" ? "" : excerpt(event.analysis?.description ?? "");
     printLine([event.at, event.type, event.videoId, `v${event.version}`, text].join("\t"));
   }
+}
+
+/**
+ * A stream refused before it opened reaches the client as the EventSource's "Non-200 status code (401)", without the
+ * server's tRPC error: turn the statuses a user can act on into the CLI's usual messages and exit codes.
+ */
+function refusal(error: Error, url: string): CliError | undefined {
+  const status = /Non-200 status code \((\d{3})\)/.exec(error.message)?.[1];
+  if (status === "401")
+    return new CliError(`no valid API key for ${url} (set MM_API_KEY or --api-key)`, ExitCode.notAllowed);
+  if (status === "403")
+    return new CliError(`this key may not read changes at ${url} (needs the read scope)`, ExitCode.notAllowed);
+  if (status === "429") return new CliError(`too many open streams at ${url}; try again later`, ExitCode.error);
+  return undefined;
 }

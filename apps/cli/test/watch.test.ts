@@ -119,4 +119,15 @@ describe("mm watch", () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("cannot reach Memory Mirror");
   });
+
+  it("without a valid key on a server that requires one, exits 5 saying how to pass a key", async () => {
+    const secured = await startTestServer("embedded", { auth: "required" });
+    try {
+      const r = await runMm(["watch"], { url: secured.url, env: { MM_API_KEY: "mm_not_a_real_key" } });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain("MM_API_KEY");
+    } finally {
+      await secured.close();
+    }
+  });
 });
