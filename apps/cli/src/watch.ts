@@ -1,6 +1,7 @@
 /** `mm watch`: the space's changes as they happen, through the typed client's `videoAnalysis.onChange`. */
 import type { ChangeEvent, MemoryMirrorClient } from "@memory-mirror/client";
 import type { GlobalOptions } from "./commands.ts";
+import { CliError, ExitCode } from "./errors.ts";
 import { excerpt, printLine, printMessage } from "./output.ts";
 
 export interface WatchOptions extends GlobalOptions {
@@ -29,6 +30,8 @@ export function videoIdList(value: string, previous: string[] = []): string[] {
  */
 export function watch(client: MemoryMirrorClient, opts: WatchOptions): Promise<void> {
   return new Promise((resolve, reject) => {
+    let connected = false;
+    let ended = false;
     let reconnecting = false;
     const subscription = client.videoAnalysis.onChange.subscribe(
       {
@@ -38,7 +41,17 @@ export function watch(client: MemoryMirrorClient, opts: WatchOptions): Promise<v
       {
         onData: ({ id, data }) => show(id, data, opts),
         onConnectionStateChange: (state) => {
-          if (state.state === "connecting" && state.error && !reconnecting) {
+          if (state.state === "pending") connected = true;
+          if (state.state === "connecting" && state.error && !connected) {
+            // Never connected: a wrong URL or a server that is down; retrying forever would look like a quiet stream.
+            end();
+            reject(
+              new CliError(
+                `cannot reach Memory Mirror at ${opts.url} (is the server running?): ${state.error.message}`,
+                ExitCode.unreachable,
+              ),
+            );
+          } else if (state.state === "connecting" && state.error && !reconnecting) {
             reconnecting = true;
             printMessage(`mm: connection lost (${state.error.message}); reconnecting…`);
           } else if (state.state === "pending" && reconnecting) {
@@ -46,16 +59,33 @@ export function watch(client: MemoryMirrorClient, opts: WatchOptions): Promise<v
             printMessage("mm: reconnected; resuming after the last change received");
           }
         },
+        // The stream ended for good without our asking: say so rather than exit 0 in silence.
+        onComplete: () => {
+          if (ended) return; // our own unsubscribe
+          end();
+          reject(
+            new CliError(
+              connected
+                ? `the change stream from ${opts.url} ended; run mm watch again to follow it`
+                : `cannot reach Memory Mirror at ${opts.url} (is the server running? pnpm start)`,
+              connected ? ExitCode.error : ExitCode.unreachable,
+            ),
+          );
+        },
         onError: (error) => {
-          stop();
+          end();
           reject(error);
         },
       },
     );
-    const stop = () => {
+    const end = () => {
+      ended = true;
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       subscription.unsubscribe();
+    };
+    const stop = () => {
+      end();
       resolve();
     };
     process.on("SIGINT", stop);

@@ -2,7 +2,7 @@ import { createMemoryMirrorClient, type MemoryMirrorClient } from "@memory-mirro
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFaultProxy } from "@memory-mirror/db/testing";
 import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
-import { runMm } from "./support/run-mm.ts";
+import { closedPort, runMm } from "./support/run-mm.ts";
 
 let server: TestServer;
 let typed: MemoryMirrorClient;
@@ -112,5 +112,11 @@ describe("mm watch", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("a server that is not there exits 4 rather than waiting for changes that never come", async () => {
+    const r = await runMm(["watch"], { url: `http://127.0.0.1:${await closedPort()}` });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("cannot reach Memory Mirror");
   });
 });
