@@ -22,6 +22,8 @@ for (const target of targets)
         videoId: "cake",
         description: "Mia's birthday: we baked a chocolate cake together.",
         tags: ["family", "mia"],
+        // Late evening in New York: already the 15th in UTC, still the 14th where it was recorded.
+        recordedAt: "2019-07-14T23:30:00-04:00",
       });
       await api.videoAnalysis.create({
         videoId: "paella",
@@ -98,7 +100,7 @@ for (const target of targets)
       const found = await call("search_memories", { query: "paela", limit: 5 });
       expect(found.isError, found.text).toBe(false);
       expect(found.text).toMatch(
-        /^1 memory, best first:\n\n## paella \(\d{4}-\d{2}-\d{2}\), score 0\.\d\d, (partial|strong|full) match\nTags: cooking\nCooking paella with Jonas on the balcony\.$/,
+        /^1 memory, best first:\n\n## paella \(stored \d{4}-\d{2}-\d{2}\), score 0\.\d\d, (partial|strong|full) match\nTags: cooking\nCooking paella with Jonas on the balcony\.$/,
       );
       // Short: no ids, versions, timestamps or highlights in the text.
       expect(found.text).not.toMatch(/version|"id"|T\d\d:\d\d|\*\*/);
@@ -106,6 +108,7 @@ for (const target of targets)
         items: [
           {
             videoId: "paella",
+            recordedAt: null,
             createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as string,
             tags: ["cooking"],
             description: "Cooking paella with Jonas on the balcony.",
@@ -124,6 +127,14 @@ for (const target of targets)
           { tag: "mia", count: 1 },
         ],
       });
+    });
+
+    it("search_memories dates a memory by its recording, in its own offset, else by its storing, marked so", async () => {
+      const found = await call("search_memories", { query: "chocolate cake", limit: 5 });
+      expect(found.text).toMatch(/^1 memory, best first:\n\n## cake \(2019-07-14\), score /);
+      expect(found.structured).toMatchObject({ items: [{ videoId: "cake", recordedAt: "2019-07-14T23:30:00-04:00" }] });
+      const stored = await call("search_memories", { query: "paella", limit: 5 });
+      expect(stored.text).toMatch(/^1 memory, best first:\n\n## paella \(stored \d{4}-\d{2}-\d{2}\), score /);
     });
 
     it("explains invalid input in the service's words", async () => {

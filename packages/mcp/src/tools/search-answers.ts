@@ -14,6 +14,10 @@ import type { Presented } from "../tool-result.ts";
 
 export const memoryHitSchema = z.object({
   videoId: z.string(),
+  recordedAt: z
+    .string()
+    .nullable()
+    .meta({ description: "When the video was recorded (ISO 8601, in the offset it was recorded in), or null." }),
   createdAt: z.string().meta({ description: "When the memory was stored (ISO 8601)." }),
   tags: z.array(z.string()),
   description: z.string(),
@@ -37,13 +41,19 @@ export function scoreInWords(score: number): string {
   return `${score.toFixed(2)}, ${words}`;
 }
 
-const day = (iso: string) => iso.slice(0, 10);
+/**
+ * The date a model reads: the recording's calendar day in its own offset, else the day it was stored, marked so,
+ * lest a "when did…" be answered with the day of the upload.
+ */
+const when = (recordedAt: string | null, createdAt: string) =>
+  recordedAt ? recordedAt.slice(0, 10) : `stored ${createdAt.slice(0, 10)}`;
 /** One line, whatever the videoId holds, as in a context's headers. */
 const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
 
 export function presentSearch(output: z.output<typeof searchOutput>, minScore: number): Presented {
   const items = output.items.map(({ analysis, score, scores }) => ({
     videoId: analysis.videoId,
+    recordedAt: analysis.recordedAt,
     createdAt: analysis.createdAt,
     tags: analysis.tags,
     description: analysis.description,
@@ -57,7 +67,7 @@ export function presentSearch(output: z.output<typeof searchOutput>, minScore: n
           `${items.length} ${items.length === 1 ? "memory" : "memories"}, best first:`,
           ...items.map(
             (i) =>
-              `## ${oneLine(i.videoId)} (${day(i.createdAt)}), score ${scoreInWords(i.score)}\n` +
+              `## ${oneLine(i.videoId)} (${when(i.recordedAt, i.createdAt)}), score ${scoreInWords(i.score)}\n` +
               `Tags: ${i.tags.length ? i.tags.join(", ") : "none"}\n${i.description}`,
           ),
         ].join("\n\n");
