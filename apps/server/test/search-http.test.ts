@@ -87,7 +87,7 @@ for (const target of targets)
         sources: [{ video_id: "cake", chars: expect.any(Number) as number }],
         truncated: false,
       });
-      expect(context.text).toMatch(/^## cake \(\d{4}-\d{2}-\d{2}\)\nMia's birthday/);
+      expect(context.text).toMatch(/^## cake \(stored \d{4}-\d{2}-\d{2}\)\nMia's birthday/);
       const named = (await (
         await post("/api/context", { video_ids: ["paella", "bob-cake", "cake"], max_chars: 1000 })
       ).json()) as { sources: { video_id: string }[] };

@@ -78,7 +78,7 @@ for (const target of targets)
       const result = await call("build_context", { query: "what did I bake for Mia's birthday?" });
       expect(result.isError, result.text).toBe(false);
       expect(result.text).toMatch(
-        /^## cake \(\d{4}-\d{2}-\d{2}\)\nMia's birthday: we baked a chocolate cake together\.\n\n\(1 of 1 memory considered included\.\)$/,
+        /^## cake \(2019-07-14\)\nMia's birthday: we baked a chocolate cake together\.\n\n\(1 of 1 memory considered included\.\)$/,
       );
       expect(result.structured).toEqual({
         text: result.text,
@@ -129,12 +129,16 @@ for (const target of targets)
       });
     });
 
-    it("search_memories dates a memory by its recording, in its own offset, else by its storing, marked so", async () => {
+    it("search_memories and build_context date a memory by its recording, in its own offset, else by its storing, marked so", async () => {
       const found = await call("search_memories", { query: "chocolate cake", limit: 5 });
       expect(found.text).toMatch(/^1 memory, best first:\n\n## cake \(2019-07-14\), score /);
       expect(found.structured).toMatchObject({ items: [{ videoId: "cake", recordedAt: "2019-07-14T23:30:00-04:00" }] });
       const stored = await call("search_memories", { query: "paella", limit: 5 });
       expect(stored.text).toMatch(/^1 memory, best first:\n\n## paella \(stored \d{4}-\d{2}-\d{2}\), score /);
+      const named = await call("build_context", { videoIds: ["cake", "paella"] });
+      expect(named.text).toMatch(
+        /^## cake \(2019-07-14\)\nMia's[^]*\n\n## paella \(stored \d{4}-\d{2}-\d{2}\)\nCooking/,
+      );
     });
 
     it("explains invalid input in the service's words", async () => {

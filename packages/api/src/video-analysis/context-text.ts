@@ -6,9 +6,14 @@ const ELLIPSIS = "…";
 /** A description cut shorter than this says too little to be worth its header. */
 const MIN_CUT_CHARS = 40;
 
-/** One line, whatever the videoId holds: a header must never be broken by the id's own line breaks. */
-export function contextHeader(videoId: string, createdAt: Date): string {
-  return `## ${videoId.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ")} (${createdAt.toISOString().slice(0, 10)})`;
+/**
+ * One line, whatever the videoId holds: a header must never be broken by the id's own line breaks. The date is the
+ * recording's calendar day in its own offset, else the day it was stored, marked so: a model asked "when did…" must
+ * not answer with the upload day.
+ */
+export function contextHeader(videoId: string, recordedAt: string | null, createdAt: Date): string {
+  const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${createdAt.toISOString().slice(0, 10)}`;
+  return `## ${videoId.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ")} (${date})`;
 }
 
 /** `text` cut to at most `max` UTF-16 units at a word boundary (never inside a surrogate pair), plus an ellipsis. */
@@ -27,6 +32,8 @@ export function cutAtWord(text: string, max: number): string {
 
 export interface ContextItem {
   videoId: string;
+  /** As answered (recordedAtText): in the offset it was recorded in. */
+  recordedAt: string | null;
   createdAt: Date;
   description: string;
   score: number | null;
@@ -73,7 +80,7 @@ export function assembleContext({ items, considered, leftOutAs }: ContextPlan, m
   let truncated = false;
   for (const item of items) {
     const separator = text === "" ? "" : BLOCK_SEPARATOR;
-    const header = `${contextHeader(item.videoId, item.createdAt)}\n`;
+    const header = `${contextHeader(item.videoId, item.recordedAt, item.createdAt)}\n`;
     const room = budget - text.length - separator.length - header.length;
     let body = item.description;
     if (body.length > room) {

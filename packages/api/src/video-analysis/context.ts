@@ -3,6 +3,7 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { CONTEXT_RELATIVE_SCORE, SEARCH_LIMIT_MAX } from "../limits.ts";
 import { assembleContext, type ContextItem, type ContextPlan } from "./context-text.ts";
+import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
 import type { ServiceContext } from "./service.ts";
@@ -19,15 +20,23 @@ async function byVideoIds(
   tagFilter: string[] | undefined,
 ): Promise<ContextPlan> {
   const filter = tagFilter?.length ? Prisma.sql`AND v."tags" @> ${tagFilter}::text[]` : Prisma.empty;
-  const rows = await prisma.$queryRaw<{ videoId: string; createdAt: Date; description: string }[]>`
-    SELECT v."videoId", v."createdAt", v."description" FROM "VideoAnalysis" v
+  const rows = await prisma.$queryRaw<
+    {
+      videoId: string;
+      recordedAt: Date | null;
+      recordedAtOffset: number | null;
+      createdAt: Date;
+      description: string;
+    }[]
+  >`
+    SELECT v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."description" FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`.catch(rethrowDatabaseError);
   const found = new Map(rows.map((r) => [r.videoId, r]));
   const wanted = new Set(videoIds);
   const items: ContextItem[] = [];
   for (const videoId of wanted) {
     const row = found.get(videoId);
-    if (row) items.push({ ...row, score: null });
+    if (row) items.push({ ...row, recordedAt: recordedAtText(row.recordedAt, row.recordedAtOffset), score: null });
   }
   return {
     items,
