@@ -181,8 +181,9 @@ export const contextSourceSchema = z
 export const contextOutput = z.object({
   text: z.string().meta({
     description:
-      "The memories for a prompt, best first, each under a header line `## <videoId> (<YYYY-MM-DD>)`, then a line in " +
-      "parentheses saying how many memories were considered and left out; when none answers, only that line.",
+      "The memories for a prompt, best first, each under a header line `## <videoId> (<date>)` (the recording's own " +
+      "calendar day, else `stored <day>`), then a line in parentheses saying how many memories were considered and " +
+      "left out; when none answers, only that line.",
   }),
   sources: z.array(contextSourceSchema),
   considered: z.number().int().meta({

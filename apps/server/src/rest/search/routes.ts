@@ -84,8 +84,9 @@ const contextResponse = z
   .object({
     text: z.string().meta({
       description:
-        "The memories for a prompt, best first, each under `## <video_id> (<YYYY-MM-DD>)`, then a line in " +
-        "parentheses saying how many were considered and left out; when none answers, only that line.",
+        "The memories for a prompt, best first, each under `## <video_id> (<date>)` (the recording's own calendar " +
+        "day, else `stored <day>`), then a line in parentheses saying how many were considered and left out; when " +
+        "none answers, only that line.",
     }),
     sources: z.array(
       z.object({
