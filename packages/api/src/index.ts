@@ -26,7 +26,9 @@ export {
   createContext,
   type Context,
   type CreateContextOptions,
+  type InputScopes,
   type ProcedureMeta,
+  requireAccess,
   TRPC_CODE_OF,
 } from "./trpc.ts";
 export * from "./errors.ts";
