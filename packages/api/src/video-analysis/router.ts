@@ -1,5 +1,5 @@
 import type { TRPCRouterRecord } from "@trpc/server";
-import { onChange, recentChanges } from "../changes/subscription.ts";
+import { onChange, recentChanges, streamToken } from "../changes/subscription.ts";
 import { procedure } from "../trpc.ts";
 import {
   byVideoIdsInput,
@@ -151,4 +151,5 @@ export const videoAnalysisRouter = {
   // Live changes (../changes): every write, as it commits, in order, resumable.
   onChange,
   recentChanges,
+  streamToken,
 } satisfies TRPCRouterRecord;
