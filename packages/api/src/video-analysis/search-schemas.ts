@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
+import { memoryFilterFields } from "./filter-schemas.ts";
 import {
   CONTEXT_DEFAULT_CHARS,
   CONTEXT_MAX_CHARS,
@@ -75,6 +76,7 @@ export const searchInput = z
     query: queryField.optional(),
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
+    ...memoryFilterFields,
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
     minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
@@ -161,6 +163,7 @@ export const contextInput = z
     embedding: queryEmbeddingField.optional(),
     videoIds: contextVideoIdsField().optional(),
     tags: filterTagsField.optional(),
+    ...memoryFilterFields,
     maxChars: maxCharsField().default(CONTEXT_DEFAULT_CHARS),
     minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
@@ -181,9 +184,10 @@ export const contextSourceSchema = z
 export const contextOutput = z.object({
   text: z.string().meta({
     description:
-      "The memories for a prompt, best first, each under a header line `## <videoId> (<date>)` (the recording's own " +
-      "calendar day, else `stored <day>`), then a line in parentheses saying how many memories were considered and " +
-      "left out; when none answers, only that line.",
+      "The memories for a prompt, best first, each under a header line `## <date> · <videoId> · <tags>` (the " +
+      "recording's own calendar day, else `stored <day>`; no tags part when it has none), e.g. " +
+      "`## 2019-07-14 · vid_123 · beach, family`, then a line in parentheses saying how many memories were " +
+      "considered and left out; when none answers, only that line.",
   }),
   sources: z.array(contextSourceSchema),
   considered: z.number().int().meta({
