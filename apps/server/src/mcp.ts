@@ -26,8 +26,8 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
   app.post(MCP_PATH, async (c) => {
     // Each JSON-RPC message is a call, a batch of them included; decoded here once and handed to the transport.
     const parsedBody: unknown = await c.req.json().catch(() => undefined);
-    const problem = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
-    if (problem) return mcpProblem(c, problem);
+    const admission = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
+    if (admission.problem) return mcpProblem(c, admission.problem);
     const server = createMcpServer(createCaller(c.var.ctx), {
       onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
     });
@@ -42,6 +42,7 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
       // Resolves once every answer is in the JSON body, so closing afterwards cuts nothing short.
       return await transport.handleRequest(c.req.raw, { parsedBody });
     } finally {
+      admission.release();
       await server.close();
     }
   });
