@@ -14,6 +14,9 @@ import {
   type Principal,
   resolveSpace,
   SPACE_PATTERN,
+  STREAM_TOKEN_PREFIX,
+  STREAM_TOKEN_TTL_MS,
+  verifyStreamToken,
 } from "@memory-mirror/api";
 import type { PrismaClient, ReadRouting } from "@memory-mirror/db";
 import { isUtf8 } from "node:buffer";
@@ -57,7 +60,13 @@ export interface TransportOptions {
    * their own batches (tRPC, MCP) leave it out and call `admit` with the decoded count.
    */
   calls?: number;
+  /** The transport's change-stream path: the one place a stream token (`GET …?token=`) stands in for a key. */
+  streamPath?: string;
 }
+
+/** Where stream tokens come from, for the messages that refuse one. */
+const MINT_HINT =
+  "mint one with POST /api/changes/token (or videoAnalysis.streamToken) right before opening the stream";
 
 const CHALLENGE = 'Bearer realm="memory-mirror"';
 
@@ -127,11 +136,62 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     await next();
   };
 
+  /** A stream token, when this request opens a change stream and carries one (EventSource cannot send headers). */
+  const streamTokenOf = (c: Context<AppEnv>) =>
+    options.streamPath !== undefined &&
+    c.req.method === "GET" &&
+    c.req.path.replace(/(.)\/$/, "$1") === options.streamPath
+      ? c.req.query("token")
+      : undefined;
+
   const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     let principal: Principal = ANONYMOUS;
     const authorization = c.req.header("authorization");
-    if (authorization !== undefined) {
+    let requested = c.req.header("x-mm-space");
+    const token = streamTokenOf(c);
+    if (token !== undefined) {
+      if (authorization !== undefined) {
+        return render(c, {
+          code: "BAD_REQUEST",
+          message: "Send either an API key (Authorization) or a stream token (?token=), not both",
+        });
+      }
+      let checked: Awaited<ReturnType<typeof verifyStreamToken>>;
+      try {
+        checked = await verifyStreamToken(deps.prisma, token);
+      } catch (error) {
+        if (error instanceof DomainError) return fail(c, error);
+        throw error;
+      }
+      if (!checked.ok) {
+        return render(c, {
+          code: "UNAUTHORIZED",
+          message:
+            checked.reason === "expired"
+              ? `The stream token expired (tokens open streams for ${STREAM_TOKEN_TTL_MS / 1000} s): ${MINT_HINT}`
+              : `The stream token is not valid (malformed, altered, or its key was deleted or expired): ${MINT_HINT}`,
+          headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
+        });
+      }
+      if (requested !== undefined && requested !== checked.space) {
+        return render(c, {
+          code: "FORBIDDEN",
+          message: `This stream token opens streams of space "${checked.space}" only (it was minted there), not "${requested}"`,
+        });
+      }
+      principal = checked.principal;
+      requested = checked.space;
+    } else if (authorization !== undefined) {
       const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      if (key?.startsWith(STREAM_TOKEN_PREFIX)) {
+        return render(c, {
+          code: "UNAUTHORIZED",
+          message:
+            "A stream token is not an API key: it only opens change streams, as ?token= on GET /api/changes or " +
+            "/trpc/videoAnalysis.onChange. Send an API key (mm_…) here",
+          headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
+        });
+      }
       const address = clientAddress(c);
       const failures = await deps.authFailures.get(address);
       const blocked = failures !== null && failures.remainingPoints <= 0;
@@ -172,7 +232,6 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     if (readFrom !== undefined && readFrom !== "primary" && readFrom !== "any") {
       return render(c, { code: "BAD_REQUEST", message: 'X-MM-Read-From must be "primary" or "any"' });
     }
-    const requested = c.req.header("x-mm-space");
     if (requested !== undefined && !SPACE_PATTERN.test(requested)) {
       return render(c, { code: "BAD_REQUEST", message: "X-MM-Space must be 1–63 characters of a-z, 0-9, _ and -" });
     }

@@ -9,13 +9,14 @@ import { trpcProblem } from "./problems.ts";
 import { limitStreams, type StreamSlots } from "./streams.ts";
 
 const ENDPOINT = "/trpc";
+/** Subscriptions cannot be batched, so a stream's path is exactly this. */
+const STREAM_PATH = `${ENDPOINT}/videoAnalysis.onChange`;
 
 /** /trpc/*: the router over tRPC's fetch adapter, batching on, behind the transport guards. */
 export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: StreamSlots): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(`${ENDPOINT}/*`, ...transportGuards(deps, { render: trpcProblem }));
-  // Subscriptions cannot be batched, so a stream's path is exactly this.
-  app.use(`${ENDPOINT}/videoAnalysis.onChange`, limitStreams(streams, trpcProblem));
+  app.use(`${ENDPOINT}/*`, ...transportGuards(deps, { render: trpcProblem, streamPath: STREAM_PATH }));
+  app.use(STREAM_PATH, limitStreams(streams, trpcProblem));
   app.all(`${ENDPOINT}/*`, (c) =>
     fetchRequestHandler({
       endpoint: ENDPOINT,

@@ -49,6 +49,7 @@ const REST_ROUTES = [
   ["post", "/api/context", ["200", "422"]],
   ["get", "/api/tags", ["200", "422"]],
   ["get", "/api/changes", ["200", "422", "429"]],
+  ["post", "/api/changes/token", ["200", "403"]],
 ] as const;
 
 describe("GET /openapi.json", () => {
@@ -165,6 +166,7 @@ describe("GET /openapi.json", () => {
       "videoAnalysis.onChange",
       "videoAnalysis.recentChanges",
       "videoAnalysis.search",
+      "videoAnalysis.streamToken",
       "videoAnalysis.tags",
       "videoAnalysis.update",
       "videoAnalysis.upsert",

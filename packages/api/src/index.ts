@@ -26,7 +26,9 @@ export {
   createContext,
   type Context,
   type CreateContextOptions,
+  type InputScopes,
   type ProcedureMeta,
+  requireAccess,
   TRPC_CODE_OF,
 } from "./trpc.ts";
 export * from "./errors.ts";
@@ -38,3 +40,10 @@ export { searchService } from "./video-analysis/search-service.ts";
 export { ChangeFeed, type ChangeFeedOptions, StreamEndedError } from "./changes/feed.ts";
 export { type Change, pruneChanges, wireEvent } from "./changes/log.ts";
 export { controlEvent } from "./changes/events.ts";
+export {
+  mintStreamToken,
+  STREAM_TOKEN_PREFIX,
+  STREAM_TOKEN_TTL_MS,
+  type StreamTokenCheck,
+  verifyStreamToken,
+} from "./changes/stream-token.ts";

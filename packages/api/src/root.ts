@@ -20,10 +20,10 @@ export type ProcedurePath = PathsOf<AppRouter["_def"]["record"]>;
  * What a procedure declares about who may call it (its meta): other transports that serve the same operation
  * (REST) enforce this declaration instead of keeping their own.
  */
-export function accessOf(path: ProcedurePath): Pick<ProcedureMeta, "scopes" | "keyOnly"> {
+export function accessOf(path: ProcedurePath): Pick<ProcedureMeta, "scopes" | "keyOnly" | "inputScopes"> {
   // tRPC keeps every procedure under its dotted path in this flat record (its type nests them).
   const procedure = (appRouter._def.procedures as Record<string, unknown>)[path] as AnyProcedure | undefined;
   const meta = procedure?._def.meta as ProcedureMeta | undefined;
   if (!meta?.scopes) throw new Error(`Procedure ${path} declares no scopes`);
-  return { scopes: meta.scopes, keyOnly: meta.keyOnly };
+  return { scopes: meta.scopes, keyOnly: meta.keyOnly, inputScopes: meta.inputScopes };
 }

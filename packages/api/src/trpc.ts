@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type Principal, requireKey, requireScopes } from "./access/principal.ts";
 import type { KeyScope } from "./access/schemas.ts";
 import { type BudgetLimits, ResponseBudget } from "./budget.ts";
-import { DomainError, type DomainErrorKind, type InputIssue, InvalidInputError } from "./errors.ts";
+import { DomainError, type DomainErrorKind, ForbiddenError, type InputIssue, InvalidInputError } from "./errors.ts";
 import type { ChangeFeed } from "./changes/feed.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
 import type { RequestReads } from "./read-routing.ts";
@@ -94,8 +94,37 @@ export interface ProcedureMeta {
   scopes: readonly KeyScope[];
   /** Only a real key may call it, never the anonymous caller of AUTH=off (key management). */
   keyOnly?: boolean;
+  /** Scopes that some inputs need besides `scopes` (restoring versions and timestamps needs `admin`). */
+  inputScopes?: InputScopes;
   /** A subscription's events (it has no output parser: the OpenAPI document reads them here). */
   events?: z.ZodType;
+}
+
+/**
+ * Scopes an operation needs for some inputs only, decided from the input as the caller sent it: before validation,
+ * so no transport reaches the operation around the check, and a refused caller learns nothing about its input.
+ */
+export interface InputScopes {
+  scopes: readonly KeyScope[];
+  /** Whether this input (raw, unvalidated) needs them. */
+  when: (rawInput: unknown) => boolean;
+  /** The refusal's message, for the key that lacks them. */
+  refusal: (keyName: string) => string;
+}
+
+/** Everything a procedure's meta says about who may call it, for this input (raw; omitted: the static part only). */
+export function requireAccess(
+  principal: Principal,
+  meta: Pick<ProcedureMeta, "scopes" | "keyOnly" | "inputScopes">,
+  rawInput?: unknown,
+): void {
+  requireScopes(principal, meta.scopes);
+  if (meta.keyOnly) requireKey(principal);
+  const conditional = meta.inputScopes;
+  if (conditional && rawInput !== undefined && conditional.when(rawInput)) {
+    if (!conditional.scopes.every((scope) => principal.scopes.includes(scope)))
+      throw new ForbiddenError(conditional.refusal(principal.name));
+  }
 }
 
 function inputIssues(cause: unknown): InputIssue[] | null {
@@ -159,14 +188,13 @@ function toTRPCError(error: unknown): unknown {
  * which showed in profiles of batches): the caller's key must hold every scope the procedure's meta declares; a
  * domain error becomes its tRPC code; and the outcome goes to whoever built the context (metrics), if anyone.
  */
-const guarded = t.middleware(async ({ ctx, meta, path, next }) => {
+const guarded = t.middleware(async ({ ctx, meta, path, next, getRawInput }) => {
   const started = performance.now();
   let code = "OK";
   try {
     // A procedure that declares nothing is refused (fail closed) rather than guessed from its type.
     if (!meta?.scopes) throw new Error(`Procedure ${path} declares no scopes`);
-    requireScopes(ctx.principal, meta.scopes);
-    if (meta?.keyOnly) requireKey(ctx.principal);
+    requireAccess(ctx.principal, meta, meta.inputScopes ? await getRawInput() : undefined);
     const result = await next();
     if (!result.ok) {
       const mapped = toTRPCError(result.error.cause);

@@ -1,7 +1,7 @@
 import { testTargets } from "@memory-mirror/db/testing";
 import { type TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { DESCRIPTION_MAX_LENGTH, type Principal } from "../src/index.ts";
+import { accessOf, DESCRIPTION_MAX_LENGTH, type Principal } from "../src/index.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 import { trpcError } from "./support/trpc-error.ts";
 
@@ -294,6 +294,16 @@ for (const target of targets)
         expect(await writer.videoAnalysis.upsertMany({ items: [{ ...content, videoId: "r-writer" }] })).toMatchObject({
           created: 1,
         });
+      });
+
+      it("the admin requirement is the procedure's declaration, decided before the items are validated", async () => {
+        const { inputScopes } = accessOf("videoAnalysis.upsertMany");
+        expect(inputScopes?.scopes).toEqual(["admin"]);
+        // A writer's restore item that is also invalid is refused for what it tries, not corrected for its shape.
+        const writer = suite.callerIn("default", { principal: WRITER });
+        const error = await trpcError(writer.videoAnalysis.upsertMany({ items: [{ ...restored, version: 0 }] }));
+        expect(error.code).toBe("FORBIDDEN");
+        expect(error.message).toContain("needs an admin key; this key (writer)");
       });
 
       it("stores exactly the version and timestamps given; again it is unchanged", async () => {

@@ -63,8 +63,11 @@ for (const target of targets)
       expect(Object.keys(input.properties).sort()).toEqual([
         "embedding",
         "maxChars",
+        "metadata",
         "minScore",
         "query",
+        "recordedAfter",
+        "recordedBefore",
         "tags",
         "videoIds",
       ]);

@@ -7,7 +7,7 @@ import { restProblem } from "../problems.ts";
 import { BULK_PREFIX } from "./bulk/routes.ts";
 import { createBulkRoutes } from "./bulk/index.ts";
 import { restErrorHandler } from "./fastapi-errors.ts";
-import { CHANGES_PATH } from "./changes/routes.ts";
+import { CHANGES_PATH, STREAM_TOKEN_PATH } from "./changes/routes.ts";
 import { createChangesRoutes } from "./changes/index.ts";
 import { limitStreams, type StreamSlots } from "../streams.ts";
 import { REST_PREFIX } from "./video-analysis/routes.ts";
@@ -18,7 +18,7 @@ import { CONTEXT_PATH, SEARCH_PATH, TAGS_PATH } from "./search/routes.ts";
 export function createRestApi(deps: GuardDeps, logger: Logger, streams: StreamSlots): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // Who calls, in which space, at what rate; each route then requires what its procedure declares (resource.ts).
-  const guards = transportGuards(deps, { render: restProblem, calls: 1 });
+  const guards = transportGuards(deps, { render: restProblem, calls: 1, streamPath: CHANGES_PATH });
   for (const path of [
     REST_PREFIX,
     `${REST_PREFIX}/*`,
@@ -27,6 +27,7 @@ export function createRestApi(deps: GuardDeps, logger: Logger, streams: StreamSl
     CONTEXT_PATH,
     TAGS_PATH,
     CHANGES_PATH,
+    STREAM_TOKEN_PATH,
   ])
     app.use(path, ...guards);
   app.use(CHANGES_PATH, limitStreams(streams, restProblem));

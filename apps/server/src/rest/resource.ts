@@ -1,5 +1,5 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from "@hono/zod-openapi";
-import { accessOf, type ProcedurePath, requireKey, requireScopes } from "@memory-mirror/api";
+import { accessOf, type ProcedurePath, requireAccess } from "@memory-mirror/api";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../request-variables.ts";
 import { detailError, validationHook } from "./fastapi-errors.ts";
@@ -14,12 +14,15 @@ export type Serve = <R extends RouteConfig>(
   handler: RouteHandler<R, AppEnv>,
 ) => void;
 
-/** Enforces a procedure's declared access, before the route reads its input. */
+/**
+ * Enforces a procedure's declared access, before the route reads its input. Its input-dependent scopes
+ * (inputScopes: restoring versions) need no check here: no REST body can carry such input (the bulk upsert's items
+ * have no version or timestamps).
+ */
 function accessGuard(procedure: ProcedurePath): MiddlewareHandler<AppEnv> {
-  const { scopes, keyOnly } = accessOf(procedure);
+  const access = accessOf(procedure);
   return async (c, next) => {
-    requireScopes(c.var.ctx.principal, scopes);
-    if (keyOnly) requireKey(c.var.ctx.principal);
+    requireAccess(c.var.ctx.principal, access);
     await next();
   };
 }

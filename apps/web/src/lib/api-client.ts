@@ -26,8 +26,10 @@ export function createApiClient(credentials: Credentials, base = ""): ApiClient 
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
-        // Live changes over SSE. The browser's own EventSource cannot send headers, so the key would have to go in
-        // the URL; this one runs on fetch, sends the key as a header and resumes with Last-Event-ID after a drop.
+        // Live changes over SSE. The browser's own EventSource cannot send headers: it would need a stream token
+        // (POST /api/changes/token, 60 s) in the URL, and its own reconnects reuse that URL, so a reconnect after
+        // the token expired fails for good. This one runs on fetch: it sends the key as a header on every
+        // (re)connection and resumes with Last-Event-ID after a drop, with no token to renew.
         true: httpSubscriptionLink({
           url,
           EventSource,

@@ -126,3 +126,15 @@ export const recentChangesOutput = z.object({
 export type OnChangeInput = z.output<typeof onChangeInput>;
 export type RecentChangesInput = z.output<typeof recentChangesInput>;
 export type RecentChanges = z.input<typeof recentChangesOutput>;
+
+/** `streamToken`: nothing to ask; the token is for the calling key in the space the call acts in. */
+export const streamTokenInput = z.object({}).strict().default({});
+
+export const streamTokenOutput = z.object({
+  token: z.string().meta({
+    description:
+      "Opens change streams of this key and space only, as ?token= on GET /api/changes or videoAnalysis.onChange " +
+      "(for EventSource, which cannot send headers); not an API key anywhere else.",
+  }),
+  expiresAt: timestamp.meta({ description: "Streams must be opened before this (a minute from now)." }),
+});

@@ -4,7 +4,15 @@ import { procedure } from "../trpc.ts";
 import { wireEvent } from "./log.ts";
 import { controlEvent } from "./events.ts";
 import { recentChanges as readRecent } from "./recent.ts";
-import { changeEventSchema, onChangeInput, recentChangesInput, recentChangesOutput } from "./schemas.ts";
+import {
+  changeEventSchema,
+  onChangeInput,
+  recentChangesInput,
+  recentChangesOutput,
+  streamTokenInput,
+  streamTokenOutput,
+} from "./schemas.ts";
+import { mintStreamToken } from "./stream-token.ts";
 
 export const onChange = procedure
   .meta({
@@ -38,3 +46,15 @@ export const recentChanges = procedure
   .input(recentChangesInput)
   .output(recentChangesOutput)
   .query(({ ctx, input }) => readRecent(ctx, input));
+
+/** `videoAnalysis.streamToken`: a minute's token that opens this key's change streams where headers cannot be sent. */
+export const streamToken = procedure
+  .meta({
+    summary:
+      "A short-lived token (60 s) that opens change streams of this key and space as ?token=, for browsers' EventSource",
+    scopes: ["read"],
+    keyOnly: true,
+  })
+  .input(streamTokenInput)
+  .output(streamTokenOutput)
+  .mutation(({ ctx }) => mintStreamToken(ctx.prisma, ctx.principal, ctx.space));

@@ -136,6 +136,21 @@ export const upsertManyItem = z
 
 export const isRestoreItem = (item: UpsertManyItem): boolean => item.version !== undefined;
 
+/**
+ * Whether an upsertMany input, as the caller sent it (not yet validated), restores anything: what makes the call
+ * need `admin` (its procedure's inputScopes). Decided on the raw input so every transport applies it before
+ * anything else reads the items; an item is a restore by its `version`, as isRestoreItem decides after validation.
+ */
+export function sendsRestoreItems(input: unknown): boolean {
+  const items: unknown = typeof input === "object" && input !== null ? Reflect.get(input, "items") : undefined;
+  return (
+    Array.isArray(items) &&
+    items.some(
+      (item: unknown) => typeof item === "object" && item !== null && Reflect.get(item, "version") !== undefined,
+    )
+  );
+}
+
 const itemsField = <T extends z.ZodType>(item: T, what: string) =>
   z
     .array(item, { error: `${what} must be an array` })

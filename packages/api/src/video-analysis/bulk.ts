@@ -3,12 +3,9 @@
  * and each in exactly the caller's space (ServiceContext), like service.ts.
  */
 import { Prisma } from "@memory-mirror/db";
-import type { Principal } from "../access/principal.ts";
-import { requireScope } from "../access/principal.ts";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly, writes } from "../read-routing.ts";
-import { ForbiddenError } from "../errors.ts";
 import {
   isRestoreItem,
   type UpsertInput,
@@ -24,11 +21,6 @@ import { type WriteItem, writeAnalyses } from "./write.ts";
 
 const COLUMNS = storedColumns("a");
 
-/** Restores need to know who asks: only admin keys may set versions and timestamps. */
-export interface BulkContext extends ServiceContext {
-  principal: Principal;
-}
-
 /** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
 async function upsert(
   ctx: ServiceContext,
@@ -43,9 +35,9 @@ async function upsert(
 
 /**
  * Up to 1,000 upserts in one transaction: all stored or (on any error) none. Items carrying version and timestamps
- * restore an export exactly, which only an admin key may do: a writer must not be able to forge history.
+ * restore an export exactly, which only an admin key may do (the procedure declares it: sendsRestoreItems).
  */
-async function upsertMany(ctx: BulkContext, { items }: UpsertManyInput): Promise<UpsertManyResult> {
+async function upsertMany(ctx: ServiceContext, { items }: UpsertManyInput): Promise<UpsertManyResult> {
   const writes: WriteItem[] = items.map((item) => {
     const { id, version, createdAt, updatedAt, ...content } = item;
     if (!isRestoreItem(item)) return content;
@@ -54,16 +46,6 @@ async function upsertMany(ctx: BulkContext, { items }: UpsertManyInput): Promise
       restore: { id, version: version as number, createdAt: createdAt as string, updatedAt: updatedAt as string },
     };
   });
-  if (writes.some((w) => w.restore)) {
-    try {
-      requireScope(ctx.principal, "admin");
-    } catch {
-      throw new ForbiddenError(
-        `Restoring version, createdAt and updatedAt needs an admin key; this key (${ctx.principal.name}) may only write ` +
-          "content (send items without them: mm import --content-only)",
-      );
-    }
-  }
   const results = await writeAnalyses(ctx, writes, { mayCreate: true, returnRows: false });
   const counts: UpsertManyResult = { created: 0, updated: 0, unchanged: 0 };
   for (const { status } of results)

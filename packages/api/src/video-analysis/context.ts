@@ -2,6 +2,7 @@
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { CONTEXT_RELATIVE_SCORE, SEARCH_LIMIT_MAX } from "../limits.ts";
+import { memoryFilterConditions } from "./filters.ts";
 import { assembleContext, type ContextItem, type ContextPlan } from "./context-text.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
@@ -14,12 +15,17 @@ import type { ServiceContext } from "./service.ts";
  */
 const contextCandidates = (maxChars: number) => Math.min(SEARCH_LIMIT_MAX, Math.max(10, Math.ceil(maxChars / 80)));
 
+/** Named memories, kept only if they pass the input's tags and memory filters. */
 async function byVideoIds(
   { prisma, space }: ServiceContext,
+  input: ContextInput,
   videoIds: string[],
-  tagFilter: string[] | undefined,
 ): Promise<ContextPlan> {
-  const filter = tagFilter?.length ? Prisma.sql`AND v."tags" @> ${tagFilter}::text[]` : Prisma.empty;
+  const conditions = [
+    ...(input.tags?.length ? [Prisma.sql`v."tags" @> ${input.tags}::text[]`] : []),
+    ...memoryFilterConditions("v", input),
+  ];
+  const filter = conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
   const rows = await prisma.$queryRaw<
     {
       videoId: string;
@@ -41,7 +47,7 @@ async function byVideoIds(
   return {
     items,
     considered: wanted.size,
-    leftOutAs: tagFilter?.length ? "as unknown or without the tags" : "as unknown",
+    leftOutAs: conditions.length ? "as unknown or outside the filters" : "as unknown",
   };
 }
 
@@ -56,6 +62,9 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
       query: input.query,
       embedding: input.embedding,
       tags: input.tags,
+      recordedAfter: input.recordedAfter,
+      recordedBefore: input.recordedBefore,
+      metadata: input.metadata,
       limit: contextCandidates(input.maxChars),
       minScore: input.minScore,
     },
@@ -68,7 +77,7 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
 
 export function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutput> {
   return ctx.budget.exclusive(async () => {
-    const plan = input.videoIds ? await byVideoIds(ctx, input.videoIds, input.tags) : await bySearch(ctx, input);
+    const plan = input.videoIds ? await byVideoIds(ctx, input, input.videoIds) : await bySearch(ctx, input);
     const output = assembleContext(plan, input.maxChars);
     ctx.budget.charge(output.sources.length, [output.text, ...output.sources.map((s) => s.videoId)]);
     return output;

@@ -1,5 +1,5 @@
 import type { TRPCRouterRecord } from "@trpc/server";
-import { onChange, recentChanges } from "../changes/subscription.ts";
+import { onChange, recentChanges, streamToken } from "../changes/subscription.ts";
 import { procedure } from "../trpc.ts";
 import {
   byVideoIdsInput,
@@ -14,6 +14,7 @@ import {
   upsertManyInput,
   upsertManyOutput,
   upsertOutput,
+  sendsRestoreItems,
 } from "./bulk-schemas.ts";
 import { bulkService } from "./bulk.ts";
 import { exportService } from "./export.ts";
@@ -84,6 +85,14 @@ export const videoAnalysisRouter = {
   upsertMany: procedure
     .meta({
       scopes: ["write"],
+      // A writer must not forge history: only admin keys restore versions and timestamps.
+      inputScopes: {
+        scopes: ["admin"],
+        when: sendsRestoreItems,
+        refusal: (key) =>
+          `Restoring version, createdAt and updatedAt needs an admin key; this key (${key}) may only write content ` +
+          "(send items without them: mm import --content-only)",
+      },
       summary:
         "Upsert up to 1,000 analyses atomically and idempotently; version and timestamps restore an export (admin)",
     })
@@ -142,4 +151,5 @@ export const videoAnalysisRouter = {
   // Live changes (../changes): every write, as it commits, in order, resumable.
   onChange,
   recentChanges,
+  streamToken,
 } satisfies TRPCRouterRecord;

@@ -6,6 +6,7 @@
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError } from "../errors.ts";
+import { memoryFilterConditions } from "./filters.ts";
 import type { Embedding } from "./schemas.ts";
 import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
@@ -80,7 +81,12 @@ function candidateStatement(
   perSignal: number,
 ): Prisma.Sql {
   const { space } = ctx;
-  const tagFilter = input.tags?.length ? Prisma.sql`AND v."tags" @> ${input.tags}::text[]` : Prisma.empty;
+  // Tags and the memory filters (recording time, metadata) narrow every signal's own scan, before its LIMIT.
+  const filters = [
+    ...(input.tags?.length ? [Prisma.sql`v."tags" @> ${input.tags}::text[]`] : []),
+    ...memoryFilterConditions("v", input),
+  ];
+  const rowFilter = filters.length ? Prisma.sql`AND ${Prisma.join(filters, " AND ")}` : Prisma.empty;
   const ctes: Prisma.Sql[] = [];
   const sources: Prisma.Sql[] = [];
 
@@ -124,14 +130,14 @@ function candidateStatement(
         -- Memories holding every word first: selective, so the common case never ranks half the space.
         SELECT w."id" FROM (
           SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, q
-          WHERE v."space" = ${space} AND v."searchVector" @@ q.all_q ${tagFilter}
+          WHERE v."space" = ${space} AND v."searchVector" @@ q.all_q ${rowFilter}
           LIMIT ${window}) AS w, q
         ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
         LIMIT ${perSignal}::int),
       text_any AS MATERIALIZED (
         SELECT w."id" FROM (
           SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, q
-          WHERE v."space" = ${space} AND v."searchVector" @@ q.any_q AND NOT (v."searchVector" @@ q.all_q) ${tagFilter}
+          WHERE v."space" = ${space} AND v."searchVector" @@ q.any_q AND NOT (v."searchVector" @@ q.all_q) ${rowFilter}
           LIMIT ${window}) AS w, q
         ORDER BY ts_rank_cd(w."searchVector", q.any_q, 1) DESC, w."videoId"
         -- Enough memories hold every word: those lead anyway, and ranking the partial matches would cost the most.
@@ -139,7 +145,7 @@ function candidateStatement(
       fuzzy_hits AS MATERIALIZED (
         SELECT w."id" FROM (
           SELECT v."id", v."videoId", v."searchVector" FROM "VideoAnalysis" v, fuzzy
-          WHERE v."space" = ${space} AND v."searchVector" @@ fuzzy.q ${tagFilter}
+          WHERE v."space" = ${space} AND v."searchVector" @@ fuzzy.q ${rowFilter}
           LIMIT ${window}) AS w, fuzzy
         ORDER BY ts_rank_cd(w."searchVector", fuzzy.q, 1) DESC, w."videoId"
         LIMIT ${perSignal}::int)`);
@@ -160,7 +166,7 @@ function candidateStatement(
     ctes.push(Prisma.sql`
       vector_hits AS MATERIALIZED (
         SELECT v."id" FROM "VideoAnalysis" v
-        WHERE v."space" = ${space} AND v."embeddingModel" = ${plan.model} AND v."embeddingDims" = ${dims} ${tagFilter}
+        WHERE v."space" = ${space} AND v."embeddingModel" = ${plan.model} AND v."embeddingDims" = ${dims} ${rowFilter}
         ORDER BY ${order}
         LIMIT ${perSignal}::int)`);
     sources.push(Prisma.sql`SELECT "id" FROM vector_hits`);

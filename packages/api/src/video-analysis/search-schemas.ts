@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
+import { memoryFilterFields } from "./filter-schemas.ts";
 import {
   CONTEXT_DEFAULT_CHARS,
   CONTEXT_MAX_CHARS,
@@ -75,6 +76,7 @@ export const searchInput = z
     query: queryField.optional(),
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
+    ...memoryFilterFields,
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
     minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
@@ -161,6 +163,7 @@ export const contextInput = z
     embedding: queryEmbeddingField.optional(),
     videoIds: contextVideoIdsField().optional(),
     tags: filterTagsField.optional(),
+    ...memoryFilterFields,
     maxChars: maxCharsField().default(CONTEXT_DEFAULT_CHARS),
     minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })

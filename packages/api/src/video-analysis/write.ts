@@ -30,7 +30,7 @@ export interface WriteItem {
   expectedVersion?: number;
   /** REST If-Match: opaque `version.id` tags; the write happens only if the stored analysis matches one. */
   ifMatch?: string[];
-  /** Restore (admin only, checked by the caller): the exact version and timestamps to store, and the id to keep. */
+  /** Restore (admin only: upsertMany declares it, sendsRestoreItems): the exact version and timestamps to store, and the id to keep. */
   restore?: { version: number; createdAt: string; updatedAt: string; id?: string };
 }
 

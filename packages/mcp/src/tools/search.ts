@@ -18,6 +18,11 @@ const WORDS =
   "Words match as a person means them: other forms of a word (cooked/cooking), typos and partial words still " +
   "find the memory; double quotes make a phrase.";
 
+const FILTERS =
+  "recordedAfter (inclusive) and recordedBefore (exclusive), ISO-8601 with an offset, keep only memories recorded " +
+  "in that range (undated ones are left out); metadata keeps those whose metadata contains the object given " +
+  "(metadata: { place: 'Lisbon' }).";
+
 const SCORE =
   "A score (0–1) says how well a memory answers the query on its own terms: about 0.3 touches it (one word of " +
   "three), 0.6 covers most of it, 0.9 and above all of it.";
@@ -38,7 +43,7 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
         `than guess. ${SCORE} Memories under minScore (default ${MIN_SCORE_DEFAULT}) or far below the best are ` +
         `left out. maxChars ${CONTEXT_MIN_CHARS}–${CONTEXT_MAX_CHARS} (default ${CONTEXT_DEFAULT_CHARS}; about 4 ` +
         "characters per token). Pass the user's question as query, or videoIds you already chose (e.g. from " +
-        `search_memories) to get exactly those. ${WORDS}`,
+        `search_memories) to get exactly those. ${WORDS} ${FILTERS}`,
       inputSchema: contextInput,
       outputSchema: contextOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -56,7 +61,7 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
         `videoId, date (recorded, or marked stored), tags, description and score. ${SCORE} minScore (default ${MIN_SCORE_DEFAULT}) leaves out ` +
         "weaker matches; no result means nothing answers. " +
         `${WORDS} Narrow with tags (all must match; list_memory_tags shows them); an embedding is only for callers ` +
-        `holding a vector of the video model. limit 1–${SEARCH_LIMIT_MAX} (default 10).`,
+        `holding a vector of the video model. ${FILTERS} limit 1–${SEARCH_LIMIT_MAX} (default 10).`,
       inputSchema: searchInput,
       outputSchema: memoriesOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },

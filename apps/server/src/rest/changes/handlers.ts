@@ -1,9 +1,9 @@
 /** The SSE stream of GET /api/changes over the process's change feed. */
 import type { RouteHandler, z } from "@hono/zod-openapi";
-import { type Change, controlEvent, StreamEndedError } from "@memory-mirror/api";
+import { type Change, controlEvent, mintStreamToken, StreamEndedError } from "@memory-mirror/api";
 import type { AppEnv } from "../../request-variables.ts";
 import { toRest } from "../video-analysis/handlers.ts";
-import type { restChangeEvent, streamChanges } from "./routes.ts";
+import type { mintStreamToken as mintRoute, restChangeEvent, streamChanges } from "./routes.ts";
 
 /** A comment line every so often keeps proxies from closing a quiet stream. */
 const PING_MS = 15_000;
@@ -98,4 +98,10 @@ export const stream: RouteHandler<typeof streamChanges, AppEnv> = (c) => {
       "X-Accel-Buffering": "no",
     },
   });
+};
+
+export const mint: RouteHandler<typeof mintRoute, AppEnv> = async (c) => {
+  const { principal, prisma, space } = c.var.ctx;
+  const { token, expiresAt } = await mintStreamToken(prisma, principal, space);
+  return c.json({ token, expires_at: expiresAt.toISOString() }, 200);
 };

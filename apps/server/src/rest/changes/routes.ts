@@ -1,10 +1,11 @@
 /** GET /api/changes: the caller's space's changes as server-sent events, for consumers in any language. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { CHANGE_VIDEO_IDS_MAX, changeIdField, tagsField, videoIdField } from "@memory-mirror/api/schemas";
-import { httpValidationError, json } from "../shapes.ts";
+import { httpError, httpValidationError, json } from "../shapes.ts";
 import { analysisResponse, REST_TAG } from "../video-analysis/routes.ts";
 
 export const CHANGES_PATH = "/api/changes";
+export const STREAM_TOKEN_PATH = "/api/changes/token";
 
 /** A repeated query parameter arrives as an array, a single one as a string. */
 const many = (value: unknown) => (typeof value === "string" ? [value] : value);
@@ -25,6 +26,14 @@ const changesQuery = z.object({
   last_event_id: changeIdField("last_event_id")
     .optional()
     .meta({ description: "Resume after this event id, as the Last-Event-ID header does (the header wins)." }),
+  token: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        "A stream token (POST /api/changes/token) instead of the Authorization header, for EventSource; read by the " +
+        "authentication before this route.",
+    }),
 });
 
 const at = z.string().meta({ description: "When the change was recorded (ISO 8601)." });
@@ -79,4 +88,27 @@ export const streamChanges = createRoute({
   },
 });
 
-export const allowedMethods: [path: string, allow: string][] = [[CHANGES_PATH, "GET"]];
+export const mintStreamToken = createRoute({
+  operationId: "mintStreamToken",
+  method: "post",
+  path: STREAM_TOKEN_PATH,
+  tags: [REST_TAG],
+  summary: "A 60-second token that opens change streams for browsers' EventSource, which cannot send headers",
+  description:
+    "Authenticated as every call (a key with read scope; not with AUTH=off's anonymous caller). The token opens " +
+    "streams of this key in the space this call acted in, as `GET /api/changes?token=…` (or the tRPC " +
+    "subscription's URL with `&token=`), if opened before `expires_at`; an open stream outlives it. It is no API " +
+    "key: every other request refuses it. Mint a fresh one for each (re)connection.",
+  responses: {
+    200: json(
+      z.object({ token: z.string(), expires_at: z.string().meta({ description: "ISO 8601" }) }),
+      "The token, and until when it opens streams",
+    ),
+    403: json(httpError, "No key (AUTH=off's anonymous caller) or no read scope"),
+  },
+});
+
+export const allowedMethods: [path: string, allow: string][] = [
+  [CHANGES_PATH, "GET"],
+  [STREAM_TOKEN_PATH, "POST"],
+];

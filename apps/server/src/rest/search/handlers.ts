@@ -2,18 +2,27 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { searchService } from "@memory-mirror/api";
 import type { AppEnv } from "../../request-variables.ts";
+import { fromRestFilters } from "../filters.ts";
 import { toRest } from "../video-analysis/handlers.ts";
 import type { buildContext, listTags, searchAnalyses } from "./routes.ts";
 
 export const search: RouteHandler<typeof searchAnalyses, AppEnv> = async (c) => {
-  const { min_score: minScore, ...rest } = c.req.valid("json");
-  const { items } = await searchService.search(c.var.ctx, { ...rest, minScore });
+  const { min_score: minScore, recorded_after, recorded_before, metadata, ...rest } = c.req.valid("json");
+  const filters = fromRestFilters({ recorded_after, recorded_before, metadata });
+  const { items } = await searchService.search(c.var.ctx, { ...rest, ...filters, minScore });
   return c.json({ items: items.map(({ analysis, ...hit }) => ({ analysis: toRest(analysis), ...hit })) }, 200);
 };
 
 export const context: RouteHandler<typeof buildContext, AppEnv> = async (c) => {
-  const { video_ids: videoIds, max_chars: maxChars, min_score: minScore, ...rest } = c.req.valid("json");
-  const output = await searchService.context(c.var.ctx, { ...rest, videoIds, maxChars, minScore });
+  const { video_ids, max_chars, min_score, recorded_after, recorded_before, metadata, ...rest } = c.req.valid("json");
+  const filters = fromRestFilters({ recorded_after, recorded_before, metadata });
+  const output = await searchService.context(c.var.ctx, {
+    ...rest,
+    ...filters,
+    videoIds: video_ids,
+    maxChars: max_chars,
+    minScore: min_score,
+  });
   return c.json(
     { ...output, sources: output.sources.map(({ videoId, ...source }) => ({ video_id: videoId, ...source })) },
     200,

@@ -20,6 +20,7 @@ import {
   tagsInput,
 } from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
+import { restFilterBody } from "../filters.ts";
 import { httpValidationError, json, queryInteger } from "../shapes.ts";
 import { analysisResponse, REST_TAG } from "../video-analysis/routes.ts";
 
@@ -38,6 +39,7 @@ const searchBody = z
     query: queryField.optional(),
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
+    ...restFilterBody,
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
@@ -71,6 +73,7 @@ const contextBody = z
     embedding: queryEmbeddingField.optional(),
     video_ids: contextVideoIdsField("video_ids").optional(),
     tags: filterTagsField.optional(),
+    ...restFilterBody,
     max_chars: maxCharsField("max_chars").default(CONTEXT_DEFAULT_CHARS),
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })

@@ -1,0 +1,121 @@
+/**
+ * The recording-time and metadata filters of search and context over every transport of a real server: the typed
+ * tRPC client, REST (`recorded_after`, `recorded_before`, `metadata` in the body; FastAPI's 422 naming the field)
+ * and MCP's search_memories and build_context through the SDK's client.
+ */
+import { createMemoryMirrorClient, errorCode, type MemoryMirrorClient } from "@memory-mirror/client";
+import { testTargets } from "@memory-mirror/db/testing";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+
+const targets = await testTargets();
+
+const MEMORIES = [
+  {
+    videoId: "swim-2019",
+    recordedAt: "2019-07-14T10:00:00+02:00",
+    metadata: { place: "Lisbon" },
+    tags: ["family"],
+    description: "Leo swims his first length of the pool without armbands.",
+  },
+  {
+    videoId: "swim-2023",
+    recordedAt: "2023-08-02T16:00:00Z",
+    metadata: { place: "Porto" },
+    tags: ["family"],
+    description: "Leo swims in the sea for the first time.",
+  },
+];
+
+for (const target of targets) {
+  describe.skipIf(!!target.skip)(`search and context filters over HTTP on the ${target.name} database`, () => {
+    let server: TestServer;
+    let client: MemoryMirrorClient;
+    let mcp: Client;
+    beforeAll(async () => {
+      server = await startTestServer(target.name);
+      client = createMemoryMirrorClient({ url: server.url });
+      mcp = new Client({ name: "search-filters-test", version: "1.0.0" });
+      await mcp.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
+      await client.videoAnalysis.upsertMany.mutate({ items: MEMORIES });
+    });
+    afterAll(async () => {
+      await mcp?.close();
+      await server?.close();
+    });
+
+    async function post(path: string, json: unknown) {
+      const response = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(json),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    }
+
+    it("tRPC: search and context take the filters; hits carry recordedAt", async () => {
+      const { items } = await client.videoAnalysis.search.query({
+        query: "Leo swims",
+        recordedBefore: "2020-01-01T00:00:00Z",
+      });
+      expect(items.map((i) => [i.analysis.videoId, i.analysis.recordedAt])).toEqual([
+        ["swim-2019", "2019-07-14T10:00:00+02:00"],
+      ]);
+      const context = await client.videoAnalysis.context.query({ query: "Leo swims", metadata: { place: "Porto" } });
+      expect(context.sources.map((s) => s.videoId)).toEqual(["swim-2023"]);
+      const error = await client.videoAnalysis.search
+        .query({ query: "Leo", recordedAfter: "2019-07-14" })
+        .catch((e: unknown) => e);
+      expect(errorCode(error)).toBe("BAD_REQUEST");
+      expect((error as Error).message).toContain("recordedAfter must be an ISO-8601 date-time with an offset");
+    });
+
+    it("REST: recorded_after, recorded_before and metadata in the body of /api/search and /api/context", async () => {
+      const search = await post("/api/search", { query: "Leo swims", recorded_after: "2020-01-01T00:00:00Z" });
+      expect(search.status).toBe(200);
+      expect(search.body.items).toEqual([
+        expect.objectContaining({
+          analysis: expect.objectContaining({ video_id: "swim-2023", recorded_at: "2023-08-02T16:00:00Z" }) as object,
+        }),
+      ]);
+      const context = await post("/api/context", {
+        query: "Leo swims",
+        metadata: { place: "Lisbon" },
+        recorded_before: "2019-07-15T00:00:00Z",
+      });
+      expect(context.body.sources).toEqual([expect.objectContaining({ video_id: "swim-2019" })]);
+      const bad = await post("/api/search", { query: "Leo", metadata: ["Lisbon"] });
+      expect(bad.status).toBe(422);
+      expect(bad.body.detail).toEqual([
+        expect.objectContaining({ loc: ["body", "metadata"], msg: expect.stringContaining("JSON object") as string }),
+      ]);
+      const empty = await post("/api/context", {
+        query: "Leo",
+        recorded_after: "2021-01-01T00:00:00Z",
+        recorded_before: "2020-01-01T00:00:00Z",
+      });
+      expect(empty.status).toBe(422);
+      expect(JSON.stringify(empty.body)).toContain("must be later than");
+    });
+
+    it("MCP: search_memories and build_context take the filters", async () => {
+      const search = await mcp.callTool({
+        name: "search_memories",
+        arguments: { query: "Leo swims", recordedAfter: "2020-01-01T00:00:00Z" },
+      });
+      expect(search.isError).not.toBe(true);
+      expect((search.structuredContent as { items: { videoId: string }[] }).items.map((i) => i.videoId)).toEqual([
+        "swim-2023",
+      ]);
+      const context = await mcp.callTool({
+        name: "build_context",
+        arguments: { query: "Leo swims", metadata: { place: "Lisbon" } },
+      });
+      const [content] = context.content as { type: string; text: string }[];
+      expect(content?.text).toContain("swim-2019");
+      expect(content?.text).not.toContain("swim-2023");
+    });
+  });
+}
