@@ -32,10 +32,11 @@ async function byVideoIds(
       recordedAt: Date | null;
       recordedAtOffset: number | null;
       createdAt: Date;
+      tags: string[];
       description: string;
     }[]
   >`
-    SELECT v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."description" FROM "VideoAnalysis" v
+    SELECT v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."tags", v."description" FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`.catch(rethrowDatabaseError);
   const found = new Map(rows.map((r) => [r.videoId, r]));
   const wanted = new Set(videoIds);

@@ -184,9 +184,10 @@ export const contextSourceSchema = z
 export const contextOutput = z.object({
   text: z.string().meta({
     description:
-      "The memories for a prompt, best first, each under a header line `## <videoId> (<date>)` (the recording's own " +
-      "calendar day, else `stored <day>`), then a line in parentheses saying how many memories were considered and " +
-      "left out; when none answers, only that line.",
+      "The memories for a prompt, best first, each under a header line `## <date> · <videoId> · <tags>` (the " +
+      "recording's own calendar day, else `stored <day>`; no tags part when it has none), e.g. " +
+      "`## 2019-07-14 · vid_123 · beach, family`, then a line in parentheses saying how many memories were " +
+      "considered and left out; when none answers, only that line.",
   }),
   sources: z.array(contextSourceSchema),
   considered: z.number().int().meta({

@@ -38,7 +38,8 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
       description:
         "Use this before answering anything about the user's own life or past (\"what did I cook for Mia's " +
         'birthday?", "when did Leo learn to swim?"): returns the memories that answer the question as text ready ' +
-        "to read, best first, each under a line `## <videoId> (<date>)`, and a last line saying how many memories " +
+        "to read, best first, each under a line `## <date> · <videoId> · <tags>` (the day it was recorded; `stored <day>` when " +
+        "that is unknown is the upload day, not when it happened), and a last line saying how many memories " +
         "were considered and left out. When that line says no memory answers, say you do not remember rather " +
         `than guess. ${SCORE} Memories under minScore (default ${MIN_SCORE_DEFAULT}) or far below the best are ` +
         `left out. maxChars ${CONTEXT_MIN_CHARS}–${CONTEXT_MAX_CHARS} (default ${CONTEXT_DEFAULT_CHARS}; about 4 ` +

@@ -87,9 +87,9 @@ const contextResponse = z
   .object({
     text: z.string().meta({
       description:
-        "The memories for a prompt, best first, each under `## <video_id> (<date>)` (the recording's own calendar " +
-        "day, else `stored <day>`), then a line in parentheses saying how many were considered and left out; when " +
-        "none answers, only that line.",
+        "The memories for a prompt, best first, each under `## <date> · <video_id> · <tags>` (the recording's own " +
+        "calendar day, else `stored <day>`; no tags part without tags), then a line in parentheses saying how many " +
+        "were considered and left out; when none answers, only that line.",
     }),
     sources: z.array(
       z.object({
