@@ -31,8 +31,6 @@ export interface ScenarioContext {
   rows: number;
   apiKey: string;
   batch: number;
-  /** The key of the noisy neighbour's space (seedNoisy). */
-  noisyKey: string;
 }
 
 const json = { "content-type": "application/json" };
@@ -300,7 +298,14 @@ export function longUnusualQuery(): string {
  * Another space's latency while one key sends long queries of unusual words on 12 connections: the bench space's
  * lookups and searches alone, then with that neighbour, each compared with its "alone" row (p99 and rate).
  */
-export function isolationScenarios({ rows, apiKey, noisyKey }: ScenarioContext): Scenario[] {
+export function isolationScenarios({
+  rows,
+  apiKey,
+  noisyKey,
+}: ScenarioContext & {
+  /** The key of the noisy neighbour's space (seedNoisy). */
+  noisyKey: string;
+}): Scenario[] {
   const auth = { authorization: `Bearer ${apiKey}` };
   const pick = () => videoIdOf(Math.floor(Math.random() * rows));
   const lookup = (): HttpRequest => ({

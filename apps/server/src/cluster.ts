@@ -8,7 +8,11 @@ import cluster, { type Worker } from "node:cluster";
 import type { Logger } from "./logger.ts";
 import { relayWritePositions } from "./write-positions.ts";
 
-/** What a worker sends its primary once it listens and its database is open. */
+/**
+ * What a server process sends over its IPC channel once it listens and its database is open: a worker to its
+ * primary, and a primary (once all its first workers are) or a lone server to whatever spawned it with one (a
+ * supervisor, the tests), which so learn it is ready whatever LOG_LEVEL lets the logs say.
+ */
 export const READY = "memory-mirror:ready";
 
 /** Runs `count` workers until a signal stops them; resolves to the exit code for this process. */
@@ -18,12 +22,14 @@ export function superviseWorkers(count: number, logger: Logger): Promise<number>
     let stopping = false;
     let exitCode = 0;
     const relay = relayWritePositions();
+    let ready = 0;
 
     const fork = () => {
       const worker = cluster.fork();
       worker.on("message", (message) => {
-        if (message === READY) started.add(worker);
-        else relay(worker, message);
+        if (message !== READY) return relay(worker, message);
+        started.add(worker);
+        if (++ready === count) process.send?.(READY);
       });
     };
     const stopAll = (signal: NodeJS.Signals) => {

@@ -37,7 +37,7 @@ try {
   logger.debug({ err: error }, "start-up failed");
   process.exit(1);
 }
-if (cluster.isWorker) process.send?.(READY);
+process.send?.(READY);
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {

@@ -3,7 +3,7 @@
  * (RATE_LIMIT_STORE=database), separate budgets per key, and MCP's 429.
  */
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { AUTH_FAILURES_PER_MINUTE } from "../src/guards.ts";
 import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
@@ -102,3 +102,44 @@ describe("rate limits per key", () => {
     expect(((await mcp.json()) as { error: { message: string } }).error.message).toMatch(/rate|many/i);
   });
 });
+
+describe("the window", () => {
+  let server: TestServer | undefined;
+  afterAll(async () => {
+    vi.useRealTimers();
+    await server?.close();
+  });
+
+  it("refills a spent budget once its minute has passed", async () => {
+    server = await startTestServer("embedded", { rateLimitPerMinute: 4 });
+    // Only Date is faked (the limiter's clock): timers, sockets and the database run as usual.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    await exhaust(server.url);
+    const refused = await list(server.url);
+    expect(refused.status).toBe(429);
+    const wait = Number(refused.headers.get("retry-after"));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+    vi.setSystemTime(Date.now() + (wait - 1) * 1000);
+    expect((await list(server.url)).status).toBe(429);
+    vi.setSystemTime(Date.now() + 1001);
+    expect((await list(server.url)).status).toBe(200);
+  });
+});
+
+for (const target of await testTargets())
+  describe.skipIf(!!target.skip)(`RATE_LIMIT_STORE=database without its table, on the ${target.name} database`, () => {
+    let server: TestServer | undefined;
+    afterAll(() => server?.close());
+
+    it("counts in this process's memory instead: calls still answer, and the budget still holds", async () => {
+      server = await startTestServer(target.name, { rateLimitPerMinute: 4, rateLimitStore: "database" });
+      // The store fails on every call from now on (as when its database does not answer); the data does not.
+      await server.server.database.prisma.$executeRawUnsafe(`DROP TABLE "RateLimit"`);
+      expect((await list(server.url)).status).toBe(200);
+      await exhaust(server.url);
+      const refused = await list(server.url);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    });
+  });

@@ -1,8 +1,10 @@
 /** The real server as a child process (`node --import tsx src/main.ts`), for signals and crashes. */
-import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { READY } from "../src/cluster.ts";
 
 const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
@@ -14,7 +16,8 @@ export interface LogLine {
 }
 
 export interface ServerProcess {
-  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** stdout and stderr are pipes, plus the IPC channel its readiness comes over. */
+  child: ChildProcess & { stdout: Readable; stderr: Readable };
   url: string;
   /** Every JSON log line so far. */
   logs: LogLine[];
@@ -25,12 +28,26 @@ export interface ServerProcess {
   logged(msg: string): Promise<LogLine>;
 }
 
-/** Starts the server with `env` (PORT=0, LOG_LEVEL=info by default); resolves once it logged that it listens. */
+/** A port nothing listens on now, so the server's address is known whatever its logs say. */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, "close");
+  return port;
+}
+
+/**
+ * Starts the server with `env` (a free PORT and LOG_LEVEL=info unless given); resolves once the server says over its
+ * IPC channel that it is ready (main.ts), which does not depend on LOG_LEVEL.
+ */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const port = env.PORT && env.PORT !== "0" ? env.PORT : String(await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+    env: { ...process.env, LOG_LEVEL: "info", ...env, PORT: port },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  }) as ServerProcess["child"];
   const logs: LogLine[] = [];
   let stdout = "";
   let stderr = "";
@@ -60,6 +77,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         reject(new Error(`server exited (${code}) before logging "${msg}": ${stderr}${JSON.stringify(logs.at(-1))}`)),
       );
     });
-  const listening = await logged("Memory Mirror listening");
-  return { child, url: String(listening.url), logs, stderr: () => stderr, exited, logged };
+  await new Promise<void>((resolve, reject) => {
+    child.on("message", (message) => message === READY && resolve());
+    void exited.then((code) => reject(new Error(`server exited (${code}) before it was ready: ${stderr}`)));
+  });
+  const host = env.HOST && !["0.0.0.0", "[::]"].includes(env.HOST) ? env.HOST : "127.0.0.1";
+  return { child, url: `http://${host}:${port}`, logs, stderr: () => stderr, exited, logged };
 }

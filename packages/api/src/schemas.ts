@@ -7,4 +7,5 @@ export * from "./video-analysis/recorded-at-schemas.ts";
 export * from "./video-analysis/schemas.ts";
 export * from "./video-analysis/bulk-schemas.ts";
 export * from "./video-analysis/search-schemas.ts";
+export * from "./video-analysis/when-schemas.ts";
 export * from "./changes/schemas.ts";

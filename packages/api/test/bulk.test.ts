@@ -409,35 +409,47 @@ for (const target of targets)
     });
 
     describe("byVideoIds and deleteMany", () => {
-      it("answers in the order asked with null where missing, in one call", async () => {
-        await suite.caller.videoAnalysis.upsertMany({
+      // Each test stores what it reads in a space of its own: it passes alone and in any order.
+      const storeB123 = async (space: string) => {
+        const caller = suite.callerIn(space);
+        await caller.videoAnalysis.upsertMany({
           items: ["b1", "b2", "b3"].map((videoId) => ({ videoId, description: videoId })),
         });
-        const { items } = await suite.caller.videoAnalysis.byVideoIds({ videoIds: ["b3", "missing", "b1", "b3"] });
+        return caller;
+      };
+
+      it("answers in the order asked with null where missing, in one call", async () => {
+        const caller = await storeB123("by-video-ids");
+        const { items } = await caller.videoAnalysis.byVideoIds({ videoIds: ["b3", "missing", "b1", "b3"] });
         expect(items.map((i) => i?.description ?? null)).toEqual(["b3", null, "b1", "b3"]);
         expect(
           (
             await trpcError(
-              suite.caller.videoAnalysis.byVideoIds({ videoIds: Array.from({ length: 1001 }, (_, i) => `x${i}`) }),
+              caller.videoAnalysis.byVideoIds({ videoIds: Array.from({ length: 1001 }, (_, i) => `x${i}`) }),
             )
           ).code,
         ).toBe("BAD_REQUEST");
       });
 
       it("charges the answer budget", async () => {
-        const small = suite.callerIn("default", { maxBytes: 5 });
+        await storeB123("by-video-ids-budget");
+        const small = suite.callerIn("by-video-ids-budget", { maxBytes: 5 });
         expect((await trpcError(small.videoAnalysis.byVideoIds({ videoIds: ["b1", "b2", "b3"] }))).code).toBe(
           "PAYLOAD_TOO_LARGE",
         );
+        // Nothing stored answers within any budget: it was the three rows that did not fit.
+        expect(await small.videoAnalysis.byVideoIds({ videoIds: ["none"] })).toEqual({ items: [null] });
       });
 
       it("deleteMany counts what existed and removes its history", async () => {
-        await suite.caller.videoAnalysis.upsert({ videoId: "b2", description: "b2 changed" });
-        expect(await historyRows("b2")).toBe(1);
-        expect(await suite.caller.videoAnalysis.deleteMany({ videoIds: ["b1", "b2", "nope"] })).toEqual({ deleted: 2 });
-        expect(await historyRows("b2")).toBe(0);
+        const space = "delete-many";
+        const caller = await storeB123(space);
+        await caller.videoAnalysis.upsert({ videoId: "b2", description: "b2 changed" });
+        expect(await historyRows("b2", space)).toBe(1);
+        expect(await caller.videoAnalysis.deleteMany({ videoIds: ["b1", "b2", "nope"] })).toEqual({ deleted: 2 });
+        expect(await historyRows("b2", space)).toBe(0);
         expect(
-          (await suite.caller.videoAnalysis.byVideoIds({ videoIds: ["b1", "b2", "b3"] })).items.map(
+          (await caller.videoAnalysis.byVideoIds({ videoIds: ["b1", "b2", "b3"] })).items.map(
             (i) => i?.videoId ?? null,
           ),
         ).toEqual([null, null, "b3"]);

@@ -110,21 +110,25 @@ for (const target of targets)
     });
 
     describe("list", () => {
-      beforeAll(async () => {
-        await db.prisma.videoAnalysis.deleteMany();
-        // Same createdAt for several rows on purpose: the id must break ties so no row is skipped or repeated.
+      /**
+       * 25 analyses in a space of the test's own (so it passes alone and in any order), and a caller there. Same
+       * createdAt for several rows on purpose: the id must break ties so no row is skipped or repeated.
+       */
+      async function listOf25(space: string) {
         const createdAt = new Date("2026-01-01T00:00:00.000Z");
         await db.prisma.videoAnalysis.createMany({
           data: Array.from({ length: 25 }, (_, i) => ({
-            space: "default",
+            space,
             videoId: `list-${String(i).padStart(2, "0")}`,
             description: `d${i}`,
             createdAt: i < 10 ? createdAt : new Date(createdAt.getTime() + i * 1000),
           })),
         });
-      });
+        return createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space }));
+      }
 
       it("pages newest first with a stable cursor, visiting every row once", async () => {
+        const caller = await listOf25("list-pages");
         const seen: string[] = [];
         let cursor: string | null = null;
         let pages = 0;
@@ -143,12 +147,14 @@ for (const target of targets)
       });
 
       it("defaults to 100 items and accepts no input", async () => {
+        const caller = await listOf25("list-default");
         const page = await caller.videoAnalysis.list();
         expect(page.items).toHaveLength(25);
         expect(page.nextCursor).toBeNull();
       });
 
       it("survives deletion of the row its cursor points at", async () => {
+        const caller = await listOf25("list-deleted");
         const first = await caller.videoAnalysis.list({ limit: 5 });
         await caller.videoAnalysis.delete({ videoId: first.items[4]!.videoId });
         const second = await caller.videoAnalysis.list({ limit: 5, cursor: first.nextCursor });

@@ -12,23 +12,33 @@ describe("embedded database on disk", () => {
   beforeAll(() => prepareClusterTemplate()); // initdb, outside the test's time
   afterAll(async () => rm(await temp, { recursive: true, force: true }));
 
-  it("acknowledges a commit only after fsync() of its WAL reached the disk", async () => {
-    const { url } = await createTestDatabase("embedded", path.join(await temp, "data"));
+  it("acknowledges a commit only after fsync() of its WAL file: the sync comes between the statement and the answer", async () => {
+    const dataDir = path.join(await temp, "data");
+    const { url } = await createTestDatabase("embedded", dataDir);
     const db = await createDb(url);
     try {
       await db.migrate();
       const settings = await db.prisma.$queryRaw<{ fsync: string; method: string }[]>`
         SELECT current_setting('fsync') AS fsync, current_setting('wal_sync_method') AS method`;
       expect(settings).toEqual([{ fsync: "on", method: "fsync" }]);
-      const fsync = vi.spyOn(fs, "fsyncSync");
+      // What happened, in order: which file each fsync() synced (its descriptor's path), and the commit's steps.
+      const events: string[] = [];
+      const realFsync = fs.fsyncSync.bind(fs);
+      const fsync = vi.spyOn(fs, "fsyncSync").mockImplementation((fd) => {
+        events.push(`fsync ${path.relative(dataDir, fs.readlinkSync(`/proc/self/fd/${fd}`))}`);
+        realFsync(fd);
+      });
       try {
-        await db.prisma.videoAnalysis.create({
-          data: { space: "default", videoId: "durable", description: "on disk" },
+        await db.prisma.$transaction(async (tx) => {
+          await tx.videoAnalysis.create({ data: { space: "default", videoId: "durable", description: "on disk" } });
+          events.push("inserted, not committed");
         });
-        expect(fsync).toHaveBeenCalled();
+        events.push("commit acknowledged");
       } finally {
         fsync.mockRestore();
       }
+      const commit = events.slice(events.indexOf("inserted, not committed") + 1, events.indexOf("commit acknowledged"));
+      expect(commit.filter((event) => event.startsWith("fsync pg_wal/"))).not.toEqual([]);
     } finally {
       await db.close();
     }

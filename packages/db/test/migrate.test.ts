@@ -122,6 +122,62 @@ describe.each(targets)("$name", (target) => {
       expect(deploy.appliedMigrationNames).toEqual([]);
     });
 
+    it("keeps the rows a database held before its last two migrations, and records changes to them after", async () => {
+      // The database as the release before those migrations left it, holding data written then. The columns below
+      // are that schema's: when a later migration changes them, this test's rows move with it.
+      const { url } = await fresh();
+      const earlier = await mkdtemp(path.join(await temp, "earlier-"));
+      const held = migrationNames.slice(-2);
+      for (const m of migrationNames.slice(0, -2))
+        await cp(path.join(MIGRATIONS_DIR, m), path.join(earlier, m), { recursive: true });
+      await cp(path.join(MIGRATIONS_DIR, "migration_lock.toml"), path.join(earlier, "migration_lock.toml"));
+      const before = await open(url, earlier);
+      await before.migrate();
+      await before.prisma.$executeRaw`
+        INSERT INTO "VideoAnalysis" ("id", "space", "videoId", "description", "tags", "embeddingModel",
+          "embeddingDims", "embedding", "version", "createdAt", "updatedAt")
+        VALUES ('kept-1', 'old', 'v-old', 'Baking bread with grandma', ARRAY['family'], 'm', 2, '[0.6,0.8]'::vector,
+          2, '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z')`;
+      await before.prisma.$executeRaw`
+        INSERT INTO "VideoAnalysisVersion" ("analysisId", "version", "description", "tags", "changedAt")
+        VALUES ('kept-1', 1, 'Baking with grandma', ARRAY['family'], '2026-01-01T00:00:00Z')`;
+      await before.close();
+
+      const db = await open(url);
+      expect(await db.migrate()).toEqual({ applied: held, edited: [] });
+      const [row] = await db.prisma.$queryRaw<Record<string, unknown>[]>`
+        SELECT "id", "space", "videoId", "description", "tags", "embeddingModel", "embeddingDims",
+          "embedding"::text AS "embedding", "version", "createdAt", "updatedAt", "recordedAt", "metadata",
+          "searchVector" @@ to_tsquery('mm_english', 'bread') AS "found"
+        FROM "VideoAnalysis"`;
+      expect(row).toEqual({
+        id: "kept-1",
+        space: "old",
+        videoId: "v-old",
+        description: "Baking bread with grandma",
+        tags: ["family"],
+        embeddingModel: "m",
+        embeddingDims: 2,
+        embedding: "[0.6,0.8]",
+        version: 2,
+        createdAt: new Date("2026-01-01T00:00:00Z"),
+        updatedAt: new Date("2026-01-02T00:00:00Z"),
+        recordedAt: null,
+        metadata: null,
+        found: true,
+      });
+      expect(
+        await db.prisma.videoAnalysisVersion.findMany({
+          select: { analysisId: true, version: true, description: true },
+        }),
+      ).toEqual([{ analysisId: "kept-1", version: 1, description: "Baking with grandma" }]);
+      // A row older than the change log is written like any other, and its change is recorded.
+      await db.prisma.$executeRaw`UPDATE "VideoAnalysis" SET "description" = 'Baking rye bread', "version" = 3`;
+      expect(await db.prisma.$queryRaw`SELECT "videoId", "kind", "version" FROM "Change"`).toEqual([
+        { videoId: "v-old", kind: "updated", version: 3 },
+      ]);
+    });
+
     it("lets concurrent runners apply each migration exactly once", async () => {
       const { url } = await fresh();
       // Two handles on one database where the kind allows it (PGlite: one owner per directory).

@@ -65,15 +65,20 @@ for (const target of targets)
         "maxChars",
         "metadata",
         "minScore",
+        "now",
         "query",
         "recordedAfter",
         "recordedBefore",
         "tags",
         "videoIds",
+        "when",
       ]);
       const outputs = (name: string) => Object.keys(tool(name)?.outputSchema?.properties ?? {}).sort();
-      expect(outputs("build_context")).toEqual(["considered", "sources", "text", "truncated"]);
-      expect(outputs("search_memories")).toEqual(["items", "minScore"]);
+      expect(outputs("build_context")).toEqual(["considered", "sources", "text", "truncated", "when"]);
+      expect(outputs("search_memories")).toEqual(["items", "minScore", "when"]);
+      // Time goes in when, not in query: the model is told so.
+      for (const name of ["build_context", "search_memories"])
+        expect(description(name)).toContain("pass that phrase as when and leave it out of query");
       expect(outputs("list_memory_tags")).toEqual(["items"]);
     });
 

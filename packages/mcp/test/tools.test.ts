@@ -8,6 +8,20 @@ import { createMcpServer, INTERNAL_ERROR_MESSAGE, type MemoryApi } from "../src/
 const targets = await testTargets();
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** An MCP client connected to the tools over the tRPC caller of this database's "default" space. */
+async function connectTools(
+  prisma: Awaited<ReturnType<typeof openTestDb>>["prisma"],
+  onInternalError: (error: unknown, tool: string) => void,
+): Promise<Client> {
+  // The tRPC caller is a MemoryApi as it stands: the tools call the real procedures.
+  const api: MemoryApi = createCaller(() => createContext({ prisma, principal: ANONYMOUS, space: "default" }));
+  const server = createMcpServer(api, { onInternalError });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: "tools-test", version: "1.0.0" });
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  return client;
+}
+
 interface Called {
   isError: boolean;
   text: string;
@@ -21,22 +35,15 @@ for (const target of targets)
 
     beforeAll(async () => {
       db = await openTestDb(target.name);
-      // The tRPC caller is a MemoryApi as it stands: the tools call the real procedures.
-      const api: MemoryApi = createCaller(() =>
-        createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "default" }),
-      );
-      const server = createMcpServer(api, { onInternalError: (error, tool) => internalErrors.push({ error, tool }) });
-      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-      client = new Client({ name: "tools-test", version: "1.0.0" });
-      await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+      client = await connectTools(db.prisma, (error, tool) => internalErrors.push({ error, tool }));
     });
     afterAll(async () => {
       await client?.close();
       await db?.dispose();
     });
 
-    async function call(name: string, args?: Record<string, unknown>): Promise<Called> {
-      const result = await client.callTool({ name, arguments: args });
+    async function call(name: string, args?: Record<string, unknown>, through = client): Promise<Called> {
+      const result = await through.callTool({ name, arguments: args });
       const content = result.content as { type: string; text: string }[];
       expect(content).toHaveLength(1);
       expect(content[0]?.type).toBe("text");
@@ -197,20 +204,23 @@ for (const target of targets)
         });
       });
 
+      // Each test stores what it reads (its own videoIds): it passes alone and in any order.
       it("get_video_analyses answers in the order asked, null where none", async () => {
-        const { items } = (await ok("get_video_analyses", { videoIds: ["mcp-none", "mcp-up"] })) as {
+        await ok("upsert_video_analysis", { videoId: "mcp-many", description: "one of many" });
+        const { items } = (await ok("get_video_analyses", { videoIds: ["mcp-none", "mcp-many"] })) as {
           items: ({ videoId: string } | null)[];
         };
-        expect(items.map((i) => i?.videoId ?? null)).toEqual([null, "mcp-up"]);
+        expect(items.map((i) => i?.videoId ?? null)).toEqual([null, "mcp-many"]);
       });
 
       it("get_video_analysis_history pages the earlier versions through nextCursor", async () => {
-        await ok("upsert_video_analysis", { videoId: "mcp-up", description: "three" });
+        for (const description of ["one", "two", "three"])
+          await ok("upsert_video_analysis", { videoId: "mcp-history", description });
         type Page = { items: { version: number }[]; nextCursor: string | null };
-        const first = (await ok("get_video_analysis_history", { videoId: "mcp-up", limit: 1 })) as Page;
+        const first = (await ok("get_video_analysis_history", { videoId: "mcp-history", limit: 1 })) as Page;
         expect(first.items.map((i) => i.version)).toEqual([2]);
         const second = (await ok("get_video_analysis_history", {
-          videoId: "mcp-up",
+          videoId: "mcp-history",
           limit: 1,
           cursor: first.nextCursor,
         })) as Page;
@@ -268,13 +278,21 @@ for (const target of targets)
       });
     });
 
-    // Last: it breaks this database for good.
     it("an internal failure is a generic tool error for the model and the real error for the host", async () => {
-      await db.prisma.$executeRawUnsafe(`DROP TABLE "VideoAnalysis" CASCADE`);
-      const result = await call("get_video_analysis", { videoId: "mcp-crud" });
-      expect(result).toEqual({ isError: true, text: INTERNAL_ERROR_MESSAGE });
-      expect(internalErrors).toHaveLength(1);
-      expect(internalErrors[0]?.tool).toBe("get_video_analysis");
-      expect(String(internalErrors[0]?.error)).toMatch(/VideoAnalysis/);
+      // A database of its own: the failure is a table dropped for good, which no other test must meet.
+      const broken = await openTestDb(target.name);
+      const failures: { error: unknown; tool: string }[] = [];
+      const brokenClient = await connectTools(broken.prisma, (error, tool) => failures.push({ error, tool }));
+      try {
+        await broken.prisma.$executeRawUnsafe(`DROP TABLE "VideoAnalysis" CASCADE`);
+        const result = await call("get_video_analysis", { videoId: "mcp-crud" }, brokenClient);
+        expect(result).toEqual({ isError: true, text: INTERNAL_ERROR_MESSAGE });
+        expect(failures).toHaveLength(1);
+        expect(failures[0]?.tool).toBe("get_video_analysis");
+        expect(String(failures[0]?.error)).toMatch(/VideoAnalysis/);
+      } finally {
+        await brokenClient.close();
+        await broken.dispose();
+      }
     });
   });

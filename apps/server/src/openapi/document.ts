@@ -137,8 +137,9 @@ export function buildOpenApiDocument(rest: OpenAPIHono<AppEnv>): Document {
         "Calls need `Authorization: Bearer mm_…` when the server requires keys (AUTH=required). " +
         'Any call may answer 503 (REST `{"detail": …}`, tRPC `SERVICE_UNAVAILABLE`) while the database is ' +
         "unreachable; retry later.",
-      // The repository grants no license yet (package.json is private); say so rather than leave it unstated.
-      license: { name: "Proprietary: no license is granted" },
+      // As every package.json says: the repository has no LICENSE file and grants no license (npm's UNLICENSED),
+      // which is stated rather than left out so a reader of the API does not assume one.
+      license: { name: "UNLICENSED" },
     },
     // Relative: the document describes the server that serves it, wherever that is deployed.
     servers: [{ url: "/", description: "The server serving this document" }],

@@ -8,6 +8,7 @@ import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
 import type { ServiceContext } from "./service.ts";
+import { applyWhen } from "./when.ts";
 
 /**
  * Search results a context draws on: enough to fill maxChars with short memories (a block is rarely under 80
@@ -78,9 +79,11 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
 
 export function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutput> {
   return ctx.budget.exclusive(async () => {
-    const plan = input.videoIds ? await byVideoIds(ctx, input, input.videoIds) : await bySearch(ctx, input);
+    const { filters, when } = applyWhen(input);
+    const narrowed = { ...input, ...filters };
+    const plan = input.videoIds ? await byVideoIds(ctx, narrowed, input.videoIds) : await bySearch(ctx, narrowed);
     const output = assembleContext(plan, input.maxChars);
     ctx.budget.charge(output.sources.length, [output.text, ...output.sources.map((s) => s.videoId)]);
-    return output;
+    return when ? { ...output, when } : output;
   });
 }
