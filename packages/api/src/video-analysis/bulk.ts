@@ -6,15 +6,9 @@ import { Prisma } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly, writes } from "../read-routing.ts";
-import {
-  isRestoreItem,
-  type UpsertInput,
-  type UpsertManyInput,
-  type UpsertManyResult,
-  type UpsertStatus,
-  type VideoIdsInput,
-} from "./bulk-schemas.ts";
+import { isRestoreItem, type UpsertManyInput, type UpsertManyResult, type VideoIdsInput } from "./bulk-schemas.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
+import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
 import { type ServiceContext, toAnalysis, versionConflict } from "./service.ts";
 import { type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteItem, writeAnalyses } from "./write.ts";

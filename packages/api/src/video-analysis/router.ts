@@ -6,16 +6,13 @@ import {
   byVideoIdsOutput,
   deleteManyInput,
   deleteManyOutput,
-  exportInput,
-  exportOutput,
-  historyInput,
-  historyOutput,
-  upsertInput,
+  sendsRestoreItems,
   upsertManyInput,
   upsertManyOutput,
-  upsertOutput,
-  sendsRestoreItems,
 } from "./bulk-schemas.ts";
+import { exportInput, exportOutput } from "./export-schemas.ts";
+import { historyInput, historyOutput } from "./history-schemas.ts";
+import { upsertInput, upsertOutput } from "./upsert-schemas.ts";
 import { bulkService } from "./bulk.ts";
 import { exportService } from "./export.ts";
 import { historyService } from "./history.ts";
