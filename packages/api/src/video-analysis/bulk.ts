@@ -1,6 +1,6 @@
 /**
- * Idempotent and bulk operations, each one SQL statement or one transaction whatever the number of items,
- * and each in exactly the caller's space (ServiceContext), like service.ts.
+ * The bulk operations, each one SQL statement whatever the number of items (up to BULK_MAX_ITEMS), and each in
+ * exactly the caller's space (ServiceContext), like service.ts's single-analysis ones.
  */
 import { Prisma } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
@@ -8,24 +8,11 @@ import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly, writes } from "../read-routing.ts";
 import { isRestoreItem, type UpsertManyInput, type UpsertManyResult, type VideoIdsInput } from "./bulk-schemas.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
-import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
-import { type ServiceContext, toAnalysis, versionConflict } from "./service.ts";
+import { type ServiceContext, toAnalysis } from "./service.ts";
 import { type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteItem, writeAnalyses } from "./write.ts";
 
 const COLUMNS = storedColumns("a");
-
-/** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
-async function upsert(
-  ctx: ServiceContext,
-  input: UpsertInput,
-): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
-  const [result] = await writeAnalyses(ctx, [input], { mayCreate: true, returnRows: true });
-  if (!result?.row || result.status === "conflict" || result.status === "missing") {
-    throw versionConflict(input.videoId, result?.current ?? null, input.expectedVersion);
-  }
-  return { analysis: toAnalysis(result.row), status: result.status };
-}
 
 /**
  * Up to 1,000 upserts in one transaction: all stored or (on any error) none. Items carrying version and timestamps
@@ -96,7 +83,6 @@ async function deleteMany(
 }
 
 export const bulkService = {
-  upsert: writes(upsert),
   upsertMany: writes(upsertMany),
   byVideoIds: readOnly(byVideoIds),
   deleteMany: writes(deleteMany),

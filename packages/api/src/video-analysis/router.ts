@@ -68,7 +68,7 @@ export const videoAnalysisRouter = {
     .output(listOutput)
     .query(({ ctx, input }) => service.list(ctx, input)),
 
-  // Idempotent and bulk operations, history and export (bulk.ts, history.ts, export.ts).
+  // upsert is service.ts's like the operations above; bulk operations, history and export: bulk.ts, history.ts, export.ts.
   upsert: procedure
     .meta({
       scopes: ["read", "write"],
@@ -77,7 +77,7 @@ export const videoAnalysisRouter = {
     })
     .input(upsertInput)
     .output(upsertOutput)
-    .mutation(({ ctx, input }) => bulkService.upsert(ctx, input)),
+    .mutation(({ ctx, input }) => service.upsert(ctx, input)),
 
   upsertMany: procedure
     .meta({

@@ -22,6 +22,7 @@ import {
   type VideoIdInput,
 } from "./schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
+import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
 import { parseRecordedAt, recordedAtText } from "./recorded-at-schemas.ts";
 import { type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
@@ -138,7 +139,7 @@ async function byVideoId({ lookups, budget }: ServiceContext, { videoId }: Video
 }
 
 /** A stale expectedVersion or If-Match, named with what is stored now. */
-export function versionConflict(
+function versionConflict(
   videoId: string,
   current: WriteResult["current"],
   expectedVersion?: number,
@@ -163,6 +164,18 @@ async function update(
   if (!result || result.status === "missing") throw notFound(videoId)();
   if (result.status === "conflict") throw versionConflict(videoId, result.current, expectedVersion);
   return toAnalysis(result.row as StoredRow);
+}
+
+/** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
+async function upsert(
+  ctx: ServiceContext,
+  input: UpsertInput,
+): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
+  const [result] = await writeAnalyses(ctx, [input], { mayCreate: true, returnRows: true });
+  if (!result?.row || result.status === "conflict" || result.status === "missing") {
+    throw versionConflict(input.videoId, result?.current ?? null, input.expectedVersion);
+  }
+  return { analysis: toAnalysis(result.row), status: result.status };
 }
 
 /** Deletes the analysis and (by cascade) its history, if still at expectedVersion / If-Match when given. */
@@ -249,6 +262,7 @@ export const videoAnalysisService = {
   create: writes(create),
   byVideoId: readOnly(byVideoId),
   update: writes(update),
+  upsert: writes(upsert),
   delete: writes(remove),
   list: readOnly(list),
 };
