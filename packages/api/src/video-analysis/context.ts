@@ -16,7 +16,7 @@ import type { ServiceContext } from "./service.ts";
 const contextCandidates = (maxChars: number) => Math.min(SEARCH_LIMIT_MAX, Math.max(10, Math.ceil(maxChars / 80)));
 
 /** Named memories, kept only if they pass the input's tags and memory filters. */
-async function byVideoIds(
+async function planFromVideoIds(
   { prisma, space }: ServiceContext,
   input: ContextInput,
   videoIds: string[],
@@ -77,7 +77,7 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
 
 export function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutput> {
   return ctx.budget.exclusive(async () => {
-    const plan = input.videoIds ? await byVideoIds(ctx, input, input.videoIds) : await bySearch(ctx, input);
+    const plan = input.videoIds ? await planFromVideoIds(ctx, input, input.videoIds) : await bySearch(ctx, input);
     const output = assembleContext(plan, input.maxChars);
     ctx.budget.charge(output.sources.length, [output.text, ...output.sources.map((s) => s.videoId)]);
     return output;
