@@ -140,6 +140,7 @@ program
     ),
   )
   .addOption(new Option("--video-id <videoId>", "only this video (repeatable)").argParser(videoIdList))
+  .addOption(new Option("--limit <n>", "stop after n changes (exit 0)").argParser(wholeNumber(1, 1_000_000)))
   .action((_opts: object, command: Command) =>
     watch(client(command, { stream: true }), command.optsWithGlobals<WatchOptions>()),
   );

@@ -7,6 +7,8 @@ import { excerpt, printLine, printMessage } from "./output.ts";
 export interface WatchOptions extends GlobalOptions {
   tags?: string[];
   videoId?: string[];
+  /** Stop (exit 0) after this many changes: a script waiting for the next change to a video. */
+  limit?: number;
 }
 
 /** `--tags a,b` (repeatable): every tag the analyses must carry. */
@@ -25,21 +27,28 @@ export function videoIdList(value: string, previous: string[] = []): string[] {
 }
 
 /**
- * Runs until Ctrl-C or SIGTERM (then resolves: exit 0) or a failure the client will not retry (then rejects). A
- * dropped connection is retried by the client itself, with the last event id, so nothing is missed or repeated.
+ * Runs until Ctrl-C or SIGTERM, or `limit` changes (then resolves: exit 0), or a failure the client will not retry
+ * (then rejects). A dropped connection is retried by the client itself, with the last event id, so nothing is missed
+ * or repeated.
  */
 export function watch(client: MemoryMirrorClient, opts: WatchOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     let connected = false;
     let ended = false;
     let reconnecting = false;
+    let changes = 0;
     const subscription = client.videoAnalysis.onChange.subscribe(
       {
         ...(opts.tags?.length ? { tags: opts.tags } : {}),
         ...(opts.videoId?.length ? { videoIds: opts.videoId } : {}),
       },
       {
-        onData: ({ id, data }) => show(id, data, opts),
+        onData: ({ id, data }) => {
+          if (ended) return;
+          show(id, data, opts);
+          if (data.type === "ready" || data.type === "resync") return;
+          if (opts.limit !== undefined && ++changes >= opts.limit) stop();
+        },
         onConnectionStateChange: (state) => {
           if (state.state === "pending") connected = true;
           if (state.state === "connecting" && state.error && !connected) {

@@ -71,6 +71,25 @@ describe("mm watch", () => {
     ]);
   });
 
+  it("--limit 2 exits 0 by itself after the second change, printing two", async () => {
+    const r = await watchWhile(
+      ["--json", "--limit", "2", "--video-id", "vid_watch_limit"],
+      async () => {
+        for (const description of ["one", "two", "three"])
+          await typed.videoAnalysis.upsert.mutate({ videoId: "vid_watch_limit", description });
+      },
+      // Never interrupted: it must stop on its own.
+      () => false,
+    );
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { version: number }).version),
+    ).toEqual([1, 2]);
+  });
+
   it("resumes after a dropped connection from the last event: a change made meanwhile once, nothing twice", async () => {
     // A TCP proxy between mm and the server, to cut the stream as a flaky network would.
     const proxy = await startFaultProxy(server.url);

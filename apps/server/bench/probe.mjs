@@ -2,7 +2,7 @@
  * Loaded into every server the benchmark starts (`node --import probe.mjs`), the hand-written baselines too, so the
  * two are watched the same way: event-loop delay (monitorEventLoopDelay), GC pauses (PerformanceObserver) and CPU
  * time. The harness asks over the IPC channel ("probe:read") at the end of each scenario; each read starts a new
- * window. Plain JavaScript so the built server runs it without a TypeScript loader.
+ * window. "probe:memory" answers the process's memory after a full collection (fan-out's memory per stream). Plain JavaScript so the built server runs it without a TypeScript loader.
  */
 import cluster from "node:cluster";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
@@ -31,6 +31,14 @@ const beyond = (ns) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
 const listen = !cluster.isWorker && process.channel;
 if (listen)
   process.on("message", (message) => {
+    if (message === "probe:memory") {
+      // A full collection first (when started with --expose-gc), so two reads compare live memory, not garbage.
+      globalThis.gc?.();
+      globalThis.gc?.();
+      const { rss, heapUsed, external } = process.memoryUsage();
+      process.send?.({ memory: { rss, heapUsed, external, collected: typeof globalThis.gc === "function" } });
+      return;
+    }
     if (message !== "probe:read") return;
     const used = process.cpuUsage(cpu);
     const elapsedMs = performance.now() - since;

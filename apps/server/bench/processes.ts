@@ -128,6 +128,29 @@ export async function readProbe({ child }: Running): Promise<ProbeWindow> {
   return answer;
 }
 
+export interface ProbeMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  /** Whether a full collection ran first (the server was started with --expose-gc). */
+  collected: boolean;
+}
+
+/** The server's memory, in bytes, after a full collection when it allows one. */
+export async function readMemory({ child }: Running): Promise<ProbeMemory> {
+  const answer = new Promise<ProbeMemory>((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message === "object" && message !== null && "memory" in message) {
+        child.off("message", onMessage);
+        resolve(message.memory as ProbeMemory);
+      }
+    };
+    child.on("message", onMessage);
+  });
+  child.send("probe:memory");
+  return answer;
+}
+
 /** The PostgreSQL pool's queries waiting for a connection, from the server's /metrics (null when it has none). */
 async function poolWaiting(url: string): Promise<number | null> {
   const text = await fetch(`${url}/metrics`).then(

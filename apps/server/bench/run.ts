@@ -2,9 +2,10 @@
  * `pnpm bench`: Memory Mirror's hot paths under load, as ratios to hand-written node:http + pg servers measured in
  * the same run (the machines are shared and noisy; absolute numbers drift, ratios much less).
  *
- *   pnpm bench [--rows 10000] [--seconds 5] [--connections 64] [--only <text>] [--quick]
+ *   pnpm bench [--rows 10000] [--seconds 5] [--connections 64] [--subscribers 1000] [--only <text>] [--quick]
  *
- * --quick: 1,000 rows, 1 s per scenario — checks the harness (CI runs it), says nothing about speed.
+ * --quick: 1,000 rows, 1 s per scenario, 50 fan-out subscribers — checks the harness (CI runs it), says nothing
+ * about speed. `--only fan-out` runs the change fan-out alone (fanout.ts).
  * BENCH_NODE_FLAGS="…" replaces the server's node flags (default --max-semi-space-size=32, as `pnpm start`).
  * Servers run in their own processes from the built dist/ with AUTH=required (every request carries a key);
  * autocannon drives them from this one; probe.mjs in each server reports CPU, event-loop delay and GC per scenario.
@@ -18,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase, replicaOf, replicaSkip, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
+import { type FanoutResult, measureFanout } from "./fanout.ts";
 import { readProbe, type Running, rssMb, sample, startProcess, stop, treeCpuMs } from "./processes.ts";
 import { type ReadShares, replicaScenarios, untilReplicaUp, withReadShares } from "./replicas.ts";
 import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     quick: { type: "boolean", default: false },
     workers: { type: "string" },
+    subscribers: { type: "string" },
   },
 });
 const quick = values.quick ?? false;
@@ -39,6 +42,7 @@ const seconds = Number(values.seconds ?? (quick ? 1 : 5));
 const connections = Number(values.connections ?? (quick ? 16 : 64));
 /** The service's WORKERS on PostgreSQL (the embedded database takes one process): RSS is then the process tree's. */
 const workers = Number(values.workers ?? 1);
+const subscribers = Number(values.subscribers ?? (quick ? 50 : 1000));
 const BATCH = 50;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const repoRoot = here("../../../");
@@ -121,7 +125,12 @@ const idle: Record<string, number> = {};
 const baselineRates = new Map<BaselineName, Result>();
 
 /** The built server over `url`, as `pnpm start` runs it (BENCH_NODE_FLAGS tries other node flags). */
-function startServer(url: string, auth: "required" | "off", env: Record<string, string> = {}) {
+function startServer(
+  url: string,
+  auth: "required" | "off",
+  env: Record<string, string> = {},
+  moreFlags: string[] = [],
+) {
   const processes = url.startsWith("postgresql:") ? workers : 1;
   return startProcess(
     here("../dist/main.js"),
@@ -136,7 +145,7 @@ function startServer(url: string, auth: "required" | "off", env: Record<string, 
       ...env,
     },
     "/readyz",
-    process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
+    [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"]), ...moreFlags],
   );
 }
 
@@ -162,7 +171,8 @@ async function measureService(
   };
 }
 
-const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
+const wanted = (s: Pick<Scenario, "name">) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
+const fanout: Record<string, FanoutResult> = {};
 // PostgreSQL first: its hand-written baselines are what every row, the embedded ones too, is compared with.
 const targets = (await testTargets())
   // WORKERS compares processes on PostgreSQL: the embedded database takes one.
@@ -233,6 +243,18 @@ for (const { name: kind } of targets) {
       if (baseline) await stop(baseline);
     }
     if (kind === "postgres") await measureReplicas(url, context);
+    if (wanted({ name: "fan-out" })) {
+      // Its own server, one process: its memory before and with the streams open is the streams'.
+      // --expose-gc: the memory is read after a full collection, with and without the streams.
+      const server = await startServer(url, "required", { WORKERS: "1", MAX_STREAMS_PER_KEY: String(subscribers) }, [
+        "--expose-gc",
+      ]);
+      try {
+        fanout[kind] = await measureFanout(server, apiKey, { subscribers, writes: quick ? 5 : 20 });
+      } finally {
+        await stop(server);
+      }
+    }
   } finally {
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -322,6 +344,19 @@ if (shared.length > 0) {
   }
 }
 
+if (Object.keys(fanout).length > 0) {
+  console.log(
+    "\nchange fan-out (one process; aims: p99 ≤ 250 ms, ≤ 50 KB per idle stream):\n" +
+      "| database | subscribers | writes | ack→delivery p50 / p99 / max ms | send→last p50 / p99 ms | RSS MB no streams → idle streams | KB per idle stream: RSS / heap |",
+  );
+  for (const [kind, f] of Object.entries(fanout)) {
+    const a = f.ackToDeliveryMs;
+    console.log(
+      `| ${kind} | ${f.subscribers} | ${f.writes} | ${a.p50} / ${a.p99} / ${a.max} | ${f.sendToLastMs.p50} / ${f.sendToLastMs.p99} | ${f.rssMb.before} → ${f.rssMb.idleStreams} | ${f.rssKbPerIdleStream} / ${f.heapKbPerIdleStream} |`,
+    );
+  }
+}
+
 const machine = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model,
@@ -333,6 +368,6 @@ const file = path.join(repoRoot, "bench/results/latest.json");
 await mkdir(path.dirname(file), { recursive: true });
 await writeFile(
   file,
-  `${JSON.stringify({ machine, params: { rows, seconds, connections, workers, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results }, null, 2)}\n`,
+  `${JSON.stringify({ machine, params: { rows, seconds, connections, workers, subscribers, batch: BATCH, quick, auth: "required", at: new Date().toISOString() }, idleRssMb: idle, results, fanout }, null, 2)}\n`,
 );
 console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);

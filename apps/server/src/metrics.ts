@@ -82,6 +82,12 @@ export class Metrics {
     help: "Change events handed to streams",
     registers: [this.#registry],
   });
+  readonly #streamsCut = new Counter({
+    name: "mm_change_streams_cut_total",
+    help: "Change streams ended by the server (clients resume from their last id), by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.#registry],
+  });
   readonly #fanoutLag = new Histogram({
     name: "mm_change_fanout_lag_seconds",
     help: "From a change's recording in the database to this process reading it for its subscribers",
@@ -140,6 +146,10 @@ export class Metrics {
 
   readonly changeSent = (): void => {
     this.#eventsSent.inc();
+  };
+
+  readonly streamCut = (reason: "slow_consumer" | "shutdown"): void => {
+    this.#streamsCut.inc({ reason });
   };
 
   readonly changeRead = (lagMs: number): void => {

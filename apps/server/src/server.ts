@@ -97,6 +97,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         maxQueued: config.streamMaxQueued,
         onRead: metrics.changeRead,
         onSent: metrics.changeSent,
+        onCut: metrics.streamCut,
         onListenError: (error) => logger.warn({ err: error }, "change feed: listening failed; reconnecting"),
       });
       stopPruning = startPruning(prisma, config.changesRetentionMs, logger);

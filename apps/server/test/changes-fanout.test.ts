@@ -1,7 +1,7 @@
 /**
  * Fan-out of changes across server processes on one PostgreSQL database (LISTEN/NOTIFY, one listening connection
  * per process, subscribers reading the log), and within one process on the embedded database: order, exact resume,
- * spaces, a dropped listener connection, and 1,000 subscribers of one process.
+ * spaces, a dropped listener connection, 1,000 subscribers of one process, and a process stopped by SIGTERM.
  */
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { createTestDatabase, type FaultProxy, startFaultProxy, testTargets } from "@memory-mirror/db/testing";
@@ -113,6 +113,29 @@ describe.skipIf(!!postgres.skip)("change fan-out across two server processes on 
     const got = await Promise.all(readers.map((r) => r.until(2)));
     expect(got.every(([, e]) => (JSON.parse(e!.data) as { video_id: string }).video_id === "fan-1")).toBe(true);
     for (const r of readers) r.close();
+  });
+
+  // Last: it stops A.
+  it("SIGTERM ends A's streams cleanly, and the client resumes on B from its last id with nothing lost", async () => {
+    const space = { "x-mm-space": "term" };
+    const writer = client(b, "term").videoAnalysis;
+    const stream = await readSse(`${a.url}/api/changes`, space);
+    await stream.until(1);
+    await writer.create.mutate({ videoId: "t1", description: "before" });
+    await stream.until(2);
+    a.child.kill("SIGTERM");
+    // Written while A stops: A may deliver it before its streams end, or B after the client resumes there.
+    await writer.create.mutate({ videoId: "t2", description: "during" });
+    expect(await stream.ended).toBe("end");
+    expect(await a.exited).toBe(0);
+    expect(a.logs.filter((line) => String(line.msg).startsWith("shutdown timeout"))).toEqual([]);
+    await writer.create.mutate({ videoId: "t3", description: "after" });
+    const fromA = stream.events.slice(1);
+    const resumed = await readSse(`${b.url}/api/changes`, { ...space, "last-event-id": fromA.at(-1)!.id! });
+    const fromB = await resumed.until(3 - fromA.length);
+    resumed.close();
+    const all = [...fromA, ...fromB].map((e) => (JSON.parse(e.data) as { video_id: string }).video_id);
+    expect(all).toEqual(["t1", "t2", "t3"]);
   });
 });
 

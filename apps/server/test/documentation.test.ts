@@ -3,7 +3,8 @@
  * newcomer's machine), with their output compared to the documented one. Conventions: docs/development.md,
  * "Documentation examples".
  */
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -52,6 +53,72 @@ function expectDocumented(actual: string, expected: string): void {
   if (!matchesDocumented(actual, expected)) expect(mask(actual)).toBe(mask(expected));
 }
 
+/** A `$ command &` of a page: running until its `$ wait`. */
+interface Background {
+  child: ChildProcess;
+  /** stdout and stderr as they came, as a terminal shows them. */
+  output: string;
+  /** How much of `output` the page showed under the command itself; the rest is shown under `$ wait`. */
+  shown: number;
+  exited: Promise<unknown>;
+}
+
+/** How long a background command may take to print what the page shows under it, or to end after `$ wait`. */
+const BACKGROUND_MS = 30_000;
+
+/**
+ * Starts `command` in the background and resolves once it has printed what the page shows under it (a stream's first
+ * events, "watching for changes"…), so the examples after it run against a command that is ready.
+ */
+async function startBackground(command: string, expected: string, cwd: string, env: NodeJS.ProcessEnv) {
+  // Its own process group, so that stopping it stops what bash started too.
+  const child = spawn("bash", ["-c", shellPrelude + command], { cwd, env, detached: true, stdio: "pipe" });
+  const started: Background = { child, output: "", shown: 0, exited: once(child, "exit") };
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`in ${BACKGROUND_MS / 1000} s, the background command printed only:\n${started.output}`));
+    }, BACKGROUND_MS);
+    const check = () => {
+      if (!matchesDocumented(started.output, expected)) return;
+      clearTimeout(timer);
+      started.shown = started.output.length;
+      resolve();
+    };
+    for (const stream of [child.stdout, child.stderr])
+      stream.setEncoding("utf8").on("data", (chunk: string) => {
+        started.output += chunk;
+        check();
+      });
+    void started.exited.then(() => {
+      check();
+      clearTimeout(timer);
+      reject(new Error(`the background command exited, having printed:\n${started.output}`));
+    });
+    check();
+  });
+  return started;
+}
+
+/** `$ wait`: waits for the page's background commands to end; resolves with what they printed since they were shown. */
+async function waitForBackground(running: Background[]): Promise<string> {
+  const ended = Promise.all(running.map((b) => b.exited));
+  const timeout = new Promise((_, reject) =>
+    setTimeout(
+      () => reject(new Error(`background commands still running after ${BACKGROUND_MS / 1000} s`)),
+      BACKGROUND_MS,
+    ).unref(),
+  );
+  await Promise.race([ended, timeout]);
+  const later = running.map((b) => b.output.slice(b.shown)).join("");
+  running.length = 0;
+  return later;
+}
+
+const stopBackground = (running: Background[]) => {
+  for (const { child } of running.splice(0))
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGTERM");
+};
+
 for (const page of pages) {
   const examples = docExamples(readFileSync(path.join(root, page), "utf8"));
   if (examples.length === 0) continue;
@@ -59,6 +126,7 @@ for (const page of pages) {
   describe(page, () => {
     let server: TestServer;
     let cwd: string;
+    const background: Background[] = [];
     beforeAll(async () => {
       server = await startTestServer("embedded");
       cwd = await mkdtemp(path.join(tmpdir(), "mm-doc-"));
@@ -67,6 +135,7 @@ for (const page of pages) {
       await writeFile(path.join(snippetDir, "package.json"), '{ "type": "module" }\n');
     });
     afterAll(async () => {
+      stopBackground(background);
       await server?.close();
       if (cwd) await rm(cwd, { recursive: true, force: true });
     });
@@ -78,6 +147,14 @@ for (const page of pages) {
         const env = { ...process.env, MM_URL: server.url, NO_COLOR: "1" };
         if (example.kind === "sh") {
           const command = example.command.replaceAll(DOCUMENTED_URL, server.url);
+          if (/\s&\s*$/.test(command)) {
+            background.push(await startBackground(command.replace(/&\s*$/, ""), example.expected, cwd, env));
+            return;
+          }
+          if (command.trim() === "wait") {
+            expectDocumented(await waitForBackground(background), example.expected);
+            return;
+          }
           const stdout = await output(run("bash", ["-c", shellPrelude + command], { cwd, env, timeout: 60_000 }));
           expectDocumented(keepShownHeaders(stdout, example.expected), example.expected);
         } else {
@@ -138,6 +215,15 @@ describe("the documentation harness", () => {
     expect(matchesDocumented(actual, '{"id":"597c5b02-8d42-4a43-933b-28b899f851c1",…,"n":1}\n…')).toBe(true);
     expect(matchesDocumented(actual, '{"id":"597c5b02-8d42-4a43-933b-28b899f851c1",…,"n":2}\n…')).toBe(false);
     expect(matchesDocumented(actual, '{"id":"597c5b02-8d42-4a43-933b-28b899f851c1",…,"n":1}')).toBe(false);
+  });
+
+  it("runs `$ command &` in the background until it printed what is shown, and `$ wait` shows the rest", async () => {
+    const running: Background[] = [];
+    const env = { ...process.env };
+    running.push(await startBackground("echo ready; sleep 0.3; echo later >&2", "ready", tmpdir(), env));
+    expect(running[0]!.output.trim()).toBe("ready");
+    expect(await waitForBackground(running)).toBe("later\n");
+    expect(running).toEqual([]);
   });
 
   it("keeps the status line and the headers the page shows of `curl -i`", () => {

@@ -100,6 +100,66 @@ for (const target of targets) {
       expect(JSON.stringify(empty.body)).toContain("must be later than");
     });
 
+    const NOW = "2024-01-10T12:00:00Z";
+
+    it("tRPC: when is read against now and echoed; an unreadable phrase is a BAD_REQUEST naming it", async () => {
+      const search = await client.videoAnalysis.search.query({ query: "Leo swims", when: "last summer", now: NOW });
+      expect(search.items.map((i) => i.analysis.videoId)).toEqual(["swim-2023"]);
+      expect(search.when).toEqual({ phrase: "last summer", from: "2023-06-01T00:00:00Z", to: "2023-09-01T00:00:00Z" });
+      const context = await client.videoAnalysis.context.query({ query: "Leo swims", when: "in 2019", now: NOW });
+      expect(context.sources.map((s) => s.videoId)).toEqual(["swim-2019"]);
+      expect(context.when?.from).toBe("2019-01-01T00:00:00Z");
+      const error = await client.videoAnalysis.search
+        .query({ query: "Leo", when: "when he was little" })
+        .catch((e: unknown) => e);
+      expect(errorCode(error)).toBe("BAD_REQUEST");
+      expect((error as Error).message).toContain('"when he was little" is not a time I can read');
+    });
+
+    it("REST: when and now in the body; the range read comes back; an unreadable phrase is a 422 naming it", async () => {
+      const search = await post("/api/search", { query: "Leo swims", when: "July 2019", now: NOW });
+      expect(search.status).toBe(200);
+      expect(search.body.when).toEqual({
+        phrase: "July 2019",
+        from: "2019-07-01T00:00:00Z",
+        to: "2019-08-01T00:00:00Z",
+      });
+      expect((search.body.items as unknown[]).length).toBe(1);
+      const context = await post("/api/context", { query: "Leo swims", when: "summer 2023", now: NOW });
+      expect(context.body).toMatchObject({ sources: [{ video_id: "swim-2023" }], when: { phrase: "summer 2023" } });
+      const bad = await post("/api/context", { query: "Leo", when: "someday" });
+      expect(bad.status).toBe(422);
+      expect(bad.body.detail).toEqual([
+        expect.objectContaining({ msg: expect.stringContaining('"someday" is not a time I can read') as string }),
+      ]);
+      const lone = await post("/api/search", { query: "Leo", now: NOW });
+      expect(lone.status).toBe(422);
+      expect(lone.body.detail).toEqual([
+        expect.objectContaining({ loc: ["body", "now"], msg: expect.stringContaining("only with when") as string }),
+      ]);
+    });
+
+    it("MCP: when on both tools; each answer starts with the period it was read as", async () => {
+      const search = await mcp.callTool({
+        name: "search_memories",
+        arguments: { query: "Leo swims", when: "in 2019", now: NOW },
+      });
+      const [found] = search.content as { type: string; text: string }[];
+      expect(found?.text).toMatch(/^Recorded 2019-01-01 to 2019-12-31 \("in 2019"\)\.\n\n1 memory, best first:/);
+      expect(search.structuredContent).toMatchObject({ when: { phrase: "in 2019" } });
+      const context = await mcp.callTool({
+        name: "build_context",
+        arguments: { query: "Leo swims", when: "last summer", now: NOW },
+      });
+      const [text] = context.content as { type: string; text: string }[];
+      expect(text?.text).toMatch(
+        /^Recorded 2023-06-01 to 2023-08-31 \("last summer"\)\.\n\n## 2023-08-02 · swim-2023 · family\nLeo swims/,
+      );
+      const bad = await mcp.callTool({ name: "build_context", arguments: { query: "Leo", when: "someday" } });
+      expect(bad.isError).toBe(true);
+      expect(JSON.stringify(bad.content)).toContain('\\"someday\\" is not a time I can read');
+    });
+
     it("MCP: search_memories and build_context take the filters", async () => {
       const search = await mcp.callTool({
         name: "search_memories",

@@ -87,7 +87,7 @@ for (const target of targets)
         sources: [{ video_id: "cake", chars: expect.any(Number) as number }],
         truncated: false,
       });
-      expect(context.text).toMatch(/^## cake \(stored \d{4}-\d{2}-\d{2}\)\nMia's birthday/);
+      expect(context.text).toMatch(/^## stored \d{4}-\d{2}-\d{2} · cake · family, mia\nMia's birthday/);
       const named = (await (
         await post("/api/context", { video_ids: ["paella", "bob-cake", "cake"], max_chars: 1000 })
       ).json()) as { sources: { video_id: string }[] };
@@ -97,7 +97,9 @@ for (const target of targets)
         text: string;
         considered: number;
       };
-      expect(unbounded.text).toMatch(/^## cake .*\n\n\(1 of \d+ memor(y|ies) considered included[^\n]*\.\)$/s);
+      expect(unbounded.text).toMatch(
+        /^## stored \d{4}-\d{2}-\d{2} · cake · .*\n\n\(1 of \d+ memor(y|ies) considered included[^\n]*\.\)$/s,
+      );
       expect(unbounded.considered).toBeGreaterThanOrEqual(1);
       expect(await (await get("/api/tags")).json()).toEqual({
         items: [

@@ -201,7 +201,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await page.getByLabel("Question").fill("strawberries");
     await page.getByRole("button", { name: "Preview" }).click();
     const text = page.getByLabel("Context text");
-    await expect.poll(() => text.textContent()).toContain("## garden-3");
+    await expect.poll(() => text.textContent()).toContain(" · garden-3 · garden\n");
     const expected = await api.videoAnalysis.context.query({ query: "strawberries", maxChars: 2000 });
     expect(await text.textContent()).toBe(expected.text);
     await page.getByRole("table").getByRole("link", { name: "garden-3" }).waitFor();

@@ -40,6 +40,8 @@ export const EXPORT_PAGE_BYTES = 8 * 1024 * 1024;
 
 // --- retrieval ---------------------------------------------------------------------------------------------------
 export const QUERY_MAX_LENGTH = 1000;
+/** A time phrase ("Christmas 2021") is short; a longer one is a question sent to the wrong field. */
+export const WHEN_MAX_LENGTH = 100;
 export const SEARCH_LIMIT_MAX = 100;
 export const SEARCH_LIMIT_DEFAULT = 10;
 export const TAGS_LIMIT_MAX = 1000;

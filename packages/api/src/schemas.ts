@@ -10,4 +10,5 @@ export * from "./video-analysis/bulk-schemas.ts";
 export * from "./video-analysis/history-schemas.ts";
 export * from "./video-analysis/export-schemas.ts";
 export * from "./video-analysis/search-schemas.ts";
+export * from "./video-analysis/when-schemas.ts";
 export * from "./changes/schemas.ts";

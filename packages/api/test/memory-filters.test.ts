@@ -5,8 +5,11 @@
 import { Prisma } from "@memory-mirror/db";
 import { testTargets } from "@memory-mirror/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Metadata } from "../src/index.ts";
+import { ANONYMOUS, createContext, type Metadata } from "../src/index.ts";
+import { searchInput } from "../src/schemas.ts";
 import { memoryFilterConditions } from "../src/video-analysis/filters.ts";
+import { candidateStatement } from "../src/video-analysis/search-candidates.ts";
+import { parseQuery } from "../src/video-analysis/search-query.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 import { trpcError } from "./support/trpc-error.ts";
 
@@ -150,6 +153,35 @@ for (const target of targets)
         const text = await plan({ recordedAfter: "2001-01-01T00:00:00Z", recordedBefore: "2001-01-02T00:00:00Z" });
         expect(text).toContain("VideoAnalysis_space_recordedAt_id_idx");
         expect(text).not.toMatch(/Seq Scan/);
+      });
+
+      it("list by recordedAt: the first page walks the (space, recordedAt, id) index, never sorting the space", async () => {
+        const rows = await suite.db.prisma.$queryRaw<{ "QUERY PLAN": string }[]>`
+          EXPLAIN SELECT a."id" FROM "VideoAnalysis" a WHERE a."space" = ${SPACE}
+          ORDER BY a."recordedAt" ASC NULLS LAST, a."id" ASC LIMIT 101`;
+        const text = rows.map((r) => r["QUERY PLAN"]).join("\n");
+        expect(text).toContain("VideoAnalysis_space_recordedAt_id_idx");
+        expect(text).not.toMatch(/Sort|Seq Scan/);
+      });
+
+      it("search with a filter: the candidate statement reaches the filtered rows through their index", async () => {
+        const ctx = createContext({ prisma: suite.db.prisma, principal: ANONYMOUS, space: SPACE });
+        const plan = async (filters: Record<string, unknown>) => {
+          const input = searchInput.parse({ query: "memory", ...filters });
+          const statement = candidateStatement(ctx, input, parseQuery("memory"), { kind: "none" }, 50);
+          const rows = await suite.db.prisma.$queryRaw<{ "QUERY PLAN": string }[]>(Prisma.sql`EXPLAIN ${statement}`);
+          return rows.map((r) => r["QUERY PLAN"]).join("\n");
+        };
+        // Every one of the 100,000 memories holds the word: only the filter's index keeps this from reading them all.
+        const metadata = await plan({ metadata: { n: 4242 } });
+        expect(metadata).toContain("VideoAnalysis_metadata_idx");
+        expect(metadata).not.toMatch(/Seq Scan on "VideoAnalysis"/);
+        const range = await plan({ recordedAfter: "2001-01-01T00:00:00Z", recordedBefore: "2001-01-02T00:00:00Z" });
+        expect(range).toContain("VideoAnalysis_space_recordedAt_id_idx");
+        expect(range).not.toMatch(/Seq Scan on "VideoAnalysis"/);
+        const big = suite.callerIn(SPACE);
+        const found = await big.videoAnalysis.search({ query: "memory", metadata: { n: 4242 } });
+        expect(found.items.map((i) => i.analysis.videoId)).toEqual(["v4242"]);
       });
 
       it("and the answers are right", async () => {

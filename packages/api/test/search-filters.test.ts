@@ -154,6 +154,83 @@ for (const target of targets)
       );
     });
 
+    describe("when: a time phrase read against now", () => {
+      const now = "2021-12-01T12:00:00Z";
+
+      it("narrows words, an embedding and both to the period, past sixty better matches, and says how it read it", async () => {
+        const words = await suite.caller.videoAnalysis.search({ query: "beach sandcastles", when: "summer 2019", now });
+        expect(ids(words)).toEqual(["beach-2019"]);
+        expect(words.when).toEqual({ phrase: "summer 2019", from: "2019-06-01T00:00:00Z", to: "2019-09-01T00:00:00Z" });
+        const vector = await suite.caller.videoAnalysis.search({
+          embedding: QUERY_VECTOR,
+          when: "in 2021",
+          now,
+          limit: 1,
+          minScore: 0,
+        });
+        expect(ids(vector)).toEqual(["beach-2021"]);
+        const both = await suite.caller.videoAnalysis.search({
+          query: "beach sandcastles",
+          embedding: QUERY_VECTOR,
+          tags: ["friends"],
+          when: "last summer",
+          now,
+          minScore: 0,
+        });
+        expect(ids(both)).toEqual(["beach-2021"]);
+      });
+
+      it("without when the answer carries no when", async () => {
+        const output = await suite.caller.videoAnalysis.search({ query: "beach sandcastles" });
+        expect(output).not.toHaveProperty("when");
+      });
+
+      it("context: the period's memories, with the range it was read as", async () => {
+        const context = await suite.caller.videoAnalysis.context({
+          query: "beach sandcastles",
+          when: "last summer",
+          now,
+        });
+        expect(context.sources.map((s) => s.videoId)).toEqual(["beach-2021"]);
+        expect(context.text).toMatch(/^## 2021-08-01 · beach-2021 · beach, friends\n/);
+        expect(context.when).toEqual({
+          phrase: "last summer",
+          from: "2021-06-01T00:00:00Z",
+          to: "2021-09-01T00:00:00Z",
+        });
+        const named = await suite.caller.videoAnalysis.context({
+          videoIds: ["beach-2019", "beach-2021"],
+          when: "in 2019",
+          now,
+        });
+        expect(named.sources.map((s) => s.videoId)).toEqual(["beach-2019"]);
+      });
+
+      it("intersects with recordedAfter: summer 2019 from mid-July leaves out the 14th", async () => {
+        const output = await suite.caller.videoAnalysis.search({
+          query: "beach sandcastles",
+          when: "summer 2019",
+          recordedAfter: "2019-07-15T00:00:00Z",
+          now,
+        });
+        expect(ids(output)).toEqual([]);
+      });
+
+      it.each([
+        [{ query: "beach", when: "on my birthday" }, '"on my birthday" is not a time I can read'],
+        [{ query: "beach", when: "in 2019", recordedAfter: "2020-01-01T00:00:00Z" }, "does not overlap"],
+        [{ query: "beach", now: "2021-12-01T12:00:00Z" }, "now is read only with when"],
+        [{ query: "beach", when: "   " }, "when must not be blank"],
+        [{ query: "beach", when: "x".repeat(101) }, "when must be at most 100 characters"],
+      ])("a when it cannot use is a BAD_REQUEST saying why: %j", async (input, reason) => {
+        for (const call of [suite.caller.videoAnalysis.search(input), suite.caller.videoAnalysis.context(input)]) {
+          const error = await trpcError(call);
+          expect(error.code).toBe("BAD_REQUEST");
+          expect(error.message).toContain(reason);
+        }
+      });
+    });
+
     it("an empty range is a BAD_REQUEST on search and on context", async () => {
       const range = { recordedAfter: "2022-01-01T00:00:00Z", recordedBefore: "2021-01-01T00:00:00Z" };
       for (const call of [

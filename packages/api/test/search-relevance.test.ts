@@ -16,6 +16,7 @@ import {
   unanswerable,
 } from "./fixtures/search-corpus.ts";
 import { mean, ndcgAt, precisionAt } from "./support/ranking-metrics.ts";
+import { TIME_NOW, timeCorpus, timeQuestions } from "./fixtures/time-corpus.ts";
 
 const targets = await testTargets();
 
@@ -142,6 +143,51 @@ for (const target of targets)
       expect(figures.ndcg10).toBeGreaterThanOrEqual(0.97);
       expect(figures.contextShare).toBeGreaterThanOrEqual(0.95);
       expect(figures.contextAnswered).toBe(1);
+    });
+
+    it("answers time questions through when: the right year's memory, where the words match every year's", async () => {
+      // A space of its own: the labelled figures above stay those of the main corpus.
+      const inTime = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "in-time" }));
+      await inTime.videoAnalysis.upsertMany({ items: timeCorpus });
+      const ranks = { asked: [] as number[], topic: [] as number[], when: [] as number[] };
+      const rank = (output: { items: { analysis: { videoId: string } }[] }, expected: string) =>
+        output.items.findIndex((i) => i.analysis.videoId === expected);
+      let contexts = 0;
+      const contextsWithout = { holding: 0, only: 0 };
+      const untied: string[] = [];
+      const misses: string[] = [];
+      for (const q of timeQuestions) {
+        ranks.asked.push(rank(await inTime.videoAnalysis.search({ query: q.asked, limit: 10 }), q.expect));
+        const topic = await inTime.videoAnalysis.search({ query: q.query, limit: 10 });
+        ranks.topic.push(rank(topic, q.expect));
+        // What the questions claim: without when, the right memory ties with another year's on every signal.
+        const score = topic.items.find((i) => i.analysis.videoId === q.expect)?.score;
+        if (topic.items.filter((i) => i.score === score).length < 2) untied.push(q.query);
+        const untimed = await inTime.videoAnalysis.context({ query: q.query });
+        if (untimed.sources.some((s) => s.videoId === q.expect)) contextsWithout.holding += 1;
+        if (untimed.sources.length === 1 && untimed.sources[0]?.videoId === q.expect) contextsWithout.only += 1;
+        const timed = await inTime.videoAnalysis.search({ query: q.query, when: q.when, now: TIME_NOW, limit: 10 });
+        ranks.when.push(rank(timed, q.expect));
+        const context = await inTime.videoAnalysis.context({ query: q.query, when: q.when, now: TIME_NOW });
+        const sources = context.sources.map((s) => s.videoId);
+        if (sources.length === 1 && sources[0] === q.expect) contexts += 1;
+        else
+          misses.push(
+            `${q.query} / ${q.when} → search ${timed.items.map((i) => i.analysis.videoId).join(", ")}; context ${sources.join(", ")}`,
+          );
+      }
+      const first = (r: number[]) => r.filter((i) => i === 0).length;
+      const top3 = (r: number[]) => r.filter((i) => i >= 0 && i < 3).length;
+      const n = timeQuestions.length;
+      console.log(
+        `time questions on ${target.name} (${n}; first / top 3): the whole question as query ${first(ranks.asked)}/${top3(ranks.asked)}, ` +
+          `its topic without when ${first(ranks.topic)}/${top3(ranks.topic)}, topic and when ${first(ranks.when)}/${top3(ranks.when)}; ` +
+          `contexts holding exactly the right memory: without when ${contextsWithout.only}/${n} ` +
+          `(${contextsWithout.holding}/${n} hold it among other years), with when ${contexts}/${n}`,
+      );
+      expect(misses, misses.join("\n")).toEqual([]);
+      expect(first(ranks.when)).toBe(n);
+      expect(untied, "questions whose words alone pick the memory").toEqual([]);
     });
 
     it("answers nothing to a question nothing answers", async () => {

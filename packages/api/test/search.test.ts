@@ -45,9 +45,18 @@ describe("query parsing and context assembly (no database)", () => {
     expect(cutAtWord("the quick brown fox jumps", 12)).toBe("the quick…");
     expect(cutAtWord("abcdefghijklmnop", 8)).toBe("abcdefg…");
     expect(cutAtWord("ab😀cd", 4)).toBe("ab…");
-    expect(contextHeader("odd\nid", null, new Date("2026-03-14T10:00:00Z"))).toBe("## odd id (stored 2026-03-14)");
+  });
+
+  it("writes a context header as day · videoId · tags, the day recorded or marked stored, on one line", () => {
+    const stored = new Date("2026-03-14T10:00:00Z");
     // The recording's own calendar day, not UTC's (already the 15th there) nor the storing's.
-    expect(contextHeader("v", "2019-07-14T23:30:00-04:00", new Date("2026-03-14T10:00:00Z"))).toBe("## v (2019-07-14)");
+    expect(contextHeader("vid_123", "2019-07-14T23:30:00-04:00", stored, ["beach", "family"])).toBe(
+      "## 2019-07-14 · vid_123 · beach, family",
+    );
+    expect(contextHeader("vid_9", null, stored, ["beach"])).toBe("## stored 2026-03-14 · vid_9 · beach");
+    // No tags: no empty part. Line breaks in an id or a tag never break the header.
+    expect(contextHeader("odd\nid", null, stored, [])).toBe("## stored 2026-03-14 · odd id");
+    expect(contextHeader("v", null, stored, ["a\nb"])).toBe("## stored 2026-03-14 · v · a b");
   });
 
   it("never exceeds the budget, keeps score order and never cuts a header (property)", () => {
@@ -57,6 +66,7 @@ describe("query parsing and context assembly (no database)", () => {
         fc.string({ minLength: 1, maxLength: 300, unit: "grapheme" }),
       ),
       recordedAt: fc.constantFrom(null, "2019-07-14T23:30:00-04:00"),
+      tags: fc.array(fc.string({ minLength: 1, maxLength: 30 }), { maxLength: 5 }),
       createdAt: fc.date({ min: new Date("2000-01-01"), max: new Date("2099-12-31"), noInvalidDate: true }),
       description: fc.oneof(
         fc.lorem({ maxCount: 400, mode: "words" }),
@@ -80,8 +90,12 @@ describe("query parsing and context assembly (no database)", () => {
           const whole = output.sources.every(
             (s, i) =>
               s.chars ===
-              contextHeader(sorted[i]?.videoId ?? "", sorted[i]?.recordedAt ?? null, sorted[i]?.createdAt ?? new Date())
-                .length +
+              contextHeader(
+                sorted[i]?.videoId ?? "",
+                sorted[i]?.recordedAt ?? null,
+                sorted[i]?.createdAt ?? new Date(),
+                sorted[i]?.tags ?? [],
+              ).length +
                 1 +
                 (sorted[i]?.description.length ?? 0),
           );
@@ -302,7 +316,7 @@ for (const target of targets)
         expect(sources.every((s) => s.score === null)).toBe(true);
         expect(truncated).toBe(false);
         expect(text).toMatch(
-          /^## v4 \(stored \d{4}-\d{2}-\d{2}\)\nJonas's birthday dinner with a lemon cake\.\n\n## v1 \(stored \d{4}-\d{2}-\d{2}\)\nMia's birthday cake/,
+          /^## stored \d{4}-\d{2}-\d{2} · v4 · friends\nJonas's birthday dinner with a lemon cake\.\n\n## stored \d{4}-\d{2}-\d{2} · v1 · family, mia\nMia's birthday cake/,
         );
         expect(text.endsWith("\n\n(2 of 3 memories considered included; 1 left out as unknown.)")).toBe(true);
       });

@@ -65,15 +65,20 @@ for (const target of targets)
         "maxChars",
         "metadata",
         "minScore",
+        "now",
         "query",
         "recordedAfter",
         "recordedBefore",
         "tags",
         "videoIds",
+        "when",
       ]);
       const outputs = (name: string) => Object.keys(tool(name)?.outputSchema?.properties ?? {}).sort();
-      expect(outputs("build_context")).toEqual(["considered", "sources", "text", "truncated"]);
-      expect(outputs("search_memories")).toEqual(["items", "minScore"]);
+      expect(outputs("build_context")).toEqual(["considered", "sources", "text", "truncated", "when"]);
+      expect(outputs("search_memories")).toEqual(["items", "minScore", "when"]);
+      // Time goes in when, not in query: the model is told so.
+      for (const name of ["build_context", "search_memories"])
+        expect(description(name)).toContain("pass that phrase as when and leave it out of query");
       expect(outputs("list_memory_tags")).toEqual(["items"]);
     });
 
@@ -81,7 +86,7 @@ for (const target of targets)
       const result = await call("build_context", { query: "what did I bake for Mia's birthday?" });
       expect(result.isError, result.text).toBe(false);
       expect(result.text).toMatch(
-        /^## cake \(2019-07-14\)\nMia's birthday: we baked a chocolate cake together\.\n\n\(1 of 1 memory considered included\.\)$/,
+        /^## 2019-07-14 · cake · family, mia\nMia's birthday: we baked a chocolate cake together\.\n\n\(1 of 1 memory considered included\.\)$/,
       );
       expect(result.structured).toEqual({
         text: result.text,
@@ -140,7 +145,7 @@ for (const target of targets)
       expect(stored.text).toMatch(/^1 memory, best first:\n\n## paella \(stored \d{4}-\d{2}-\d{2}\), score /);
       const named = await call("build_context", { videoIds: ["cake", "paella"] });
       expect(named.text).toMatch(
-        /^## cake \(2019-07-14\)\nMia's[^]*\n\n## paella \(stored \d{4}-\d{2}-\d{2}\)\nCooking/,
+        /^## 2019-07-14 · cake · family, mia\nMia's[^]*\n\n## stored \d{4}-\d{2}-\d{2} · paella · cooking\nCooking/,
       );
     });
 

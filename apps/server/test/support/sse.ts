@@ -12,8 +12,8 @@ export interface SseReader {
   events: SseEvent[];
   /** Resolves with the first `n` events once there are that many (rejects if the stream ends first). */
   until(n: number): Promise<SseEvent[]>;
-  /** Resolves when the server ended the stream. */
-  ended: Promise<void>;
+  /** Resolves when the stream ended: "end" when the server ended it cleanly, "error" when it broke (or close()). */
+  ended: Promise<"end" | "error">;
   close(): void;
 }
 
@@ -31,11 +31,11 @@ export async function readSse(url: string, headers: Record<string, string> = {})
       waiters.splice(waiters.indexOf(w), 1);
     }
   };
-  const ended = (async () => {
+  const ended = (async (): Promise<"end" | "error"> => {
     const decoder = new TextDecoder();
     let buffer = "";
     try {
-      if (!response.body || response.status !== 200) return;
+      if (!response.body || response.status !== 200) return "end";
       const reader = response.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
@@ -59,8 +59,10 @@ export async function readSse(url: string, headers: Record<string, string> = {})
         }
         settle();
       }
+      return "end";
     } catch {
-      // aborted by close()
+      // broken, or aborted by close()
+      return "error";
     } finally {
       finished = true;
       settle();

@@ -24,6 +24,8 @@ export interface ChangeFeedOptions {
   onRead?(lagMs: number): void;
   /** Each item a stream yields (metrics). */
   onSent?(): void;
+  /** A stream cut, when it is cut (its queued changes are dropped then; metrics). */
+  onCut?(reason: StreamEndedError["reason"]): void;
   /** The listener's connection failed (logs). */
   onListenError?(error: unknown): void;
 }
@@ -188,7 +190,9 @@ export class ChangeFeed {
   }
 
   #end(subscriber: Subscriber, reason: StreamEndedError["reason"]): void {
-    subscriber.ended ??= new StreamEndedError(reason);
+    if (subscriber.ended) return;
+    subscriber.ended = new StreamEndedError(reason);
+    this.#options.onCut?.(reason);
     subscriber.queue.length = 0;
     subscriber.wake?.();
   }

@@ -8,6 +8,7 @@ import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
 import type { ServiceContext } from "./service.ts";
+import { applyWhen } from "./when.ts";
 
 /**
  * Search results a context draws on: enough to fill maxChars with short memories (a block is rarely under 80
@@ -32,10 +33,11 @@ async function planFromVideoIds(
       recordedAt: Date | null;
       recordedAtOffset: number | null;
       createdAt: Date;
+      tags: string[];
       description: string;
     }[]
   >`
-    SELECT v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."description" FROM "VideoAnalysis" v
+    SELECT v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."tags", v."description" FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`.catch(rethrowDatabaseError);
   const found = new Map(rows.map((r) => [r.videoId, r]));
   const wanted = new Set(videoIds);
@@ -77,9 +79,11 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
 
 export function context(ctx: ServiceContext, input: ContextInput): Promise<ContextOutput> {
   return ctx.budget.exclusive(async () => {
-    const plan = input.videoIds ? await planFromVideoIds(ctx, input, input.videoIds) : await bySearch(ctx, input);
+    const { filters, when } = applyWhen(input);
+    const narrowed = { ...input, ...filters };
+    const plan = input.videoIds ? await planFromVideoIds(ctx, narrowed, input.videoIds) : await bySearch(ctx, narrowed);
     const output = assembleContext(plan, input.maxChars);
     ctx.budget.charge(output.sources.length, [output.text, ...output.sources.map((s) => s.videoId)]);
-    return output;
+    return when ? { ...output, when } : output;
   });
 }

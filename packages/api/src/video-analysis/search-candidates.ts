@@ -72,8 +72,8 @@ export async function planVectors(
   return { kind, model: embedding.model, dims, literal: vectorLiteral(embedding.values) };
 }
 
-/** The statement that finds and scores candidates of every signal the input asks for. */
-function candidateStatement(
+/** The statement that finds and scores candidates of every signal the input asks for (exported for its EXPLAIN test). */
+export function candidateStatement(
   ctx: ServiceContext,
   input: SearchInput,
   parsed: ParsedQuery | null,

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
 import { memoryFilterFields } from "./filter-schemas.ts";
+import { nowField, WHEN_NEEDS, whenField, whenRangeSchema } from "./when-schemas.ts";
 import {
   CONTEXT_DEFAULT_CHARS,
   CONTEXT_MAX_CHARS,
@@ -77,6 +78,8 @@ export const searchInput = z
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
     ...memoryFilterFields,
+    when: whenField.optional(),
+    now: nowField().optional(),
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
     minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
@@ -84,7 +87,8 @@ export const searchInput = z
   .refine((input) => input.query !== undefined || input.embedding !== undefined, {
     message: SEARCH_NEEDS,
     path: ["query"],
-  });
+  })
+  .refine((input) => input.now === undefined || input.when !== undefined, { message: WHEN_NEEDS, path: ["now"] });
 
 export const searchScoresSchema = z
   .object({
@@ -120,7 +124,10 @@ export const searchHitSchema = z
   })
   .meta({ id: "SearchHit" });
 
-export const searchOutput = z.object({ items: z.array(searchHitSchema) });
+export const searchOutput = z.object({
+  items: z.array(searchHitSchema),
+  when: whenRangeSchema.optional().meta({ description: "How when was read (only when it was given)." }),
+});
 
 export const tagsInput = z
   .object({
@@ -164,6 +171,8 @@ export const contextInput = z
     videoIds: contextVideoIdsField().optional(),
     tags: filterTagsField.optional(),
     ...memoryFilterFields,
+    when: whenField.optional(),
+    now: nowField().optional(),
     maxChars: maxCharsField().default(CONTEXT_DEFAULT_CHARS),
     minScore: minScoreField().default(MIN_SCORE_DEFAULT),
   })
@@ -171,7 +180,8 @@ export const contextInput = z
   .refine((input) => input.query !== undefined || input.embedding !== undefined || input.videoIds !== undefined, {
     message: CONTEXT_NEEDS,
     path: ["query"],
-  });
+  })
+  .refine((input) => input.now === undefined || input.when !== undefined, { message: WHEN_NEEDS, path: ["now"] });
 
 export const contextSourceSchema = z
   .object({
@@ -184,9 +194,10 @@ export const contextSourceSchema = z
 export const contextOutput = z.object({
   text: z.string().meta({
     description:
-      "The memories for a prompt, best first, each under a header line `## <videoId> (<date>)` (the recording's own " +
-      "calendar day, else `stored <day>`), then a line in parentheses saying how many memories were considered and " +
-      "left out; when none answers, only that line.",
+      "The memories for a prompt, best first, each under a header line `## <date> · <videoId> · <tags>` (the " +
+      "recording's own calendar day, else `stored <day>`; no tags part when it has none), e.g. " +
+      "`## 2019-07-14 · vid_123 · beach, family`, then a line in parentheses saying how many memories were " +
+      "considered and left out; when none answers, only that line.",
   }),
   sources: z.array(contextSourceSchema),
   considered: z.number().int().meta({
@@ -195,6 +206,7 @@ export const contextOutput = z.object({
   truncated: z.boolean().meta({
     description: "True when a description was cut (at a word, with …) or a memory left out for lack of room.",
   }),
+  when: whenRangeSchema.optional().meta({ description: "How when was read (only when it was given)." }),
 });
 
 export type SearchInput = z.output<typeof searchInput>;

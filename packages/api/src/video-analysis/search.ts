@@ -7,6 +7,7 @@ import { fuse, relevance } from "./score-fusion.ts";
 import { type Candidate, findCandidates, planVectors } from "./search-candidates.ts";
 import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
+import { applyWhen } from "./when.ts";
 import { type ServiceContext, toAnalysis } from "./service.ts";
 import { type StoredRow, storedColumns } from "./stored-row.ts";
 
@@ -121,12 +122,13 @@ export async function searchHits(
 
 export function search(ctx: ServiceContext, input: SearchInput): Promise<SearchOutput> {
   return ctx.budget.exclusive(async () => {
+    const { filters, when } = applyWhen(input);
     ctx.budget.reserveRows(input.limit);
-    const { items } = await searchHits(ctx, input, { highlight: true });
+    const { items } = await searchHits(ctx, { ...input, ...filters }, { highlight: true });
     ctx.budget.charge(
       items.length,
       items.flatMap((i) => [i.analysis.videoId, i.analysis.description, i.highlight ?? ""]),
     );
-    return { items };
+    return when ? { items, when } : { items };
   });
 }

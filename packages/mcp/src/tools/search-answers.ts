@@ -4,10 +4,13 @@
  */
 import {
   type contextOutput,
+  parseRecordedAt,
   type searchOutput,
   searchScoresSchema,
   tagCountSchema,
   type tagsOutput,
+  type WhenRange,
+  whenRangeSchema,
 } from "@memory-mirror/api/schemas";
 import { z } from "zod";
 import type { Presented } from "../tool-result.ts";
@@ -30,6 +33,7 @@ export const memoryHitSchema = z.object({
 export const memoriesOutput = z.object({
   items: z.array(memoryHitSchema).meta({ description: "Best first; empty when nothing scores minScore or more." }),
   minScore: z.number(),
+  when: whenRangeSchema.optional().meta({ description: "How when was read (only when it was given)." }),
 });
 
 export const tagCountsOutput = z.object({ items: z.array(tagCountSchema) });
@@ -50,6 +54,17 @@ const when = (recordedAt: string | null, createdAt: string) =>
 /** One line, whatever the videoId holds, as in a context's headers. */
 const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
 
+/**
+ * The line that tells a model which period its when phrase was read as (inclusive days), so that a wrong reading is
+ * visible rather than silently searched.
+ */
+export function whenLine({ phrase, from, to }: WhenRange): string {
+  // `to` is exclusive: the last day is the one before it, in the range's own offset.
+  const { instant, offsetMinutes } = parseRecordedAt(to);
+  const lastDay = new Date(instant.getTime() - 1 + offsetMinutes * 60_000).toISOString().slice(0, 10);
+  return `Recorded ${from.slice(0, 10)} to ${lastDay} ("${phrase}").`;
+}
+
 export function presentSearch(output: z.output<typeof searchOutput>, minScore: number): Presented {
   const items = output.items.map(({ analysis, score, scores }) => ({
     videoId: analysis.videoId,
@@ -60,7 +75,7 @@ export function presentSearch(output: z.output<typeof searchOutput>, minScore: n
     score,
     scores,
   }));
-  const text =
+  const answer =
     items.length === 0
       ? `No memory answers this well enough (none scores ${minScore} or more); a lower minScore shows weaker matches.`
       : [
@@ -71,12 +86,17 @@ export function presentSearch(output: z.output<typeof searchOutput>, minScore: n
               `Tags: ${i.tags.length ? i.tags.join(", ") : "none"}\n${i.description}`,
           ),
         ].join("\n\n");
-  return { text, structuredContent: { items, minScore } satisfies z.input<typeof memoriesOutput> };
+  const text = output.when ? `${whenLine(output.when)}\n\n${answer}` : answer;
+  const structuredContent: z.input<typeof memoriesOutput> = output.when
+    ? { items, minScore, when: output.when }
+    : { items, minScore };
+  return { text, structuredContent };
 }
 
-/** The context is already written for a prompt: the text is the answer. */
+/** The context is already written for a prompt: the text is the answer (after the period when was read as). */
 export function presentContext(output: z.output<typeof contextOutput>): Presented {
-  return { text: output.text, structuredContent: output };
+  const text = output.when ? `${whenLine(output.when)}\n\n${output.text}` : output.text;
+  return { text, structuredContent: output };
 }
 
 export function presentTags(output: z.output<typeof tagsOutput>): Presented {

@@ -23,6 +23,12 @@ const FILTERS =
   "in that range (undated ones are left out); metadata keeps those whose metadata contains the object given " +
   "(metadata: { place: 'Lisbon' }).";
 
+const WHEN =
+  'When the question names a time ("last summer", "in 2019", "two weeks ago", "Christmas 2021"), pass that ' +
+  "phrase as when and leave it out of query: memories are found by when they were recorded, and descriptions " +
+  "rarely hold dates. The answer starts with the period it was read as; now (ISO 8601) sets the moment it is " +
+  "read from, else the server's clock.";
+
 const SCORE =
   "A score (0–1) says how well a memory answers the query on its own terms: about 0.3 touches it (one word of " +
   "three), 0.6 covers most of it, 0.9 and above all of it.";
@@ -38,12 +44,13 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
       description:
         "Use this before answering anything about the user's own life or past (\"what did I cook for Mia's " +
         'birthday?", "when did Leo learn to swim?"): returns the memories that answer the question as text ready ' +
-        "to read, best first, each under a line `## <videoId> (<date>)`, and a last line saying how many memories " +
+        "to read, best first, each under a line `## <date> · <videoId> · <tags>` (the day it was recorded; `stored <day>` when " +
+        "that is unknown is the upload day, not when it happened), and a last line saying how many memories " +
         "were considered and left out. When that line says no memory answers, say you do not remember rather " +
         `than guess. ${SCORE} Memories under minScore (default ${MIN_SCORE_DEFAULT}) or far below the best are ` +
         `left out. maxChars ${CONTEXT_MIN_CHARS}–${CONTEXT_MAX_CHARS} (default ${CONTEXT_DEFAULT_CHARS}; about 4 ` +
         "characters per token). Pass the user's question as query, or videoIds you already chose (e.g. from " +
-        `search_memories) to get exactly those. ${WORDS} ${FILTERS}`,
+        `search_memories) to get exactly those. ${WHEN} ${WORDS} ${FILTERS}`,
       inputSchema: contextInput,
       outputSchema: contextOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -60,7 +67,7 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
         "find videoIds; to answer a question, build_context is cheaper. Returns one block per memory, best first: " +
         `videoId, date (recorded, or marked stored), tags, description and score. ${SCORE} minScore (default ${MIN_SCORE_DEFAULT}) leaves out ` +
         "weaker matches; no result means nothing answers. " +
-        `${WORDS} Narrow with tags (all must match; list_memory_tags shows them); an embedding is only for callers ` +
+        `${WHEN} ${WORDS} Narrow with tags (all must match; list_memory_tags shows them); an embedding is only for callers ` +
         `holding a vector of the video model. ${FILTERS} limit 1–${SEARCH_LIMIT_MAX} (default 10).`,
       inputSchema: searchInput,
       outputSchema: memoriesOutput,

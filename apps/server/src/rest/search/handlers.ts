@@ -9,8 +9,9 @@ import type { buildContext, listTags, searchAnalyses } from "./routes.ts";
 export const search: RouteHandler<typeof searchAnalyses, AppEnv> = async (c) => {
   const { min_score: minScore, recorded_after, recorded_before, metadata, ...rest } = c.req.valid("json");
   const filters = fromRestFilters({ recorded_after, recorded_before, metadata });
-  const { items } = await searchService.search(c.var.ctx, { ...rest, ...filters, minScore });
-  return c.json({ items: items.map(({ analysis, ...hit }) => ({ analysis: toRest(analysis), ...hit })) }, 200);
+  const { items, when } = await searchService.search(c.var.ctx, { ...rest, ...filters, minScore });
+  const hits = items.map(({ analysis, ...hit }) => ({ analysis: toRest(analysis), ...hit }));
+  return c.json(when ? { items: hits, when } : { items: hits }, 200);
 };
 
 export const context: RouteHandler<typeof buildContext, AppEnv> = async (c) => {

@@ -18,6 +18,10 @@ import {
   searchLimitField,
   searchScoresSchema,
   tagsInput,
+  nowField,
+  WHEN_NEEDS,
+  whenField,
+  whenRangeSchema,
 } from "@memory-mirror/api/schemas";
 import { requireBody } from "../fastapi-errors.ts";
 import { restFilterBody } from "../filters.ts";
@@ -33,6 +37,12 @@ const invalid = json(
   "Invalid input; `loc` names the field (a query vector of another dimension than the model's names both)",
 );
 
+/** The same fields as tRPC's WhenRange, without its component id: one name, one schema in the document. */
+const whenRange = z
+  .object(whenRangeSchema.shape)
+  .optional()
+  .meta({ description: "How when was read: the range [from, to) searched (only when when was given)." });
+
 // Unknown keys are ignored, as pydantic does by default.
 const searchBody = z
   .object({
@@ -40,10 +50,13 @@ const searchBody = z
     embedding: queryEmbeddingField.optional(),
     tags: filterTagsField.optional(),
     ...restFilterBody,
+    when: whenField.optional(),
+    now: nowField().optional(),
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
   .refine((b) => b.query !== undefined || b.embedding !== undefined, { message: SEARCH_NEEDS, path: ["query"] })
+  .refine((b) => b.now === undefined || b.when !== undefined, { message: WHEN_NEEDS, path: ["now"] })
   .openapi("SearchRequest");
 
 const searchResponse = z
@@ -64,6 +77,7 @@ const searchResponse = z
         scores: z.object(searchScoresSchema.shape),
       }),
     ),
+    when: whenRange,
   })
   .openapi("SearchResponse");
 
@@ -74,6 +88,8 @@ const contextBody = z
     video_ids: contextVideoIdsField("video_ids").optional(),
     tags: filterTagsField.optional(),
     ...restFilterBody,
+    when: whenField.optional(),
+    now: nowField().optional(),
     max_chars: maxCharsField("max_chars").default(CONTEXT_DEFAULT_CHARS),
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
@@ -81,15 +97,16 @@ const contextBody = z
     message: CONTEXT_NEEDS.replace("videoIds", "video_ids"),
     path: ["query"],
   })
+  .refine((b) => b.now === undefined || b.when !== undefined, { message: WHEN_NEEDS, path: ["now"] })
   .openapi("ContextRequest");
 
 const contextResponse = z
   .object({
     text: z.string().meta({
       description:
-        "The memories for a prompt, best first, each under `## <video_id> (<date>)` (the recording's own calendar " +
-        "day, else `stored <day>`), then a line in parentheses saying how many were considered and left out; when " +
-        "none answers, only that line.",
+        "The memories for a prompt, best first, each under `## <date> · <video_id> · <tags>` (the recording's own " +
+        "calendar day, else `stored <day>`; no tags part without tags), then a line in parentheses saying how many " +
+        "were considered and left out; when none answers, only that line.",
     }),
     sources: z.array(
       z.object({
@@ -103,6 +120,7 @@ const contextResponse = z
     ),
     considered: z.number().int().meta({ description: "Memories the search found or video_ids named." }),
     truncated: z.boolean(),
+    when: whenRange,
   })
   .openapi("ContextResponse");
 
