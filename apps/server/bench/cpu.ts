@@ -49,7 +49,7 @@ async function cpuPerRequest(server: Running, scenario: Scenario, amount: number
 const keep = process.env.BENCH_DATABASE_URL;
 const database = keep ? undefined : await createTestDatabase("postgres");
 const url = keep ?? database!.url;
-const apiKey = await seed(url, keep ? 0 : rows).catch(async (error: unknown) => {
+const apiKey = await seed(url, keep ? 0 : rows, keep ? `bench-${Date.now()}` : "bench").catch(async (error: unknown) => {
   await database?.drop();
   throw error;
 });
