@@ -359,13 +359,13 @@ if (shared.length > 0) {
 
 if (Object.keys(fanout).length > 0) {
   console.log(
-    "\nchange fan-out (one process; aims: p99 ≤ 250 ms, ≤ 50 KB per idle stream):\n" +
-      "| database | subscribers | writes | ack→delivery p50 / p99 / max ms | send→last p50 / p99 ms | RSS MB no streams → idle streams | KB per idle stream: RSS / heap |",
+    `\nchange fan-out (one process; aims: p99 ≤ 250 ms, ≤ 50 KB per idle stream; load average ${os.loadavg()[0]!.toFixed(1)}):\n` +
+      "| database | subscribers | writes | ack→delivery p50 / p99 / max ms | send→last p50 / p99 ms | CPU ms per write: server / subscribers | RSS MB no streams → idle streams | KB per idle stream: RSS / heap |",
   );
   for (const [kind, f] of Object.entries(fanout)) {
     const a = f.ackToDeliveryMs;
     console.log(
-      `| ${kind} | ${f.subscribers} | ${f.writes} | ${a.p50} / ${a.p99} / ${a.max} | ${f.sendToLastMs.p50} / ${f.sendToLastMs.p99} | ${f.rssMb.before} → ${f.rssMb.idleStreams} | ${f.rssKbPerIdleStream} / ${f.heapKbPerIdleStream} |`,
+      `| ${kind} | ${f.subscribers} | ${f.writes} | ${a.p50} / ${a.p99} / ${a.max} | ${f.sendToLastMs.p50} / ${f.sendToLastMs.p99} | ${f.cpuMsPerWrite.server} / ${f.cpuMsPerWrite.subscribers} | ${f.rssMb.before} → ${f.rssMb.idleStreams} | ${f.rssKbPerIdleStream} / ${f.heapKbPerIdleStream} |`,
     );
   }
 }
