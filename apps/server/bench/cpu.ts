@@ -49,10 +49,12 @@ async function cpuPerRequest(server: Running, scenario: Scenario, amount: number
 const keep = process.env.BENCH_DATABASE_URL;
 const database = keep ? undefined : await createTestDatabase("postgres");
 const url = keep ?? database!.url;
-const apiKey = await seed(url, keep ? 0 : rows).catch(async (error: unknown) => {
-  await database?.drop();
-  throw error;
-});
+const apiKey = await seed(url, keep ? 0 : rows, keep ? `bench-${Date.now()}` : "bench").catch(
+  async (error: unknown) => {
+    await database?.drop();
+    throw error;
+  },
+);
 if (process.env.BENCH_KEEP === "1" && database) console.error(`kept: BENCH_DATABASE_URL=${url}`);
 const context = { rows, apiKey, batch: 50 };
 const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());

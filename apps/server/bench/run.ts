@@ -41,6 +41,8 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     workers: { type: "string" },
     subscribers: { type: "string" },
+    /** One kind of database only: postgres or embedded (default: both). */
+    database: { type: "string" },
   },
 });
 const quick = values.quick ?? false;
@@ -57,6 +59,8 @@ const repoRoot = here("../../../");
 interface Result {
   name: string;
   unit: string;
+  /** Units answered per HTTP request (CPU per request is per HTTP request). */
+  perRequest?: number;
   rate: number;
   p50Ms: number;
   p99Ms: number;
@@ -186,6 +190,7 @@ async function measureService(
   return {
     name: scenario.name + suffix,
     unit: scenario.unit,
+    perRequest: scenario.perRequest,
     ...r,
     ratioToBaseline: base ? ratio(r.rate, base.rate) : null,
     ...(base
@@ -201,6 +206,7 @@ const fanout: Record<string, FanoutResult> = {};
 const targets = (await testTargets())
   // WORKERS compares processes on PostgreSQL: the embedded database takes one.
   .filter((t) => !t.skip && (workers === 1 || t.name === "postgres"))
+  .filter((t) => !values.database || t.name === values.database)
   .sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
 
 for (const { name: kind } of targets) {
@@ -225,7 +231,14 @@ for (const { name: kind } of targets) {
     const pairedWith = async (scenario: Scenario) => {
       if (!baseline || !scenario.baseline) return;
       const r = await measure(baseline, baselines[scenario.baseline]);
-      const result: Result = { name: baselines[scenario.baseline].name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
+      const base = baselines[scenario.baseline];
+      const result: Result = {
+        name: base.name,
+        unit: scenario.unit,
+        perRequest: base.perRequest,
+        ...r,
+        ratioToBaseline: 1,
+      };
       baselineRates.set(scenario.baseline, result);
       results.push(result);
     };

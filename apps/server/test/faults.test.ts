@@ -1,5 +1,5 @@
 /**
- * Issue 11: with the network to PostgreSQL refusing, dropping or stalling (a TCP proxy between server and
+ * With the network to PostgreSQL refusing, dropping or stalling (a TCP proxy between server and
  * database), every procedure and REST route answers 503 within DATABASE_TIMEOUT_MS, /readyz too, and the server
  * recovers by itself when the database is back; SIGTERM during a stall still exits 0 within SHUTDOWN_TIMEOUT_MS.
  */

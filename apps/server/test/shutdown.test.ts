@@ -1,5 +1,5 @@
 /**
- * Issue 11: SIGTERM under keep-alive load. Every request sent before the server stopped listening gets its answer
+ * SIGTERM under keep-alive load. Every request sent before the server stopped listening gets its answer
  * (none is reset), answers while draining say `Connection: close`, and the process exits 0.
  */
 import http from "node:http";

@@ -1,5 +1,5 @@
 /**
- * The budgets of issue 18, measured in Chromium and printed (never asserted as times): the JavaScript a first visit
+ * The web app's budgets, measured in Chromium and printed (never asserted as times): the JavaScript a first visit
  * downloads (gzipped, asserted ≤ 200 KB: a size, not a speed), and how 1,000 memories scroll (frame intervals while
  * scrolling the whole list, and how many rows the page holds at once). Also the server with authentication off.
  */

@@ -1,35 +1,14 @@
 /**
- * Inputs and outputs of the idempotent, bulk, history and export operations. Values only, like schemas.ts, whose
- * field schemas they reuse so every limit and message stays defined once.
+ * Inputs and outputs of the bulk operations (bulk.ts): upsertMany, which also restores exports, and byVideoIds and
+ * deleteMany, each up to BULK_MAX_ITEMS items per call. Values only, like schemas.ts, whose field schemas they reuse
+ * so every limit and message stays defined once.
  */
 import { z } from "zod";
-import { timestamp } from "../codecs.ts";
-import { memoryFilterFields } from "./filter-schemas.ts";
-import { metadataField, metadataOutput } from "./metadata-schemas.ts";
+import { utcDateTimeInput } from "../codecs.ts";
+import { BULK_MAX_ITEMS, RESTORE_MAX_AHEAD_MS, RESTORE_VERSION_MAX } from "../limits.ts";
+import { metadataField } from "./metadata-schemas.ts";
 import { recordedAtField } from "./recorded-at-schemas.ts";
-import {
-  descriptionField,
-  embeddingField,
-  expectedVersionField,
-  tagsField,
-  videoAnalysisSchema,
-  videoIdField,
-} from "./schemas.ts";
-import {
-  BULK_MAX_ITEMS,
-  EXPORT_PAGE_MAX,
-  HISTORY_PAGE_DEFAULT,
-  HISTORY_PAGE_MAX,
-  RESTORE_MAX_AHEAD_MS,
-  RESTORE_VERSION_MAX,
-  VERSION_MAX,
-} from "../limits.ts";
-
-const isoInput = (name: string) =>
-  z.iso
-    .datetime({ error: `${name} must be an ISO-8601 date-time in UTC, e.g. 2026-11-26T15:00:00.000Z` })
-    // Year 0 has no date in PostgreSQL's calendar (1 BC is followed by AD 1).
-    .refine((value) => !value.startsWith("0000"), `${name} must be in the year 0001 or later`);
+import { descriptionField, embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
 
 /**
  * A restored createdAt/updatedAt: never later than a day ahead of this server's clock. Later writes move updatedAt
@@ -37,46 +16,10 @@ const isoInput = (name: string) =>
  * every reader can hold.
  */
 const restoredTime = (name: string) =>
-  isoInput(name).refine(
+  utcDateTimeInput(name).refine(
     (value) => Date.parse(value) <= Date.now() + RESTORE_MAX_AHEAD_MS,
     `${name} must not be more than a day ahead of the server's clock`,
   );
-
-// --- upsert ---------------------------------------------------------------------------------------------------
-
-export const UPSERT_STATUSES = ["created", "updated", "unchanged"] as const;
-export type UpsertStatus = (typeof UPSERT_STATUSES)[number];
-
-export const upsertInput = z
-  .object({
-    videoId: videoIdField(),
-    description: descriptionField(),
-    tags: tagsField.optional().meta({ description: "Replaces the stored tags; omitted keeps them ([] on create)." }),
-    embedding: embeddingField
-      .nullable()
-      .optional()
-      .meta({ description: "Replaces the stored embedding; null removes it; omitted keeps it." }),
-    recordedAt: recordedAtField()
-      .nullable()
-      .optional()
-      .meta({ description: "Replaces the recording time; null removes it; omitted keeps it." }),
-    metadata: metadataField()
-      .nullable()
-      .optional()
-      .meta({ description: "Replaces the metadata; null removes it; omitted keeps it." }),
-    expectedVersion: expectedVersionField.optional(),
-  })
-  .strict();
-
-export const upsertOutput = z.object({
-  analysis: videoAnalysisSchema,
-  status: z.enum(UPSERT_STATUSES).meta({
-    description:
-      "created: it was new; updated: a new version; unchanged: it already had this content (no new version).",
-  }),
-});
-
-// --- upsertMany -----------------------------------------------------------------------------------------------
 
 /** The ids this service makes (cuid, or UUID in raw inserts); a restore keeps them. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -185,7 +128,7 @@ export const upsertManyOutput = z.object({
   unchanged: z.number().int(),
 });
 
-// --- byVideoIds, deleteMany -----------------------------------------------------------------------------------
+// byVideoIds and deleteMany take the same list of videoIds.--------------------------------------------------------------------------------
 
 const videoIdsInput = z.object({ videoIds: itemsField(videoIdField(), "videoIds") }).strict();
 
@@ -201,128 +144,7 @@ export const deleteManyOutput = z.object({
   deleted: z.number().int().meta({ description: "How many analyses existed and were deleted." }),
 });
 
-// --- history --------------------------------------------------------------------------------------------------
-
-/** Opaque cursor: the last version returned, base64url so clients never build one. */
-export const encodeHistoryCursor = (version: number): string =>
-  Buffer.from(`v${version}`, "utf8").toString("base64url");
-
-const historyCursor = z
-  .string()
-  .max(40, "cursor is not a cursor returned by history")
-  .transform((value, ctx) => {
-    const match = /^v(\d{1,10})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
-    if (!match || Number(match[1]) > VERSION_MAX) {
-      ctx.addIssue({ code: "custom", message: "cursor is not a cursor returned by history" });
-      return z.NEVER;
-    }
-    return Number(match[1]);
-  });
-
-export const historyInput = z
-  .object({
-    videoId: videoIdField(),
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(HISTORY_PAGE_MAX, `limit must be at most ${HISTORY_PAGE_MAX}`)
-      .default(HISTORY_PAGE_DEFAULT),
-    cursor: historyCursor.nullish().meta({ description: "nextCursor of the previous page; omit for the first page." }),
-  })
-  .strict();
-
-export const historyEntrySchema = z
-  .object({
-    version: z.number().int(),
-    description: z.string(),
-    tags: z.array(z.string()),
-    embeddingModel: z.string().nullable(),
-    recordedAt: z.string().nullable(),
-    metadata: metadataOutput,
-    changedAt: timestamp.meta({ description: "When this version was written (its updatedAt then)." }),
-  })
-  .meta({ id: "VideoAnalysisVersion" });
-
-export const historyOutput = z.object({
-  items: z.array(historyEntrySchema).meta({ description: "Earlier versions (never the current one), newest first." }),
-  nextCursor: z.string().nullable(),
-});
-
-// --- export ---------------------------------------------------------------------------------------------------
-
-export interface ExportCursor {
-  createdAt: Date;
-  id: string;
-}
-
-/** Opaque keyset cursor of an export: the last row's (createdAt, id). */
-export const encodeExportCursor = ({ createdAt, id }: ExportCursor): string =>
-  Buffer.from(`e${createdAt.getTime()}:${id}`, "utf8").toString("base64url");
-
-const exportCursor = z
-  .string()
-  .max(200, "cursor is not a cursor returned by export")
-  .transform((value, ctx): ExportCursor => {
-    const match = /^e(\d{1,15}):([A-Za-z0-9_-]{1,64})$/.exec(Buffer.from(value, "base64url").toString("utf8"));
-    if (!match) {
-      ctx.addIssue({ code: "custom", message: "cursor is not a cursor returned by export" });
-      return z.NEVER;
-    }
-    return { createdAt: new Date(Number(match[1])), id: match[2] as string };
-  });
-
-export const exportInput = z
-  .object({
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(EXPORT_PAGE_MAX, `limit must be at most ${EXPORT_PAGE_MAX}`)
-      .default(EXPORT_PAGE_MAX)
-      .meta({ description: "Most analyses per page; a page also ends early to stay within the answer's byte budget." }),
-    cursor: exportCursor.nullish().meta({ description: "nextCursor of the previous page; omit for the first page." }),
-    tags: tagsField.optional().meta({ description: "Only analyses carrying every one of these tags." }),
-    since: isoInput("since")
-      .transform((iso) => new Date(iso))
-      .optional()
-      .meta({ description: "Only analyses changed (updatedAt) at or after this time." }),
-    ...memoryFilterFields,
-  })
-  .strict();
-
-/** An analysis with everything it has, the vector included: one line of `mm export`, one item of a restore. */
-export const exportedAnalysisSchema = z
-  .object({
-    id: z.string(),
-    videoId: z.string(),
-    description: z.string(),
-    tags: z.array(z.string()),
-    embedding: z.object({ model: z.string(), values: z.array(z.number()) }).nullable(),
-    recordedAt: z.string().nullable(),
-    metadata: metadataOutput,
-    version: z.number().int(),
-    createdAt: timestamp,
-    updatedAt: timestamp,
-  })
-  .meta({ id: "ExportedVideoAnalysis" });
-
-export const exportOutput = z.object({
-  items: z.array(exportedAnalysisSchema).meta({ description: "Oldest first (createdAt, then id)." }),
-  nextCursor: z.string().nullable(),
-  total: z
-    .number()
-    .int()
-    .nullable()
-    .meta({ description: "How many analyses the export holds in all; on the first page only." }),
-});
-
-export type UpsertInput = z.output<typeof upsertInput>;
 export type UpsertManyItem = z.output<typeof upsertManyItem>;
 export type UpsertManyInput = z.output<typeof upsertManyInput>;
 export type UpsertManyResult = z.output<typeof upsertManyOutput>;
 export type VideoIdsInput = z.output<typeof videoIdsInput>;
-export type HistoryInput = z.output<typeof historyInput>;
-export type HistoryPage = z.input<typeof historyOutput>;
-export type ExportInput = z.output<typeof exportInput>;
-export type ExportPage = z.input<typeof exportOutput>;

@@ -1,37 +1,14 @@
 /**
- * Idempotent and bulk operations, each one SQL statement or one transaction whatever the number of items,
- * and each in exactly the caller's space (ServiceContext), like service.ts.
+ * The bulk operations, each one SQL statement whatever the number of items (up to BULK_MAX_ITEMS), and each in
+ * exactly the caller's space (ServiceContext), like service.ts's single-analysis ones.
  */
-import { Prisma } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly, writes } from "../read-routing.ts";
-import {
-  isRestoreItem,
-  type UpsertInput,
-  type UpsertManyInput,
-  type UpsertManyResult,
-  type UpsertStatus,
-  type VideoIdsInput,
-} from "./bulk-schemas.ts";
+import { isRestoreItem, type UpsertManyInput, type UpsertManyResult, type VideoIdsInput } from "./bulk-schemas.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
-import { type ServiceContext, toAnalysis, versionConflict } from "./service.ts";
-import { type StoredRow, storedColumns } from "./stored-row.ts";
+import { type ServiceContext, toAnalysis } from "./service.ts";
 import { type WriteItem, writeAnalyses } from "./write.ts";
-
-const COLUMNS = storedColumns("a");
-
-/** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
-async function upsert(
-  ctx: ServiceContext,
-  input: UpsertInput,
-): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
-  const [result] = await writeAnalyses(ctx, [input], { mayCreate: true, returnRows: true });
-  if (!result?.row || result.status === "conflict" || result.status === "missing") {
-    throw versionConflict(input.videoId, result?.current ?? null, input.expectedVersion);
-  }
-  return { analysis: toAnalysis(result.row), status: result.status };
-}
 
 /**
  * Up to 1,000 upserts in one transaction: all stored or (on any error) none. Items carrying version and timestamps
@@ -61,25 +38,19 @@ function charge(budget: ResponseBudget, rows: VideoAnalysisRow[]): void {
 }
 
 /**
- * The stored rows of these videos, one unique-index probe per key. Prisma's `videoId IN (…)` let PostgreSQL, with
- * stale statistics, filter the caller's whole space instead (15 ms at 100,000 analyses, growing with the space);
- * the LATERAL subquery (LIMIT keeps it from being flattened into a join) cannot.
+ * The analyses of these videos in the order asked, null where there is none: one query, the request's lookups
+ * (createVideoLookups: `"videoId" = ANY($2)` on the space's unique index), which every load of this tick joins.
  */
-const probe = (space: string, videoIds: readonly string[], columns: Prisma.Sql) => Prisma.sql`
-  SELECT ${columns}
-  FROM unnest(${[...new Set(videoIds)]}::text[]) AS k("videoId")
-  CROSS JOIN LATERAL (SELECT v.* FROM "VideoAnalysis" v WHERE v."space" = ${space} AND v."videoId" = k."videoId" LIMIT 1) a`;
-
-/** The analyses of these videos in the order asked, null where there is none: one query. */
 function byVideoIds(
-  { prisma, space, budget }: ServiceContext,
+  { lookups, budget }: ServiceContext,
   { videoIds }: VideoIdsInput,
-): Promise<{ items: (VideoAnalysisRow | null)[] }> {
+): Promise<{
+  items: (VideoAnalysisRow | null)[];
+}> {
   return budget.exclusive(async () => {
     budget.reserveRows(videoIds.length);
-    const rows = await prisma.$queryRaw<StoredRow[]>(probe(space, videoIds, COLUMNS)).catch(rethrowDatabaseError);
-    const byId = new Map(rows.map((row) => [row.videoId, toAnalysis(row)]));
-    const items = videoIds.map((id) => byId.get(id) ?? null);
+    const rows = await Promise.all(videoIds.map((videoId) => lookups.load(videoId))).catch(rethrowDatabaseError);
+    const items = rows.map((row) => (row ? toAnalysis(row) : null));
     charge(
       budget,
       items.filter((i) => i !== null),
@@ -93,16 +64,14 @@ async function deleteMany(
   { prisma, space }: ServiceContext,
   { videoIds }: VideoIdsInput,
 ): Promise<{ deleted: number }> {
-  const deleted = await prisma
-    .$executeRaw(
-      Prisma.sql`DELETE FROM "VideoAnalysis" WHERE "id" = ANY(ARRAY(${probe(space, videoIds, Prisma.sql`a."id"`)}))`,
-    )
-    .catch(rethrowDatabaseError);
+  const deleted = await prisma.$executeRaw`
+    DELETE FROM "VideoAnalysis" WHERE "space" = ${space} AND "videoId" = ANY(${videoIds}::text[])`.catch(
+    rethrowDatabaseError,
+  );
   return { deleted };
 }
 
 export const bulkService = {
-  upsert: writes(upsert),
   upsertMany: writes(upsertMany),
   byVideoIds: readOnly(byVideoIds),
   deleteMany: writes(deleteMany),

@@ -17,7 +17,7 @@ import { applyWhen } from "./when.ts";
 const contextCandidates = (maxChars: number) => Math.min(SEARCH_LIMIT_MAX, Math.max(10, Math.ceil(maxChars / 80)));
 
 /** Named memories, kept only if they pass the input's tags and memory filters. */
-async function byVideoIds(
+async function planFromVideoIds(
   { prisma, space }: ServiceContext,
   input: ContextInput,
   videoIds: string[],
@@ -81,7 +81,7 @@ export function context(ctx: ServiceContext, input: ContextInput): Promise<Conte
   return ctx.budget.exclusive(async () => {
     const { filters, when } = applyWhen(input);
     const narrowed = { ...input, ...filters };
-    const plan = input.videoIds ? await byVideoIds(ctx, narrowed, input.videoIds) : await bySearch(ctx, narrowed);
+    const plan = input.videoIds ? await planFromVideoIds(ctx, narrowed, input.videoIds) : await bySearch(ctx, narrowed);
     const output = assembleContext(plan, input.maxChars);
     ctx.budget.charge(output.sources.length, [output.text, ...output.sources.map((s) => s.videoId)]);
     return when ? { ...output, when } : output;

@@ -6,7 +6,7 @@
 import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
-import { encodeExportCursor, type ExportInput, type ExportPage } from "./bulk-schemas.ts";
+import { encodeExportCursor, type ExportInput, type ExportPage } from "./export-schemas.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";

@@ -3,7 +3,7 @@ import { Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
 import { NotFoundError } from "../errors.ts";
-import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./bulk-schemas.ts";
+import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./history-schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service.ts";

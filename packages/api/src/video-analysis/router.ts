@@ -6,16 +6,13 @@ import {
   byVideoIdsOutput,
   deleteManyInput,
   deleteManyOutput,
-  exportInput,
-  exportOutput,
-  historyInput,
-  historyOutput,
-  upsertInput,
+  sendsRestoreItems,
   upsertManyInput,
   upsertManyOutput,
-  upsertOutput,
-  sendsRestoreItems,
 } from "./bulk-schemas.ts";
+import { exportInput, exportOutput } from "./export-schemas.ts";
+import { historyInput, historyOutput } from "./history-schemas.ts";
+import { upsertInput, upsertOutput } from "./upsert-schemas.ts";
 import { bulkService } from "./bulk.ts";
 import { exportService } from "./export.ts";
 import { historyService } from "./history.ts";
@@ -71,7 +68,7 @@ export const videoAnalysisRouter = {
     .output(listOutput)
     .query(({ ctx, input }) => service.list(ctx, input)),
 
-  // Idempotent and bulk operations, history and export (bulk.ts, history.ts, export.ts).
+  // upsert is service.ts's like the operations above; bulk operations, history and export: bulk.ts, history.ts, export.ts.
   upsert: procedure
     .meta({
       scopes: ["read", "write"],
@@ -80,7 +77,7 @@ export const videoAnalysisRouter = {
     })
     .input(upsertInput)
     .output(upsertOutput)
-    .mutation(({ ctx, input }) => bulkService.upsert(ctx, input)),
+    .mutation(({ ctx, input }) => service.upsert(ctx, input)),
 
   upsertMany: procedure
     .meta({

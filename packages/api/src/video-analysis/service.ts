@@ -8,6 +8,7 @@ import DataLoader from "dataloader";
 import type { ResponseBudget } from "../budget.ts";
 import { readOnly, type RequestReads, writes } from "../read-routing.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
+import { BULK_MAX_ITEMS } from "../limits.ts";
 import { ConflictError, InvalidInputError, NotFoundError, VersionConflictError } from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import {
@@ -22,6 +23,7 @@ import {
   type VideoIdInput,
 } from "./schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
+import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
 import { parseRecordedAt, recordedAtText } from "./recorded-at-schemas.ts";
 import { type StoredRow, storedColumns } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
@@ -86,9 +88,15 @@ function embeddingColumns(embedding: Embedding | null | undefined) {
 export type VideoLookups = DataLoader<string, StoredRow | null>;
 
 /**
- * Lookups by videoId within one request go to the database together: a tRPC batch of 50 byVideoId calls becomes
- * one `= ANY($2)` query instead of 50 statements (or Prisma's per-call work on one coalesced query). No cache:
- * every load reads the database, so a write earlier in the same request is always seen.
+ * Lookups by videoId within one request go to the database together: a tRPC batch of 50 byVideoId calls, or one
+ * byVideoIds of 1,000, becomes one `= ANY($2)` query instead of one statement each. No cache: every load reads the
+ * database, so a write earlier in the same request is always seen.
+ *
+ * `"videoId" = ANY($2)` is the one form for "rows of these videoIds" (deleteMany and context's named memories use
+ * it too). Measured on PostgreSQL 15 with 1,000,000 analyses (990,000 in the space asked), against a LATERAL probe
+ * per key and Prisma's `IN ($2, $3, …)`: with fresh statistics all three use the (space, videoId) unique index and
+ * ANY was the fastest (1.1–1.6× less time than LATERAL, up to 1.35× less than IN at 1,000 keys); with statistics
+ * from before the space existed all three chose another index, and LATERAL was the worst (23× ANY's time at 50 keys).
  */
 export function createVideoLookups(prisma: PrismaClient, space: string): VideoLookups {
   return new DataLoader<string, StoredRow | null>(
@@ -98,7 +106,7 @@ export function createVideoLookups(prisma: PrismaClient, space: string): VideoLo
       const byVideoId = new Map(rows.map((row) => [row.videoId, row]));
       return videoIds.map((videoId) => byVideoId.get(videoId) ?? null);
     },
-    { cache: false, maxBatchSize: 1000 },
+    { cache: false, maxBatchSize: BULK_MAX_ITEMS },
   );
 }
 
@@ -138,7 +146,7 @@ async function byVideoId({ lookups, budget }: ServiceContext, { videoId }: Video
 }
 
 /** A stale expectedVersion or If-Match, named with what is stored now. */
-export function versionConflict(
+function versionConflict(
   videoId: string,
   current: WriteResult["current"],
   expectedVersion?: number,
@@ -163,6 +171,18 @@ async function update(
   if (!result || result.status === "missing") throw notFound(videoId)();
   if (result.status === "conflict") throw versionConflict(videoId, result.current, expectedVersion);
   return toAnalysis(result.row as StoredRow);
+}
+
+/** Creates the analysis or brings it to this content; the same content again is `unchanged` (no new version). */
+async function upsert(
+  ctx: ServiceContext,
+  input: UpsertInput,
+): Promise<{ analysis: VideoAnalysisRow; status: UpsertStatus }> {
+  const [result] = await writeAnalyses(ctx, [input], { mayCreate: true, returnRows: true });
+  if (!result?.row || result.status === "conflict" || result.status === "missing") {
+    throw versionConflict(input.videoId, result?.current ?? null, input.expectedVersion);
+  }
+  return { analysis: toAnalysis(result.row), status: result.status };
 }
 
 /** Deletes the analysis and (by cascade) its history, if still at expectedVersion / If-Match when given. */
@@ -249,6 +269,7 @@ export const videoAnalysisService = {
   create: writes(create),
   byVideoId: readOnly(byVideoId),
   update: writes(update),
+  upsert: writes(upsert),
   delete: writes(remove),
   list: readOnly(list),
 };
