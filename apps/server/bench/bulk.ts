@@ -13,7 +13,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +20,7 @@ import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
 import pg from "pg";
+import { freePort } from "./processes.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 50_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -32,14 +32,6 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SOURCE = ["--conditions=@memory-mirror/source", "--import", "tsx"];
 /** The space the lookups and the export read: the first round's ingest. */
 const READ_SPACE = `bench-${CONCURRENCY[0]}-1`;
-
-async function freePort(): Promise<number> {
-  const server = createNetServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function startServer(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();

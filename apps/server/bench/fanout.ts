@@ -9,7 +9,7 @@
  */
 import { Agent, get, type IncomingMessage } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import { type ProbeMemory, readMemory, type Running } from "./processes.ts";
+import { type ProbeMemory, readMemory, readProbe, type Running } from "./processes.ts";
 
 export interface FanoutResult {
   subscribers: number;
@@ -18,6 +18,11 @@ export interface FanoutResult {
   ackToDeliveryMs: { p50: number; p99: number; max: number };
   /** Write sent → event received at its last subscriber (the write's own time included). */
   sendToLastMs: { p50: number; p99: number };
+  /**
+   * CPU time per write (the write and its delivery to every subscriber): the server's, and this process's reading
+   * the streams. On a machine with cores to spare, delivery takes about this long; on a loaded one, longer.
+   */
+  cpuMsPerWrite: { server: number; subscribers: number };
   /** Server RSS with no stream and with every stream open and idle (after a full GC each), and per stream. */
   rssMb: { before: number; idleStreams: number };
   rssKbPerIdleStream: number;
@@ -109,6 +114,8 @@ export async function measureFanout(
 
   const ackToDelivery: number[] = [];
   const sendToLast: number[] = [];
+  await readProbe(server); // starts the server's CPU window
+  const ownCpu = process.cpuUsage();
   try {
     for (let version = 2; version < writes + 2; version++) {
       const sent = performance.now();
@@ -129,6 +136,8 @@ export async function measureFanout(
     for (const s of streams) s.close();
     agent.destroy();
   }
+  const serverCpuMs = (await readProbe(server)).cpuMs;
+  const own = process.cpuUsage(ownCpu);
   ackToDelivery.sort((a, b) => a - b);
   sendToLast.sort((a, b) => a - b);
   return {
@@ -140,6 +149,7 @@ export async function measureFanout(
       max: round(ackToDelivery.at(-1) ?? Number.NaN),
     },
     sendToLastMs: { p50: round(percentile(sendToLast, 50)), p99: round(percentile(sendToLast, 99)) },
+    cpuMsPerWrite: { server: round(serverCpuMs / writes), subscribers: round((own.user + own.system) / 1000 / writes) },
     rssMb: { before: round(before.rss / 2 ** 20), idleStreams: round(idleStreams.rss / 2 ** 20) },
     rssKbPerIdleStream: round((idleStreams.rss - before.rss) / 1024 / subscribers),
     heapKbPerIdleStream: round((live(idleStreams) - live(before)) / 1024 / subscribers),

@@ -9,12 +9,39 @@ export interface Running {
   child: ChildProcess;
 }
 
+/**
+ * A port nobody listens on: one the OS picks, or with BENCH_PORTS=<first>-<last> the first free one of that range
+ * (on a machine shared by several people, each keeps to the ports they were given). A chosen port is not offered
+ * again by this process, so servers started one after the other never race for it.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
+  const range = process.env.BENCH_PORTS?.match(/^(\d+)-(\d+)$/);
+  if (!range) return listensOn(0);
+  for (let port = Number(range[1]); port <= Number(range[2]); port++) {
+    if (given.has(port)) continue;
+    const free = await listensOn(port).then(
+      () => true,
+      () => false,
+    );
+    if (free) {
+      given.add(port);
+      return port;
+    }
+  }
+  throw new Error(`BENCH_PORTS=${process.env.BENCH_PORTS}: no free port left in that range`);
+}
+const given = new Set<number>();
+
+/** Listens on `port` (0: any) at 127.0.0.1 and closes again; resolves to the port, rejects when it is taken. */
+async function listensOn(port: number): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  const { port: bound } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
-  return port;
+  return bound;
 }
 
 const PROBE = fileURLToPath(new URL("probe.mjs", import.meta.url));

