@@ -63,8 +63,11 @@ interface Background {
   exited: Promise<unknown>;
 }
 
-/** How long a background command may take to print what the page shows under it, or to end after `$ wait`. */
-const BACKGROUND_MS = 30_000;
+/**
+ * How long a background command may take to print what the page shows under it, or to end after `$ wait`: under the
+ * test's own timeout, so that a stuck one fails with what it printed.
+ */
+const BACKGROUND_MS = 20_000;
 
 /**
  * Starts `command` in the background and resolves once it has printed what the page shows under it (a stream's first

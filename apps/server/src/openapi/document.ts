@@ -97,7 +97,9 @@ function procedurePathItem(p: ProcedureInfo, components: JsonObject): PathItem {
         ? "A tRPC query: `GET /trpc/<name>?input=<URL-encoded JSON>`. Several queries can share one request: " +
           '`GET /trpc/a,b?batch=1&input={"0":…,"1":…}` (answers an array, status 207 when results differ).'
         : "A tRPC subscription over server-sent events: `GET /trpc/<name>?input=<URL-encoded JSON>` (never batched). " +
-          "Reconnect with the `Last-Event-ID` header (or `lastEventId` in the input) to resume after the last event.";
+          "Reconnect with the `Last-Event-ID` header (or `lastEventId` in the input) to resume after the last event. " +
+          "Browsers' EventSource, which sends no Authorization header, adds `&token=` with a stream token " +
+          "(`POST /api/changes/token`).";
     if (inputSchema) {
       operation.parameters = [
         {
