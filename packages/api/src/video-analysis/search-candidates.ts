@@ -11,7 +11,8 @@ import type { Embedding } from "./schemas.ts";
 import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
 import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
-import { type ServiceContext, vectorLiteral } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
+import { vectorLiteral } from "./stored-row.ts";
 
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
