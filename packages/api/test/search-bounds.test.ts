@@ -9,7 +9,7 @@ import { searchInput } from "../src/video-analysis/search-schemas.ts";
 import { candidateStatement, searchSettings } from "../src/video-analysis/search-candidates.ts";
 import { parseQuery } from "../src/video-analysis/search-query.ts";
 import { searchTuning } from "../src/video-analysis/search-tuning.ts";
-import { createVideoLookups } from "../src/video-analysis/service.ts";
+import { createVideoLookups } from "../src/video-analysis/video-lookups.ts";
 import { ResponseBudget } from "../src/budget.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
