@@ -114,8 +114,10 @@ function addRetrievalOptions(command: Command): Command {
       new Option("--now <iso>", "the moment --when is read from (its offset gives the calendar)").argParser(parseNow),
     )
     .addOption(
-      new Option("--min-score <score>", `leave out memories scoring below this, 0-1 (default ${MIN_SCORE_DEFAULT})`)
-        .argParser(parseMinScore),
+      new Option(
+        "--min-score <score>",
+        `leave out memories scoring below this, 0-1 (default ${MIN_SCORE_DEFAULT})`,
+      ).argParser(parseMinScore),
     );
 }
 

@@ -25,7 +25,11 @@ beforeAll(async () => {
         metadata: { place: "Porto" },
         description: "A day at the beach: Leo builds a sandcastle and the picnic gets sandy.",
       },
-      { videoId: "undated", tags: ["beach"], description: "An old beach video: a sandcastle nobody remembers building." },
+      {
+        videoId: "undated",
+        tags: ["beach"],
+        description: "An old beach video: a sandcastle nobody remembers building.",
+      },
     ],
   });
 });
@@ -87,7 +91,9 @@ describe("mm search", () => {
     expect(r.code).toBe(0);
     const output = JSON.parse(r.stdout) as { items: { analysis: { videoId: string }; score: number }[] };
     expect(output).toMatchObject({
-      items: [{ analysis: { videoId: "beach19", metadata: { place: "Cascais" } }, score: expect.any(Number) }],
+      items: [
+        { analysis: { videoId: "beach19", metadata: { place: "Cascais" } }, score: expect.any(Number) as number },
+      ],
       when: { phrase: "summer 2019", from: "2019-06-01T00:00:00Z", to: "2019-09-01T00:00:00Z" },
     });
   });
