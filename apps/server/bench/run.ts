@@ -22,8 +22,15 @@ import autocannon from "autocannon";
 import { type FanoutResult, measureFanout } from "./fanout.ts";
 import { readProbe, type Running, rssMb, sample, startProcess, stop, treeCpuMs } from "./processes.ts";
 import { type ReadShares, replicaScenarios, untilReplicaUp, withReadShares } from "./replicas.ts";
-import { authOffScenario, type BaselineName, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
-import { seed } from "./seed.ts";
+import {
+  authOffScenario,
+  type BaselineName,
+  baselineScenarios,
+  isolationScenarios,
+  type Scenario,
+  serviceScenarios,
+} from "./scenarios.ts";
+import { seed, seedNoisy } from "./seed.ts";
 
 const { values } = parseArgs({
   options: {
@@ -87,6 +94,15 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
   await readProbe(server); // starts the probe's window here
   // With WORKERS > 1 the probe sees the primary only: CPU then comes from /proc for the whole process tree.
   const treeCpuBefore = workers > 1 ? await treeCpuMs(server.child.pid) : 0;
+  const background = scenario.background;
+  const behind =
+    background &&
+    autocannon({
+      url: server.url,
+      connections: background.connections,
+      duration,
+      requests: [{ setupRequest: (req) => ({ ...req, ...background.request() }) }],
+    });
   const run = autocannon({
     url: server.url,
     connections: scenario.connections ?? connections,
@@ -94,6 +110,14 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
     requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
   });
   const { result, samples } = await sample(server, run, { withPool, tree: workers > 1 });
+  if (behind) {
+    // The neighbour's own answers: refusals (429 beyond its key's share) are its, not the measured caller's.
+    const other = await behind;
+    console.error(
+      `${scenario.name}: the other space answered ${other.requests.total} requests ` +
+        `(${JSON.stringify(other.statusCodeStats)}), p50 ${other.latency.p50} ms, p99 ${other.latency.p99} ms`,
+    );
+  }
   const probe = await readProbe(server);
   const cpuMs = workers > 1 ? (await treeCpuMs(server.child.pid)) - treeCpuBefore : probe.cpuMs;
   if (result.errors || result.non2xx) {
@@ -191,8 +215,9 @@ for (const { name: kind } of targets) {
   const url = database?.url ?? `file:${dataDir}`;
   const started = performance.now();
   const apiKey = await seed(url, rows);
+  const noisyKey = await seedNoisy(url);
   console.error(`${kind}: ${rows} rows seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const context = { rows, apiKey, batch: BATCH };
+  const context = { rows, apiKey, batch: BATCH, noisyKey };
   const suffix = kind === "embedded" ? " [embedded]" : "";
   try {
     // The hand-written baseline reads PostgreSQL only (the embedded database belongs to one process): the embedded
@@ -232,11 +257,12 @@ for (const { name: kind } of targets) {
       const server = await startServer(url, "required");
       try {
         idle[`server${suffix}`] = await rssMb(server.child.pid, { tree: workers > 1 });
-        const scenarios = serviceScenarios(context).filter(wanted);
+        const scenarios = [...serviceScenarios(context), ...isolationScenarios(context)].filter(wanted);
         if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
         for (const scenario of scenarios) {
           await pairedWith(scenario);
-          results.push(await measureService(server, scenario, suffix));
+          const earlier = results.find((r) => r.name === `${scenario.comparedWith}${suffix}`);
+          results.push(await measureService(server, scenario, suffix, earlier));
         }
       } finally {
         await stop(server);

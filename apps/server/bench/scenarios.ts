@@ -20,6 +20,10 @@ export interface Scenario {
   /** Concurrent connections, when not the run's default (a few batches already keep the database busy). */
   connections?: number;
   baseline?: BaselineName;
+  /** An earlier scenario of the run this one is compared with (its p99 and rate), instead of a baseline server. */
+  comparedWith?: string;
+  /** Requests sent by another caller for the whole measurement, not measured themselves (only reported). */
+  background?: { connections: number; request(): HttpRequest };
   request(): HttpRequest;
 }
 
@@ -274,6 +278,73 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
         body: JSON.stringify({ items: ingestItems("ingest", ingested) }),
       }),
     },
+  ];
+}
+
+/**
+ * 24 unusual words of about 1,000 characters, different every time (no cache helps): the query that once made one
+ * space's searches take every pooled connection. None of its words is in any vocabulary.
+ */
+export function longUnusualQuery(): string {
+  const letters = "bcdfghjklmnpqrstvwxz";
+  const word = () =>
+    Array.from({ length: 40 }, (_, i) => letters[Math.floor(Math.random() * letters.length)] + (i % 3 ? "" : "y"))
+      .join("")
+      .slice(0, 40);
+  return Array.from({ length: 24 }, word).join(" ").slice(0, 1000);
+}
+
+/**
+ * Another space's latency while one key sends long queries of unusual words on 12 connections: the bench space's
+ * lookups and searches alone, then with that neighbour, each compared with its "alone" row (p99 and rate).
+ */
+export function isolationScenarios({
+  rows,
+  apiKey,
+  noisyKey,
+}: ScenarioContext & {
+  /** The key of the noisy neighbour's space (seedNoisy). */
+  noisyKey: string;
+}): Scenario[] {
+  const auth = { authorization: `Bearer ${apiKey}` };
+  const pick = () => videoIdOf(Math.floor(Math.random() * rows));
+  const lookup = (): HttpRequest => ({
+    method: "GET",
+    path: `/trpc/videoAnalysis.byVideoId?input=${enc({ videoId: pick() })}`,
+    headers: auth,
+  });
+  const search = (): HttpRequest => ({
+    method: "GET",
+    path: `/trpc/videoAnalysis.search?input=${enc({ query: pickQuery(), limit: 10 })}`,
+    headers: auth,
+  });
+  const neighbour = {
+    connections: 12,
+    request: (): HttpRequest => ({
+      method: "POST",
+      path: "/trpc/videoAnalysis.search?batch=1",
+      headers: { authorization: `Bearer ${noisyKey}`, ...json },
+      body: JSON.stringify({ 0: { query: longUnusualQuery(), limit: 10 } }),
+    }),
+  };
+  const alone = (name: string, request: () => HttpRequest): Scenario => ({
+    name: `isolation: ${name}, alone`,
+    unit: "requests/s",
+    perRequest: 1,
+    connections: 8,
+    request,
+  });
+  const beside = (name: string, request: () => HttpRequest): Scenario => ({
+    ...alone(name, request),
+    name: `isolation: ${name}, beside 12 long unusual queries in another space`,
+    comparedWith: `isolation: ${name}, alone`,
+    background: neighbour,
+  });
+  return [
+    alone("tRPC byVideoId", lookup),
+    beside("tRPC byVideoId", lookup),
+    alone("tRPC search, text", search),
+    beside("tRPC search, text", search),
   ];
 }
 

@@ -62,3 +62,30 @@ export async function seed(url: string, rows: number, keyName = "bench"): Promis
     await db.close();
   }
 }
+
+/** The space where one key sends long queries of unusual words (the isolation scenarios). */
+export const NOISY_SPACE = "noisy";
+
+/**
+ * A second space with a vocabulary of about 30,000 words (1,000 analyses of 30 coined words each, through the
+ * vocabulary's own triggers) and a key of its own: what a noisy neighbour's searches have to look words up in.
+ */
+export async function seedNoisy(url: string): Promise<string> {
+  const db = await createDb(parseDatabaseUrl(url, { timeoutMs: 600_000 }));
+  try {
+    await db.prisma.$executeRaw`
+      INSERT INTO "VideoAnalysis" ("id", "space", "videoId", "description", "createdAt", "updatedAt")
+      SELECT 'noisy-' || g, ${NOISY_SPACE}, 'noisy-' || g,
+             (SELECT string_agg('w' || substr(md5(g || '-' || w), 1, 8 + w % 5), ' ') FROM generate_series(1, 30) AS w),
+             now(), now()
+      FROM generate_series(1, 1000) AS g`;
+    await db.prisma.$executeRaw`ANALYZE "SearchTerm"`;
+    const { key } = await keyService.create(
+      { prisma: db.prisma },
+      { name: "noisy", space: NOISY_SPACE, scopes: ["read"] },
+    );
+    return key;
+  } finally {
+    await db.close();
+  }
+}

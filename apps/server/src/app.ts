@@ -3,6 +3,7 @@ import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
 import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
+import { ConcurrencyShares } from "./concurrency.ts";
 import { createDocsRoutes } from "./docs.ts";
 import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
@@ -67,7 +68,8 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
       onTouchError: (error) => logger.warn({ err: error }, "could not record a key's last use"),
     }),
     rateLimit: createRateLimit(config, db.prisma, logger),
-    authFailures: createAuthFailureLimiter(),
+    authFailures: createAuthFailureLimiter(config, db.prisma),
+    shares: new ConcurrencyShares(config.keyConcurrency, config.keyQueueMs),
     metrics,
     changes,
   };

@@ -89,6 +89,10 @@ const configSchema = z
     KEY_CACHE_MS: int("KEY_CACHE_MS", 0, 60_000).default(3000),
     // Calls per key (per address without auth) per minute; 0 turns rate limiting off.
     RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 0, 100_000_000).default(60_000),
+    // Calls one key (one space with AUTH=off) may run at once in this process; half the pool when unset.
+    KEY_CONCURRENCY: int("KEY_CONCURRENCY", 1, 10_000).optional(),
+    // How long a call beyond its key's share waits for a slot before it is refused (429).
+    KEY_QUEUE_MS: int("KEY_QUEUE_MS", 0, 60_000).default(2000),
     // Where rate-limit counters live: this process, or the database (shared by every server using it).
     RATE_LIMIT_STORE: z
       .enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' })
@@ -149,6 +153,10 @@ const configSchema = z
       keyCacheMs: e.KEY_CACHE_MS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateLimitStore: e.RATE_LIMIT_STORE,
+      // No caller takes more than half the connections, so another always finds some (the embedded database has
+      // one connection: there the share keeps one caller's calls from all queueing ahead of another's).
+      keyConcurrency: e.KEY_CONCURRENCY ?? Math.max(1, Math.floor(e.DATABASE_POOL_SIZE / 2)),
+      keyQueueMs: e.KEY_QUEUE_MS,
       corsOrigins: e.CORS_ORIGINS,
       allowedHosts: e.ALLOWED_HOSTS,
       historyLimit: e.HISTORY_LIMIT,

@@ -23,13 +23,14 @@ import { isUtf8 } from "node:buffer";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { RateLimiterMemory } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterPrisma } from "rate-limiter-flexible";
 import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { hostNameOf, isLoopback } from "./loopback.ts";
 import { type Problem, type ProblemRenderer, problemOf } from "./problems.ts";
 import { type Metrics, transportOf } from "./metrics.ts";
 import type { RateLimit } from "./rate-limit.ts";
+import type { ConcurrencyShares, Release } from "./concurrency.ts";
 
 export interface GuardDeps {
   config: ServerConfig;
@@ -39,7 +40,9 @@ export interface GuardDeps {
   verifyKey: KeyVerifier;
   rateLimit: RateLimit | undefined;
   /** Failed authentications per client address (shared by every transport). */
-  authFailures: RateLimiterMemory;
+  authFailures: AuthFailureLimiter;
+  /** Each caller's share of concurrent calls (KEY_CONCURRENCY). */
+  shares: ConcurrencyShares;
   metrics: Metrics;
   /** The process's change feed (subscriptions). */
   changes?: ChangeFeed;
@@ -51,7 +54,25 @@ export interface GuardDeps {
  */
 export const AUTH_FAILURES_PER_MINUTE = 30;
 
-export const createAuthFailureLimiter = () => new RateLimiterMemory({ points: AUTH_FAILURES_PER_MINUTE, duration: 60 });
+/**
+ * Counted where the calls' rate limits are (RATE_LIMIT_STORE): in this process, or in the database, so that the
+ * servers of one database (WORKERS > 1, replicas) allow an address 30 failures a minute in all, not 30 each. The
+ * process's own count stands in while the database does not answer.
+ */
+export function createAuthFailureLimiter(config: ServerConfig, prisma: PrismaClient): AuthFailureLimiter {
+  const options = { points: AUTH_FAILURES_PER_MINUTE, duration: 60 };
+  const memory = new RateLimiterMemory(options);
+  if (config.rateLimitStore !== "database") return memory;
+  return new RateLimiterPrisma({
+    ...options,
+    storeClient: prisma,
+    tableName: "rateLimit",
+    keyPrefix: "auth-failures",
+    insuranceLimiter: memory,
+  });
+}
+
+export type AuthFailureLimiter = RateLimiterMemory | RateLimiterPrisma;
 
 export interface TransportOptions {
   render: ProblemRenderer;
@@ -76,22 +97,52 @@ const clientAddress = (c: Context<AppEnv>) => getConnInfo(c).remote.address ?? "
 
 const retryIn = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+/** A request let through (with what to call once its answer is sent), or the problem that refuses it. */
+export type Admission = { release: Release; problem?: undefined } | { problem: Problem };
+
 /**
- * Counts `calls` against the caller's rate limit: the one place calls are counted, whichever transport decoded them.
- * Answers the problem to send when the caller is over its limit (all the request's calls are refused then).
+ * Counts `calls` against the caller's rate limit and takes them from its concurrency share: the one place calls are
+ * counted, whichever transport decoded them. Answers the problem to send when the caller is over its rate or found
+ * no free slot in time (all the request's calls are refused then); otherwise the release to call once the answer is
+ * sent. `share: false` for streams, which hold no database connection while open (MAX_STREAMS_PER_KEY bounds them).
  */
-export async function admit(deps: GuardDeps, c: Context<AppEnv>, calls: number): Promise<Problem | undefined> {
+export async function admit(
+  deps: GuardDeps,
+  c: Context<AppEnv>,
+  calls: number,
+  { share = true } = {},
+): Promise<Admission> {
+  const { principal, space } = c.var.ctx;
   const limiter = deps.rateLimit;
-  if (!limiter || calls === 0) return undefined;
-  const { principal } = c.var.ctx;
-  const who = principal.keyId ? `key:${principal.keyId}` : `ip:${clientAddress(c)}`;
-  const retryAfter = await limiter.consume(who, calls);
-  if (retryAfter === undefined) return undefined;
+  if (limiter && calls > 0) {
+    const who = principal.keyId ? `key:${principal.keyId}` : `ip:${clientAddress(c)}`;
+    const retryAfter = await limiter.consume(who, calls);
+    if (retryAfter !== undefined) {
+      deps.metrics.rateLimited(transportOf(c.req.path));
+      return {
+        problem: {
+          code: "TOO_MANY_REQUESTS",
+          message: `Rate limit exceeded: ${deps.config.rateLimitPerMinute} calls per minute (RATE_LIMIT_PER_MINUTE); retry in ${retryAfter} s`,
+          headers: { "Retry-After": String(retryAfter) },
+        },
+      };
+    }
+  }
+  if (!share || calls === 0) return { release: () => {} };
+  // The anonymous caller of AUTH=off is anyone: its share is per space, so one space's load leaves others theirs.
+  const holder = principal.keyId ? `key:${principal.keyId}` : `space:${space}`;
+  const release = await deps.shares.acquire(holder, calls);
+  if (release) return { release };
   deps.metrics.rateLimited(transportOf(c.req.path));
+  const whose = principal.keyId ? `This key (${principal.name})` : `Space "${space}"`;
   return {
-    code: "TOO_MANY_REQUESTS",
-    message: `Rate limit exceeded: ${deps.config.rateLimitPerMinute} calls per minute (RATE_LIMIT_PER_MINUTE); retry in ${retryAfter} s`,
-    headers: { "Retry-After": String(retryAfter) },
+    problem: {
+      code: "TOO_MANY_REQUESTS",
+      message:
+        `${whose} already runs ${deps.shares.share} calls at once, its share of the database (KEY_CONCURRENCY), ` +
+        "and no slot freed in time: wait for answers before sending more; retry in 1 s",
+      headers: { "Retry-After": "1" },
+    },
   };
 }
 
@@ -193,17 +244,18 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         });
       }
       const address = clientAddress(c);
-      const failures = await deps.authFailures.get(address);
+      // A key verified within KEY_CACHE_MS needs no count of failures (which may be a database query): the hot path.
+      let verified = key ? await deps.verifyKey(key, { cachedOnly: true }) : undefined;
+      const failures = verified ? null : await deps.authFailures.get(address);
       const blocked = failures !== null && failures.remainingPoints <= 0;
-      let verified: Principal | undefined;
       try {
-        verified = key ? await deps.verifyKey(key, { cachedOnly: blocked }) : undefined;
+        if (!verified && !blocked && key) verified = await deps.verifyKey(key);
       } catch (error) {
         // The database could not be asked (503): the key may well be valid.
         if (error instanceof DomainError) return fail(c, error);
         throw error;
       }
-      if (!verified && blocked) {
+      if (!verified && failures !== null && blocked) {
         const retryAfter = retryIn(failures.msBeforeNext);
         return render(c, {
           code: "TOO_MANY_REQUESTS",
@@ -313,9 +365,15 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
   };
 
   const limitRate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const problem = options.calls === undefined ? undefined : await admit(deps, c, options.calls);
-    if (problem) return render(c, problem);
-    await next();
+    if (options.calls === undefined) return next();
+    const admission = await admit(deps, c, options.calls);
+    if (admission.problem) return render(c, admission.problem);
+    // Answers here are whole JSON bodies: once the handler returns, nothing more is asked of the database.
+    try {
+      await next();
+    } finally {
+      admission.release();
+    }
   };
 
   // Headers first: nobody unauthenticated gets to make the server read (and hold) a body.

@@ -38,24 +38,28 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
   app.post(MCP_PATH, async (c) => {
     // Each JSON-RPC message is a call, a batch of them included; decoded here once and handed to the transport.
     const parsedBody: unknown = await c.req.json().catch(() => undefined);
-    const problem = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
-    if (problem) return mcpProblem(c, problem);
-    const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }] = await loadMcp();
-    const server = createMcpServer(createCaller(c.var.ctx), {
-      onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
-    });
-    // JSON answers rather than an SSE stream: the tools send no progress or server requests worth streaming.
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-      maxRequestBodySize: deps.config.maxBodyBytes,
-    });
-    await server.connect(transport);
+    const admission = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
+    if (admission.problem) return mcpProblem(c, admission.problem);
     try {
-      // Resolves once every answer is in the JSON body, so closing afterwards cuts nothing short.
-      return await transport.handleRequest(c.req.raw, { parsedBody });
+      const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }] = await loadMcp();
+      const server = createMcpServer(createCaller(c.var.ctx), {
+        onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
+      });
+      // JSON answers rather than an SSE stream: the tools send no progress or server requests worth streaming.
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+        maxRequestBodySize: deps.config.maxBodyBytes,
+      });
+      await server.connect(transport);
+      try {
+        // Resolves once every answer is in the JSON body, so closing afterwards cuts nothing short.
+        return await transport.handleRequest(c.req.raw, { parsedBody });
+      } finally {
+        await server.close();
+      }
     } finally {
-      await server.close();
+      admission.release();
     }
   });
   return app;

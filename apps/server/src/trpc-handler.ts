@@ -3,6 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import type { AppEnv } from "./request-variables.ts";
+import { releaseWhenSent, type Release } from "./concurrency.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import { trpcProblem } from "./problems.ts";
@@ -17,18 +18,21 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
   const app = new Hono<AppEnv>();
   app.use(`${ENDPOINT}/*`, ...transportGuards(deps, { render: trpcProblem, streamPath: STREAM_PATH }));
   app.use(STREAM_PATH, limitStreams(streams, trpcProblem));
-  app.all(`${ENDPOINT}/*`, (c) =>
-    fetchRequestHandler({
+  app.all(`${ENDPOINT}/*`, async (c) => {
+    let release: Release | undefined;
+    const response = await fetchRequestHandler({
       endpoint: ENDPOINT,
       req: c.req.raw,
       router: appRouter,
       // tRPC has decoded the request by now (`a%2Cb` is two calls, as it will run them): count what it will run.
       async createContext({ info, resHeaders }) {
-        const problem = await admit(deps, c, info.calls.length);
-        if (problem) {
+        const admission = await admit(deps, c, info.calls.length, { share: info.type !== "subscription" });
+        if (admission.problem) {
+          const { problem } = admission;
           for (const [name, value] of Object.entries(problem.headers ?? {})) resHeaders.set(name, value);
           throw new TRPCError({ code: problem.code, message: problem.message });
         }
+        release = admission.release;
         return c.var.ctx;
       },
       maxBatchSize: deps.config.maxBatchSize,
@@ -38,7 +42,9 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
         if (error.code === "INTERNAL_SERVER_ERROR")
           logger.error({ err: error, path, reqId: c.var.requestId }, "procedure failed");
       },
-    }),
-  );
+    });
+    // A batch's calls run until its last answer is written (tRPC may stream them).
+    return release ? releaseWhenSent(response, release) : response;
+  });
   return app;
 }

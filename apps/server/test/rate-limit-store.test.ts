@@ -4,6 +4,7 @@
  */
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { AUTH_FAILURES_PER_MINUTE } from "../src/guards.ts";
 import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 
@@ -41,6 +42,35 @@ describe.skipIf(!!postgres?.skip)("RATE_LIMIT_STORE=database", () => {
     await exhaust(urlA);
     // The budget of this address was spent on the other server.
     const refused = await list(urlB);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!!postgres?.skip)("failed authentications with RATE_LIMIT_STORE=database", () => {
+  const servers: MemoryMirrorServer[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    await drop?.();
+  });
+
+  it("counts an address's failures across the servers of one database (30 a minute in all, not 30 each)", async () => {
+    const database = await createTestDatabase("postgres");
+    drop = () => database.drop();
+    const config = {
+      ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }),
+      auth: "required" as const,
+      rateLimitStore: "database" as const,
+    };
+    const [a, b] = [createServer(config), createServer(config)];
+    servers.push(a, b);
+    const [urlA, urlB] = [await a.start(), await b.start()];
+    const guess = (url: string, i: number) => list(url, { authorization: `Bearer mm_guess${i}` });
+    for (let i = 0; i < AUTH_FAILURES_PER_MINUTE / 2; i++) expect((await guess(urlA, i)).status).toBe(401);
+    for (let i = 0; i < AUTH_FAILURES_PER_MINUTE / 2; i++) expect((await guess(urlB, i)).status).toBe(401);
+    // Either server has seen only half the limit itself; together they have seen all of it.
+    const refused = await guess(urlA, -1);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
   });

@@ -14,6 +14,7 @@ export interface DatabaseErrorWording {
 export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWording = {}): never {
   switch (databaseErrorKind(error)) {
     case "unavailable":
+    case "timed_out": // a statement_timeout its caller did not word (search words its own)
     case "transient": // still deadlocking after the caller's own retries: worth a retry later
       throw new UnavailableError({ cause: error });
     case "value_too_long":

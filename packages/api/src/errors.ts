@@ -60,6 +60,17 @@ export class UnavailableError extends DomainError {
   }
 }
 
+/** A search stopped at its time bound (statement_timeout): the server's protection, worth a smaller retry. */
+export class SearchTimeoutError extends UnavailableError {
+  override name = "SearchTimeoutError";
+  constructor(timeoutMs: number, options?: ErrorOptions) {
+    super(options);
+    this.message =
+      `The search was stopped after ${timeoutMs / 1000} s, the most one search may take: ` +
+      "try fewer words, or more common ones";
+  }
+}
+
 /** No credentials, or credentials that match no live key. */
 export class UnauthorizedError extends DomainError {
   override name = "UnauthorizedError";

@@ -6,7 +6,7 @@
  */
 import type { PrismaClient, ReadRouting } from "@memory-mirror/db";
 import { DomainError } from "./errors.ts";
-import type { ServiceContext, VideoLookups } from "./video-analysis/service.ts";
+import type { VideoLookups } from "./video-analysis/video-lookups.ts";
 
 /** One request's view of read routing. */
 export interface RequestReads {
@@ -17,11 +17,19 @@ export interface RequestReads {
   lookups(client: PrismaClient): VideoLookups;
 }
 
+/** What routing needs of an operation's context (ServiceContext has it). */
+interface RoutedContext {
+  prisma: PrismaClient;
+  space: string;
+  lookups: VideoLookups;
+  reads?: RequestReads;
+}
+
 /** A not-found or a bad input is the operation's answer wherever it ran; anything else may be the replica's fault. */
 const isAnswer = (error: unknown): boolean => error instanceof DomainError && error.kind !== "unavailable";
 
 /** Declares a read-only operation: it runs wherever read routing sends the space's reads. */
-export function readOnly<C extends ServiceContext, A extends unknown[], R>(
+export function readOnly<C extends RoutedContext, A extends unknown[], R>(
   operation: (ctx: C, ...args: A) => Promise<R>,
 ): (ctx: C, ...args: A) => Promise<R> {
   return (ctx, ...args) => {
@@ -37,7 +45,7 @@ export function readOnly<C extends ServiceContext, A extends unknown[], R>(
 }
 
 /** Declares a writing operation: on the primary, and the space's reads see it from then on (read-your-writes). */
-export function writes<C extends ServiceContext, A extends unknown[], R>(
+export function writes<C extends RoutedContext, A extends unknown[], R>(
   operation: (ctx: C, ...args: A) => Promise<R>,
 ): (ctx: C, ...args: A) => Promise<R> {
   return async (ctx, ...args) => {

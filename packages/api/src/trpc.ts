@@ -12,7 +12,7 @@ import { DomainError, type DomainErrorKind, ForbiddenError, type InputIssue, Inv
 import type { ChangeFeed } from "./changes/feed.ts";
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_ROWS } from "./limits.ts";
 import type { RequestReads } from "./read-routing.ts";
-import { createVideoLookups, type VideoLookups } from "./video-analysis/service.ts";
+import { createVideoLookups, type VideoLookups } from "./video-analysis/video-lookups.ts";
 
 // 1. Context --------------------------------------------------------------------------------------------------
 

@@ -152,34 +152,46 @@ for (const target of targets)
       Object.assign(searchTuning, saved);
     });
 
-    const hostile = [
-      "a & b | !c",
-      "!!!",
-      "'quoted' \"unclosed",
-      "\\",
-      "\\\\' OR 1=1 --",
-      "cake:*",
-      "birthday <-> cake",
-      "(((",
-      ")",
-      '\'; DROP TABLE "VideoAnalysis"; --',
-      "%_*",
-      "🎂🎉",
-      "יום הולדת שמח",
-      "عيد ميلاد سعيد",
-      "\u202Ecake\u202C",
-      "a".repeat(1000),
-      "x ".repeat(499),
-      '""',
-      "-cake",
-      "or or or",
+    // Operators, quotes and SQL are separators: only a query's words count, so each answers what its words match
+    // (a, b, c, or and x match nothing stored here; "1" is walk number 1; cake is v1's and v4's).
+    const hostile: [string, string[]][] = [
+      ["a & b | !c", []],
+      ["!!!", []],
+      ["'quoted' \"unclosed", []],
+      ["\\", []],
+      ["\\\\' OR 1=1 --", ["w1"]],
+      ["cake:*", ["v1", "v4"]],
+      ["birthday <-> cake", ["v1", "v4"]],
+      ["(((", []],
+      [")", []],
+      ['\'; DROP TABLE "VideoAnalysis"; --', []],
+      ["%_*", []],
+      ["🎂🎉", []],
+      ["יום הולדת שמח", []],
+      ["عيد ميلاد سعيد", []],
+      ["\u202Ecake\u202C", ["v1", "v4"]],
+      ["a".repeat(1000), []],
+      ["x ".repeat(499), []],
+      ['""', []],
+      ["-cake", ["v1", "v4"]],
+      ["or or or", []],
     ];
 
-    it.each(hostile.map((q) => [q.slice(0, 40), q]))("answers %j without failing", async (_, query) => {
-      const { items } = await caller.videoAnalysis.search({ query });
-      expect(Array.isArray(items)).toBe(true);
-      const context = await caller.videoAnalysis.context({ query, maxChars: 500 });
-      expect(context.text.length).toBeLessThanOrEqual(500);
+    it.each(hostile.map(([q, expected]) => [q.slice(0, 40), q, expected] as const))(
+      "answers %j with what its words match, in search and in context",
+      async (_, query, expected) => {
+        const { items } = await caller.videoAnalysis.search({ query });
+        expect(items.map((i) => i.analysis.videoId).sort()).toEqual(expected);
+        const context = await caller.videoAnalysis.context({ query, maxChars: 500 });
+        expect(context.sources.map((s) => s.videoId).sort()).toEqual(expected);
+        expect(context.text.length).toBeLessThanOrEqual(500);
+      },
+    );
+
+    it("leaves the data alone when a query spells SQL", async () => {
+      await caller.videoAnalysis.search({ query: '\'; DELETE FROM "VideoAnalysis"; --' });
+      const { items } = await caller.videoAnalysis.byVideoIds({ videoIds: ["v1", "v2", "v3", "v4"] });
+      expect(items.map((i) => i?.videoId)).toEqual(["v1", "v2", "v3", "v4"]);
     });
 
     it.each([

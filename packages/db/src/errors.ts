@@ -11,7 +11,9 @@ export type DatabaseErrorKind =
   | "value_too_long"
   | "value_out_of_range"
   /** A deadlock or serialization failure: the same statement may well succeed when run again. */
-  | "transient";
+  | "transient"
+  /** A statement stopped by statement_timeout (57014): the work it was given was too much for the time it had. */
+  | "timed_out";
 
 /** Thrown when the database did not answer within DATABASE_TIMEOUT_MS (see createDb). */
 export class DatabaseTimeoutError extends Error {
@@ -58,8 +60,8 @@ function fromAdapterKind(kind: string): DatabaseErrorKind | undefined {
 
 /**
  * SQLSTATEs: connection exceptions (08), shutdown / cannot connect now / statement timeout (57), too many
- * connections (53300), database gone (3D000). A statement cancelled by statement_timeout (57014) is the database
- * not answering in time, like a read timeout.
+ * connections (53300), database gone (3D000). A statement cancelled by statement_timeout (57014) is its own kind:
+ * the statement's cost, not the database's state (callers that do not set a timeout treat it as unavailable).
  */
 function fromSqlState(state: string): DatabaseErrorKind | undefined {
   if (state === "23505") return "unique_violation";
@@ -68,7 +70,8 @@ function fromSqlState(state: string): DatabaseErrorKind | undefined {
   if (state === "22003" || state === "22008") return "value_out_of_range";
   if (state === "40P01" || state === "40001") return "transient";
   if (state.startsWith("08") || state === "53300" || state === "3D000") return "unavailable";
-  if (state === "57014" || state === "57P01" || state === "57P02" || state === "57P03") return "unavailable";
+  if (state === "57014") return "timed_out";
+  if (state === "57P01" || state === "57P02" || state === "57P03") return "unavailable";
   return undefined;
 }
 

@@ -88,12 +88,13 @@ describe("databaseErrorKind", () => {
     },
   );
 
-  it.each(["57P01", "57P02", "57P03", "57014", "08006", "08001", "53300", "3D000"])(
-    "SQLSTATE %s is unavailable",
-    (code) => {
-      expect(databaseErrorKind(sqlError(code))).toBe("unavailable");
-    },
-  );
+  it.each(["57P01", "57P02", "57P03", "08006", "08001", "53300", "3D000"])("SQLSTATE %s is unavailable", (code) => {
+    expect(databaseErrorKind(sqlError(code))).toBe("unavailable");
+  });
+
+  it("a statement stopped by statement_timeout (57014) is timed_out, not the database being down", () => {
+    expect(databaseErrorKind(sqlError("57014"))).toBe("timed_out");
+  });
 
   it("reads SQLSTATEs of constraint, range, length and retryable errors, and leaves other server errors alone", () => {
     expect(databaseErrorKind(sqlError("23505"))).toBe("unique_violation");

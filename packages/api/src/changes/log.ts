@@ -4,7 +4,7 @@
  */
 import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { toAnalysis } from "../video-analysis/service.ts";
+import { toAnalysis } from "../video-analysis/stored-row.ts";
 import { type StoredRow, storedColumns } from "../video-analysis/stored-row.ts";
 import { type ChangeEvent, type ChangeEventRow, changeEventSchema } from "./schemas.ts";
 

@@ -1,5 +1,5 @@
 /** `recentChanges`: a bounded page of the change log, for callers that ask rather than subscribe (MCP). */
-import type { ServiceContext } from "../video-analysis/service.ts";
+import type { ServiceContext } from "../video-analysis/service-context.ts";
 import { RESYNC_REASON } from "./events.ts";
 import { headOf, matches, prunedThrough, readChanges } from "./log.ts";
 import type { RecentChanges, RecentChangesInput } from "./schemas.ts";

@@ -3,6 +3,7 @@
  * `GET /api/changes`, MCP `recent_changes`, `mm watch`). Values only, like every schemas file.
  */
 import { z } from "zod";
+import { limitUpTo } from "../fields.ts";
 import { timestamp } from "../codecs.ts";
 import { tagsField, videoAnalysisSchema, videoIdField } from "../video-analysis/schemas.ts";
 
@@ -106,12 +107,7 @@ export const recentChangesInput = z
       .meta({ description: "Changes recorded at or after this time (when afterId is not given)." }),
     tags: tagsFilter,
     videoIds: videoIdsFilter,
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(RECENT_CHANGES_LIMIT_MAX, `limit must be at most ${RECENT_CHANGES_LIMIT_MAX}`)
-      .default(RECENT_CHANGES_LIMIT_DEFAULT),
+    limit: limitUpTo(RECENT_CHANGES_LIMIT_MAX).default(RECENT_CHANGES_LIMIT_DEFAULT),
   })
   .strict();
 

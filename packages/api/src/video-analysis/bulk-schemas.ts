@@ -4,7 +4,7 @@
  * so every limit and message stays defined once.
  */
 import { z } from "zod";
-import { utcDateTimeInput } from "../codecs.ts";
+import { utcDateTimeInput } from "../fields.ts";
 import { BULK_MAX_ITEMS, RESTORE_MAX_AHEAD_MS, RESTORE_VERSION_MAX } from "../limits.ts";
 import { metadataField } from "./metadata-schemas.ts";
 import { recordedAtField } from "./recorded-at-schemas.ts";

@@ -7,7 +7,8 @@ import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly, writes } from "../read-routing.ts";
 import { isRestoreItem, type UpsertManyInput, type UpsertManyResult, type VideoIdsInput } from "./bulk-schemas.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
-import { type ServiceContext, toAnalysis } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
+import { toAnalysis } from "./stored-row.ts";
 import { type WriteItem, writeAnalyses } from "./write.ts";
 
 /**

@@ -7,7 +7,7 @@ import { assembleContext, type ContextItem, type ContextPlan } from "./context-t
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { searchHits } from "./search.ts";
-import type { ServiceContext } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
 import { applyWhen } from "./when.ts";
 
 /**

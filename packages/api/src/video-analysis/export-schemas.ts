@@ -1,6 +1,7 @@
 /** Input and output of export: every analysis with everything it has, a page at a time (export.ts, mm export). */
 import { z } from "zod";
-import { timestamp, utcDateTimeInput } from "../codecs.ts";
+import { timestamp } from "../codecs.ts";
+import { limitUpTo, utcDateTimeInput } from "../fields.ts";
 import { EXPORT_PAGE_MAX } from "../limits.ts";
 import { memoryFilterFields } from "./filter-schemas.ts";
 import { metadataOutput } from "./metadata-schemas.ts";
@@ -29,11 +30,7 @@ const exportCursor = z
 
 export const exportInput = z
   .object({
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(EXPORT_PAGE_MAX, `limit must be at most ${EXPORT_PAGE_MAX}`)
+    limit: limitUpTo(EXPORT_PAGE_MAX)
       .default(EXPORT_PAGE_MAX)
       .meta({ description: "Most analyses per page; a page also ends early to stay within the answer's byte budget." }),
     cursor: exportCursor.nullish().meta({ description: "nextCursor of the previous page; omit for the first page." }),

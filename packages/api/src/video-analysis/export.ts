@@ -10,7 +10,7 @@ import { encodeExportCursor, type ExportInput, type ExportPage } from "./export-
 import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
-import type { ServiceContext } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
 import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
 /** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */

@@ -1,5 +1,6 @@
 /** Input and output of history: a video's earlier versions, newest first, a page at a time (history.ts). */
 import { z } from "zod";
+import { limitUpTo } from "../fields.ts";
 import { timestamp } from "../codecs.ts";
 import { HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, VERSION_MAX } from "../limits.ts";
 import { metadataOutput } from "./metadata-schemas.ts";
@@ -24,12 +25,7 @@ const historyCursor = z
 export const historyInput = z
   .object({
     videoId: videoIdField(),
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(HISTORY_PAGE_MAX, `limit must be at most ${HISTORY_PAGE_MAX}`)
-      .default(HISTORY_PAGE_DEFAULT),
+    limit: limitUpTo(HISTORY_PAGE_MAX).default(HISTORY_PAGE_DEFAULT),
     cursor: historyCursor.nullish().meta({ description: "nextCursor of the previous page; omit for the first page." }),
   })
   .strict();

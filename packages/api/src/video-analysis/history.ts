@@ -6,7 +6,7 @@ import { NotFoundError } from "../errors.ts";
 import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./history-schemas.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
-import type { ServiceContext } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
 import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
 
 interface Version {

@@ -3,6 +3,7 @@
  * (zod, no database code): the client, the CLI and the MCP tools import this through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
+import { limitUpTo } from "../fields.ts";
 import { timestamp } from "../codecs.ts";
 import {
   DESCRIPTION_MAX_LENGTH,
@@ -217,12 +218,7 @@ export const cursorField = z
   })
   .meta({ description: "nextCursor of the previous page; omit for the first page." });
 
-export const limitField = z
-  .number({ error: "limit must be a number" })
-  .int("limit must be a whole number")
-  .min(1, "limit must be at least 1")
-  .max(LIST_LIMIT_MAX, `limit must be at most ${LIST_LIMIT_MAX}`)
-  .default(LIST_LIMIT_DEFAULT);
+export const limitField = limitUpTo(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT);
 
 export const listInput = z
   .object({

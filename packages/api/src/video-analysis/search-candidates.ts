@@ -3,15 +3,16 @@
  * embeddings. Every value is a parameter; the only values written into SQL text are integers from search-tuning.ts
  * (HNSW needs its dimension literally).
  */
-import { Prisma } from "@memory-mirror/db";
+import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { InvalidInputError } from "../errors.ts";
+import { InvalidInputError, SearchTimeoutError } from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import type { Embedding } from "./schemas.ts";
 import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
 import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
-import { type ServiceContext, vectorLiteral } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
+import { vectorLiteral } from "./stored-row.ts";
 
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
@@ -99,9 +100,12 @@ export function candidateStatement(
         SELECT websearch_to_tsquery('mm_english', ${websearchText(parsed, "any")}) AS any_q,
                websearch_to_tsquery('mm_english', ${websearchText(parsed, "all")}) AS all_q),
       words AS MATERIALIZED (
-        -- Content words only: a stop word would stand for nothing.
-        SELECT DISTINCT lower(unaccent(w)) AS word FROM unnest(${fuzzyWords}::text[]) AS w
-        WHERE numnode(plainto_tsquery('mm_english', w)) > 0),
+        -- Content words only (a stop word would stand for nothing), the first maxFuzzyWords as typed: a pasted
+        -- paragraph of rare words costs a bounded number of vocabulary lookups and stand-ins.
+        SELECT d.word FROM (
+          SELECT lower(unaccent(w)) AS word, min(i) AS first FROM unnest(${fuzzyWords}::text[]) WITH ORDINALITY AS u(w, i)
+          WHERE numnode(plainto_tsquery('mm_english', w)) > 0 GROUP BY 1) AS d
+        ORDER BY d.first LIMIT ${searchTuning.maxFuzzyWords}::int),
       units AS MATERIALIZED (
         -- What coverage counts: every content word, however short, and every quoted phrase.
         SELECT d.word, plainto_tsquery('mm_english', d.word) AS tq
@@ -203,6 +207,19 @@ export function candidateStatement(
     WHERE v."space" = ${space}`;
 }
 
+/**
+ * The settings a search statement runs with, in its transaction. Its work is bounded in time, so a costly one stops
+ * instead of holding its connection for everyone. pgvector ≥ 0.8 keeps scanning the HNSW graph until enough rows
+ * pass the filters (space, model, tags); without it a filtered scan returns whatever of its first ef_search rows pass.
+ */
+export function searchSettings(prisma: PrismaClient, plan: VectorPlan) {
+  const base = Prisma.sql`set_config('statement_timeout', ${String(searchTuning.statementTimeoutMs)}, true)`;
+  return plan.kind === "hnsw"
+    ? prisma.$queryRaw`SELECT ${base}, set_config('hnsw.iterative_scan', 'relaxed_order', true),
+        set_config('hnsw.ef_search', ${String(searchTuning.efSearch)}, true)`
+    : prisma.$queryRaw`SELECT ${base}`;
+}
+
 export async function findCandidates(
   ctx: ServiceContext,
   input: SearchInput,
@@ -211,15 +228,12 @@ export async function findCandidates(
   perSignal: number,
 ): Promise<CandidateRow[]> {
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal);
-  if (plan.kind !== "hnsw") return ctx.prisma.$queryRaw<CandidateRow[]>(statement).catch(rethrowDatabaseError);
-  // pgvector ≥ 0.8 keeps scanning the graph until enough rows pass the filters (space, model, tags); without it a
-  // filtered HNSW scan returns whatever of its first ef_search rows happen to pass.
+  const timeoutMs = searchTuning.statementTimeoutMs;
   const [, rows] = await ctx.prisma
-    .$transaction([
-      ctx.prisma.$queryRaw`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-        set_config('hnsw.ef_search', ${String(searchTuning.efSearch)}, true)`,
-      ctx.prisma.$queryRaw<CandidateRow[]>(statement),
-    ])
-    .catch(rethrowDatabaseError);
+    .$transaction([searchSettings(ctx.prisma, plan), ctx.prisma.$queryRaw<CandidateRow[]>(statement)])
+    .catch((error: unknown) => {
+      if (databaseErrorKind(error) === "timed_out") throw new SearchTimeoutError(timeoutMs, { cause: error });
+      return rethrowDatabaseError(error);
+    });
   return rows;
 }

@@ -3,6 +3,7 @@
  * Values only (zod, no database code), exported through `@memory-mirror/api/schemas`.
  */
 import { z } from "zod";
+import { limitUpTo } from "../fields.ts";
 import { embeddingField, tagsField, videoAnalysisSchema, videoIdField } from "./schemas.ts";
 import { memoryFilterFields } from "./filter-schemas.ts";
 import { nowField, WHEN_NEEDS, whenField, whenRangeSchema } from "./when-schemas.ts";
@@ -39,11 +40,7 @@ export const queryField = z
     example: "what did I cook for Mia's birthday?",
   });
 
-export const searchLimitField = z
-  .number({ error: "limit must be a number" })
-  .int("limit must be a whole number")
-  .min(1, "limit must be at least 1")
-  .max(SEARCH_LIMIT_MAX, `limit must be at most ${SEARCH_LIMIT_MAX}`);
+export const searchLimitField = limitUpTo(SEARCH_LIMIT_MAX);
 
 export const queryEmbeddingField = embeddingField.meta({
   description:
@@ -131,12 +128,7 @@ export const searchOutput = z.object({
 
 export const tagsInput = z
   .object({
-    limit: z
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(TAGS_LIMIT_MAX, `limit must be at most ${TAGS_LIMIT_MAX}`)
-      .default(TAGS_LIMIT_DEFAULT),
+    limit: limitUpTo(TAGS_LIMIT_MAX).default(TAGS_LIMIT_DEFAULT),
   })
   .strict()
   .default({ limit: TAGS_LIMIT_DEFAULT });

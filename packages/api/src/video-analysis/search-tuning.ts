@@ -26,4 +26,14 @@ export const searchTuning = {
   minTermSimilarity: 0.45,
   /** At most this many vocabulary words stand in for one query word. */
   termsPerWord: 4,
+  /**
+   * Query words looked up in the vocabulary at most (the first content words as typed): a pasted paragraph of rare
+   * words costs a bounded number of index lookups and stand-ins, whatever its length.
+   */
+  maxFuzzyWords: 12,
+  /**
+   * The most time the database spends on one search statement (statement_timeout; PostgreSQL only: the embedded
+   * database has no timers). The client's own DATABASE_TIMEOUT_MS default: past it nobody waits for the answer.
+   */
+  statementTimeoutMs: 5000,
 };

@@ -8,8 +8,8 @@ import { type Candidate, findCandidates, planVectors } from "./search-candidates
 import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
-import { type ServiceContext, toAnalysis } from "./service.ts";
-import { type StoredRow, storedColumns } from "./stored-row.ts";
+import type { ServiceContext } from "./service-context.ts";
+import { type StoredRow, storedColumns, toAnalysis } from "./stored-row.ts";
 
 /** Marks around matched words in highlights; ts_headline options. */
 const HEADLINE_OPTIONS =

@@ -1,14 +1,13 @@
 /**
- * The video-analysis queries, each in exactly one space. Inputs arrive validated (schemas.ts); failures leave as
- * domain errors, so every transport (tRPC, REST, MCP) calls these functions directly and maps errors its own way.
+ * The single-analysis operations (create, byVideoId, update, upsert, delete) and list, each in exactly one space.
+ * Inputs arrive validated (schemas.ts); failures leave as domain errors, so every transport (tRPC, REST, MCP) calls
+ * these functions directly and maps errors its own way. The bulk ones are bulk.ts's, retrieval search-service.ts's.
  */
 import { randomUUID } from "node:crypto";
-import { Prisma, type PrismaClient } from "@memory-mirror/db";
-import DataLoader from "dataloader";
+import { Prisma } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
-import { readOnly, type RequestReads, writes } from "../read-routing.ts";
+import { readOnly, writes } from "../read-routing.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { BULK_MAX_ITEMS } from "../limits.ts";
 import { ConflictError, InvalidInputError, NotFoundError, VersionConflictError } from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import {
@@ -22,24 +21,11 @@ import {
   type VideoAnalysisRow,
   type VideoIdInput,
 } from "./schemas.ts";
-import type { Metadata } from "./metadata-schemas.ts";
 import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
-import { parseRecordedAt, recordedAtText } from "./recorded-at-schemas.ts";
-import { type StoredRow, storedColumns } from "./stored-row.ts";
+import { parseRecordedAt } from "./recorded-at-schemas.ts";
+import type { ServiceContext } from "./service-context.ts";
+import { type StoredRow, storedColumns, toAnalysis, vectorLiteral } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
-
-/** What every operation acts through: the database, the caller's one space, and the request's answer budget. */
-export interface ServiceContext {
-  prisma: PrismaClient;
-  space: string;
-  budget: ResponseBudget;
-  /** Lookups by videoId, gathered per request into one query (createVideoLookups). */
-  lookups: VideoLookups;
-  /** Earlier versions kept per analysis (HISTORY_LIMIT); 50 when not given, 0 keeps none. */
-  historyLimit?: number;
-  /** Where read-only operations run (read-routing.ts); without it everything runs on `prisma`. */
-  reads?: RequestReads;
-}
 
 /** REST's If-Match: opaque `version.id` tags, one of which the stored analysis must match. */
 export interface Precondition {
@@ -49,25 +35,6 @@ export interface Precondition {
 const RETURNING = storedColumns();
 const LIST_COLUMNS = storedColumns("a");
 
-/** A stored row as the service returns it: the embedding as what it is, never as the vector. */
-export function toAnalysis({
-  embeddingModel,
-  embeddingDims,
-  recordedAt,
-  recordedAtOffset,
-  metadata,
-  ...row
-}: StoredRow): VideoAnalysisRow {
-  const embedding =
-    embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
-  return {
-    ...row,
-    embedding,
-    recordedAt: recordedAtText(recordedAt, recordedAtOffset),
-    metadata: (metadata as Metadata | null) ?? null,
-  };
-}
-
 /** recordedAt's two columns for a raw statement: the instant in UTC (text, so no driver guesses a zone) and the offset. */
 function recordedAtColumns(iso: string | undefined) {
   if (!iso) return { instant: null, offset: null };
@@ -75,39 +42,11 @@ function recordedAtColumns(iso: string | undefined) {
   return { instant: instant.toISOString(), offset: offsetMinutes };
 }
 
-/** pgvector's text form; zod has already checked every value is a finite number. */
-export const vectorLiteral = (values: readonly number[]): string => `[${values.join(",")}]`;
-
 /** The three embedding columns for a new value (or for none). */
 function embeddingColumns(embedding: Embedding | null | undefined) {
   return embedding
     ? { model: embedding.model, dims: embedding.values.length, vector: vectorLiteral(embedding.values) }
     : { model: null, dims: null, vector: null };
-}
-
-export type VideoLookups = DataLoader<string, StoredRow | null>;
-
-/**
- * Lookups by videoId within one request go to the database together: a tRPC batch of 50 byVideoId calls, or one
- * byVideoIds of 1,000, becomes one `= ANY($2)` query instead of one statement each. No cache: every load reads the
- * database, so a write earlier in the same request is always seen.
- *
- * `"videoId" = ANY($2)` is the one form for "rows of these videoIds" (deleteMany and context's named memories use
- * it too). Measured on PostgreSQL 15 with 1,000,000 analyses (990,000 in the space asked), against a LATERAL probe
- * per key and Prisma's `IN ($2, $3, …)`: with fresh statistics all three use the (space, videoId) unique index and
- * ANY was the fastest (1.1–1.6× less time than LATERAL, up to 1.35× less than IN at 1,000 keys); with statistics
- * from before the space existed all three chose another index, and LATERAL was the worst (23× ANY's time at 50 keys).
- */
-export function createVideoLookups(prisma: PrismaClient, space: string): VideoLookups {
-  return new DataLoader<string, StoredRow | null>(
-    async (videoIds) => {
-      const rows = await prisma.$queryRaw<StoredRow[]>`
-        SELECT ${RETURNING} FROM "VideoAnalysis" WHERE "space" = ${space} AND "videoId" = ANY(${videoIds as string[]}::text[])`;
-      const byVideoId = new Map(rows.map((row) => [row.videoId, row]));
-      return videoIds.map((videoId) => byVideoId.get(videoId) ?? null);
-    },
-    { cache: false, maxBatchSize: BULK_MAX_ITEMS },
-  );
 }
 
 const notFound = (videoId: string) => () => new NotFoundError(`No video analysis for videoId "${videoId}"`);

@@ -1,5 +1,11 @@
-/** An analysis as the database holds it (the vector itself never leaves): the columns, declared once. */
+/**
+ * An analysis as the database holds it (the vector itself never leaves): the columns, declared once, and the
+ * conversions between them and the analysis the service answers.
+ */
 import { Prisma } from "@memory-mirror/db";
+import type { Metadata } from "./metadata-schemas.ts";
+import { recordedAtText } from "./recorded-at-schemas.ts";
+import type { VideoAnalysisRow } from "./schemas.ts";
 
 /** For Prisma queries. */
 export const select = {
@@ -28,3 +34,25 @@ export function storedColumns(alias?: string): Prisma.Sql {
       .join(", "),
   );
 }
+
+/** A stored row as the service returns it: the embedding as what it is, never as the vector. */
+export function toAnalysis({
+  embeddingModel,
+  embeddingDims,
+  recordedAt,
+  recordedAtOffset,
+  metadata,
+  ...row
+}: StoredRow): VideoAnalysisRow {
+  const embedding =
+    embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
+  return {
+    ...row,
+    embedding,
+    recordedAt: recordedAtText(recordedAt, recordedAtOffset),
+    metadata: (metadata as Metadata | null) ?? null,
+  };
+}
+
+/** pgvector's text form; zod has already checked every value is a finite number. */
+export const vectorLiteral = (values: readonly number[]): string => `[${values.join(",")}]`;

@@ -1,7 +1,7 @@
 /** Tag counts of a space, most used first. */
 import { rethrowDatabaseError } from "../database-errors.ts";
 import type { TagsInput, TagsOutput } from "./search-schemas.ts";
-import type { ServiceContext } from "./service.ts";
+import type { ServiceContext } from "./service-context.ts";
 
 export function tags(ctx: ServiceContext, { limit }: TagsInput): Promise<TagsOutput> {
   return ctx.budget.exclusive(async () => {

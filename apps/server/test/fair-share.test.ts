@@ -1,0 +1,132 @@
+/**
+ * One caller's slow calls must not take every pooled connection (KEY_CONCURRENCY): beyond its share they wait in
+ * line briefly, then are refused with 429 and Retry-After, while another key keeps being answered. And one search
+ * statement is bounded in time (statement_timeout): stopped, it answers 503 saying so. PostgreSQL only: holding a
+ * row lock from another connection (what makes calls slow here, deterministically) and statement timeouts need a
+ * server; the embedded database has one connection and no timers.
+ */
+import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
+import { testTargets } from "@memory-mirror/db/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { searchTuning } from "../../../packages/api/src/video-analysis/search-tuning.ts";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+
+const postgres = (await testTargets()).find((t) => t.name === "postgres");
+
+describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database (postgres)", () => {
+  let server: TestServer;
+  let locker: pg.Client;
+  beforeAll(async () => {
+    // A pool of 10 (the default); each key may run 2 calls at once, and waits 500 ms for a slot.
+    server = await startTestServer("postgres", { auth: "required", keyConcurrency: 2, keyQueueMs: 500 });
+    locker = new pg.Client({ connectionString: server.databaseUrl });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await server?.close();
+  });
+
+  const waitingOnLocks = async () =>
+    Number(
+      (
+        await locker.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        )
+      ).rows[0]?.n,
+    );
+
+  it("one key's calls stuck on a lock take its share only: the rest are refused, another key is answered", async () => {
+    const aliceKey = await server.createKey({ name: "alice", space: "alice", scopes: ["read", "write"] });
+    const bobKey = await server.createKey({ name: "bob", space: "bob", scopes: ["read", "write"] });
+    const alice = createMemoryMirrorClient({ url: server.url, apiKey: aliceKey, batch: false });
+    const bob = createMemoryMirrorClient({ url: server.url, apiKey: bobKey, batch: false });
+    await alice.videoAnalysis.create.mutate({ videoId: "busy", description: "A row someone holds a lock on." });
+    await bob.videoAnalysis.create.mutate({ videoId: "mine", description: "Bob's own memory." });
+
+    await locker.query("BEGIN");
+    await locker.query(`SELECT 1 FROM "VideoAnalysis" WHERE "space" = 'alice' AND "videoId" = 'busy' FOR UPDATE`);
+    try {
+      // More calls than the whole pool holds, each waiting on the lock while it runs.
+      const stuck = Array.from({ length: 12 }, (_, i) =>
+        alice.videoAnalysis.update.mutate({ videoId: "busy", description: `Rewritten ${i}.` }).then(
+          () => "OK",
+          (error: unknown) => error,
+        ),
+      );
+      while ((await waitingOnLocks()) < 2) await new Promise((r) => setTimeout(r, 20));
+
+      // Bob finds connections free, while Alice's share is all stuck.
+      const mine = await bob.videoAnalysis.byVideoId.query({ videoId: "mine" });
+      expect(mine.description).toBe("Bob's own memory.");
+
+      // Alice's calls beyond her share waited 500 ms in line, then were refused.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await waitingOnLocks()).toBe(2);
+      await locker.query("ROLLBACK");
+      const outcomes = await Promise.all(stuck);
+      expect(outcomes.filter((o) => o === "OK")).toHaveLength(2);
+      const refused = outcomes.filter((o) => o !== "OK");
+      expect(refused).toHaveLength(10);
+      for (const error of refused) {
+        expect(errorCode(error)).toBe("TOO_MANY_REQUESTS");
+        expect((error as TRPCClientError<never>).message).toContain("KEY_CONCURRENCY");
+      }
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+  });
+
+  it("says 429 with Retry-After over REST too", async () => {
+    const key = await server.createKey({ name: "rest", space: "carol", scopes: ["read", "write"] });
+    const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    const put = (description: string) =>
+      fetch(`${server.url}/api/video-analysis/held`, {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({ description }),
+      });
+    await fetch(`${server.url}/api/video-analysis/`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ video_id: "held", description: "Held." }),
+    });
+    await locker.query("BEGIN");
+    await locker.query(`SELECT 1 FROM "VideoAnalysis" WHERE "space" = 'carol' FOR UPDATE`);
+    try {
+      const stuck = [put("one"), put("two")];
+      while ((await waitingOnLocks()) < 2) await new Promise((r) => setTimeout(r, 20));
+      const refused = await put("three");
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toBe("1");
+      expect(((await refused.json()) as { detail: string }).detail).toContain("This key (rest) already runs 2 calls");
+      await locker.query("ROLLBACK");
+      expect((await Promise.all(stuck)).map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+  });
+
+  it("stops a search at its time bound and says so (503)", async () => {
+    const key = await server.createKey({ name: "searcher", space: "dave", scopes: ["read", "write"] });
+    const client = createMemoryMirrorClient({ url: server.url, apiKey: key, batch: false });
+    await client.videoAnalysis.create.mutate({ videoId: "v", description: "A long walk by the sea at dawn." });
+    // A vocabulary to look words up in, and a bound no statement meets.
+    await locker.query(
+      `INSERT INTO "SearchTerm" ("space", "term", "uses") SELECT 'dave', 'w' || md5(i::text), 1 FROM generate_series(1, 30000) AS i`,
+    );
+    const saved = searchTuning.statementTimeoutMs;
+    searchTuning.statementTimeoutMs = 1;
+    try {
+      const error = await client.videoAnalysis.search
+        .query({ query: "wlak sae dwan lnog wakl seea daawn" })
+        .catch((e: unknown) => e);
+      expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
+      expect((error as TRPCClientError<never>).message).toContain("stopped after 0.001 s");
+    } finally {
+      searchTuning.statementTimeoutMs = saved;
+    }
+    expect((await client.videoAnalysis.search.query({ query: "walk" })).items).toHaveLength(1);
+  });
+});

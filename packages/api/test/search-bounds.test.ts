@@ -1,0 +1,83 @@
+/**
+ * What one long query of unusual words may cost: only the first searchTuning.maxFuzzyWords content words are looked
+ * up in the vocabulary (at 30,000 vocabulary words, on PostgreSQL and the embedded database).
+ */
+import { testTargets } from "@memory-mirror/db/testing";
+import { Prisma } from "@memory-mirror/db";
+import { describe, expect, it } from "vitest";
+import { searchInput } from "../src/video-analysis/search-schemas.ts";
+import { candidateStatement, searchSettings } from "../src/video-analysis/search-candidates.ts";
+import { parseQuery } from "../src/video-analysis/search-query.ts";
+import { searchTuning } from "../src/video-analysis/search-tuning.ts";
+import { createVideoLookups } from "../src/video-analysis/service.ts";
+import { ResponseBudget } from "../src/budget.ts";
+import { useTestDatabase } from "./support/test-database.ts";
+
+const targets = await testTargets();
+
+/** 24 words nobody writes, about 1,000 characters: the shape of the query that starved everyone. */
+const LONG_QUERY = Array.from(
+  { length: 24 },
+  (_, i) =>
+    `${["zyx", "qua", "pht", "xel", "vro", "ghu"][i % 6]}${"abcdefghijklmnopqrstuvwxyz".slice(i, i + 2)}` +
+    "orinthquaslepticmorvandulix".repeat(2).slice(i % 5, 34 + (i % 7)),
+).join(" ");
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Actual Loops"?: number;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode, parent?: PlanNode): { node: PlanNode; parent?: PlanNode }[] {
+  return [{ node: plan, parent }, ...(plan.Plans ?? []).flatMap((child) => nodes(child, plan))];
+}
+
+for (const target of targets)
+  describe.skipIf(!!target.skip)(`a long query of unusual words (${target.name} database)`, () => {
+    const suite = useTestDatabase(target.name);
+
+    async function plan(space: string, analyze: boolean) {
+      const { prisma } = suite.db;
+      const ctx = {
+        prisma,
+        space,
+        budget: new ResponseBudget({ maxRows: 1000, maxBytes: 1 << 20 }),
+        lookups: createVideoLookups(prisma, space),
+      };
+      const input = searchInput.parse({ query: LONG_QUERY });
+      const statement = candidateStatement(ctx, input, parseQuery(LONG_QUERY), { kind: "none" }, 50);
+      const options = Prisma.raw(analyze ? "ANALYZE, FORMAT JSON" : "FORMAT JSON");
+      // As findCandidates runs it: in a transaction with the search's settings.
+      const [, [row]] = await prisma.$transaction([
+        searchSettings(prisma, { kind: "none" }),
+        prisma.$queryRaw<[{ "QUERY PLAN": [{ Plan: PlanNode }] }]>`EXPLAIN (${options}) ${statement}`,
+      ]);
+      return row["QUERY PLAN"][0].Plan;
+    }
+
+    it("looks up at most maxFuzzyWords of a 24-word query's words in the vocabulary", async () => {
+      const { prisma } = suite.db;
+      expect(LONG_QUERY.length).toBeGreaterThan(900);
+      // The vocabulary as 30,000 memories' words would make it (its triggers' work is not what is measured here).
+      await prisma.$executeRaw`
+        INSERT INTO "SearchTerm" ("space", "term", "uses")
+        SELECT 'big', 'w' || md5(i::text), 1 FROM generate_series(1, 30000) AS i`;
+      await prisma.$executeRaw`
+        INSERT INTO "SearchTerm" ("space", "term", "uses")
+        SELECT 'small', 'w' || md5(i::text), 1 FROM generate_series(1, 2000) AS i`;
+      await prisma.$executeRaw`ANALYZE "SearchTerm"`;
+      // A memory in each space, so that the statement runs its lookups (with nothing to find, it stops early).
+      for (const space of ["big", "small"])
+        await suite.callerIn(space).videoAnalysis.create({ videoId: "v", description: "A walk by the sea." });
+
+      for (const space of ["big", "small"]) {
+        const lookups = nodes(await plan(space, true)).filter(({ node }) => node["Relation Name"] === "SearchTerm");
+        expect(lookups.length).toBeGreaterThan(0);
+        // Once per word looked up: 24 content words typed, the first maxFuzzyWords of them considered.
+        for (const { node } of lookups) expect(node["Actual Loops"]).toBe(searchTuning.maxFuzzyWords);
+      }
+    });
+  });
