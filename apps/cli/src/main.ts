@@ -7,6 +7,7 @@ import { type CreateKeyOptions, createKey, listKeys, parseScopes, revokeKey } fr
 import { mcp } from "./mcp.ts";
 import { addFilterOptions, metaPair, recordedAt, seconds, wholeNumber } from "./options.ts";
 import { printMessage } from "./output.ts";
+import { registerRetrievalCommands } from "./retrieval.ts";
 import { registerTransferCommands } from "./transfer/commands.ts";
 import { tagList, videoIdList, type WatchOptions, watch } from "./watch.ts";
 
@@ -52,6 +53,8 @@ Examples:
   describe-video vid_123 | mm put vid_123 -
   mm get vid_123 --json
   mm ls --limit 10
+  mm search "what did Leo build at the beach" --when "last summer"
+  mm context "Mia's birthday" --max-chars 2000
   mm watch --tags family --json
   mm export -o backup.ndjson
   mm --url http://old:3000 export | mm --url http://new:3000 import -
@@ -130,6 +133,8 @@ addFilterOptions(program.command("ls"))
   .action((_opts: object, command: Command) =>
     commands.ls(client(command), command.optsWithGlobals<commands.ListOptions>()),
   );
+
+registerRetrievalCommands(program, client);
 
 program
   .command("watch")
