@@ -283,7 +283,11 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
   it("can be used from the keyboard alone, with a visible focus", async () => {
     const { page, context } = await openPage(browser);
     await page.goto(server.url);
+    // The form may render after "load": a Tab pressed before it exists focuses nothing and the key is typed nowhere,
+    // which showed up (under load) as a wait for the Memories heading that never ends.
+    await page.getByLabel("API key").waitFor();
     await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("apiKey");
     await page.keyboard.type(writer);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { level: 1, name: "Memories" }).waitFor();

@@ -243,4 +243,16 @@ for (const target of targets)
         expect(error.message).toContain("recordedBefore must be later than recordedAfter");
       }
     });
+
+    it("an empty range is a BAD_REQUEST even with a query of punctuation alone (answered without any statement)", async () => {
+      const range = { recordedAfter: "2021-01-01T00:00:00Z", recordedBefore: "2021-01-01T00:00:00Z" };
+      for (const call of [
+        suite.caller.videoAnalysis.search({ query: "?!", ...range }),
+        suite.caller.videoAnalysis.context({ query: "…", ...range }),
+      ]) {
+        const error = await trpcError(call);
+        expect(error.code).toBe("BAD_REQUEST");
+        expect(error.message).toContain("recordedBefore must be later than recordedAfter");
+      }
+    });
   });

@@ -108,7 +108,7 @@ for (const target of targets)
       const found = await call("search_memories", { query: "paela", limit: 5 });
       expect(found.isError, found.text).toBe(false);
       expect(found.text).toMatch(
-        /^1 memory, best first:\n\n## paella \(stored \d{4}-\d{2}-\d{2}\), score 0\.\d\d, (partial|strong|full) match\nTags: cooking\nCooking paella with Jonas on the balcony\.$/,
+        /^1 memory, best first:\n\n## stored \d{4}-\d{2}-\d{2} · paella · cooking\nScore 0\.\d\d, (partial|strong|full) match\nCooking paella with Jonas on the balcony\.$/,
       );
       // Short: no ids, versions, timestamps or highlights in the text.
       expect(found.text).not.toMatch(/version|"id"|T\d\d:\d\d|\*\*/);
@@ -139,10 +139,10 @@ for (const target of targets)
 
     it("search_memories and build_context date a memory by its recording, in its own offset, else by its storing, marked so", async () => {
       const found = await call("search_memories", { query: "chocolate cake", limit: 5 });
-      expect(found.text).toMatch(/^1 memory, best first:\n\n## cake \(2019-07-14\), score /);
+      expect(found.text).toMatch(/^1 memory, best first:\n\n## 2019-07-14 · cake · family, mia\nScore /);
       expect(found.structured).toMatchObject({ items: [{ videoId: "cake", recordedAt: "2019-07-14T23:30:00-04:00" }] });
       const stored = await call("search_memories", { query: "paella", limit: 5 });
-      expect(stored.text).toMatch(/^1 memory, best first:\n\n## paella \(stored \d{4}-\d{2}-\d{2}\), score /);
+      expect(stored.text).toMatch(/^1 memory, best first:\n\n## stored \d{4}-\d{2}-\d{2} · paella · cooking\nScore /);
       const named = await call("build_context", { videoIds: ["cake", "paella"] });
       expect(named.text).toMatch(
         /^## 2019-07-14 · cake · family, mia\nMia's[^]*\n\n## stored \d{4}-\d{2}-\d{2} · paella · cooking\nCooking/,

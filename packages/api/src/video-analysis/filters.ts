@@ -6,9 +6,11 @@ import { Prisma } from "@memory-mirror/db";
 import { InvalidInputError } from "../errors.ts";
 import type { MemoryFilters } from "./filter-schemas.ts";
 
-/** The conditions on a table alias (`a."recordedAt" >= …`), none when no filter is given. */
-export function memoryFilterConditions(alias: string, filters: MemoryFilters): Prisma.Sql[] {
-  const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
+/**
+ * The range's bounds as instants; a 400 when it is empty. Called before any query, and by callers that may answer
+ * without one (a search with no words to look for), so that the mistake is reported however the input is answered.
+ */
+export function checkedRange(filters: MemoryFilters): { after?: Date; before?: Date } {
   const after = filters.recordedAfter ? new Date(Date.parse(filters.recordedAfter)) : undefined;
   const before = filters.recordedBefore ? new Date(Date.parse(filters.recordedBefore)) : undefined;
   if (after && before && after >= before) {
@@ -16,6 +18,13 @@ export function memoryFilterConditions(alias: string, filters: MemoryFilters): P
       { path: "recordedBefore", message: "recordedBefore must be later than recordedAfter (the range is empty)" },
     ]);
   }
+  return { ...(after ? { after } : {}), ...(before ? { before } : {}) };
+}
+
+/** The conditions on a table alias (`a."recordedAt" >= …`), none when no filter is given. */
+export function memoryFilterConditions(alias: string, filters: MemoryFilters): Prisma.Sql[] {
+  const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
+  const { after, before } = checkedRange(filters);
   const conditions: Prisma.Sql[] = [];
   if (after) conditions.push(Prisma.sql`${column("recordedAt")} >= ${after.toISOString()}::timestamptz`);
   if (before) conditions.push(Prisma.sql`${column("recordedAt")} < ${before.toISOString()}::timestamptz`);

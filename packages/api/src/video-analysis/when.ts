@@ -10,6 +10,7 @@
 import * as chrono from "chrono-node";
 import { InvalidInputError } from "../errors.ts";
 import type { MemoryFilters } from "./filter-schemas.ts";
+import { checkedRange } from "./filters.ts";
 import { formatRecordedAt, parseRecordedAt, type RecordedAt } from "./recorded-at-schemas.ts";
 import { type Day, namedPeriod, type Period } from "./when-names.ts";
 import type { WhenRange } from "./when-schemas.ts";
@@ -90,7 +91,11 @@ export function applyWhen(input: MemoryFilters & { when?: string | undefined; no
   when?: WhenRange;
 } {
   const { recordedAfter, recordedBefore } = input;
-  if (input.when === undefined) return { filters: { recordedAfter, recordedBefore } };
+  if (input.when === undefined) {
+    // Checked here, not only in the SQL: a query of punctuation alone is answered without any statement.
+    checkedRange(input);
+    return { filters: { recordedAfter, recordedBefore } };
+  }
   const when = readWhen(input.when, input.now);
   const later = (a: string, b: string | undefined) => (b !== undefined && Date.parse(b) > Date.parse(a) ? b : a);
   const earlier = (a: string, b: string | undefined) => (b !== undefined && Date.parse(b) < Date.parse(a) ? b : a);

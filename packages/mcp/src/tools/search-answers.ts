@@ -45,15 +45,18 @@ export function scoreInWords(score: number): string {
   return `${score.toFixed(2)}, ${words}`;
 }
 
-/**
- * The date a model reads: the recording's calendar day in its own offset, else the day it was stored, marked so,
- * lest a "when did…" be answered with the day of the upload.
- */
-const when = (recordedAt: string | null, createdAt: string) =>
-  recordedAt ? recordedAt.slice(0, 10) : `stored ${createdAt.slice(0, 10)}`;
-/** One line, whatever the videoId holds, as in a context's headers. */
+/** One line, whatever a videoId or tag holds, as in a context's headers. */
 const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
 
+/**
+ * A block's header, as a context writes it (`## 2019-07-14 · vid_123 · beach, family`): the recording's calendar day
+ * in its own offset, else the day it was stored, marked so, lest a "when did…" be answered with the day of the
+ * upload; the tags part left out when there are none. One format for both tools, so a model reads one.
+ */
+function header(videoId: string, recordedAt: string | null, createdAt: string, tags: string[]): string {
+  const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${createdAt.slice(0, 10)}`;
+  return `## ${[date, oneLine(videoId), ...(tags.length ? [oneLine(tags.join(", "))] : [])].join(" · ")}`;
+}
 /**
  * The line that tells a model which period its when phrase was read as (inclusive days), so that a wrong reading is
  * visible rather than silently searched.
@@ -82,8 +85,8 @@ export function presentSearch(output: z.output<typeof searchOutput>, minScore: n
           `${items.length} ${items.length === 1 ? "memory" : "memories"}, best first:`,
           ...items.map(
             (i) =>
-              `## ${oneLine(i.videoId)} (${when(i.recordedAt, i.createdAt)}), score ${scoreInWords(i.score)}\n` +
-              `Tags: ${i.tags.length ? i.tags.join(", ") : "none"}\n${i.description}`,
+              `${header(i.videoId, i.recordedAt, i.createdAt, i.tags)}\n` +
+              `Score ${scoreInWords(i.score)}\n${i.description}`,
           ),
         ].join("\n\n");
   const text = output.when ? `${whenLine(output.when)}\n\n${answer}` : answer;

@@ -64,8 +64,9 @@ export function registerSearchTools(server: McpServer, api: MemoryApi, onInterna
       title: "Search memories",
       description:
         "Use this to browse, compare or pick among the user's videos (which ones show something, how often) or to " +
-        "find videoIds; to answer a question, build_context is cheaper. Returns one block per memory, best first: " +
-        `videoId, date (recorded, or marked stored), tags, description and score. ${SCORE} minScore (default ${MIN_SCORE_DEFAULT}) leaves out ` +
+        "find videoIds; to answer a question, build_context is cheaper. Returns one block per memory, best first, " +
+        "under a line `## <date> · <videoId> · <tags>` as build_context writes it, then its score and description. " +
+        `${SCORE} minScore (default ${MIN_SCORE_DEFAULT}) leaves out ` +
         "weaker matches; no result means nothing answers. " +
         `${WHEN} ${WORDS} Narrow with tags (all must match; list_memory_tags shows them); an embedding is only for callers ` +
         `holding a vector of the video model. ${FILTERS} limit 1–${SEARCH_LIMIT_MAX} (default 10).`,

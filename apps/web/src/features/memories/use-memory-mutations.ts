@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "../../lib/trpc.ts";
-import { rememberOwnWrite } from "../live/own-writes.ts";
+import { beginOwnWrite, ownWriteAnswered, ownWriteFailed } from "../live/own-writes.ts";
 import { prependToLists, removeFrom, replaceIn, snapshot, updateLists } from "./memory-cache.ts";
 
 /** Create, update and delete, each shown at once in every cached list and page, and undone if the server says no. */
@@ -20,6 +20,8 @@ export function useMemoryMutations() {
   const create = useMutation(
     trpc.videoAnalysis.create.mutationOptions({
       onMutate: async (input) => {
+        // First, before the request can be sent: its change event may arrive before its answer.
+        const own = beginOwnWrite(input.videoId);
         await queryClient.cancelQueries({ queryKey: listKey });
         const saved = snapshot(queryClient, [listKey]);
         const now = new Date().toISOString();
@@ -35,10 +37,13 @@ export function useMemoryMutations() {
           createdAt: now,
           updatedAt: now,
         });
-        return saved;
+        return { saved, own };
       },
-      onSuccess: (memory) => rememberOwnWrite(memory.videoId, memory.version),
-      onError: (_error, _input, saved) => saved?.restore(),
+      onSuccess: (memory, _input, mutation) => ownWriteAnswered(mutation.own, memory.version),
+      onError: (_error, _input, mutation) => {
+        mutation?.saved.restore();
+        if (mutation) ownWriteFailed(mutation.own);
+      },
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
   );
@@ -46,6 +51,7 @@ export function useMemoryMutations() {
   const update = useMutation(
     trpc.videoAnalysis.update.mutationOptions({
       onMutate: async (input) => {
+        const own = beginOwnWrite(input.videoId);
         const key = pageKey(input.videoId);
         await Promise.all([
           queryClient.cancelQueries({ queryKey: listKey }),
@@ -64,10 +70,13 @@ export function useMemoryMutations() {
           queryClient.setQueryData(key, next);
           updateLists(queryClient, listKey, replaceIn(next));
         }
-        return saved;
+        return { saved, own };
       },
-      onSuccess: (memory) => rememberOwnWrite(memory.videoId, memory.version),
-      onError: (_error, _input, saved) => saved?.restore(),
+      onSuccess: (memory, _input, mutation) => ownWriteAnswered(mutation.own, memory.version),
+      onError: (_error, _input, mutation) => {
+        mutation?.saved.restore();
+        if (mutation) ownWriteFailed(mutation.own);
+      },
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
   );
