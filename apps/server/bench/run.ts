@@ -215,7 +215,8 @@ for (const { name: kind } of targets) {
   const url = database?.url ?? `file:${dataDir}`;
   const started = performance.now();
   const apiKey = await seed(url, rows);
-  const noisyKey = await seedNoisy(url);
+  // The noisy neighbour of the isolation pair (PostgreSQL only, below).
+  const noisyKey = kind === "postgres" ? await seedNoisy(url) : "";
   console.error(`${kind}: ${rows} rows seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const context = { rows, apiKey, batch: BATCH, noisyKey };
   const suffix = kind === "embedded" ? " [embedded]" : "";
