@@ -73,6 +73,28 @@ export async function planVectors(
   return { kind, model: embedding.model, dims, literal: vectorLiteral(embedding.values) };
 }
 
+/**
+ * One vocabulary lookup per fuzzy word, run only when the word is among the `words` CTE's (its first occurrence, a
+ * content word, within maxFuzzyWords). The word is a bind parameter, not a column of a joined row: the planner then
+ * prices the trigram index with the word itself and takes it, where a LATERAL join's unknown word made it read every
+ * word of the space (130–190 ms per word at 30,000 words; see docs/performance.md).
+ */
+function termLookups(space: string, fuzzyWords: string[]): Prisma.Sql {
+  if (!fuzzyWords.length)
+    return Prisma.sql`SELECT NULL::text AS word, NULL::text AS term, NULL::float8 AS sim WHERE false`;
+  const lookups = fuzzyWords.map((w, i) => {
+    const word = Prisma.sql`lower(unaccent(${w}::text))`;
+    return Prisma.sql`(SELECT ${word} AS word, t."term",
+          greatest(similarity(t."term", ${word}), 0.8 * word_similarity(${word}, t."term")) AS sim
+        FROM "SearchTerm" t
+        WHERE EXISTS (SELECT 1 FROM words WHERE words.first = ${i + 1}::int) AND t."space" = ${space}
+          AND t."term" %> ${word}
+        ORDER BY sim DESC, t."term"
+        LIMIT ${searchTuning.termsPerWord}::int)`;
+  });
+  return Prisma.join(lookups, " UNION ALL ");
+}
+
 /** The statement that finds and scores candidates of every signal the input asks for (exported for its EXPLAIN test). */
 export function candidateStatement(
   ctx: ServiceContext,
@@ -102,7 +124,7 @@ export function candidateStatement(
       words AS MATERIALIZED (
         -- Content words only (a stop word would stand for nothing), the first maxFuzzyWords as typed: a pasted
         -- paragraph of rare words costs a bounded number of vocabulary lookups and stand-ins.
-        SELECT d.word FROM (
+        SELECT d.word, d.first FROM (
           SELECT lower(unaccent(w)) AS word, min(i) AS first FROM unnest(${fuzzyWords}::text[]) WITH ORDINALITY AS u(w, i)
           WHERE numnode(plainto_tsquery('mm_english', w)) > 0 GROUP BY 1) AS d
         ORDER BY d.first LIMIT ${searchTuning.maxFuzzyWords}::int),
@@ -118,13 +140,8 @@ export function candidateStatement(
         -- The space's own words that look like each query word, found through the vocabulary's trigram index by
         -- word similarity (typos, prefixes, fragments) and scored by similarity (fragments discounted). Not the %
         -- operator: in the embedded database (PGlite 0.5.16) it hangs the backend in about half of fresh processes.
-        SELECT words.word, e.term, e.sim, plainto_tsquery('mm_english', e.term) AS tq
-        FROM words CROSS JOIN LATERAL (
-          SELECT t."term", greatest(similarity(t."term", words.word), 0.8 * word_similarity(words.word, t."term")) AS sim
-          FROM "SearchTerm" t
-          WHERE t."space" = ${space} AND t."term" %> words.word
-          ORDER BY sim DESC, t."term"
-          LIMIT ${searchTuning.termsPerWord}::int) AS e
+        SELECT e.word, e.term, e.sim, plainto_tsquery('mm_english', e.term) AS tq
+        FROM (${termLookups(space, fuzzyWords)}) AS e
         WHERE e.sim >= ${searchTuning.minTermSimilarity}::float8 AND numnode(plainto_tsquery('mm_english', e.term)) > 0),
       fuzzy AS MATERIALIZED (
         -- Stand-ins for words the vocabulary does not hold as typed: exact words are the text signal's.
