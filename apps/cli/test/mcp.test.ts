@@ -157,7 +157,8 @@ describe("mm mcp without a server", () => {
     const r = await runMm(["mcp"], { entry: ["--import", "./test/fixtures/log-modules.mjs", ...MM_FROM_SOURCES] });
     const modules = [...r.stderr.matchAll(/^module: (.+)$/gm)].map((m) => m[1] ?? "");
     expect(modules).toContainEqual(expect.stringMatching(/packages\/api\/src\/schemas\.ts$/));
-    const apiValuesOnly = /packages\/api\/src\/(schemas|limits|codecs|fields|messages|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
+    const apiValuesOnly =
+      /packages\/api\/src\/(schemas|limits|codecs|fields|messages|video-analysis\/memory-header|[\w-]+\/([\w-]+-)?schemas)\.ts$/;
     const serverCode = (url: string) =>
       /prisma|pglite|packages\/db\/|\/node_modules\/pg\//.test(url) ||
       (/packages\/api\/src\//.test(url) && !apiValuesOnly.test(url));

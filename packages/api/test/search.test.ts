@@ -6,7 +6,8 @@ import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
-import { assembleContext, contextHeader, cutAtWord } from "../src/video-analysis/context-text.ts";
+import { assembleContext, cutAtWord } from "../src/video-analysis/context-text.ts";
+import { memoryHeader } from "../src/video-analysis/memory-header.ts";
 import { parseQuery } from "../src/video-analysis/search-query.ts";
 import { searchTuning } from "../src/video-analysis/search-tuning.ts";
 
@@ -50,13 +51,13 @@ describe("query parsing and context assembly (no database)", () => {
   it("writes a context header as day · videoId · tags, the day recorded or marked stored, on one line", () => {
     const stored = new Date("2026-03-14T10:00:00Z");
     // The recording's own calendar day, not UTC's (already the 15th there) nor the storing's.
-    expect(contextHeader("vid_123", "2019-07-14T23:30:00-04:00", stored, ["beach", "family"])).toBe(
+    expect(memoryHeader("vid_123", "2019-07-14T23:30:00-04:00", stored, ["beach", "family"])).toBe(
       "## 2019-07-14 · vid_123 · beach, family",
     );
-    expect(contextHeader("vid_9", null, stored, ["beach"])).toBe("## stored 2026-03-14 · vid_9 · beach");
+    expect(memoryHeader("vid_9", null, stored, ["beach"])).toBe("## stored 2026-03-14 · vid_9 · beach");
     // No tags: no empty part. Line breaks in an id or a tag never break the header.
-    expect(contextHeader("odd\nid", null, stored, [])).toBe("## stored 2026-03-14 · odd id");
-    expect(contextHeader("v", null, stored, ["a\nb"])).toBe("## stored 2026-03-14 · v · a b");
+    expect(memoryHeader("odd\nid", null, stored, [])).toBe("## stored 2026-03-14 · odd id");
+    expect(memoryHeader("v", null, stored, ["a\nb"])).toBe("## stored 2026-03-14 · v · a b");
   });
 
   it("never exceeds the budget, keeps score order and never cuts a header (property)", () => {
@@ -90,7 +91,7 @@ describe("query parsing and context assembly (no database)", () => {
           const whole = output.sources.every(
             (s, i) =>
               s.chars ===
-              contextHeader(
+              memoryHeader(
                 sorted[i]?.videoId ?? "",
                 sorted[i]?.recordedAt ?? null,
                 sorted[i]?.createdAt ?? new Date(),

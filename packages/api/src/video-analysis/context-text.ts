@@ -1,24 +1,11 @@
 /** Writing memories as one block of text for a prompt, within a character budget. */
+import { memoryHeader } from "./memory-header.ts";
 import type { ContextOutput } from "./search-schemas.ts";
 
 const BLOCK_SEPARATOR = "\n\n";
 const ELLIPSIS = "…";
 /** A description cut shorter than this says too little to be worth its header. */
 const MIN_CUT_CHARS = 40;
-
-/** One line, whatever a value holds: a header must never be broken by an id's or a tag's own line breaks. */
-const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
-
-/**
- * `## 2019-07-14 · vid_123 · beach, family`: the recording's calendar day in its own offset, the videoId, the tags
- * (the part left out when there are none). Without recordedAt the day it was stored, written `stored 2026-12-01`:
- * a model asked "when did…" must not answer with the upload day.
- */
-export function contextHeader(videoId: string, recordedAt: string | null, createdAt: Date, tags: string[]): string {
-  const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${createdAt.toISOString().slice(0, 10)}`;
-  const parts = [date, oneLine(videoId), ...(tags.length ? [oneLine(tags.join(", "))] : [])];
-  return `## ${parts.join(" · ")}`;
-}
 
 /** `text` cut to at most `max` UTF-16 units at a word boundary (never inside a surrogate pair), plus an ellipsis. */
 export function cutAtWord(text: string, max: number): string {
@@ -85,7 +72,7 @@ export function assembleContext({ items, considered, leftOutAs }: ContextPlan, m
   let truncated = false;
   for (const item of items) {
     const separator = text === "" ? "" : BLOCK_SEPARATOR;
-    const header = `${contextHeader(item.videoId, item.recordedAt, item.createdAt, item.tags)}\n`;
+    const header = `${memoryHeader(item.videoId, item.recordedAt, item.createdAt, item.tags)}\n`;
     const room = budget - text.length - separator.length - header.length;
     let body = item.description;
     if (body.length > room) {

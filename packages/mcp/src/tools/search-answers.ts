@@ -4,6 +4,7 @@
  */
 import {
   type contextOutput,
+  memoryHeader,
   parseRecordedAt,
   type searchOutput,
   searchScoresSchema,
@@ -45,18 +46,6 @@ export function scoreInWords(score: number): string {
   return `${score.toFixed(2)}, ${words}`;
 }
 
-/** One line, whatever a videoId or tag holds, as in a context's headers. */
-const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
-
-/**
- * A block's header, as a context writes it (`## 2019-07-14 · vid_123 · beach, family`): the recording's calendar day
- * in its own offset, else the day it was stored, marked so, lest a "when did…" be answered with the day of the
- * upload; the tags part left out when there are none. One format for both tools, so a model reads one.
- */
-function header(videoId: string, recordedAt: string | null, createdAt: string, tags: string[]): string {
-  const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${createdAt.slice(0, 10)}`;
-  return `## ${[date, oneLine(videoId), ...(tags.length ? [oneLine(tags.join(", "))] : [])].join(" · ")}`;
-}
 /**
  * The line that tells a model which period its when phrase was read as (inclusive days), so that a wrong reading is
  * visible rather than silently searched.
@@ -85,7 +74,7 @@ export function presentSearch(output: z.output<typeof searchOutput>, minScore: n
           `${items.length} ${items.length === 1 ? "memory" : "memories"}, best first:`,
           ...items.map(
             (i) =>
-              `${header(i.videoId, i.recordedAt, i.createdAt, i.tags)}\n` +
+              `${memoryHeader(i.videoId, i.recordedAt, i.createdAt, i.tags)}\n` +
               `Score ${scoreInWords(i.score)}\n${i.description}`,
           ),
         ].join("\n\n");

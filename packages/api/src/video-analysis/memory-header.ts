@@ -1,0 +1,24 @@
+/**
+ * The header every answer written for a model puts above a memory (context text, MCP's search blocks), so a model
+ * reads one format whichever call it made.
+ */
+
+/** One line, whatever a value holds: a header must never be broken by an id's or a tag's own line breaks. */
+const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
+
+/**
+ * `## 2019-07-14 · vid_123 · beach, family`: the recording's calendar day in its own offset, the videoId, the tags
+ * (the part left out when there are none). Without recordedAt the day it was stored, written `stored 2026-12-01`:
+ * a model asked "when did…" must not answer with the upload day.
+ */
+export function memoryHeader(
+  videoId: string,
+  recordedAt: string | null,
+  createdAt: Date | string,
+  tags: readonly string[],
+): string {
+  const stored = typeof createdAt === "string" ? createdAt : createdAt.toISOString();
+  const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${stored.slice(0, 10)}`;
+  const parts = [date, oneLine(videoId), ...(tags.length ? [oneLine(tags.join(", "))] : [])];
+  return `## ${parts.join(" · ")}`;
+}
