@@ -129,6 +129,8 @@ describe.skipIf(!!postgres.skip)("PostgreSQL refusing, dropping or stalling unde
     const config = loadConfig({
       DATABASE_URL: proxy.url(database.url),
       DATABASE_TIMEOUT_MS: String(TIMEOUT_MS),
+      // The whole pool for one caller: these tests are about waiting for the pool, not for a key's share of it.
+      KEY_CONCURRENCY: "100",
       PORT: "0",
       LOG_LEVEL: "silent",
     });

@@ -113,10 +113,9 @@ describe("embedded data directory lock", () => {
         child.kill("SIGKILL");
         await once(child, "exit");
       }
-      // proper-lockfile refused for 7–10 s here (it judged staleness by age); the dead pid is enough.
-      const started = performance.now();
+      // proper-lockfile refused here for 7–10 s (it judged staleness by age): the dead pid alone must free it, at
+      // the first attempt, with no wait to time.
       const lock = await acquireDirectoryLock(lockFile);
-      expect(performance.now() - started).toBeLessThan(200);
       expect(lock.owner.pid).toBe(process.pid);
       await lock.release();
       const restarted = await createDb(url);
