@@ -302,6 +302,17 @@ for (const target of targets)
         expect(hybrid.items[0]).toMatchObject({ analysis: { videoId: "v2" }, scores: { vector: null } });
       });
 
+      it("returns a lone embedding's analyses, read with its candidates, as a lookup of them does", async () => {
+        const { items } = await caller.videoAnalysis.search({ embedding: { model, values: vector(3) }, limit: 5 });
+        expect(items).toHaveLength(5);
+        expect(items[0]?.analysis.videoId).toBe("w3");
+        const { items: looked } = await caller.videoAnalysis.byVideoIds({
+          videoIds: items.map((i) => i.analysis.videoId),
+        });
+        expect(items.map((i) => i.analysis)).toEqual(looked);
+        expect(items.every((i) => i.highlight === null && i.scores.text === null)).toBe(true);
+      });
+
       it("answers through HNSW (iterative scan, with filters) as the exact scan does", async () => {
         const query = { model, values: vector(5).map((x, i) => x + (i % 3 === 0 ? 0.05 : 0)) };
         const exact = await caller.videoAnalysis.search({ embedding: query, limit: 10 });

@@ -12,7 +12,7 @@ import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
 import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { vectorLiteral } from "./stored-row.ts";
+import { type StoredRow, storedColumns, vectorLiteral } from "./stored-row.ts";
 
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
@@ -34,6 +34,9 @@ export interface CandidateRow extends Candidate {
   terms: string[] | null;
   vectorHits: number;
 }
+
+/** A candidate with its stored columns, for when the candidates are the answer itself (see `withRows`). */
+export type CandidateWithRow = CandidateRow & Partial<StoredRow>;
 
 /**
  * Which vectors a query embedding is compared with: none when the space has no vector of its model, a 400 when
@@ -95,13 +98,18 @@ function termLookups(space: string, fuzzyWords: string[]): Prisma.Sql {
   return Prisma.join(lookups, " UNION ALL ");
 }
 
-/** The statement that finds and scores candidates of every signal the input asks for (exported for its EXPLAIN test). */
+/**
+ * The statement that finds and scores candidates of every signal the input asks for (exported for its EXPLAIN test).
+ * `withRows` returns each candidate's stored columns too: worth it only when the candidates are the answer (a lone
+ * embedding's `limit` nearest), as it saves the round trip that fetches the chosen rows.
+ */
 export function candidateStatement(
   ctx: ServiceContext,
   input: SearchInput,
   parsed: ParsedQuery | null,
   plan: VectorPlan,
   perSignal: number,
+  withRows = false,
 ): Prisma.Sql {
   const { space } = ctx;
   // Tags and the memory filters (recording time, metadata) narrow every signal's own scan, before its LIMIT.
@@ -217,7 +225,7 @@ export function candidateStatement(
   return Prisma.sql`
     WITH ${Prisma.join(ctes, ",")},
     candidates AS (${Prisma.join(sources, " UNION ")})
-    SELECT v."id", v."videoId", ${textScores}
+    SELECT ${withRows ? storedColumns("v") : Prisma.sql`v."id", v."videoId"`}, ${textScores}
       ${vectorScore} AS "vector",
       ${vectorHits} AS "vectorHits"
     FROM candidates c JOIN "VideoAnalysis" v ON v."id" = c."id" ${parsed ? wordMatches : Prisma.empty}
@@ -243,11 +251,12 @@ export async function findCandidates(
   parsed: ParsedQuery | null,
   plan: VectorPlan,
   perSignal: number,
-): Promise<CandidateRow[]> {
-  const statement = candidateStatement(ctx, input, parsed, plan, perSignal);
+  withRows = false,
+): Promise<CandidateWithRow[]> {
+  const statement = candidateStatement(ctx, input, parsed, plan, perSignal, withRows);
   const timeoutMs = searchTuning.statementTimeoutMs;
   const [, rows] = await ctx.prisma
-    .$transaction([searchSettings(ctx.prisma, plan), ctx.prisma.$queryRaw<CandidateRow[]>(statement)])
+    .$transaction([searchSettings(ctx.prisma, plan), ctx.prisma.$queryRaw<CandidateWithRow[]>(statement)])
     .catch((error: unknown) => {
       if (databaseErrorKind(error) === "timed_out") throw new SearchTimeoutError(timeoutMs, { cause: error });
       return rethrowDatabaseError(error);

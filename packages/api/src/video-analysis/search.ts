@@ -9,7 +9,7 @@ import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { type StoredRow, storedColumns, toAnalysis } from "./stored-row.ts";
+import { type StoredRow, storedColumns, storedOf, toAnalysis } from "./stored-row.ts";
 
 /** Marks around matched words in highlights; ts_headline options. */
 const HEADLINE_OPTIONS =
@@ -20,6 +20,8 @@ const COLUMNS = storedColumns("v");
 /** What the final statement needs to mark the matches of the chosen rows. */
 interface Ranked {
   hits: { candidate: Candidate; score: number }[];
+  /** The hits' stored rows when the candidate statement returned them (a lone embedding), else fetched later. */
+  rows: Map<string, StoredRow> | null;
   highlightQuery: string | null;
   /** Memories that matched at all (score above 0), before minScore and the limit. */
   considered: number;
@@ -34,15 +36,17 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
   // Only punctuation, emoji or operators: nothing to look for in the text.
   const hasText = parsed !== null && parsed.words.length > 0;
   const plan = await planVectors(ctx, input.embedding);
-  if (!hasText && plan.kind === "none") return { hits: [], highlightQuery: null, considered: 0 };
+  if (!hasText && plan.kind === "none") return { hits: [], rows: null, highlightQuery: null, considered: 0 };
 
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
-  let rows = await findCandidates(ctx, input, hasText ? parsed : null, plan, perSignal);
+  // Without text the candidates are the answer (at most `limit`, nothing to highlight): their rows come with them.
+  const withRows = !hasText;
+  let rows = await findCandidates(ctx, input, hasText ? parsed : null, plan, perSignal, withRows);
   // A selective filter (tags, or a space that is a small share of the table) can leave HNSW's walk short of
   // candidates (pgvector stops at hnsw.max_scan_tuples); an exact scan of the filtered rows still finds them.
   if (plan.kind === "hnsw" && (rows[0]?.vectorHits ?? 0) < perSignal) {
-    rows = await findCandidates(ctx, input, hasText ? parsed : null, { ...plan, kind: "exact" }, perSignal);
+    rows = await findCandidates(ctx, input, hasText ? parsed : null, { ...plan, kind: "exact" }, perSignal, withRows);
   }
 
   const candidates = rows.map(({ id, videoId, text, trigram, vector, coverage }) => ({
@@ -75,7 +79,8 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
     const terms = rows.find((r) => r.terms)?.terms ?? [];
     highlightQuery = [websearchText(parsed, "any"), ...terms].join(" or ");
   }
-  return { hits: hits.slice(0, input.limit), highlightQuery, considered: scored.length };
+  const stored = withRows ? new Map(rows.map((r) => [r.id, storedOf(r)])) : null;
+  return { hits: hits.slice(0, input.limit), rows: stored, highlightQuery, considered: scored.length };
 }
 
 /** The chosen analyses with their highlights, in the given order. */
@@ -104,12 +109,14 @@ export async function searchHits(
   input: SearchInput,
   options: { highlight: boolean },
 ): Promise<{ items: SearchHit[]; considered: number }> {
-  const { hits, highlightQuery, considered } = await rank(ctx, input);
-  const found = await hydrate(
-    ctx,
-    hits.map((h) => h.candidate.id),
-    options.highlight ? highlightQuery : null,
-  );
+  const { hits, rows, highlightQuery, considered } = await rank(ctx, input);
+  const found = rows
+    ? new Map([...rows].map(([id, row]) => [id, { analysis: toAnalysis(row), highlight: null }]))
+    : await hydrate(
+        ctx,
+        hits.map((h) => h.candidate.id),
+        options.highlight ? highlightQuery : null,
+      );
   const items: SearchHit[] = [];
   for (const { candidate, score } of hits) {
     const row = found.get(candidate.id);

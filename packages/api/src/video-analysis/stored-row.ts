@@ -35,6 +35,10 @@ export function storedColumns(alias?: string): Prisma.Sql {
   );
 }
 
+/** The stored columns of a raw row that carries others too (scores beside them). */
+export const storedOf = (row: Partial<StoredRow>): StoredRow =>
+  Object.fromEntries(Object.keys(select).map((column) => [column, row[column as keyof StoredRow]])) as StoredRow;
+
 /** A stored row as the service returns it: the embedding as what it is, never as the vector. */
 export function toAnalysis({
   embeddingModel,
