@@ -20,6 +20,7 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
   app.use(STREAM_PATH, limitStreams(streams, trpcProblem));
   app.all(`${ENDPOINT}/*`, async (c) => {
     let release: Release | undefined;
+    let streamed = false;
     const response = await fetchRequestHandler({
       endpoint: ENDPOINT,
       req: c.req.raw,
@@ -33,6 +34,7 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
           throw new TRPCError({ code: problem.code, message: problem.message });
         }
         release = admission.release;
+        streamed = info.accept === "application/jsonl";
         return c.var.ctx;
       },
       maxBatchSize: deps.config.maxBatchSize,
@@ -43,8 +45,12 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
           logger.error({ err: error, path, reqId: c.var.requestId }, "procedure failed");
       },
     });
-    // A batch's calls run until its last answer is written (tRPC may stream them).
-    return release ? releaseWhenSent(response, release) : response;
+    if (!release) return response;
+    // A streamed batch's calls run until its last answer is written; any other answer is whole, its calls done: no
+    // second stream around every body on the hot path.
+    if (streamed) return releaseWhenSent(response, release);
+    release();
+    return response;
   });
   return app;
 }
