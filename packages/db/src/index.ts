@@ -14,7 +14,6 @@ export {
   type ReplicaConfig,
 } from "./config.ts";
 export {
-  parseLsn,
   type ReadOptions,
   type ReadRouting,
   type ReadRoutingStatus,

@@ -92,7 +92,7 @@ export function primaryOnly(prisma: PrismaClient): ReadRouting {
 }
 
 /** A WAL position ("16/B374D848") as a number. */
-export function parseLsn(text: string): bigint {
+function parseLsn(text: string): bigint {
   const [high, low] = text.split("/");
   return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
 }

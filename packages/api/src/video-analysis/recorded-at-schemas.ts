@@ -75,13 +75,3 @@ export const recordedAtField = (name = "recordedAt") =>
         "in the same offset. Not before 1900, not more than a day ahead.",
       example: "2019-07-14T10:00:00+02:00",
     });
-
-/** A bound of a time filter: any ISO-8601 date-time with an offset (a range may reach into the future). */
-export const timeBoundField = (name: string, description: string) =>
-  z.iso
-    .datetime({
-      offset: true,
-      error: `${name} must be an ISO-8601 date-time with an offset, e.g. 2019-07-01T00:00:00Z`,
-    })
-    .transform((value) => new Date(Date.parse(value)))
-    .meta({ description, example: "2019-06-21T00:00:00Z" });
