@@ -22,10 +22,7 @@ async function planFromVideoIds(
   input: ContextInput,
   videoIds: string[],
 ): Promise<ContextPlan> {
-  const conditions = [
-    ...(input.tags?.length ? [Prisma.sql`v."tags" @> ${input.tags}::text[]`] : []),
-    ...memoryFilterConditions("v", input),
-  ];
+  const conditions = memoryFilterConditions("v", input);
   const filter = conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
   const rows = await prisma.$queryRaw<
     {

@@ -42,12 +42,11 @@ interface Row {
  * read in full.
  */
 function exportPage({ prisma, space, budget }: ServiceContext, input: ExportInput): Promise<ExportPage> {
-  const { limit, cursor, tags, since } = input;
+  const { limit, cursor, since } = input;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
     const maxBytes = Math.max(1, Math.min(EXPORT_PAGE_BYTES, budget.remainingBytes));
     const filters = [Prisma.sql`a."space" = ${space}`, ...memoryFilterConditions("a", input)];
-    if (tags?.length) filters.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
     if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since}::timestamp(3)`);
     const where = Prisma.join(filters, " AND ");
     const after = cursor

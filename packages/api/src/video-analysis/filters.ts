@@ -21,11 +21,18 @@ export function checkedRange(filters: MemoryFilters): { after?: Date; before?: D
   return { ...(after ? { after } : {}), ...(before ? { before } : {}) };
 }
 
-/** The conditions on a table alias (`a."recordedAt" >= …`), none when no filter is given. */
-export function memoryFilterConditions(alias: string, filters: MemoryFilters): Prisma.Sql[] {
+/**
+ * The conditions on a table alias (`a."recordedAt" >= …`), none when no filter is given: tags (all of them, `@>` by
+ * the tags' GIN index) and the shared filters, for every operation that filters memories.
+ */
+export function memoryFilterConditions(
+  alias: string,
+  filters: MemoryFilters & { tags?: readonly string[] | undefined },
+): Prisma.Sql[] {
   const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
   const { after, before } = checkedRange(filters);
   const conditions: Prisma.Sql[] = [];
+  if (filters.tags?.length) conditions.push(Prisma.sql`${column("tags")} @> ${filters.tags}::text[]`);
   if (after) conditions.push(Prisma.sql`${column("recordedAt")} >= ${after.toISOString()}::timestamptz`);
   if (before) conditions.push(Prisma.sql`${column("recordedAt")} < ${before.toISOString()}::timestamptz`);
   if (filters.metadata)

@@ -113,10 +113,7 @@ export function candidateStatement(
 ): Prisma.Sql {
   const { space } = ctx;
   // Tags and the memory filters (recording time, metadata) narrow every signal's own scan, before its LIMIT.
-  const filters = [
-    ...(input.tags?.length ? [Prisma.sql`v."tags" @> ${input.tags}::text[]`] : []),
-    ...memoryFilterConditions("v", input),
-  ];
+  const filters = memoryFilterConditions("v", input);
   const rowFilter = filters.length ? Prisma.sql`AND ${Prisma.join(filters, " AND ")}` : Prisma.empty;
   const ctes: Prisma.Sql[] = [];
   const sources: Prisma.Sql[] = [];

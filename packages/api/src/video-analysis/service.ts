@@ -168,11 +168,10 @@ function after(cursor: ListInput["cursor"], orderBy: ListInput["orderBy"]): Pris
  * `tags` keeps the analyses carrying all of them (`@>`, GIN); the time range and metadata filters are filters.ts's.
  */
 function list({ prisma, space, budget }: ServiceContext, input: ListInput): Promise<ListPage> {
-  const { limit, cursor, tags, orderBy } = input;
+  const { limit, cursor, orderBy } = input;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
     const conditions = [Prisma.sql`a."space" = ${space}`, ...memoryFilterConditions("a", input)];
-    if (tags?.length) conditions.push(Prisma.sql`a."tags" @> ${tags}::text[]`);
     const order =
       orderBy === "createdAt"
         ? Prisma.sql`a."createdAt" DESC, a."id" DESC`
