@@ -43,20 +43,26 @@ const whenRange = z
   .optional()
   .meta({ description: "How when was read: the range [from, to) searched (only when when was given)." });
 
+/** What search and context both narrow by: tags, the recording range, metadata, a time phrase and its `now`. */
+const retrievalFilters = {
+  tags: filterTagsField.optional(),
+  ...restFilterBody,
+  when: whenField.optional(),
+  now: nowField().optional(),
+};
+const nowNeedsWhen = (b: { now?: unknown; when?: unknown }) => b.now === undefined || b.when !== undefined;
+
 // Unknown keys are ignored, as pydantic does by default.
 const searchBody = z
   .object({
     query: queryField.optional(),
     embedding: queryEmbeddingField.optional(),
-    tags: filterTagsField.optional(),
-    ...restFilterBody,
-    when: whenField.optional(),
-    now: nowField().optional(),
+    ...retrievalFilters,
     limit: searchLimitField.default(SEARCH_LIMIT_DEFAULT),
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
   .refine((b) => b.query !== undefined || b.embedding !== undefined, { message: SEARCH_NEEDS, path: ["query"] })
-  .refine((b) => b.now === undefined || b.when !== undefined, { message: WHEN_NEEDS, path: ["now"] })
+  .refine(nowNeedsWhen, { message: WHEN_NEEDS, path: ["now"] })
   .openapi("SearchRequest");
 
 const searchResponse = z
@@ -86,10 +92,7 @@ const contextBody = z
     query: queryField.optional(),
     embedding: queryEmbeddingField.optional(),
     video_ids: contextVideoIdsField("video_ids").optional(),
-    tags: filterTagsField.optional(),
-    ...restFilterBody,
-    when: whenField.optional(),
-    now: nowField().optional(),
+    ...retrievalFilters,
     max_chars: maxCharsField("max_chars").default(CONTEXT_DEFAULT_CHARS),
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
@@ -97,7 +100,7 @@ const contextBody = z
     message: CONTEXT_NEEDS.replace("videoIds", "video_ids"),
     path: ["query"],
   })
-  .refine((b) => b.now === undefined || b.when !== undefined, { message: WHEN_NEEDS, path: ["now"] })
+  .refine(nowNeedsWhen, { message: WHEN_NEEDS, path: ["now"] })
   .openapi("ContextRequest");
 
 const contextResponse = z
