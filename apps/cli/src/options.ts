@@ -32,10 +32,14 @@ export function isoDateTime(value: string): string {
   return value;
 }
 
+/** A value the server's own schema refused, refused here in the schema's words, before any call. */
+export function check(result: { success: boolean; error?: { issues: { message: string }[] } }): void {
+  if (!result.success) throw new InvalidArgumentError((result.error?.issues ?? []).map((i) => i.message).join("; "));
+}
+
 /** `--recorded-at`: the server's own rule (an offset, not before 1900, not more than a day ahead), in its words. */
 export function recordedAt(value: string): string {
-  const result = recordedAtField("--recorded-at").safeParse(value);
-  if (!result.success) throw new InvalidArgumentError(result.error.issues.map((i) => i.message).join("; "));
+  check(recordedAtField("--recorded-at").safeParse(value));
   return value;
 }
 

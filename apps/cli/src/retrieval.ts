@@ -15,9 +15,9 @@ import {
 } from "@memory-mirror/api/schemas";
 import type { MemoryMirrorClient, VideoAnalysis } from "@memory-mirror/client";
 import { whenLine } from "@memory-mirror/mcp";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import type { GlobalOptions } from "./commands.ts";
-import { addFilterOptions, type FilterOptions, filterInput, wholeNumber } from "./options.ts";
+import { addFilterOptions, check, type FilterOptions, filterInput, wholeNumber } from "./options.ts";
 import { excerpt, printJson, printLine, printMessage } from "./output.ts";
 import { tagList } from "./watch.ts";
 
@@ -34,11 +34,6 @@ export interface SearchOptions extends RetrievalOptions {
 
 export interface ContextOptions extends RetrievalOptions {
   maxChars?: number;
-}
-
-/** An option value checked by the server's own schema, refused in its words (under the option's name). */
-function check(result: { success: boolean; error?: { issues: { message: string }[] } }): void {
-  if (!result.success) throw new InvalidArgumentError((result.error?.issues ?? []).map((i) => i.message).join("; "));
 }
 
 function parseMinScore(value: string): number {
