@@ -55,8 +55,10 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
     return socket;
   };
   const pool = new pg.Pool({ ...poolOptions(config), stream });
-  // A dropped idle connection must not crash the process; the pool replaces it.
+  // A dropped connection must not crash the process: idle ones the pool replaces; a checked-out one (between two
+  // statements of a transaction, say) has no listener of the pool's, and its failure reaches the next query anyway.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   boundQueries(pool, timeoutMs);
 
   return {
