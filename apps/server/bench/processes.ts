@@ -47,18 +47,20 @@ async function listensOn(port: number): Promise<number> {
 const PROBE = fileURLToPath(new URL("probe.mjs", import.meta.url));
 
 /**
- * Starts a script on a free port, with probe.mjs loaded, and waits until GET <ready> answers 2xx. Its output goes
- * nowhere (as to a file).
+ * Starts a script on a free port, with probe.mjs loaded (unless `probe: false`: idle memory is measured without
+ * it), and waits until GET <ready> answers 2xx. Its output goes nowhere (as to a file).
  */
 export async function startProcess(
   script: string,
   env: Record<string, string>,
   ready: string,
   nodeFlags: string[] = [],
+  { probe = true } = {},
 ): Promise<Running> {
   const port = await freePort();
   const flags = script.endsWith(".ts") ? ["--conditions=@memory-mirror/source", "--import", "tsx"] : [];
-  const child = spawn(process.execPath, [...nodeFlags, "--import", PROBE, ...flags, script], {
+  const probing = probe ? ["--import", PROBE] : [];
+  const child = spawn(process.execPath, [...nodeFlags, ...probing, ...flags, script], {
     env: { ...process.env, NODE_OPTIONS: "", PORT: String(port), ...env },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });

@@ -1,5 +1,7 @@
 // First: .env must be in process.env before the other modules load (see env-file.ts).
 import "./env-file.ts";
+// Before any WebAssembly is compiled (see wasm-tiers.ts).
+import "./wasm-tiers.ts";
 import cluster from "node:cluster";
 import { READY, superviseWorkers } from "./cluster.ts";
 import { ConfigError, loadConfig } from "./config.ts";
