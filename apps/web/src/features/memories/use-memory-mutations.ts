@@ -1,7 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { RouterInputs } from "@memory-mirror/api";
 import { useTRPC } from "../../lib/trpc.ts";
-import { beginOwnWrite, ownWriteAnswered, ownWriteFailed } from "../live/own-writes.ts";
+import { ownWriteHandlers } from "../live/own-writes.ts";
 import { prependToLists, removeFrom, replaceIn, snapshot, updateLists } from "./memory-cache.ts";
+
+type Inputs = RouterInputs["videoAnalysis"];
 
 /** Create, update and delete, each shown at once in every cached list and page, and undone if the server says no. */
 export function useMemoryMutations() {
@@ -19,9 +22,7 @@ export function useMemoryMutations() {
 
   const create = useMutation(
     trpc.videoAnalysis.create.mutationOptions({
-      onMutate: async (input) => {
-        // First, before the request can be sent: its change event may arrive before its answer.
-        const own = beginOwnWrite(input.videoId);
+      ...ownWriteHandlers(async (input: Inputs["create"]) => {
         await queryClient.cancelQueries({ queryKey: listKey });
         const saved = snapshot(queryClient, [listKey]);
         const now = new Date().toISOString();
@@ -37,21 +38,15 @@ export function useMemoryMutations() {
           createdAt: now,
           updatedAt: now,
         });
-        return { saved, own };
-      },
-      onSuccess: (memory, _input, mutation) => ownWriteAnswered(mutation.own, memory.version),
-      onError: (_error, _input, mutation) => {
-        mutation?.saved.restore();
-        if (mutation) ownWriteFailed(mutation.own);
-      },
+        return saved;
+      }),
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
   );
 
   const update = useMutation(
     trpc.videoAnalysis.update.mutationOptions({
-      onMutate: async (input) => {
-        const own = beginOwnWrite(input.videoId);
+      ...ownWriteHandlers(async (input: Inputs["update"]) => {
         const key = pageKey(input.videoId);
         await Promise.all([
           queryClient.cancelQueries({ queryKey: listKey }),
@@ -70,13 +65,8 @@ export function useMemoryMutations() {
           queryClient.setQueryData(key, next);
           updateLists(queryClient, listKey, replaceIn(next));
         }
-        return { saved, own };
-      },
-      onSuccess: (memory, _input, mutation) => ownWriteAnswered(mutation.own, memory.version),
-      onError: (_error, _input, mutation) => {
-        mutation?.saved.restore();
-        if (mutation) ownWriteFailed(mutation.own);
-      },
+        return saved;
+      }),
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
   );
