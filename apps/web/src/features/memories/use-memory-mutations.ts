@@ -23,8 +23,7 @@ export function useMemoryMutations() {
   const create = useMutation(
     trpc.videoAnalysis.create.mutationOptions({
       ...ownWriteHandlers(async (input: Inputs["create"]) => {
-        await queryClient.cancelQueries({ queryKey: listKey });
-        const saved = snapshot(queryClient, [listKey]);
+        const saved = await snapshot(queryClient, [listKey]);
         const now = new Date().toISOString();
         prependToLists(queryClient, listKey, {
           id: `pending:${input.videoId}`,
@@ -48,11 +47,7 @@ export function useMemoryMutations() {
     trpc.videoAnalysis.update.mutationOptions({
       ...ownWriteHandlers(async (input: Inputs["update"]) => {
         const key = pageKey(input.videoId);
-        await Promise.all([
-          queryClient.cancelQueries({ queryKey: listKey }),
-          queryClient.cancelQueries({ queryKey: key }),
-        ]);
-        const saved = snapshot(queryClient, [listKey, key]);
+        const saved = await snapshot(queryClient, [listKey, key]);
         const current = queryClient.getQueryData(key);
         if (current) {
           const next = {
@@ -74,8 +69,7 @@ export function useMemoryMutations() {
   const remove = useMutation(
     trpc.videoAnalysis.delete.mutationOptions({
       onMutate: async (input) => {
-        await queryClient.cancelQueries({ queryKey: listKey });
-        const saved = snapshot(queryClient, [listKey]);
+        const saved = await snapshot(queryClient, [listKey]);
         updateLists(queryClient, listKey, removeFrom(input.videoId));
         return saved;
       },
