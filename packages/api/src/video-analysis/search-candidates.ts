@@ -3,7 +3,7 @@
  * embeddings. Every value is a parameter; the only values written into SQL text are integers from search-tuning.ts
  * (HNSW needs its dimension literally).
  */
-import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
+import { databaseErrorKind, Prisma } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError, SearchTimeoutError } from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
@@ -230,18 +230,10 @@ export function candidateStatement(
 }
 
 /**
- * The settings a search statement runs with, in its transaction. Its work is bounded in time, so a costly one stops
- * instead of holding its connection for everyone. pgvector ≥ 0.8 keeps scanning the HNSW graph until enough rows
- * pass the filters (space, model, tags); without it a filtered scan returns whatever of its first ef_search rows pass.
+ * Runs the candidate statement. Its time is bounded by the connection's statement_timeout (DATABASE_TIMEOUT_MS less a
+ * margin, see @memory-mirror/db's postgres.ts), so a costly search stops instead of holding its connection for
+ * everyone, and answers 503 saying so; the HNSW settings come with the connection too (SESSION_SETTINGS).
  */
-export function searchSettings(prisma: PrismaClient, plan: VectorPlan) {
-  const base = Prisma.sql`set_config('statement_timeout', ${String(searchTuning.statementTimeoutMs)}, true)`;
-  return plan.kind === "hnsw"
-    ? prisma.$queryRaw`SELECT ${base}, set_config('hnsw.iterative_scan', 'relaxed_order', true),
-        set_config('hnsw.ef_search', ${String(searchTuning.efSearch)}, true)`
-    : prisma.$queryRaw`SELECT ${base}`;
-}
-
 export async function findCandidates(
   ctx: ServiceContext,
   input: SearchInput,
@@ -251,12 +243,10 @@ export async function findCandidates(
   withRows = false,
 ): Promise<CandidateWithRow[]> {
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal, withRows);
-  const timeoutMs = searchTuning.statementTimeoutMs;
-  const [, rows] = await ctx.prisma
-    .$transaction([searchSettings(ctx.prisma, plan), ctx.prisma.$queryRaw<CandidateWithRow[]>(statement)])
-    .catch((error: unknown) => {
-      if (databaseErrorKind(error) === "timed_out") throw new SearchTimeoutError(timeoutMs, { cause: error });
-      return rethrowDatabaseError(error);
-    });
-  return rows;
+  const started = performance.now();
+  return ctx.prisma.$queryRaw<CandidateWithRow[]>(statement).catch((error: unknown) => {
+    if (databaseErrorKind(error) === "timed_out")
+      throw new SearchTimeoutError(performance.now() - started, { cause: error });
+    return rethrowDatabaseError(error);
+  });
 }
