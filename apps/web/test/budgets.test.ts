@@ -12,7 +12,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./build-app.ts";
 import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
-import { ARTIFACTS, openPage } from "./session.ts";
+import { ARTIFACTS, memoryCards, openPage } from "./session.ts";
 
 const MEMORIES = 1000;
 const INITIAL_JS_BUDGET = 200 * 1024;
@@ -50,7 +50,7 @@ describe.skipIf(skipBrowserTests)("the web app's budgets", () => {
     await page.goto(server.url);
     // Authentication is off: the page offers to go on without a key.
     await page.getByRole("button", { name: "Continue without a key" }).click();
-    await page.locator(".memory-list article").first().waitFor();
+    await memoryCards(page).first().waitFor();
     const sizes = await Promise.all(scripts);
     const total = sizes.reduce((sum, size) => sum + size, 0);
     console.log(`initial JavaScript: ${(total / 1024).toFixed(1)} KB gzipped in ${sizes.length} file(s)`);
@@ -66,7 +66,7 @@ describe.skipIf(skipBrowserTests)("the web app's budgets", () => {
       const { page, context, errors } = await openPage(browser, { viewport: { width: 1280, height: 900 } });
       await page.goto(server.url);
       await page.getByRole("button", { name: "Continue without a key" }).click();
-      await page.locator(".memory-list article").first().waitFor();
+      await memoryCards(page).first().waitFor();
 
       // Scroll 400 px per frame until the list says everything is shown and the bottom is reached (pages of 50 load
       // on the way), then back to the top over rows already loaded.
