@@ -2,16 +2,14 @@
  * The web app as a person uses it: built from the sources by Vite, served by the real server (PostgreSQL when it is
  * there), driven in Chromium. Screenshots land in test-artifacts/.
  */
-import { rm } from "node:fs/promises";
 import AxeBuilder from "@axe-core/playwright";
 import { createMemoryMirrorClient, type MemoryMirrorClient } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
-import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
+import type { TestServer } from "@memory-mirror/server/testing";
+import { skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import { ARTIFACTS, memoryCards, memoryTitles, openPage, settled, signIn } from "./session.ts";
+import { openTestBed, type TestBed } from "./test-bed.ts";
 
 async function seriousViolations(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -21,18 +19,18 @@ async function seriousViolations(page: Page) {
 }
 
 describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }, () => {
+  let bed: TestBed;
   let browser: Browser;
   let server: TestServer;
-  let webDir: string;
   let writer: string;
   let reader: string;
   let admin: string;
   let api: MemoryMirrorClient;
 
   beforeAll(async () => {
-    const [, postgres] = await testTargets();
-    [browser, webDir] = await Promise.all([launchChromium(), buildApp()]);
-    server = await startTestServer(postgres?.skip ? "embedded" : "postgres", { auth: "required" }, { webDir });
+    bed = await openTestBed();
+    browser = bed.browser;
+    server = await bed.serve({ auth: "required" });
     writer = await server.createKey({ name: "writer", space: "default", scopes: ["read", "write"] });
     reader = await server.createKey({ name: "reader", space: "default", scopes: ["read"] });
     admin = await server.createKey({ name: "admin", space: "*", scopes: ["read", "write", "admin"] });
@@ -48,11 +46,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await api.videoAnalysis.create.mutate({ videoId: "kitchen-1", description: "Baking bread.", tags: ["cooking"] });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(() => bed?.close());
 
   it("signs in with an API key and lists the space's memories newest first, filtered by tag", async () => {
     const { page, context, external, errors } = await openPage(browser);
