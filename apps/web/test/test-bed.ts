@@ -26,9 +26,14 @@ export async function openTestBed(): Promise<TestBed> {
       return server;
     },
     async close() {
-      await browser.close();
-      await Promise.all(servers.map((server) => server.close().catch(() => undefined)));
+      // Servers and the build go even when the browser fails to close (whose failure is then reported); a server a
+      // test closed already may refuse a second close.
+      const [browserClosed] = await Promise.allSettled([
+        browser.close(),
+        ...servers.map((server) => server.close().catch(() => undefined)),
+      ]);
       await rm(webDir, { recursive: true, force: true });
+      if (browserClosed.status === "rejected") throw browserClosed.reason;
     },
   };
 }

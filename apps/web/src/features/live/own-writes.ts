@@ -26,7 +26,13 @@ export function ownWriteHandlers<Input extends { videoId: string }>(show: (input
     onMutate: async (input: Input) => {
       const own: OwnWrite = { videoId: input.videoId, seen: new Set() };
       writes.add(own);
-      return { own, shown: await show(input) };
+      try {
+        return { own, shown: await show(input) };
+      } catch (error) {
+        // onError gets no context then: drop the registration here, or every later event of this memory is "ours".
+        writes.delete(own);
+        throw error;
+      }
     },
     onSuccess: ({ version }: { version: number }, _input: Input, { own }: { own: OwnWrite }) => {
       if (own.seen.has(version)) writes.delete(own);
