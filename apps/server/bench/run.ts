@@ -133,11 +133,15 @@ async function measure(server: Running, scenario: Scenario, duration = seconds, 
   });
   const { result, samples } = await sample(server, run, { withPool, tree: workers > 1 });
   if (behind) {
-    // The neighbour's own answers: refusals (429 beyond its key's share) are its, not the measured caller's.
+    // The neighbour's own answers: refusals (429 beyond its key's share) are its, not the measured caller's. Its
+    // queries take longer than a quick run's 1 s row, so none finishing there says nothing about the measured space.
     const other = await behind;
+    const finished = other.requests.total;
     console.error(
-      `${scenario.name}: the other space answered ${other.requests.total} requests ` +
-        `(${JSON.stringify(other.statusCodeStats)}), p50 ${other.latency.p50} ms, p99 ${other.latency.p99} ms`,
+      `${scenario.name}: the noisy neighbour (the other space, not measured) finished ${finished} of its long queries ` +
+        (finished === 0
+          ? `within the row's ${duration} s: none had time to finish (they run longer than a short row)`
+          : `(${JSON.stringify(other.statusCodeStats)}), p50 ${other.latency.p50} ms, p99 ${other.latency.p99} ms`),
     );
   }
   const probe = await readProbe(server);

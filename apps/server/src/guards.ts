@@ -195,6 +195,16 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
       ? c.req.query("token")
       : undefined;
 
+  /** The 429 of an address past its failed authentications: its unverified credentials are refused unchecked. */
+  const tooManyFailures = (c: Context<AppEnv>, msBeforeNext: number) => {
+    const retryAfter = retryIn(msBeforeNext);
+    return render(c, {
+      code: "TOO_MANY_REQUESTS",
+      message: `Too many failed authentications from this address (${AUTH_FAILURES_PER_MINUTE} per minute); retry in ${retryAfter} s`,
+      headers: { "Retry-After": String(retryAfter) },
+    });
+  };
+
   const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     let principal: Principal = ANONYMOUS;
     const authorization = c.req.header("authorization");
@@ -207,14 +217,20 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
           message: "Send either an API key (Authorization) or a stream token (?token=), not both",
         });
       }
+      // A token is a credential like a key: a refused one counts against the address, and past the limit tokens
+      // are refused unchecked (no key lookup), so guessing them costs the database nothing either.
+      const address = clientAddress(c);
       let checked: Awaited<ReturnType<typeof verifyStreamToken>>;
       try {
+        const failures = await deps.authFailures.get(address);
+        if (failures !== null && failures.remainingPoints <= 0) return tooManyFailures(c, failures.msBeforeNext);
         checked = await verifyStreamToken(deps.prisma, token);
       } catch (error) {
         if (error instanceof DomainError) return fail(c, error);
         throw error;
       }
       if (!checked.ok) {
+        await deps.authFailures.penalty(address, 1);
         return render(c, {
           code: "UNAUTHORIZED",
           message:
@@ -255,14 +271,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         if (error instanceof DomainError) return fail(c, error);
         throw error;
       }
-      if (!verified && failures !== null && blocked) {
-        const retryAfter = retryIn(failures.msBeforeNext);
-        return render(c, {
-          code: "TOO_MANY_REQUESTS",
-          message: `Too many failed authentications from this address (${AUTH_FAILURES_PER_MINUTE} per minute); retry in ${retryAfter} s`,
-          headers: { "Retry-After": String(retryAfter) },
-        });
-      }
+      if (!verified && failures !== null && blocked) return tooManyFailures(c, failures.msBeforeNext);
       if (!verified) {
         await deps.authFailures.penalty(address, 1);
         return render(c, {

@@ -195,6 +195,36 @@ describe.skipIf(!!skip)("reads on a hot standby", () => {
       expect(after.replicas[0]!.reads - before.replicas[0]!.reads).toBe(10);
     });
 
+    it("recentChanges (MCP recent_changes) polls the standby, and the primary right after a write in its space", async () => {
+      const before = await reads();
+      const page = await clientIn("other").videoAnalysis.recentChanges.query({});
+      expect(page.items.map((item) => item.event.type === "created" && item.event.videoId)).toContain("o1");
+      const mcpIn = async (space: string) => {
+        const mcp = new Client({ name: "replica-poll-test", version: "1.0.0" });
+        const requestInit = { headers: { "x-mm-space": space } };
+        await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit }));
+        return mcp;
+      };
+      const other = await mcpIn("other");
+      const polled = await other.callTool({ name: "recent_changes", arguments: { afterId: "0" } });
+      await other.close();
+      expect(JSON.stringify(polled.content)).toContain("o1");
+      const after = await reads();
+      expect(after.replicas[0]!.reads - before.replicas[0]!.reads).toBe(2);
+      expect(after.primary.reads).toBe(before.primary.reads);
+
+      // A write, then at once a poll in its space: the primary answers, with the write the standby does not have.
+      const start = (await clientIn("polled").videoAnalysis.recentChanges.query({})).nextAfterId;
+      await clientIn("polled").videoAnalysis.create.mutate({ videoId: "p1", description: "written while polling" });
+      const poller = await mcpIn("polled");
+      const fresh = await poller.callTool({ name: "recent_changes", arguments: { afterId: start } });
+      await poller.close();
+      expect(fresh.isError ?? false).toBe(false);
+      expect(JSON.stringify(fresh.content)).toContain("written while polling");
+      expect((await onStandby(`SELECT * FROM "VideoAnalysis" WHERE "videoId" = 'p1'`)).length).toBe(0);
+      expect((await reads()).primary.reads).toBeGreaterThan(after.primary.reads);
+    });
+
     it("X-MM-Read-From: primary sends a read to the primary whatever the space", async () => {
       const before = await reads();
       const fresh = clientIn("other", "primary");

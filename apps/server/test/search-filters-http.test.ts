@@ -139,6 +139,49 @@ for (const target of targets) {
       ]);
     });
 
+    it("REST: input the service refuses is a 422 whose loc is the field's REST path, in the body or the query", async () => {
+      const detailOf = async (response: Response) => ({
+        status: response.status,
+        detail: ((await response.json()) as { detail: unknown }).detail,
+      });
+      const refused = (loc: (string | number)[], msg: string) => ({
+        status: 422,
+        detail: [{ loc, msg: expect.stringContaining(msg) as string, type: "value_error" }],
+      });
+      const send = (path: string, json: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${server.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(json),
+        });
+      const backwards = { recorded_after: "2021-01-01T00:00:00Z", recorded_before: "2020-01-01T00:00:00Z" };
+      expect(await detailOf(await send("/api/context", { query: "Leo", ...backwards }))).toEqual(
+        refused(["body", "recorded_before"], "recordedBefore must be later than recordedAfter"),
+      );
+      expect(await detailOf(await send("/api/search", { query: "Leo", when: "someday" }))).toEqual(
+        refused(["body", "when"], '"someday" is not a time I can read'),
+      );
+      const list = (query: string) => fetch(`${server.url}/api/video-analysis/?${query}`);
+      expect(await detailOf(await list(new URLSearchParams(backwards).toString()))).toEqual(
+        refused(["query", "recorded_before"], "recordedBefore must be later than recordedAfter"),
+      );
+      const byRecording = (await (await list("order_by=recorded_at&limit=1")).json()) as { next_cursor: string };
+      expect(await detailOf(await list(`cursor=${encodeURIComponent(byRecording.next_cursor)}`))).toEqual(
+        refused(["query", "cursor"], "cursor comes from a list ordered by recordedAt"),
+      );
+      // A path into the body: a query vector of another dimension than the model's stored ones.
+      const dims = { "x-mm-space": "dims" };
+      const stored = {
+        video_id: "vec",
+        description: "A red kite.",
+        embedding: { model: "m", values: [0.1, 0.2, 0.3] },
+      };
+      expect((await send("/api/video-analysis/", stored, dims)).status).toBe(201);
+      expect(
+        await detailOf(await send("/api/search", { embedding: { model: "m", values: [0.1, 0.2] } }, dims)),
+      ).toEqual(refused(["body", "embedding", "values"], "embedding has 2 dimensions"));
+    });
+
     it("MCP: when on both tools; each answer starts with the period it was read as", async () => {
       const search = await mcp.callTool({
         name: "search_memories",

@@ -1,13 +1,14 @@
 /**
  * Stream tokens, for browsers' EventSource (no headers): minted by an authenticated POST (or videoAnalysis.streamToken),
  * they open change streams of their key and space only, as `?token=`, for a minute, and nothing else; they never
- * reach the request log.
+ * reach the request log; a refused one counts against its address like a refused key.
  */
 import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { keyService, mintStreamToken } from "@memory-mirror/api";
 import { testTargets } from "@memory-mirror/db/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTH_FAILURES_PER_MINUTE } from "../src/guards.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { readSse, type SseEvent } from "./support/sse.ts";
 
@@ -149,6 +150,45 @@ for (const target of targets) {
       // A deleted key's tokens stop working at once.
       await keyService.revoke({ prisma: server.server.database.prisma }, { key: "reader" });
       expect((await fetch(`${server.url}/api/changes?token=${token}`)).status).toBe(401);
+    });
+
+    describe("refused stream tokens count as failed authentications of their address", () => {
+      // A server of its own: the address (this machine) ends up blocked for a minute.
+      let own: TestServer;
+      beforeAll(async () => {
+        own = await startTestServer(target.name, { auth: "required", keyCacheMs: 60_000 });
+      });
+      afterAll(() => own?.close());
+
+      it("up to the limit a 401 each, on both stream paths; then 429 unchecked, valid tokens and keys included", async () => {
+        const key = await own.createKey({ name: "watcher", space: "space-a", scopes: ["read"] });
+        const mintOwn = () => fetch(`${own.url}/api/changes/token`, { method: "POST", headers: auth(key) });
+        const { token } = (await (await mintOwn()).json()) as { token: string };
+        // Well-formed with a wrong signature (costs a key lookup), and malformed.
+        const forged = `${token.slice(0, token.indexOf(".") + 1)}${"A".repeat(43)}`;
+        const input = encodeURIComponent(JSON.stringify({}));
+        const open = (t: string, i: number) =>
+          fetch(
+            i % 2 === 0
+              ? `${own.url}/api/changes?token=${t}`
+              : `${own.url}/trpc/videoAnalysis.onChange?input=${input}&token=${t}`,
+          );
+        for (let i = 0; i < AUTH_FAILURES_PER_MINUTE; i++) {
+          const refused = await open(i % 3 === 0 ? "mmst_guess" : forged, i);
+          expect(refused.status).toBe(401);
+          await refused.body?.cancel();
+        }
+        for (const [i, t] of [forged, token].entries()) {
+          const blocked = await open(t, i);
+          expect(blocked.status).toBe(429);
+          expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+          expect(await blocked.text()).toContain("Too many failed authentications from this address");
+        }
+        // The same count as keys: an unknown key is refused unchecked too, while the key verified before still mints.
+        const guess = await fetch(`${own.url}/api/video-analysis/`, { headers: auth(`mm_${"g".repeat(43)}`) });
+        expect(guess.status).toBe(429);
+        expect((await mintOwn()).status).toBe(200);
+      });
     });
   });
 }

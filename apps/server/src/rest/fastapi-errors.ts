@@ -3,7 +3,7 @@
  * `{"detail": "message"}` for 4xx/5xx, and for 422 `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
  */
 import type { Hook } from "@hono/zod-openapi";
-import { DomainError, type DomainErrorKind, VersionConflictError } from "@memory-mirror/api";
+import { DomainError, type DomainErrorKind, InvalidInputError, VersionConflictError } from "@memory-mirror/api";
 import type { Context, ErrorHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -72,6 +72,25 @@ function issuesToDetail(issues: readonly z.core.$ZodIssue[], raw: unknown, locat
   });
 }
 
+/** REST's name of a service field: the same words in snake_case (recordedBefore → recorded_before). */
+const restName = (segment: string) => segment.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+/**
+ * Input the service refused (InvalidInputError), located as FastAPI would: the field's REST path under the body,
+ * or under the query for requests without one (a list's cursor). "(input)" is the request's input as a whole.
+ */
+function serviceIssuesToDetail(c: Context, error: InvalidInputError): ValidationDetail[] {
+  const location: Location = c.req.method === "GET" || c.req.method === "HEAD" ? "query" : "body";
+  return error.issues.map(({ path, message }) => ({
+    loc: [
+      location,
+      ...(path === "(input)" ? [] : path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : restName(p)))),
+    ],
+    msg: message,
+    type: "value_error",
+  }));
+}
+
 const validationError = (c: Context, detail: ValidationDetail[]) => c.json({ detail }, 422);
 export const detailError = (c: Context, status: ContentfulStatusCode, detail: string) => c.json({ detail }, status);
 
@@ -106,8 +125,7 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       const fixed = DETAIL[error.kind];
       if (fixed) return detailError(c, ...fixed);
       // Input the service refused is FastAPI's 422; every other kind is `{"detail"}` with its own status.
-      if (error.kind === "invalid")
-        return validationError(c, [{ loc: ["body"], msg: error.message, type: "value_error" }]);
+      if (error instanceof InvalidInputError) return validationError(c, serviceIssuesToDetail(c, error));
       return restProblem(c, problemOf(error));
     }
     if (error instanceof HTTPException) {

@@ -1,4 +1,5 @@
 /** `recentChanges`: a bounded page of the change log, for callers that ask rather than subscribe (MCP). */
+import { readOnly } from "../read-routing.ts";
 import type { ServiceContext } from "../video-analysis/service-context.ts";
 import { RESYNC_REASON } from "./events.ts";
 import { headOf, matches, prunedThrough, readChanges } from "./log.ts";
@@ -8,7 +9,7 @@ import type { RecentChanges, RecentChangesInput } from "./schemas.ts";
  * Changes of the caller's space after `afterId` (or recorded since `since`; neither: from the oldest kept), oldest
  * first. Filters apply to the page read, so a page may hold fewer than `limit` items while `more` is true.
  */
-export async function recentChanges(
+async function readRecent(
   { prisma, space }: ServiceContext,
   { afterId, since, tags, videoIds, limit }: RecentChangesInput,
 ): Promise<RecentChanges> {
@@ -33,3 +34,10 @@ export async function recentChanges(
   }
   return { items, nextAfterId: last.toString(), more: rows.length === limit };
 }
+
+/**
+ * A read like the others (a replica's once it has the space's writes). A replica behind the primary answers a prefix
+ * of the log: ids grow in commit order within a space and a standby replays commits in that order, and nextAfterId
+ * never goes back before afterId, so a poller skips and repeats nothing whichever server answers each poll.
+ */
+export const recentChanges = readOnly(readRecent);
