@@ -90,6 +90,28 @@ interface Result {
   reads?: ReadShares;
 }
 
+/**
+ * Warms a server up (JIT, pools, plans, the key cache) with `scenario`'s requests until they have answered
+ * WARM_UP_UNITS of its unit (lookups, rows…) or WARM_UP_MS passed. Counted, not only timed: on a loaded machine 2 s
+ * gave the service a few hundred requests, and it was measured half-compiled, at about twice the CPU per request it
+ * spends once warm (docs/performance.md).
+ */
+const WARM_UP_UNITS = quick ? 300 : 3000;
+const WARM_UP_MS = quick ? 2000 : 20_000;
+async function warmUp(server: Running, scenario: Scenario): Promise<void> {
+  const until = performance.now() + WARM_UP_MS;
+  const requests = Math.ceil(WARM_UP_UNITS / scenario.perRequest);
+  const chunk = Math.min(250, requests);
+  for (let sent = 0; sent < requests && performance.now() < until; sent += chunk) {
+    await autocannon({
+      url: server.url,
+      connections: Math.min(scenario.connections ?? connections, chunk),
+      amount: chunk,
+      requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
+    });
+  }
+}
+
 async function measure(server: Running, scenario: Scenario, duration = seconds, withPool = false) {
   await readProbe(server); // starts the probe's window here
   // With WORKERS > 1 the probe sees the primary only: CPU then comes from /proc for the whole process tree.
@@ -250,7 +272,7 @@ for (const { name: kind } of targets) {
     try {
       if (baseline) {
         idle["baseline"] = await rssMb(baseline.child.pid);
-        await measure(baseline, baselines.single, Math.min(seconds, 2)); // warm-up
+        await warmUp(baseline, baselines.single);
         // The batch rows are also compared with one lookup per request.
         baselineRates.set("single", {
           ...(await measure(baseline, baselines.single)),
@@ -266,7 +288,7 @@ for (const { name: kind } of targets) {
         // queries run (docs/performance.md), and the process stays blocked long after the measurement.
         const isolation = kind === "postgres" ? isolationScenarios(context) : [];
         const scenarios = [...serviceScenarios(context), ...isolation].filter(wanted);
-        if (scenarios[0]) await measure(server, scenarios[0], Math.min(seconds, 2)); // warm-up: JIT, pools, caches
+        if (scenarios[0]) await warmUp(server, scenarios[0]);
         for (const scenario of scenarios) {
           await pairedWith(scenario);
           const earlier = results.find((r) => r.name === `${scenario.comparedWith}${suffix}`);
@@ -279,7 +301,7 @@ for (const { name: kind } of targets) {
       if (kind === "postgres" && wanted(authOff)) {
         const open = await startServer(url, "off");
         try {
-          await measure(open, authOff, Math.min(seconds, 2)); // warm-up
+          await warmUp(open, authOff);
           await pairedWith(authOff);
           results.push(await measureService(open, authOff, suffix));
         } finally {
@@ -321,7 +343,7 @@ async function measureReplicas(url: string, context: Parameters<typeof replicaSc
   const server = await startServer(url, "required", { DATABASE_REPLICA_URLS: await replicaOf(url), WORKERS: "1" });
   try {
     await untilReplicaUp(server);
-    await measure(server, scenarios[0]!, Math.min(seconds, 2)); // warm-up: the replica's pool and plans
+    await warmUp(server, scenarios[0]!); // the replica's pool and plans too
     for (const scenario of scenarios) {
       const primaryOnly = results.find((r) => r.name === scenario.name);
       const [result, reads] = await withReadShares(server, () =>
