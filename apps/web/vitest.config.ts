@@ -1,6 +1,7 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 import shared from "../../vitest.shared.ts";
+import app from "./vite.config.ts";
 
 /**
  * Two kinds of tests: components in happy-dom (jsdom 31 needs Node 22) (src/**\/*.test.{ts,tsx}), and the whole app in Chromium against the real
@@ -13,6 +14,8 @@ export default defineConfig({
     projects: [
       {
         plugins: [react()],
+        // The app's own resolution: workspace packages (the typed client) from their sources.
+        resolve: app.resolve,
         test: {
           name: "components",
           testTimeout: shared.test.testTimeout,

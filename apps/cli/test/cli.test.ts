@@ -257,41 +257,49 @@ describe("keys and a server that requires them", () => {
     );
   });
 
-  it("keys create prints the key alone on stdout; the key then works for its space and scope only", async () => {
-    const created = await as(admin, [
-      "keys",
-      "create",
-      "--name",
-      "producer",
-      "--space",
-      "alice",
-      "--scope",
-      "read,write",
-    ]);
-    expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^mm_[A-Za-z0-9_-]{43}\n$/);
-    expect(created.stderr).toContain('created key "producer" for space alice (read, write)');
-    const producer = created.stdout.trim();
+  // Nine or more CLI processes one after another, each a node + tsx start-up: 10 s in all at load 17, over the
+  // default 30 s when the suites of four packages shared the 2 cores.
+  it(
+    "keys create prints the key alone on stdout; the key then works for its space and scope only",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const created = await as(admin, [
+        "keys",
+        "create",
+        "--name",
+        "producer",
+        "--space",
+        "alice",
+        "--scope",
+        "read,write",
+      ]);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^mm_[A-Za-z0-9_-]{43}\n$/);
+      expect(created.stderr).toContain('created key "producer" for space alice (read, write)');
+      const producer = created.stdout.trim();
 
-    expect((await mm(["--api-key", producer, "put", "vid_alice", "in alice's space"], { url: secured.url })).code).toBe(
-      0,
-    );
-    expect((await as(producer, ["get", "vid_alice"])).stdout).toBe("in alice's space\n");
-    expect((await as(admin, ["get", "vid_alice"])).code).toBe(3); // the admin key acts in "default" unless told
-    expect((await as(admin, ["--space", "alice", "get", "vid_alice"])).stdout).toBe("in alice's space\n");
-    const forbidden = await as(producer, ["keys", "ls"]);
-    expect(forbidden.code).toBe(5);
-    expect(forbidden.stderr).toContain('lacks the "admin" scope');
+      expect(
+        (await mm(["--api-key", producer, "put", "vid_alice", "in alice's space"], { url: secured.url })).code,
+      ).toBe(0);
+      expect((await as(producer, ["get", "vid_alice"])).stdout).toBe("in alice's space\n");
+      expect((await as(admin, ["get", "vid_alice"])).code).toBe(3); // the admin key acts in "default" unless told
+      expect((await as(admin, ["--space", "alice", "get", "vid_alice"])).stdout).toBe("in alice's space\n");
+      const forbidden = await as(producer, ["keys", "ls"]);
+      expect(forbidden.code).toBe(5);
+      expect(forbidden.stderr).toContain('lacks the "admin" scope');
 
-    const listed = await as(admin, ["keys", "ls"]);
-    expect(listed.stdout).toContain(`producer\t${producer.slice(0, 7)}…\talice\tread,write\t`);
-    expect(listed.stdout).not.toContain(producer);
+      const listed = await as(admin, ["keys", "ls"]);
+      expect(listed.stdout).toContain(`producer\t${producer.slice(0, 7)}…\talice\tread,write\t`);
+      expect(listed.stdout).not.toContain(producer);
 
-    expect(await as(admin, ["keys", "revoke", "producer"])).toMatchObject({ code: 0, stdout: "revoked producer\n" });
-    await expect
-      .poll(async () => (await as(producer, ["get", "vid_alice"])).code, { timeout: 5000, interval: 100 })
-      .toBe(5);
-  });
+      expect(await as(admin, ["keys", "revoke", "producer"])).toMatchObject({ code: 0, stdout: "revoked producer\n" });
+      await expect
+        .poll(async () => (await as(producer, ["get", "vid_alice"])).code, { timeout: 5000, interval: 100 })
+        .toBe(5);
+    },
+  );
 
   it("keys create without --space or with an unknown scope is a usage error", async () => {
     expect((await as(admin, ["keys", "create", "--name", "x", "--scope", "read"])).code).toBe(2);

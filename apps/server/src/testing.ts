@@ -18,10 +18,13 @@ export interface TestServer {
 export async function startTestServer(
   target: TestTargetName,
   overrides: Partial<ServerConfig> = {},
-  options: { webDir?: string; logger?: Logger } = {},
+  { env, ...options }: { webDir?: string; logger?: Logger; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(target);
-  const config = { ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }), ...overrides };
+  const config = {
+    ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent", ...env }),
+    ...overrides,
+  };
   // Its clients run on this host: a request on its way arrives within microseconds, no need to wait 500 ms.
   const server = createServer(config, { database: database.options, idleGraceMs: 20, ...options });
   const url = await server.start();

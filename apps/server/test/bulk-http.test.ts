@@ -19,7 +19,10 @@ for (const target of targets)
     let server: TestServer;
     let client: MemoryMirrorClient;
     beforeAll(async () => {
-      server = await startTestServer(target.name, { historyLimit: 100 });
+      // The races below send 64 calls with one key: they wait for its share (KEY_CONCURRENCY) up to 20 s instead of
+      // the default 2 s, past which they were refused (429) with 18 runnable processes; still well inside a test's
+      // 30 s, so a slower run fails with the 429 that names the cause.
+      server = await startTestServer(target.name, { historyLimit: 100, keyQueueMs: 20_000 });
       // One request per call, as 64 independent producers would send them.
       client = createMemoryMirrorClient({ url: server.url, batch: false });
     });

@@ -3,14 +3,13 @@
  * connections down to POOL_RESERVE, beyond that they wait in line briefly, then are refused with 429 and Retry-After,
  * while another key keeps being answered at once. And one search
  * statement is bounded in time (statement_timeout): stopped, it answers 503 saying so. PostgreSQL only: holding a
- * row lock from another connection (what makes calls slow here, deterministically) and statement timeouts need a
+ * lock from another connection (what makes calls slow here, deterministically) and statement timeouts need a
  * server; the embedded database has one connection and no timers.
  */
 import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { searchTuning } from "../../../packages/api/src/video-analysis/search-tuning.ts";
 import { LEND_QUIET_MS } from "../src/concurrency.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 
@@ -118,24 +117,31 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
   });
 
   it("stops a search at its time bound and says so (503)", async () => {
-    const key = await server.createKey({ name: "searcher", space: "dave", scopes: ["read", "write"] });
-    const client = createMemoryMirrorClient({ url: server.url, apiKey: key, batch: false });
-    await client.videoAnalysis.create.mutate({ videoId: "v", description: "A long walk by the sea at dawn." });
-    // A vocabulary to look words up in, and a bound no statement meets.
-    await locker.query(
-      `INSERT INTO "SearchTerm" ("space", "term", "uses") SELECT 'dave', 'w' || md5(i::text), 1 FROM generate_series(1, 30000) AS i`,
-    );
-    const saved = searchTuning.statementTimeoutMs;
-    searchTuning.statementTimeoutMs = 1;
+    // The bound is every connection's statement_timeout: DATABASE_TIMEOUT_MS less a margin (900 ms of 1,000), so the
+    // server stops the statement, and says why, before the client stops waiting (which would read as unreachable).
+    const bounded = await startTestServer("postgres", { auth: "required" }, { env: { DATABASE_TIMEOUT_MS: "1000" } });
+    const holder = new pg.Client({ connectionString: bounded.databaseUrl });
+    await holder.connect();
     try {
-      const error = await client.videoAnalysis.search
-        .query({ query: "wlak sae dwan lnog wakl seea daawn" })
-        .catch((e: unknown) => e);
-      expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
-      expect((error as TRPCClientError<never>).message).toContain("stopped after 0.001 s");
+      const key = await bounded.createKey({ name: "searcher", space: "dave", scopes: ["read", "write"] });
+      const client = createMemoryMirrorClient({ url: bounded.url, apiKey: key, batch: false });
+      await client.videoAnalysis.create.mutate({ videoId: "v", description: "A long walk by the sea at dawn." });
+      // The search looks its words up in the vocabulary, which another session holds locked for longer than the bound.
+      await holder.query("BEGIN");
+      await holder.query(`LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`);
+      try {
+        const error = await client.videoAnalysis.search.query({ query: "wlak sae dwan" }).catch((e: unknown) => e);
+        expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
+        expect((error as TRPCClientError<never>).message).toMatch(
+          /^The search was stopped after \d+\.\d s, the most one search may take: try fewer words/,
+        );
+      } finally {
+        await holder.query("ROLLBACK");
+      }
+      expect((await client.videoAnalysis.search.query({ query: "walk" })).items).toHaveLength(1);
     } finally {
-      searchTuning.statementTimeoutMs = saved;
+      await holder.end();
+      await bounded.close();
     }
-    expect((await client.videoAnalysis.search.query({ query: "walk" })).items).toHaveLength(1);
   });
 });

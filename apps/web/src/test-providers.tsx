@@ -1,5 +1,6 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import type { AppRouter } from "@memory-mirror/api";
+import { createMemoryMirrorClient } from "@memory-mirror/client";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import type { ReactNode } from "react";
 import { inject } from "vitest";
@@ -30,4 +31,4 @@ export function withApp(children: ReactNode, { path = "/", space }: { path?: str
 }
 
 /** The same server for the test itself (to change things "elsewhere"). */
-export const serverClient = (space: string) => createApiClient({ apiKey: null, space }, inject("apiUrl"));
+export const serverClient = (space: string) => createMemoryMirrorClient({ url: inject("apiUrl"), space });

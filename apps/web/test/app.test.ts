@@ -2,16 +2,14 @@
  * The web app as a person uses it: built from the sources by Vite, served by the real server (PostgreSQL when it is
  * there), driven in Chromium. Screenshots land in test-artifacts/.
  */
-import { rm } from "node:fs/promises";
 import AxeBuilder from "@axe-core/playwright";
 import { createMemoryMirrorClient, type MemoryMirrorClient } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
-import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
+import type { TestServer } from "@memory-mirror/server/testing";
+import { skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
-import { ARTIFACTS, openPage, settled, signIn } from "./session.ts";
+import { ARTIFACTS, memoryCards, memoryTitles, openPage, settled, signIn } from "./session.ts";
+import { openTestBed, type TestBed } from "./test-bed.ts";
 
 async function seriousViolations(page: Page) {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -21,18 +19,18 @@ async function seriousViolations(page: Page) {
 }
 
 describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }, () => {
+  let bed: TestBed;
   let browser: Browser;
   let server: TestServer;
-  let webDir: string;
   let writer: string;
   let reader: string;
   let admin: string;
   let api: MemoryMirrorClient;
 
   beforeAll(async () => {
-    const [, postgres] = await testTargets();
-    [browser, webDir] = await Promise.all([launchChromium(), buildApp()]);
-    server = await startTestServer(postgres?.skip ? "embedded" : "postgres", { auth: "required" }, { webDir });
+    bed = await openTestBed();
+    browser = bed.browser;
+    server = await bed.serve({ auth: "required" });
     writer = await server.createKey({ name: "writer", space: "default", scopes: ["read", "write"] });
     reader = await server.createKey({ name: "reader", space: "default", scopes: ["read"] });
     admin = await server.createKey({ name: "admin", space: "*", scopes: ["read", "write", "admin"] });
@@ -48,11 +46,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await api.videoAnalysis.create.mutate({ videoId: "kitchen-1", description: "Baking bread.", tags: ["cooking"] });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(() => bed?.close());
 
   it("signs in with an API key and lists the space's memories newest first, filtered by tag", async () => {
     const { page, context, external, errors } = await openPage(browser);
@@ -61,9 +55,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
       .getByRole("group", { name: "Filter by tag" })
       .getByRole("button", { name: /garden/ })
       .click();
-    await expect
-      .poll(() => page.locator(".memory-list h2").allTextContents())
-      .toEqual(["garden-3", "garden-2", "garden-1"]);
+    await expect.poll(() => memoryTitles(page).allTextContents()).toEqual(["garden-3", "garden-2", "garden-1"]);
     expect(page.url()).toContain("tags=garden");
     expect(page.url()).not.toContain(writer);
     await page.screenshot({ path: `${ARTIFACTS}web-list.png`, fullPage: true });
@@ -100,7 +92,8 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     expect(await results.first().locator("mark").allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/tomato/i)]),
     );
-    expect(await results.first().locator(".scores").textContent()).toMatch(/Score\s*\d\.\d\d/);
+    expect(await results.first().getByRole("term").first().textContent()).toBe("Score");
+    expect(await results.first().getByRole("definition").first().textContent()).toMatch(/^\d\.\d\d$/);
     await page.screenshot({ path: `${ARTIFACTS}web-search.png`, fullPage: true });
     await context.close();
   });
@@ -126,7 +119,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     // The history shows what the overwrite replaced.
     await page.getByText("Version 3 (current)").click();
     await expect
-      .poll(async () => (await page.locator("details[open] del").allTextContents()).join(" "))
+      .poll(async () => (await page.getByRole("group").getByRole("deletion").allTextContents()).join(" "))
       .toContain("Changed by another program");
     await context.close();
   });
@@ -142,13 +135,13 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await page.getByRole("heading", { level: 1, name: "picnic-1" }).waitFor();
     expect(await page.getByRole("list", { name: "Tags" }).textContent()).toBe("familyoutdoors");
     await page.getByRole("link", { name: "Memories" }).click();
-    await expect.poll(() => page.locator(".memory-list h2").first().textContent()).toBe("picnic-1");
+    await expect.poll(() => memoryTitles(page).first().textContent()).toBe("picnic-1");
 
     await page.getByRole("link", { name: "picnic-1" }).click();
     await page.getByRole("button", { name: "Delete" }).click();
     await page.getByRole("button", { name: "Delete for good" }).click();
     await page.getByRole("heading", { level: 1, name: "Memories" }).waitFor();
-    await expect.poll(() => page.locator(".memory-list h2").allTextContents()).not.toContain("picnic-1");
+    await expect.poll(() => memoryTitles(page).allTextContents()).not.toContain("picnic-1");
     await expect(api.videoAnalysis.byVideoId.query({ videoId: "picnic-1" })).rejects.toThrow(/No video analysis/);
     await context.close();
   });
@@ -164,18 +157,16 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
     await editor.page.getByRole("button", { name: "Edit" }).click();
     await editor.page.getByLabel("Description").fill("Picking ripe strawberries at noon.");
     await editor.page.getByRole("button", { name: "Save" }).click();
-    const card = watcher.page.locator(".memory-list article", {
-      has: watcher.page.getByRole("link", { name: "garden-3" }),
-    });
+    const card = memoryCards(watcher.page).filter({ has: watcher.page.getByRole("link", { name: "garden-3" }) });
     await expect.poll(() => card.textContent()).toContain("Picking ripe strawberries at noon.");
-    expect(await card.locator(".badge").textContent()).toBe("Changed");
+    expect(await card.getByRole("heading").textContent()).toBe("garden-3Changed");
 
     await api.videoAnalysis.create.mutate({ videoId: "live-1", description: "Written by a program.", tags: [] });
-    const first = watcher.page.locator(".memory-list article").first();
+    const first = memoryCards(watcher.page).first();
     await expect.poll(() => first.getByRole("heading").textContent()).toBe("live-1New");
     await watcher.page.screenshot({ path: `${ARTIFACTS}web-live.png` });
     // The mark lasts a moment, not forever.
-    await first.locator(".badge").waitFor({ state: "detached", timeout: 20_000 });
+    await expect.poll(() => first.getByRole("heading").textContent(), { timeout: 20_000 }).toBe("live-1");
     expect(watcher.errors).toEqual([]);
     await watcher.context.close();
     await editor.context.close();
@@ -249,7 +240,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
       ["/context", "context"],
     ] as const) {
       await page.goto(`${server.url}${path}`);
-      await page.locator("main h1").first().waitFor();
+      await page.getByRole("main").getByRole("heading", { level: 1 }).first().waitFor();
       await settled(page);
       expect(await overflow(), path).toBe(0);
       await page.screenshot({ path: `${ARTIFACTS}web-phone-${name}.png`, fullPage: true });
@@ -268,7 +259,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", { timeout: 60_000 }
       await signIn(page, server.url, admin);
       for (const path of ["/", "/memories/garden-2", "/search?q=garden", "/context", "/keys", "/new"]) {
         await page.goto(`${server.url}${path}`);
-        await page.locator("main h1").first().waitFor();
+        await page.getByRole("main").getByRole("heading", { level: 1 }).first().waitFor();
         await settled(page);
         expect(await seriousViolations(page), `${path}, ${colorScheme}`).toEqual([]);
       }

@@ -3,29 +3,27 @@
  * downloads (gzipped, asserted ≤ 200 KB: a size, not a speed), and how 1,000 memories scroll (frame intervals while
  * scrolling the whole list, and how many rows the page holds at once). Also the server with authentication off.
  */
-import { rm } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { createMemoryMirrorClient } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
-import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
+import type { TestServer } from "@memory-mirror/server/testing";
+import { skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
-import { ARTIFACTS, openPage } from "./session.ts";
+import { ARTIFACTS, memoryCards, openPage } from "./session.ts";
+import { openTestBed, type TestBed } from "./test-bed.ts";
 
 const MEMORIES = 1000;
 const INITIAL_JS_BUDGET = 200 * 1024;
 
 describe.skipIf(skipBrowserTests)("the web app's budgets", () => {
+  let bed: TestBed;
   let browser: Browser;
   let server: TestServer;
-  let webDir: string;
 
   beforeAll(async () => {
-    const [, postgres] = await testTargets();
-    [browser, webDir] = await Promise.all([launchChromium(), buildApp()]);
-    server = await startTestServer(postgres?.skip ? "embedded" : "postgres", { auth: "off" }, { webDir });
+    bed = await openTestBed();
+    browser = bed.browser;
+    server = await bed.serve({ auth: "off" });
     const api = createMemoryMirrorClient({ url: server.url });
     const items = Array.from({ length: MEMORIES }, (_, i) => ({
       videoId: `vid-${String(i).padStart(4, "0")}`,
@@ -35,11 +33,7 @@ describe.skipIf(skipBrowserTests)("the web app's budgets", () => {
     await api.videoAnalysis.upsertMany.mutate({ items });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (webDir) await rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(() => bed?.close());
 
   it("loads at most 200 KB of gzipped JavaScript before the first memories show", async () => {
     const { page, context } = await openPage(browser);
@@ -50,7 +44,7 @@ describe.skipIf(skipBrowserTests)("the web app's budgets", () => {
     await page.goto(server.url);
     // Authentication is off: the page offers to go on without a key.
     await page.getByRole("button", { name: "Continue without a key" }).click();
-    await page.locator(".memory-list article").first().waitFor();
+    await memoryCards(page).first().waitFor();
     const sizes = await Promise.all(scripts);
     const total = sizes.reduce((sum, size) => sum + size, 0);
     console.log(`initial JavaScript: ${(total / 1024).toFixed(1)} KB gzipped in ${sizes.length} file(s)`);
@@ -66,7 +60,7 @@ describe.skipIf(skipBrowserTests)("the web app's budgets", () => {
       const { page, context, errors } = await openPage(browser, { viewport: { width: 1280, height: 900 } });
       await page.goto(server.url);
       await page.getByRole("button", { name: "Continue without a key" }).click();
-      await page.locator(".memory-list article").first().waitFor();
+      await memoryCards(page).first().waitFor();
 
       // Scroll 400 px per frame until the list says everything is shown and the bottom is reached (pages of 50 load
       // on the way), then back to the top over rows already loaded.

@@ -2,32 +2,25 @@
  * Failures said in words in the page: too many requests (429, with when to retry) and a server that went away.
  * Each on a server of its own (embedded database), so their limits and shutdowns touch no other test.
  */
-import { rm } from "node:fs/promises";
-import { startTestServer, type TestServer } from "@memory-mirror/server/testing";
+import { skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "./build-app.ts";
-import { launchChromium, skipBrowserTests } from "@memory-mirror/server/testing-chromium";
 import { ARTIFACTS, openPage, signIn } from "./session.ts";
+import { openTestBed, type TestBed } from "./test-bed.ts";
 
 describe.skipIf(skipBrowserTests)("the web app when calls fail", () => {
+  let bed: TestBed;
   let browser: Browser;
-  let webDir: string;
-  const servers: TestServer[] = [];
 
   beforeAll(async () => {
-    [browser, webDir] = await Promise.all([launchChromium(), buildApp()]);
+    bed = await openTestBed();
+    browser = bed.browser;
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(servers.map((server) => server.close().catch(() => undefined)));
-    if (webDir) await rm(webDir, { recursive: true, force: true });
-  });
+  afterAll(() => bed?.close());
 
   it("says when to try again after too many requests", { timeout: 90_000 }, async () => {
-    const server = await startTestServer("embedded", { auth: "required", rateLimitPerMinute: 6 }, { webDir });
-    servers.push(server);
+    const server = await bed.serve({ auth: "required", rateLimitPerMinute: 6 }, "embedded");
     const key = await server.createKey({ name: "busy", space: "default", scopes: ["read", "write"] });
     const { page, context } = await openPage(browser);
     await signIn(page, server.url, key);
@@ -45,8 +38,7 @@ describe.skipIf(skipBrowserTests)("the web app when calls fail", () => {
   });
 
   it("says the server cannot be reached when it went away", { timeout: 90_000 }, async () => {
-    const server = await startTestServer("embedded", { auth: "off" }, { webDir });
-    servers.push(server);
+    const server = await bed.serve({ auth: "off" }, "embedded");
     const { page, context } = await openPage(browser);
     await page.goto(server.url);
     await page.getByRole("button", { name: "Continue without a key" }).click();

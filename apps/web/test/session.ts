@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from "playwright-core";
 
 export const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -48,3 +48,10 @@ export async function signIn(page: Page, url: string, apiKey: string): Promise<v
 export async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => document.querySelector("main h1") && !document.querySelector('[aria-busy="true"]'));
 }
+
+/** The memories page's cards, found as a person's screen reader does: the list by its name, each memory an article. */
+export const memoryCards = (page: Page): Locator =>
+  page.getByRole("list", { name: "Memories, newest first" }).getByRole("article");
+
+/** Each card's title: the video id, followed by its "New" or "Changed" mark while it has one. */
+export const memoryTitles = (page: Page): Locator => memoryCards(page).getByRole("heading", { level: 2 });

@@ -63,10 +63,11 @@ export class UnavailableError extends DomainError {
 /** A search stopped at its time bound (statement_timeout): the server's protection, worth a smaller retry. */
 export class SearchTimeoutError extends UnavailableError {
   override name = "SearchTimeoutError";
-  constructor(timeoutMs: number, options?: ErrorOptions) {
+  /** `afterMs`: how long the search ran, as its caller measured it. */
+  constructor(afterMs: number, options?: ErrorOptions) {
     super(options);
     this.message =
-      `The search was stopped after ${timeoutMs / 1000} s, the most one search may take: ` +
+      `The search was stopped after ${(afterMs / 1000).toFixed(1)} s, the most one search may take: ` +
       "try fewer words, or more common ones";
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Every limit and default of the API in one place: the schemas, the services, the server's configuration
- * defaults, the typed client and the CLI read them from here (through `@memory-mirror/api/schemas`).
+ * defaults, the typed client and the CLI read them from here (through `@memory-mirror/api/schemas`, or
+ * `@memory-mirror/api/limits` alone, which the typed client uses so that a browser bundle carries no schema).
  */
 
 // --- what one analysis may hold ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { testTargets } from "@memory-mirror/db/testing";
 import { Prisma } from "@memory-mirror/db";
 import { beforeAll, describe, expect, it } from "vitest";
 import { searchInput } from "../src/video-analysis/search-schemas.ts";
-import { candidateStatement, searchSettings } from "../src/video-analysis/search-candidates.ts";
+import { candidateStatement } from "../src/video-analysis/search-candidates.ts";
 import { parseQuery } from "../src/video-analysis/search-query.ts";
 import { searchTuning } from "../src/video-analysis/search-tuning.ts";
 import { createVideoLookups } from "../src/video-analysis/video-lookups.ts";
@@ -50,11 +50,7 @@ for (const target of targets)
       const input = searchInput.parse({ query: LONG_QUERY });
       const statement = candidateStatement(ctx, input, parseQuery(LONG_QUERY), { kind: "none" }, 50);
       const options = Prisma.raw(analyze ? "ANALYZE, FORMAT JSON" : "FORMAT JSON");
-      // As findCandidates runs it: in a transaction with the search's settings.
-      const [, [row]] = await prisma.$transaction([
-        searchSettings(prisma, { kind: "none" }),
-        prisma.$queryRaw<[{ "QUERY PLAN": [{ Plan: PlanNode }] }]>`EXPLAIN (${options}) ${statement}`,
-      ]);
+      const [row] = await prisma.$queryRaw<[{ "QUERY PLAN": [{ Plan: PlanNode }] }]>`EXPLAIN (${options}) ${statement}`;
       return row["QUERY PLAN"][0].Plan;
     }
 

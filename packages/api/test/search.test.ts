@@ -328,6 +328,40 @@ for (const target of targets)
         expect(approximateTagged.items.every((i) => i.analysis.tags.includes("walk"))).toBe(true);
         expect(approximate.items.map((i) => i.scores.vector)).toEqual(exact.items.map((i) => i.scores.vector));
       });
+
+      it("counts a space's vectors again when those it remembered as many are gone: the same answers as counting", async () => {
+        const other = createCaller(() => createContext({ prisma: db.prisma, principal: ANONYMOUS, space: "counted" }));
+        const query = { model, values: vector(1) };
+        // A space's first vectors are found by the very next search (having none is never remembered).
+        expect((await other.videoAnalysis.search({ embedding: query })).items).toEqual([]);
+        for (let i = 0; i < 3; i++) {
+          const embedding = { model, values: vector(i) };
+          await other.videoAnalysis.create({ videoId: `c${i}`, description: `Counted walk ${i}.`, embedding });
+        }
+        searchTuning.exactScanMax = 1;
+        // Counted as many: HNSW, remembered for the next searches.
+        expect((await other.videoAnalysis.search({ embedding: query, limit: 1 })).items[0]?.analysis.videoId).toBe(
+          "c1",
+        );
+        // The model's vectors now have another dimension: refused with the 400 that counting gives, not an empty answer.
+        for (let i = 0; i < 3; i++)
+          await other.videoAnalysis.update({ videoId: `c${i}`, embedding: { model, values: [1, 0, i] } });
+        await expect(other.videoAnalysis.search({ embedding: query })).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+          message: expect.stringContaining("have 3") as string,
+        });
+        // Remembered again, then every vector removed: text and embedding together rank as text alone.
+        for (let i = 0; i < 3; i++)
+          await other.videoAnalysis.update({ videoId: `c${i}`, embedding: { model, values: vector(i) } });
+        expect((await other.videoAnalysis.search({ embedding: query })).items).toHaveLength(3);
+        for (let i = 0; i < 3; i++) await other.videoAnalysis.update({ videoId: `c${i}`, embedding: null });
+        const hybrid = await other.videoAnalysis.search({ query: "counted walk 1", embedding: query });
+        const text = await other.videoAnalysis.search({ query: "counted walk 1" });
+        expect(hybrid.items.map((i) => [i.analysis.videoId, i.score])).toEqual(
+          text.items.map((i) => [i.analysis.videoId, i.score]),
+        );
+        expect(hybrid.items.every((i) => i.scores.vector === null)).toBe(true);
+      });
     });
 
     describe("context", () => {

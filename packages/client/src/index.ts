@@ -1,5 +1,5 @@
 import type { AppRouter } from "@memory-mirror/api";
-import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/schemas";
+import { DEFAULT_MAX_BATCH_SIZE } from "@memory-mirror/api/limits";
 import {
   createTRPCClient,
   type HTTPHeaders,
@@ -12,8 +12,8 @@ import {
 } from "@trpc/client";
 import { EventSource } from "eventsource";
 
-// Types only from the server entry, values only from the schemas entry: no server code (Prisma, database
-// drivers) reaches a consumer's bundle.
+// Types only from the server and schemas entries, the one value from the limits entry (constants alone): neither
+// server code (Prisma, database drivers) nor zod and the schemas reach a consumer's bundle (the web app's).
 export type { AppRouter, RouterInputs, RouterOutputs } from "@memory-mirror/api";
 export type { ChangeEvent, VideoAnalysis } from "@memory-mirror/api/schemas";
 

@@ -11,6 +11,7 @@ import { acquireDirectoryLock, type DirectoryLock, DirectoryLockedError } from "
 import { DatabaseConfigError } from "./config.ts";
 import type { Transactor } from "./migrate.ts";
 import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
+import { sessionSettingsSql } from "./session-settings.ts";
 
 export const LOCK_FILE = ".memory-mirror.lock";
 
@@ -96,6 +97,14 @@ export async function openEmbedded(
     }
   } else {
     pglite = await (options.openInMemory ? options.openInMemory() : PGlite.create({ extensions: PGLITE_EXTENSIONS }));
+  }
+  try {
+    // Its one session, for good (PGlite has no statement_timeout: it runs no timers).
+    await pglite.exec(sessionSettingsSql());
+  } catch (error) {
+    await pglite.close().catch(() => {});
+    await lock?.release();
+    throw error;
   }
   return {
     pglite,

@@ -7,21 +7,31 @@ import pg from "pg";
 import type { DatabaseConfig } from "./config.ts";
 import { DatabaseTimeoutError } from "./errors.ts";
 import type { SqlTransaction, Transactor } from "./migrate.ts";
+import { startupOptions } from "./session-settings.ts";
 
 type PostgresConfig = Extract<DatabaseConfig, { kind: "postgres" }>;
+
+/**
+ * The server's bound on a statement: DATABASE_TIMEOUT_MS less a tenth (at most a second). A statement that runs too
+ * long is then stopped by the server, whose error says why (57014, "timed_out": a search answers that it was stopped)
+ * and leaves the connection usable, before this client stops waiting for its answer (query_timeout, which reads as
+ * the database being unreachable). The margin covers the round trip, a wait for a connection of up to that long and
+ * an event loop busy for a moment.
+ */
+export const statementTimeoutMs = (timeoutMs: number): number => timeoutMs - Math.min(1000, Math.round(timeoutMs / 10));
 
 /** pg settings derived from DATABASE_TIMEOUT_MS; exported for tests and for operators reading the code. */
 export function poolOptions(config: PostgresConfig): pg.PoolConfig {
   const t = config.timeoutMs;
   return {
-    connectionString: config.url,
+    ...withSessionSettings(config.url),
     max: config.poolSize,
     // Opening a connection (TCP, TLS, auth) or waiting for a free one.
     connectionTimeoutMillis: t,
     // Client side: the answer must arrive in time, whatever the network does (query() narrows it further).
     query_timeout: t,
-    // Server side: the server abandons a statement nobody waits for any more (lock waits, overload).
-    statement_timeout: t,
+    // Server side: the server abandons a statement that takes too long (lock waits, overload, a costly search).
+    statement_timeout: statementTimeoutMs(t),
     // A session idle inside a transaction for that long has a stalled or vanished client: free its locks.
     idle_in_transaction_session_timeout: t,
     // Lets the OS notice a peer that vanished without a FIN on connections that sit idle.
@@ -30,6 +40,18 @@ export function poolOptions(config: PostgresConfig): pg.PoolConfig {
     // Idle connections are the ones a network fault breaks silently: do not keep them for long.
     idleTimeoutMillis: Math.max(10_000, 2 * t),
   };
+}
+
+/**
+ * The URL and `options` that start every connection with SESSION_SETTINGS. pg lets a URL's own `options` parameter
+ * override the config's, so an operator's options are merged into the URL (theirs last, so theirs win).
+ */
+function withSessionSettings(url: string): { connectionString: string; options?: string } {
+  const parsed = new URL(url);
+  const theirs = parsed.searchParams.get("options");
+  if (theirs === null) return { connectionString: url, options: startupOptions(process.env.PGOPTIONS) };
+  parsed.searchParams.set("options", startupOptions(theirs));
+  return { connectionString: parsed.toString() };
 }
 
 export interface PostgresDriver {

@@ -7,7 +7,6 @@ import { SignedInApp } from "./SignedInApp.tsx";
 
 export function App() {
   const [credentials, setCredentials] = useState<Credentials | null>(loadSession);
-  const check = useCallback((candidate: Credentials) => checkCredentials(candidate), []);
   const signOut = useCallback(() => {
     clearSession();
     setCredentials(null);
@@ -16,7 +15,7 @@ export function App() {
   if (!credentials) {
     return (
       <SignIn
-        check={check}
+        check={checkCredentials}
         onSignedIn={(signedIn, remember) => {
           saveSession(signedIn, remember);
           setCredentials(signedIn);

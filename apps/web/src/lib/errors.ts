@@ -13,9 +13,9 @@ export interface Problem {
   retryAfterSeconds?: number;
 }
 
-interface ErrorData {
-  code?: string;
-  httpStatus?: number;
+/** The HTTP status of a failed call's tRPC answer; undefined when none came (or for any other error). */
+export function httpStatusOf(error: unknown): number | undefined {
+  return error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
 }
 
 /** Turns any failed call into words; the server's message is kept as detail. */
@@ -27,8 +27,7 @@ export function describeError(error: unknown): Problem {
       detail: error instanceof Error ? error.message : String(error),
     };
   }
-  const data = error.data as ErrorData | undefined;
-  const status = data?.httpStatus;
+  const status = httpStatusOf(error);
   const detail = error.message;
   if (status === undefined) {
     // No tRPC answer at all: the request never reached the server, or something else (a proxy) answered.

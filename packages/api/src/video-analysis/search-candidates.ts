@@ -4,6 +4,7 @@
  * (HNSW needs its dimension literally).
  */
 import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
+import { LRUCache } from "lru-cache";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError, SearchTimeoutError } from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
@@ -17,7 +18,16 @@ import { type StoredRow, storedColumns, vectorLiteral } from "./stored-row.ts";
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
 
-export type VectorPlan = { kind: "none" } | { kind: "exact" | "hnsw"; model: string; dims: number; literal: string };
+export type VectorPlan =
+  | { kind: "none" }
+  | {
+      kind: "exact" | "hnsw";
+      model: string;
+      dims: number;
+      literal: string;
+      /** Chosen from what an earlier search counted (largeSets), not counted for this one. */
+      remembered?: boolean;
+    };
 
 export interface Candidate {
   id: string;
@@ -39,15 +49,41 @@ export interface CandidateRow extends Candidate {
 export type CandidateWithRow = CandidateRow & Partial<StoredRow>;
 
 /**
+ * Spaces found holding at least exactScanMax vectors of a model and dimension, per database client (the primary and
+ * each replica apart), for LARGE_SET_MS: their searches go through HNSW without counting first, a round trip saved
+ * on every search of a busy space. Only that answer is remembered, with the exactScanMax it was measured against
+ * (tests lower it). What a stale entry can cost: a set that fell below exactScanMax meanwhile is walked through
+ * HNSW instead of scanned exactly (both find its nearest; the walk approximately); a set emptied, or refilled with
+ * another dimension, finds nothing through HNSW, and rank() then counts again and answers as it would have.
+ * Fewer or no vectors are never remembered: a space's first vectors are found by the very next search.
+ */
+const LARGE_SET_MS = 10_000;
+const largeSets = new WeakMap<PrismaClient, LRUCache<string, number>>();
+
+function largeSetsOf(prisma: PrismaClient): LRUCache<string, number> {
+  let sets = largeSets.get(prisma);
+  if (!sets) largeSets.set(prisma, (sets = new LRUCache<string, number>({ max: 10_000, ttl: LARGE_SET_MS })));
+  return sets;
+}
+
+/**
  * Which vectors a query embedding is compared with: none when the space has no vector of its model, a 400 when
- * the model's vectors have another dimension, an exact scan for a small set, HNSW for a large one.
+ * the model's vectors have another dimension, an exact scan for a small set, HNSW for a large one. `recount` skips
+ * what was remembered of the space (see largeSets).
  */
 export async function planVectors(
   { prisma, space }: ServiceContext,
   embedding: Embedding | undefined,
+  { recount = false } = {},
 ): Promise<VectorPlan> {
   if (!embedding) return { kind: "none" };
   const dims = embedding.values.length;
+  const literal = vectorLiteral(embedding.values);
+  const key = JSON.stringify([space, embedding.model, dims]);
+  const sets = largeSetsOf(prisma);
+  if (recount) sets.delete(key);
+  else if ((sets.get(key) ?? 0) >= searchTuning.exactScanMax)
+    return { kind: "hnsw", model: embedding.model, dims, literal, remembered: true };
   // A bounded count (an index range of at most exactScanMax entries); the other dimensions are looked for only when
   // none matches, as that walk covers every vector of the model.
   const [row] = await prisma.$queryRaw<{ same: number; other: number | null }[]>`
@@ -73,7 +109,8 @@ export async function planVectors(
   }
   if (same === 0) return { kind: "none" };
   const kind = same >= searchTuning.exactScanMax && INDEXED_DIMENSIONS.includes(dims) ? "hnsw" : "exact";
-  return { kind, model: embedding.model, dims, literal: vectorLiteral(embedding.values) };
+  if (kind === "hnsw") sets.set(key, searchTuning.exactScanMax);
+  return { kind, model: embedding.model, dims, literal };
 }
 
 /**
@@ -230,18 +267,10 @@ export function candidateStatement(
 }
 
 /**
- * The settings a search statement runs with, in its transaction. Its work is bounded in time, so a costly one stops
- * instead of holding its connection for everyone. pgvector ≥ 0.8 keeps scanning the HNSW graph until enough rows
- * pass the filters (space, model, tags); without it a filtered scan returns whatever of its first ef_search rows pass.
+ * Runs the candidate statement. Its time is bounded by the connection's statement_timeout (DATABASE_TIMEOUT_MS less a
+ * margin, see @memory-mirror/db's postgres.ts), so a costly search stops instead of holding its connection for
+ * everyone, and answers 503 saying so; the HNSW settings come with the connection too (SESSION_SETTINGS).
  */
-export function searchSettings(prisma: PrismaClient, plan: VectorPlan) {
-  const base = Prisma.sql`set_config('statement_timeout', ${String(searchTuning.statementTimeoutMs)}, true)`;
-  return plan.kind === "hnsw"
-    ? prisma.$queryRaw`SELECT ${base}, set_config('hnsw.iterative_scan', 'relaxed_order', true),
-        set_config('hnsw.ef_search', ${String(searchTuning.efSearch)}, true)`
-    : prisma.$queryRaw`SELECT ${base}`;
-}
-
 export async function findCandidates(
   ctx: ServiceContext,
   input: SearchInput,
@@ -251,12 +280,10 @@ export async function findCandidates(
   withRows = false,
 ): Promise<CandidateWithRow[]> {
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal, withRows);
-  const timeoutMs = searchTuning.statementTimeoutMs;
-  const [, rows] = await ctx.prisma
-    .$transaction([searchSettings(ctx.prisma, plan), ctx.prisma.$queryRaw<CandidateWithRow[]>(statement)])
-    .catch((error: unknown) => {
-      if (databaseErrorKind(error) === "timed_out") throw new SearchTimeoutError(timeoutMs, { cause: error });
-      return rethrowDatabaseError(error);
-    });
-  return rows;
+  const started = performance.now();
+  return ctx.prisma.$queryRaw<CandidateWithRow[]>(statement).catch((error: unknown) => {
+    if (databaseErrorKind(error) === "timed_out")
+      throw new SearchTimeoutError(performance.now() - started, { cause: error });
+    return rethrowDatabaseError(error);
+  });
 }

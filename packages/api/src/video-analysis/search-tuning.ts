@@ -6,12 +6,13 @@
  */
 export const INDEXED_DIMENSIONS: readonly number[] = [256, 384, 512, 768, 1024, 1536];
 
-/** Knobs measured with bench/search.ts and the relevance suite; tests may lower exactScanMax to reach HNSW. */
+/**
+ * Knobs measured with bench/search.ts and the relevance suite; tests may lower exactScanMax to reach HNSW. The HNSW
+ * walk's own settings (ef_search, iterative scan) come with every connection: @memory-mirror/db's session-settings.ts.
+ */
 export const searchTuning = {
   /** A space with fewer vectors of the query's model than this is scanned exactly (cheap, and exact). */
   exactScanMax: 2000,
-  /** HNSW candidate list (pgvector's default is 40): recall@10 ≥ 0.95 with filters at 100k rows needs more. */
-  efSearch: 150,
   /**
    * The most memories one lexical branch ranks: a word in a tenth of 100,000 memories would otherwise cost ~25 ms of
    * ranking alone on PostgreSQL, several times that on the embedded database. Past it, the first matches the index yields are ranked (every query holding all the words is
@@ -31,9 +32,4 @@ export const searchTuning = {
    * words costs a bounded number of index lookups and stand-ins, whatever its length.
    */
   maxFuzzyWords: 12,
-  /**
-   * The most time the database spends on one search statement (statement_timeout; PostgreSQL only: the embedded
-   * database has no timers). The client's own DATABASE_TIMEOUT_MS default: past it nobody waits for the answer.
-   */
-  statementTimeoutMs: 5000,
 };

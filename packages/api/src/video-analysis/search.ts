@@ -4,7 +4,13 @@ import { rethrowDatabaseError } from "../database-errors.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
 import type { SearchHit, SearchInput, SearchOutput } from "./search-schemas.ts";
 import { fuse, relevance } from "./score-fusion.ts";
-import { type Candidate, findCandidates, planVectors } from "./search-candidates.ts";
+import {
+  type Candidate,
+  type CandidateRow,
+  findCandidates,
+  planVectors,
+  type VectorPlan,
+} from "./search-candidates.ts";
 import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
@@ -35,18 +41,28 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
   const parsed = input.query === undefined ? null : parseQuery(input.query);
   // Only punctuation, emoji or operators: nothing to look for in the text.
   const hasText = parsed !== null && parsed.words.length > 0;
-  const plan = await planVectors(ctx, input.embedding);
-  if (!hasText && plan.kind === "none") return { hits: [], rows: null, highlightQuery: null, considered: 0 };
+  let plan = await planVectors(ctx, input.embedding);
+  const nothing: Ranked = { hits: [], rows: null, highlightQuery: null, considered: 0 };
+  if (!hasText && plan.kind === "none") return nothing;
 
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
   // Without text the candidates are the answer (at most `limit`, nothing to highlight): their rows come with them.
   const withRows = !hasText;
-  let rows = await findCandidates(ctx, input, hasText ? parsed : null, plan, perSignal, withRows);
+  const candidatesFor = (p: VectorPlan) => findCandidates(ctx, input, hasText ? parsed : null, p, perSignal, withRows);
+  const vectorHits = (found: CandidateRow[]) => found[0]?.vectorHits ?? 0;
+  let rows = await candidatesFor(plan);
   // A selective filter (tags, or a space that is a small share of the table) can leave HNSW's walk short of
   // candidates (pgvector stops at hnsw.max_scan_tuples); an exact scan of the filtered rows still finds them.
-  if (plan.kind === "hnsw" && (rows[0]?.vectorHits ?? 0) < perSignal) {
-    rows = await findCandidates(ctx, input, hasText ? parsed : null, { ...plan, kind: "exact" }, perSignal, withRows);
+  if (plan.kind === "hnsw" && vectorHits(rows) < perSignal) {
+    rows = await candidatesFor({ ...plan, kind: "exact" });
+    // No vector at all, on a plan not counted for this search: the space may have lost its vectors of this model
+    // (or their dimension) since it was counted; counted now, the search answers as it always would.
+    if (plan.remembered && vectorHits(rows) === 0) {
+      plan = await planVectors(ctx, input.embedding, { recount: true });
+      if (!hasText && plan.kind === "none") return nothing;
+      if (plan.kind === "none") rows = await candidatesFor(plan);
+    }
   }
 
   const candidates = rows.map(({ id, videoId, text, trigram, vector, coverage }) => ({

@@ -4,6 +4,8 @@
  * that event must already be known as ours. Until the answer, any event for the memory is taken as ours; once the
  * answer gives the version, only that version's event is. An entry goes when both the answer and its event came.
  */
+import type { Snapshot } from "../memories/memory-cache.ts";
+
 interface OwnWrite {
   videoId: string;
   /** The version the server answered with; undefined while the request is out. */
@@ -14,21 +16,34 @@ interface OwnWrite {
 
 const writes = new Set<OwnWrite>();
 
-/** Call before sending the request; hand the result to `ownWriteAnswered` or `ownWriteFailed`. */
-export function beginOwnWrite(videoId: string): OwnWrite {
-  const write: OwnWrite = { videoId, seen: new Set() };
-  writes.add(write);
-  return write;
-}
-
-export function ownWriteAnswered(write: OwnWrite, version: number): void {
-  if (write.seen.has(version)) writes.delete(write);
-  else write.version = version;
-}
-
-/** Nothing was written: no event will come. */
-export function ownWriteFailed(write: OwnWrite): void {
-  writes.delete(write);
+/**
+ * The handlers of a mutation that writes one memory and shows it at once (create, update): the write is registered
+ * first, before its request can be sent; `show` then puts it on screen and returns how to undo that. The answer's
+ * version settles the registration; a failure undoes what was shown and drops it (nothing was written: no event).
+ */
+export function ownWriteHandlers<Input extends { videoId: string }>(show: (input: Input) => Promise<Snapshot>) {
+  return {
+    onMutate: async (input: Input) => {
+      const own: OwnWrite = { videoId: input.videoId, seen: new Set() };
+      writes.add(own);
+      try {
+        return { own, shown: await show(input) };
+      } catch (error) {
+        // onError gets no context then: drop the registration here, or every later event of this memory is "ours".
+        writes.delete(own);
+        throw error;
+      }
+    },
+    onSuccess: ({ version }: { version: number }, _input: Input, { own }: { own: OwnWrite }) => {
+      if (own.seen.has(version)) writes.delete(own);
+      else own.version = version;
+    },
+    onError: (_error: unknown, _input: Input, write: { own: OwnWrite; shown: Snapshot } | undefined) => {
+      if (!write) return;
+      write.shown.restore();
+      writes.delete(write.own);
+    },
+  };
 }
 
 /** Whether this change event is of one of this tab's writes (answered or still out). */

@@ -4,14 +4,14 @@ import { VersionDiff } from "./VersionDiff.tsx";
 
 describe("VersionDiff", () => {
   it("marks removed words as deleted and added words as inserted, and names the tags that changed", () => {
-    const { container } = render(
+    render(
       <VersionDiff
         before={{ version: 1, description: "A cat jumps onto a table.", tags: ["cat", "home"] }}
         after={{ version: 2, description: "A dog jumps onto a table.", tags: ["dog", "home"] }}
       />,
     );
-    expect([...container.querySelectorAll("del")].map((el) => el.textContent)).toEqual(["cat"]);
-    expect([...container.querySelectorAll("ins")].map((el) => el.textContent)).toEqual(["dog"]);
+    expect(screen.getAllByRole("deletion").map((el) => el.textContent)).toEqual(["cat"]);
+    expect(screen.getAllByRole("insertion").map((el) => el.textContent)).toEqual(["dog"]);
     expect(screen.getByText(/Tags added: dog\./)).toBeTruthy();
     expect(screen.getByText(/Tags removed: cat\./)).toBeTruthy();
   });

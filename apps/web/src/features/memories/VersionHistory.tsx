@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ErrorState } from "../../lib/ErrorState.tsx";
 import { formatDate } from "../../lib/format.ts";
-import { type Memory, type MemoryVersion, useTRPC } from "../../lib/trpc.ts";
+import { type Memory, useTRPC } from "../../lib/trpc.ts";
 import { VersionDiff } from "./VersionDiff.tsx";
 
 interface Version {
@@ -22,7 +22,7 @@ const asVersion = (memory: Memory): Version => ({
 export function VersionHistory({ memory }: { memory: Memory }) {
   const trpc = useTRPC();
   const history = useQuery(trpc.videoAnalysis.history.queryOptions({ videoId: memory.videoId, limit: 50 }));
-  const versions: Version[] = [asVersion(memory), ...(history.data?.items ?? []).map((item: MemoryVersion) => item)];
+  const versions: Version[] = [asVersion(memory), ...(history.data?.items ?? [])];
   return (
     <section className="stack" aria-labelledby="history">
       <h2 id="history">Version history</h2>

@@ -13,8 +13,12 @@ export interface Snapshot {
   restore: () => void;
 }
 
-/** Saves every query under these keys so that `restore` undoes whatever happens to them next. */
-export function snapshot(queryClient: QueryClient, keys: QueryKey[]): Snapshot {
+/**
+ * Saves every query under these keys so that `restore` undoes whatever happens to them next; first stops their
+ * fetches in flight, whose answers would overwrite what is shown next.
+ */
+export async function snapshot(queryClient: QueryClient, keys: QueryKey[]): Promise<Snapshot> {
+  await Promise.all(keys.map((queryKey) => queryClient.cancelQueries({ queryKey })));
   const saved = keys.flatMap((queryKey) => queryClient.getQueriesData({ queryKey }));
   return {
     restore: () => {

@@ -1,7 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import type { RouterInputs } from "@memory-mirror/api";
 import { useTRPC } from "../../lib/trpc.ts";
-import { beginOwnWrite, ownWriteAnswered, ownWriteFailed } from "../live/own-writes.ts";
+import { ownWriteHandlers } from "../live/own-writes.ts";
 import { prependToLists, removeFrom, replaceIn, snapshot, updateLists } from "./memory-cache.ts";
+
+type Inputs = RouterInputs["videoAnalysis"];
 
 /** Create, update and delete, each shown at once in every cached list and page, and undone if the server says no. */
 export function useMemoryMutations() {
@@ -19,11 +22,8 @@ export function useMemoryMutations() {
 
   const create = useMutation(
     trpc.videoAnalysis.create.mutationOptions({
-      onMutate: async (input) => {
-        // First, before the request can be sent: its change event may arrive before its answer.
-        const own = beginOwnWrite(input.videoId);
-        await queryClient.cancelQueries({ queryKey: listKey });
-        const saved = snapshot(queryClient, [listKey]);
+      ...ownWriteHandlers(async (input: Inputs["create"]) => {
+        const saved = await snapshot(queryClient, [listKey]);
         const now = new Date().toISOString();
         prependToLists(queryClient, listKey, {
           id: `pending:${input.videoId}`,
@@ -37,27 +37,17 @@ export function useMemoryMutations() {
           createdAt: now,
           updatedAt: now,
         });
-        return { saved, own };
-      },
-      onSuccess: (memory, _input, mutation) => ownWriteAnswered(mutation.own, memory.version),
-      onError: (_error, _input, mutation) => {
-        mutation?.saved.restore();
-        if (mutation) ownWriteFailed(mutation.own);
-      },
+        return saved;
+      }),
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
   );
 
   const update = useMutation(
     trpc.videoAnalysis.update.mutationOptions({
-      onMutate: async (input) => {
-        const own = beginOwnWrite(input.videoId);
+      ...ownWriteHandlers(async (input: Inputs["update"]) => {
         const key = pageKey(input.videoId);
-        await Promise.all([
-          queryClient.cancelQueries({ queryKey: listKey }),
-          queryClient.cancelQueries({ queryKey: key }),
-        ]);
-        const saved = snapshot(queryClient, [listKey, key]);
+        const saved = await snapshot(queryClient, [listKey, key]);
         const current = queryClient.getQueryData(key);
         if (current) {
           const next = {
@@ -70,13 +60,8 @@ export function useMemoryMutations() {
           queryClient.setQueryData(key, next);
           updateLists(queryClient, listKey, replaceIn(next));
         }
-        return { saved, own };
-      },
-      onSuccess: (memory, _input, mutation) => ownWriteAnswered(mutation.own, memory.version),
-      onError: (_error, _input, mutation) => {
-        mutation?.saved.restore();
-        if (mutation) ownWriteFailed(mutation.own);
-      },
+        return saved;
+      }),
       onSettled: (_data, _error, input) => settle(input.videoId),
     }),
   );
@@ -84,8 +69,7 @@ export function useMemoryMutations() {
   const remove = useMutation(
     trpc.videoAnalysis.delete.mutationOptions({
       onMutate: async (input) => {
-        await queryClient.cancelQueries({ queryKey: listKey });
-        const saved = snapshot(queryClient, [listKey]);
+        const saved = await snapshot(queryClient, [listKey]);
         updateLists(queryClient, listKey, removeFrom(input.videoId));
         return saved;
       },

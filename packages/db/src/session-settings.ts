@@ -1,0 +1,29 @@
+/**
+ * Settings every session runs with, given once when a connection opens (PostgreSQL: the startup packet's `options`;
+ * embedded: SET when it opens) instead of per search, which cost every search a transaction of its own (BEGIN,
+ * set_config, COMMIT: three round trips). Only HNSW index scans read them, and only searches make those.
+ *
+ * pgvector ≥ 0.8 keeps walking the HNSW graph until enough rows pass the filters (space, model, tags): without it a
+ * filtered walk returns whatever of its first ef_search rows pass. ef_search 150 (pgvector's default is 40) is what
+ * recall@10 ≥ 0.95 with filters at 100,000 rows needed (bench/search.ts). PostgreSQL keeps these dotted names as
+ * placeholders until pgvector loads in the session, which then adopts their values (session-settings.test.ts).
+ */
+export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
+  "hnsw.ef_search": "150",
+  "hnsw.iterative_scan": "relaxed_order",
+};
+
+/**
+ * The `options` a PostgreSQL connection starts with: ours first, then the operator's own (the URL's `options`
+ * parameter, else PGOPTIONS, which pg would otherwise read), so that theirs win where both set a name.
+ */
+export function startupOptions(theirs: string | undefined): string {
+  const ours = Object.entries(SESSION_SETTINGS).map(([name, value]) => `-c ${name}=${value}`);
+  return [...ours, ...(theirs?.trim() ? [theirs.trim()] : [])].join(" ");
+}
+
+/** The same settings as SQL, for the embedded database's one session. */
+export const sessionSettingsSql = (): string =>
+  Object.entries(SESSION_SETTINGS)
+    .map(([name, value]) => `SET ${name} = '${value}';`)
+    .join(" ");
