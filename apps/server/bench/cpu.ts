@@ -64,7 +64,7 @@ const service = await startProcess(
   here("../dist/main.js"),
   { ...env, AUTH: "required", RATE_LIMIT_PER_MINUTE: "100000000", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
   "/readyz",
-  process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"],
+  process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [],
 );
 const load = () => os.loadavg()[0]!.toFixed(1);
 try {

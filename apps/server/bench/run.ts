@@ -6,7 +6,7 @@
  *
  * --quick: 1,000 rows, 1 s per scenario, 50 fan-out subscribers — checks the harness (CI runs it), says nothing
  * about speed. `--only fan-out` runs the change fan-out alone (fanout.ts).
- * BENCH_NODE_FLAGS="…" replaces the server's node flags (default --max-semi-space-size=32, as `pnpm start`).
+ * BENCH_NODE_FLAGS="…" adds node flags to the server (none by default, as `pnpm start`).
  * Servers run in their own processes from the built dist/ with AUTH=required (every request carries a key);
  * autocannon drives them from this one; probe.mjs in each server reports CPU, event-loop delay and GC per scenario.
  * Results: a table on stdout and bench/results/latest.json at the repo root (ignored by git: keep a run worth
@@ -199,7 +199,7 @@ function startServer(
       ...env,
     },
     "/readyz",
-    [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? ["--max-semi-space-size=32"]), ...moreFlags],
+    [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), ...moreFlags],
   );
 }
 
