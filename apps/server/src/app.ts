@@ -69,7 +69,7 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
     }),
     rateLimit: createRateLimit(config, db.prisma, logger),
     authFailures: createAuthFailureLimiter(config, db.prisma),
-    shares: new ConcurrencyShares(config.keyConcurrency, config.keyQueueMs, config.keyLendUpTo),
+    shares: new ConcurrencyShares(config.keyConcurrency, config.keyQueueMs),
     metrics,
     changes,
   };

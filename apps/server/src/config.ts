@@ -93,8 +93,6 @@ const configSchema = z
     KEY_CONCURRENCY: int("KEY_CONCURRENCY", 1, 10_000).optional(),
     // How long a call beyond its key's share waits for a slot before it is refused (429).
     KEY_QUEUE_MS: int("KEY_QUEUE_MS", 0, 60_000).default(2000),
-    // Pooled connections no key borrows past its share: kept for other keys' calls; a quarter of the pool when unset.
-    POOL_RESERVE: int("POOL_RESERVE", 0, 1000).optional(),
     // Where rate-limit counters live: this process, or the database (shared by every server using it).
     RATE_LIMIT_STORE: z
       .enum(["memory", "database"], { error: 'RATE_LIMIT_STORE must be "memory" or "database"' })
@@ -159,12 +157,6 @@ const configSchema = z
       // one connection: there the share keeps one caller's calls from all queueing ahead of another's).
       keyConcurrency: e.KEY_CONCURRENCY ?? Math.max(1, Math.floor(e.DATABASE_POOL_SIZE / 2)),
       keyQueueMs: e.KEY_QUEUE_MS,
-      // A key past its share borrows idle connections while more than this many stay idle (a lone key then uses
-      // three quarters of the pool, not half); the embedded database's one connection has nothing to lend.
-      keyLendUpTo:
-        database.kind === "postgres"
-          ? e.DATABASE_POOL_SIZE - (e.POOL_RESERVE ?? Math.max(1, Math.ceil(e.DATABASE_POOL_SIZE / 4)))
-          : 0,
       corsOrigins: e.CORS_ORIGINS,
       allowedHosts: e.ALLOWED_HOSTS,
       historyLimit: e.HISTORY_LIMIT,

@@ -135,14 +135,12 @@ export async function admit(
   if (release) return { release };
   deps.metrics.rateLimited(transportOf(c.req.path));
   const whose = principal.keyId ? `This key (${principal.name})` : `Space "${space}"`;
-  const running = deps.shares.running(holder);
-  const borrowed = running > deps.shares.share ? ` and ${running - deps.shares.share} idle ones borrowed` : "";
   return {
     problem: {
       code: "TOO_MANY_REQUESTS",
       message:
-        `${whose} already runs ${running} calls at once: its share of the database (KEY_CONCURRENCY, ` +
-        `${deps.shares.share})${borrowed}, and no slot freed in time: wait for answers before sending more; retry in 1 s`,
+        `${whose} already runs ${deps.shares.share} calls at once, its share of the database (KEY_CONCURRENCY), ` +
+        "and no slot freed in time: wait for answers before sending more; retry in 1 s",
       headers: { "Retry-After": "1" },
     },
   };
