@@ -4,8 +4,13 @@
  * that compilation's memory stays in the workers' malloc arenas, freed but never given back: it was ~90 MB of an
  * idle embedded server's RSS and ~60 MB of a PostgreSQL-backed one's, for no CPU per request measured
  * (docs/performance.md, "Memory at rest"). main.ts imports this first: the flag holds for modules compiled after it
- * is set, and nothing compiles wasm before. `node --no-liftoff-only` (e.g. BENCH_NODE_FLAGS) keeps V8's default.
+ * is set, and nothing compiles wasm before. `--no-liftoff-only` (node's command line, NODE_OPTIONS or BENCH_NODE_FLAGS)
+ * keeps V8's default.
  */
 import { setFlagsFromString } from "node:v8";
 
-if (!process.execArgv.some((flag) => flag.includes("liftoff-only"))) setFlagsFromString("--liftoff-only");
+// The operator's own choice wins, given on the command line or in NODE_OPTIONS (which execArgv does not show).
+const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS?.split(/\s+/) ?? [])].some((flag) =>
+  flag.includes("liftoff-only"),
+);
+if (!chosen) setFlagsFromString("--liftoff-only");

@@ -124,7 +124,7 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
         const error = await client.videoAnalysis.search.query({ query: "wlak sae dwan" }).catch((e: unknown) => e);
         expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
         expect((error as TRPCClientError<never>).message).toMatch(
-          /^The search was stopped after \d+\.\d s, the most one search may take: try fewer words/,
+          /^The search was stopped after \d+\.\d s, past the time one search may take: try fewer words/,
         );
       } finally {
         await holder.query("ROLLBACK");

@@ -67,7 +67,7 @@ export class SearchTimeoutError extends UnavailableError {
   constructor(afterMs: number, options?: ErrorOptions) {
     super(options);
     this.message =
-      `The search was stopped after ${(afterMs / 1000).toFixed(1)} s, the most one search may take: ` +
+      `The search was stopped after ${(afterMs / 1000).toFixed(1)} s, past the time one search may take: ` +
       "try fewer words, or more common ones";
   }
 }

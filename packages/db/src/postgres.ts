@@ -15,10 +15,10 @@ type PostgresConfig = Extract<DatabaseConfig, { kind: "postgres" }>;
  * The server's bound on a statement: DATABASE_TIMEOUT_MS less a tenth (at most a second). A statement that runs too
  * long is then stopped by the server, whose error says why (57014, "timed_out": a search answers that it was stopped)
  * and leaves the connection usable, before this client stops waiting for its answer (query_timeout, which reads as
- * the database being unreachable). The margin covers the round trip, a wait for a connection of up to that long and
- * an event loop busy for a moment.
+ * the database being unreachable). The margin covers the round trip and an event loop busy for a moment; a statement
+ * that first waited longer than the margin for a connection (a saturated pool) is still cut by the client first.
  */
-export const statementTimeoutMs = (timeoutMs: number): number => timeoutMs - Math.min(1000, Math.round(timeoutMs / 10));
+const statementTimeoutMs = (timeoutMs: number): number => timeoutMs - Math.min(1000, Math.round(timeoutMs / 10));
 
 /** pg settings derived from DATABASE_TIMEOUT_MS; exported for tests and for operators reading the code. */
 export function poolOptions(config: PostgresConfig): pg.PoolConfig {
