@@ -5,7 +5,7 @@
 import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { AUTH_FAILURES_PER_MINUTE } from "../src/guards.ts";
-import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
+import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "../src/index.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
@@ -19,25 +19,33 @@ async function exhaust(url: string, headers: Record<string, string> = {}): Promi
   expect.fail("never limited");
 }
 
-describe.skipIf(!!postgres?.skip)("RATE_LIMIT_STORE=database", () => {
+/** Two servers on one fresh PostgreSQL database with RATE_LIMIT_STORE=database; the suite's afterAll ends them. */
+function twoServersOnOneDatabase() {
   const servers: MemoryMirrorServer[] = [];
   let drop: (() => Promise<void>) | undefined;
   afterAll(async () => {
     for (const server of servers) await server.stop();
     await drop?.();
   });
-
-  it("shares one budget between the servers of one database", async () => {
+  return async (overrides: Partial<ServerConfig>): Promise<[string, string]> => {
     const database = await createTestDatabase("postgres");
     drop = () => database.drop();
     const config = {
       ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }),
-      rateLimitPerMinute: 4,
       rateLimitStore: "database" as const,
+      ...overrides,
     };
     const [a, b] = [createServer(config), createServer(config)];
     servers.push(a, b);
-    const [urlA, urlB] = [await a.start(), await b.start()];
+    return [await a.start(), await b.start()];
+  };
+}
+
+describe.skipIf(!!postgres?.skip)("RATE_LIMIT_STORE=database", () => {
+  const start = twoServersOnOneDatabase();
+
+  it("shares one budget between the servers of one database", async () => {
+    const [urlA, urlB] = await start({ rateLimitPerMinute: 4 });
     expect((await list(urlA)).status).toBe(200);
     await exhaust(urlA);
     // The budget of this address was spent on the other server.
@@ -48,24 +56,10 @@ describe.skipIf(!!postgres?.skip)("RATE_LIMIT_STORE=database", () => {
 });
 
 describe.skipIf(!!postgres?.skip)("failed authentications with RATE_LIMIT_STORE=database", () => {
-  const servers: MemoryMirrorServer[] = [];
-  let drop: (() => Promise<void>) | undefined;
-  afterAll(async () => {
-    for (const server of servers) await server.stop();
-    await drop?.();
-  });
+  const start = twoServersOnOneDatabase();
 
   it("counts an address's failures across the servers of one database (30 a minute in all, not 30 each)", async () => {
-    const database = await createTestDatabase("postgres");
-    drop = () => database.drop();
-    const config = {
-      ...loadConfig({ DATABASE_URL: database.url, PORT: "0", LOG_LEVEL: "silent" }),
-      auth: "required" as const,
-      rateLimitStore: "database" as const,
-    };
-    const [a, b] = [createServer(config), createServer(config)];
-    servers.push(a, b);
-    const [urlA, urlB] = [await a.start(), await b.start()];
+    const [urlA, urlB] = await start({ auth: "required" });
     const guess = (url: string, i: number) => list(url, { authorization: `Bearer mm_guess${i}` });
     for (let i = 0; i < AUTH_FAILURES_PER_MINUTE / 2; i++) expect((await guess(urlA, i)).status).toBe(401);
     for (let i = 0; i < AUTH_FAILURES_PER_MINUTE / 2; i++) expect((await guess(urlB, i)).status).toBe(401);
