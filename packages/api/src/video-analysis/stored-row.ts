@@ -39,22 +39,25 @@ export function storedColumns(alias?: string): Prisma.Sql {
 export const storedOf = (row: Partial<StoredRow>): StoredRow =>
   Object.fromEntries(Object.keys(select).map((column) => [column, row[column as keyof StoredRow]])) as StoredRow;
 
-/** A stored row as the service returns it: the embedding as what it is, never as the vector. */
-export function toAnalysis({
-  embeddingModel,
-  embeddingDims,
-  recordedAt,
-  recordedAtOffset,
-  metadata,
-  ...row
-}: StoredRow): VideoAnalysisRow {
-  const embedding =
-    embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null;
+/**
+ * A stored row as the service returns it: the embedding as what it is, never as the vector. Built field by field, in
+ * the order the rest-and-spread form gave (id … updatedAt, then embedding, recordedAt, metadata): V8 runs an object
+ * rest pattern (`{ a, ...rest }`) through a slow generic copy, which was 9% of a 100-row list's CPU.
+ */
+export function toAnalysis(row: StoredRow): VideoAnalysisRow {
+  const { embeddingModel, embeddingDims } = row;
   return {
-    ...row,
-    embedding,
-    recordedAt: recordedAtText(recordedAt, recordedAtOffset),
-    metadata: (metadata as Metadata | null) ?? null,
+    id: row.id,
+    videoId: row.videoId,
+    description: row.description,
+    tags: row.tags,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    embedding:
+      embeddingModel !== null && embeddingDims !== null ? { model: embeddingModel, dimensions: embeddingDims } : null,
+    recordedAt: recordedAtText(row.recordedAt, row.recordedAtOffset),
+    metadata: (row.metadata as Metadata | null) ?? null,
   };
 }
 
