@@ -19,11 +19,12 @@ describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postg
   let server: TestServer;
   let locker: pg.Client;
   beforeAll(async () => {
-    // statement_timeout is 900 ms of these 1,000; one pooled connection, so a second call waits for the first.
+    // statement_timeout is 4.5 s of these 5: the margin of 0.5 s lets PostgreSQL's own stop arrive first on a loaded
+    // machine. One pooled connection, so a second call waits for the first.
     server = await startTestServer(
       "postgres",
       {},
-      { env: { DATABASE_TIMEOUT_MS: "1000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
+      { env: { DATABASE_TIMEOUT_MS: "5000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
     );
     locker = new pg.Client({ connectionString: server.databaseUrl });
     await locker.connect();
@@ -92,7 +93,7 @@ describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postg
         `LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`,
       ],
       async () => {
-        // The write takes the pool's one connection and waits on the row until PostgreSQL stops it (900 ms)...
+        // The write takes the pool's one connection and waits on the row until PostgreSQL stops it (4.5 s)...
         const write = mm.videoAnalysis.update.mutate({ videoId: "walk", description: "Rewritten." }).catch(() => {});
         while ((await waitingOnLocks()) < 1) await new Promise((r) => setTimeout(r, 20));
         // ...while the search waits for that connection, and then has less time left than the server's own bound.

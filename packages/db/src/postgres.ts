@@ -133,8 +133,13 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
 function boundQueries(pool: pg.Pool, timeoutMs: number): void {
   const original = pool.query.bind(pool);
   const serverBoundMs = statementTimeoutMs(timeoutMs);
+  // When the database last answered a statement (a result or its own error): a timeout after a queued checkout is
+  // a busy pool only if the database answered others after this call began; silent all along, it is unreachable.
+  // (Calls already queued when a database stalls still read as busy: the wave of one DATABASE_TIMEOUT_MS.)
+  let answeredAt = -Infinity;
   async function bounded(config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
     const started = performance.now();
+    const queued = pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
     const checkout = pool.connect();
     const client = await withTimeout(checkout, timeoutMs, "give a connection").catch((error: unknown) => {
       // A connection that arrives after the caller gave up goes straight back to the pool.
@@ -171,12 +176,16 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
     };
     try {
       const result = await Promise.race([client.query(request), broken]);
+      answeredAt = performance.now();
       release();
       return result;
     } catch (error) {
+      if (error instanceof pg.DatabaseError) answeredAt = performance.now();
       release(error);
-      // Cut by this client after a wait that left less time than the server's own bound: the pool was busy.
-      if (remaining < serverBoundMs && error instanceof Error && error.message === "Query read timeout")
+      // Cut by this client after waiting in the pool's queue long enough that the server's own bound could not
+      // come first, while the database kept answering others: the pool was busy, the database reachable.
+      const busy = queued && remaining < serverBoundMs && answeredAt > started;
+      if (busy && error instanceof Error && error.message === "Query read timeout")
         throw new DatabaseBusyError(timeoutMs - remaining, timeoutMs, { cause: error });
       throw error;
     }
