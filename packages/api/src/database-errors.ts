@@ -1,5 +1,5 @@
 import { databaseErrorKind } from "@memory-mirror/db";
-import { type DomainError, InvalidInputError, UnavailableError } from "./errors.ts";
+import { BusyError, type DomainError, InvalidInputError, StatementTimeoutError, UnavailableError } from "./errors.ts";
 
 /** What a domain says about the database failures only it can phrase (whose key collided, what was missing). */
 export interface DatabaseErrorWording {
@@ -14,9 +14,12 @@ export interface DatabaseErrorWording {
 export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWording = {}): never {
   switch (databaseErrorKind(error)) {
     case "unavailable":
-    case "timed_out": // a statement_timeout its caller did not word (search words its own)
     case "transient": // still deadlocking after the caller's own retries: worth a retry later
-      throw new UnavailableError({ cause: error });
+      throw new UnavailableError(undefined, { cause: error });
+    case "timed_out": // a statement_timeout its caller did not word (search words its own)
+      throw new StatementTimeoutError(undefined, { cause: error });
+    case "busy":
+      throw new BusyError({ cause: error });
     case "value_too_long":
       throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }]);
     case "value_out_of_range":

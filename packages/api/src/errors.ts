@@ -55,20 +55,51 @@ export class InvalidInputError extends DomainError {
 export class UnavailableError extends DomainError {
   override name = "UnavailableError";
   readonly kind = "unavailable";
-  constructor(options?: ErrorOptions) {
-    super("The database is not reachable; try again", options);
+  constructor(message = "The database is not reachable; try again", options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
+ * The database stopped a statement at its time bound (statement_timeout, SQLSTATE 57014): it is reachable, but this
+ * request's work (or a lock it waited on) took longer than one request may.
+ */
+export class StatementTimeoutError extends UnavailableError {
+  override name = "StatementTimeoutError";
+  constructor(
+    message = "The database took too long on this request and stopped it (DATABASE_TIMEOUT_MS): try again in a " +
+      "moment, or ask for less at once",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
   }
 }
 
 /** A search stopped at its time bound (statement_timeout): the server's protection, worth a smaller retry. */
-export class SearchTimeoutError extends UnavailableError {
+export class SearchTimeoutError extends StatementTimeoutError {
   override name = "SearchTimeoutError";
   /** `afterMs`: how long the search ran, as its caller measured it. */
   constructor(afterMs: number, options?: ErrorOptions) {
-    super(options);
-    this.message =
+    super(
       `The search was stopped after ${(afterMs / 1000).toFixed(1)} s, past the time one search may take: ` +
-      "try fewer words, or more common ones";
+        "try fewer words, or more common ones",
+      options,
+    );
+  }
+}
+
+/**
+ * Every pooled connection was in use: the request waited for one, and what time was left ran out before the answer
+ * came. The database is reachable; it was busy.
+ */
+export class BusyError extends UnavailableError {
+  override name = "BusyError";
+  constructor(options?: ErrorOptions) {
+    super(
+      "The database is busy: this request waited for a free connection, then ran out of time (DATABASE_TIMEOUT_MS) " +
+        "before the answer came; try again in a moment",
+      options,
+    );
   }
 }
 

@@ -13,7 +13,9 @@ export type DatabaseErrorKind =
   /** A deadlock or serialization failure: the same statement may well succeed when run again. */
   | "transient"
   /** A statement stopped by statement_timeout (57014): the work it was given was too much for the time it had. */
-  | "timed_out";
+  | "timed_out"
+  /** A statement that waited for a free pooled connection, then ran out of time (DatabaseBusyError). */
+  | "busy";
 
 /** Thrown when the database did not answer within DATABASE_TIMEOUT_MS (see createDb). */
 export class DatabaseTimeoutError extends Error {
@@ -24,6 +26,26 @@ export class DatabaseTimeoutError extends Error {
     what = "answer",
   ) {
     super(`The database did not ${what} within ${timeoutMs} ms (DATABASE_TIMEOUT_MS)`);
+  }
+}
+
+/**
+ * Thrown when a statement that first waited for a free pooled connection is cut by this client's own timeout: the
+ * wait left it less time than the server's statement_timeout, so the server could not stop it first and say why.
+ * The pool was busy; nothing says the database is unreachable.
+ */
+export class DatabaseBusyError extends Error {
+  override name = "DatabaseBusyError";
+  constructor(
+    readonly waitedMs: number,
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `The statement waited ${Math.round(waitedMs)} ms for a free connection, then ran out of the ${timeoutMs} ms ` +
+        "it may take in all (DATABASE_TIMEOUT_MS)",
+      options,
+    );
   }
 }
 
@@ -115,6 +137,8 @@ function kindOf(value: object): DatabaseErrorKind | undefined {
   const e = value as Fields;
   const name = typeof e.name === "string" ? e.name : "";
   const code = typeof e.code === "string" ? e.code : undefined;
+  // By name: it may come from another copy of this module (source and built), and carries the read timeout as cause.
+  if (name === "DatabaseBusyError") return "busy";
   if (name.startsWith("PrismaClient")) {
     const prismaCode = code ?? (typeof e.errorCode === "string" ? e.errorCode : undefined); // InitializationError: errorCode
     const kind = prismaCode ? fromPrismaCode(prismaCode) : undefined;

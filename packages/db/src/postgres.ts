@@ -5,7 +5,7 @@
 import net from "node:net";
 import pg from "pg";
 import type { DatabaseConfig } from "./config.ts";
-import { DatabaseTimeoutError } from "./errors.ts";
+import { DatabaseBusyError, DatabaseTimeoutError } from "./errors.ts";
 import type { SqlTransaction, Transactor } from "./migrate.ts";
 import { startupOptions } from "./session-settings.ts";
 
@@ -16,7 +16,8 @@ type PostgresConfig = Extract<DatabaseConfig, { kind: "postgres" }>;
  * long is then stopped by the server, whose error says why (57014, "timed_out": a search answers that it was stopped)
  * and leaves the connection usable, before this client stops waiting for its answer (query_timeout, which reads as
  * the database being unreachable). The margin covers the round trip and an event loop busy for a moment; a statement
- * that first waited longer than the margin for a connection (a saturated pool) is still cut by the client first.
+ * that first waited longer than the margin for a connection (a saturated pool) is still cut by the client first, and
+ * says so (DatabaseBusyError, "busy").
  */
 const statementTimeoutMs = (timeoutMs: number): number => timeoutMs - Math.min(1000, Math.round(timeoutMs / 10));
 
@@ -131,6 +132,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
  */
 function boundQueries(pool: pg.Pool, timeoutMs: number): void {
   const original = pool.query.bind(pool);
+  const serverBoundMs = statementTimeoutMs(timeoutMs);
   async function bounded(config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
     const started = performance.now();
     const checkout = pool.connect();
@@ -173,6 +175,9 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
       return result;
     } catch (error) {
       release(error);
+      // Cut by this client after a wait that left less time than the server's own bound: the pool was busy.
+      if (remaining < serverBoundMs && error instanceof Error && error.message === "Query read timeout")
+        throw new DatabaseBusyError(timeoutMs - remaining, timeoutMs, { cause: error });
       throw error;
     }
   }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb, type Database } from "../src/client.ts";
 import { loadDatabaseConfig } from "../src/config.ts";
 import { queryDriver } from "../src/driver-queries.ts";
-import { databaseErrorKind, DatabaseTimeoutError } from "../src/errors.ts";
+import { DatabaseBusyError, databaseErrorKind, DatabaseTimeoutError } from "../src/errors.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { poolOptions } from "../src/postgres.ts";
 import {
@@ -95,6 +95,12 @@ describe("databaseErrorKind", () => {
 
   it("a statement stopped by statement_timeout (57014) is timed_out, not the database being down", () => {
     expect(databaseErrorKind(sqlError("57014"))).toBe("timed_out");
+  });
+
+  it("a statement cut by this client after waiting for a pooled connection is busy, not the database being down", () => {
+    const busy = new DatabaseBusyError(800, 1000, { cause: new Error("Query read timeout") });
+    expect(databaseErrorKind(busy)).toBe("busy");
+    expect(databaseErrorKind(new Error("adapter", { cause: busy }))).toBe("busy");
   });
 
   it("reads SQLSTATEs of constraint, range, length and retryable errors, and leaves other server errors alone", () => {

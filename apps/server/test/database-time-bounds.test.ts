@@ -1,0 +1,110 @@
+/**
+ * Regression tests for what a call answers when it runs out of time on a database that is up: a statement PostgreSQL
+ * stops (statement_timeout) says the database took too long, and a call that first waited for a free pooled
+ * connection says the database was busy — neither says the database is not reachable. PostgreSQL only: a lock held
+ * from another connection (what makes statements slow here, deterministically) and timeouts need a server.
+ */
+import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
+import { testTargets } from "@memory-mirror/db/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+
+const postgres = (await testTargets()).find((t) => t.name === "postgres");
+
+const TOOK_TOO_LONG = /^The database took too long on this request and stopped it \(DATABASE_TIMEOUT_MS\)/;
+const BUSY = /^The database is busy: this request waited for a free connection, then ran out of time/;
+
+describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postgres)", () => {
+  let server: TestServer;
+  let locker: pg.Client;
+  beforeAll(async () => {
+    // statement_timeout is 900 ms of these 1,000; one pooled connection, so a second call waits for the first.
+    server = await startTestServer(
+      "postgres",
+      {},
+      { env: { DATABASE_TIMEOUT_MS: "1000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
+    );
+    locker = new pg.Client({ connectionString: server.databaseUrl });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await server?.close();
+  });
+
+  const client = () => createMemoryMirrorClient({ url: server.url, batch: false });
+
+  /** Backends of this database waiting on a lock; in the locker's transaction the view is a snapshot, cleared here. */
+  const waitingOnLocks = async () => {
+    await locker.query("SELECT pg_stat_clear_snapshot()");
+    const { rows } = await locker.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+    );
+    return Number(rows[0]?.n);
+  };
+
+  /** Runs `during` while the locker holds `lock` (SQL run in its transaction), and rolls back whatever happens. */
+  async function whileLocked<T>(lock: string[], during: () => Promise<T>): Promise<T> {
+    await locker.query("BEGIN");
+    try {
+      for (const sql of lock) await locker.query(sql);
+      return await during();
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+  }
+
+  it("a write PostgreSQL stops at statement_timeout says the database took too long, not that it is unreachable", async () => {
+    const mm = client();
+    await mm.videoAnalysis.create.mutate({ videoId: "held", description: "A row someone holds a lock on." });
+    const lockRow = `SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'held' FOR UPDATE`;
+
+    const error = await whileLocked([lockRow], () =>
+      mm.videoAnalysis.update.mutate({ videoId: "held", description: "Rewritten." }).catch((e: unknown) => e),
+    );
+    expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
+    expect((error as TRPCClientError<never>).message).toMatch(TOOK_TOO_LONG);
+
+    // REST answers the same words with 503.
+    const rest = await whileLocked([lockRow], () =>
+      fetch(`${server.url}/api/video-analysis/held`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ description: "Rewritten over REST." }),
+      }),
+    );
+    expect(rest.status).toBe(503);
+    expect(((await rest.json()) as { detail: string }).detail).toMatch(TOOK_TOO_LONG);
+
+    // Nothing was written, and the row takes writes again once the lock is gone.
+    expect((await mm.videoAnalysis.byVideoId.query({ videoId: "held" })).version).toBe(1);
+    expect((await mm.videoAnalysis.update.mutate({ videoId: "held", description: "Now." })).version).toBe(2);
+  });
+
+  it("a search that first waited for the only pooled connection says the database was busy", async () => {
+    const mm = client();
+    await mm.videoAnalysis.create.mutate({ videoId: "walk", description: "A long walk by the sea at dawn." });
+    const error = await whileLocked(
+      [
+        `SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'walk' FOR UPDATE`,
+        // The search looks its words up in the vocabulary: locked, its statement waits too.
+        `LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`,
+      ],
+      async () => {
+        // The write takes the pool's one connection and waits on the row until PostgreSQL stops it (900 ms)...
+        const write = mm.videoAnalysis.update.mutate({ videoId: "walk", description: "Rewritten." }).catch(() => {});
+        while ((await waitingOnLocks()) < 1) await new Promise((r) => setTimeout(r, 20));
+        // ...while the search waits for that connection, and then has less time left than the server's own bound.
+        const search = mm.videoAnalysis.search.query({ query: "wlak sae dwan" }).catch((e: unknown) => e);
+        await write;
+        return search;
+      },
+    );
+    expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
+    expect((error as TRPCClientError<never>).message).toMatch(BUSY);
+
+    // The pool recovers once the locks are gone.
+    expect((await mm.videoAnalysis.search.query({ query: "walk" })).items).toHaveLength(1);
+  });
+});
