@@ -58,7 +58,8 @@ export function createDocsRoutes(): Hono<AppEnv> {
   // app then falls back to its slower TrieRouter for every request (docs/performance.md).
   docs.get(`${ASSETS}/:file`, async (c) => {
     const name = c.req.param("file");
-    if (name === "initializer.js") return c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+    if (name === "initializer.js")
+      return c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" });
     const type = files[name];
     if (!type) return c.json({ detail: "Not Found" }, 404);
     let content = cache.get(name);
