@@ -38,8 +38,26 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
     connected.set(client, queryable);
   }
   const argTypes = args.map((arg) => (typeof arg === "string" ? TEXT : TEXT_LIST));
-  const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
-  return { columns: columnNames, rows };
+  try {
+    const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
+    return { columns: columnNames, rows };
+  } catch (error) {
+    throw inWords(error);
+  }
+}
+
+/**
+ * An adapter's error says only its kind ("TableDoesNotExist"), the database's own words are in its `cause`: logs
+ * need them, as Prisma Client's errors gave them. The adapter's error stays the cause, so databaseErrorKind reads it.
+ */
+function inWords(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== "DriverAdapterError") return error;
+  const details: unknown = error.cause;
+  const said =
+    typeof details === "object" && details !== null && "originalMessage" in details
+      ? String(details.originalMessage)
+      : JSON.stringify(details);
+  return new Error(`${error.message}: ${said}`, { cause: error });
 }
 
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
