@@ -156,18 +156,18 @@ for (const target of targets) {
         });
       const backwards = { recorded_after: "2021-01-01T00:00:00Z", recorded_before: "2020-01-01T00:00:00Z" };
       expect(await detailOf(await send("/api/context", { query: "Leo", ...backwards }))).toEqual(
-        refused(["body", "recorded_before"], "recordedBefore must be later than recordedAfter"),
+        refused(["body", "recorded_before"], "recorded_before must be later than recorded_after"),
       );
       expect(await detailOf(await send("/api/search", { query: "Leo", when: "someday" }))).toEqual(
         refused(["body", "when"], '"someday" is not a time I can read'),
       );
       const list = (query: string) => fetch(`${server.url}/api/video-analysis/?${query}`);
       expect(await detailOf(await list(new URLSearchParams(backwards).toString()))).toEqual(
-        refused(["query", "recorded_before"], "recordedBefore must be later than recordedAfter"),
+        refused(["query", "recorded_before"], "recorded_before must be later than recorded_after"),
       );
       const byRecording = (await (await list("order_by=recorded_at&limit=1")).json()) as { next_cursor: string };
       expect(await detailOf(await list(`cursor=${encodeURIComponent(byRecording.next_cursor)}`))).toEqual(
-        refused(["query", "cursor"], "cursor comes from a list ordered by recordedAt"),
+        refused(["query", "cursor"], "cursor comes from a list ordered by recorded_at"),
       );
       // A path into the body: a query vector of another dimension than the model's stored ones.
       const dims = { "x-mm-space": "dims" };

@@ -1,6 +1,9 @@
+import { once } from "node:events";
+import net from "node:net";
 import {
   createMemoryMirrorClient,
   errorCode,
+  errorStatus,
   type MemoryMirrorClient,
   type RouterInputs,
   type RouterOutputs,
@@ -141,6 +144,21 @@ for (const target of targets) {
       ])("surfaces %s as a TRPCClientError with that code", async (code, call) => {
         const error = await rejection(call(createMemoryMirrorClient({ url: server.url })));
         expect(errorCode(error)).toBe(code);
+      });
+
+      it("errorStatus reads a failed call's HTTP status, and is undefined when no answer came", async () => {
+        const client = createMemoryMirrorClient({ url: server.url, batch: false });
+        expect(errorStatus(await rejection(client.videoAnalysis.byVideoId.query({ videoId: "nope" })))).toBe(404);
+        expect(errorStatus(await rejection(client.videoAnalysis.list.query({ limit: 0 })))).toBe(400);
+        // A port nothing listens on (a listener just closed there): the call fails without any answer.
+        const listener = net.createServer().listen(0, "127.0.0.1");
+        await once(listener, "listening");
+        const { port } = listener.address() as net.AddressInfo;
+        await new Promise((resolve) => listener.close(resolve));
+        const unreachable = createMemoryMirrorClient({ url: `http://127.0.0.1:${port}` });
+        const error = await rejection(unreachable.videoAnalysis.list.query({}));
+        expect(errorStatus(error)).toBeUndefined();
+        expect(errorCode(error)).toBeUndefined();
       });
     });
 

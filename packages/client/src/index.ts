@@ -92,9 +92,21 @@ function trpcEndpoint(base: string | URL): string {
   return url.toString().replace(/\/$/, "");
 }
 
+/** What the server's answer to a failed call says of itself; undefined when no tRPC answer came. */
+const answerOf = (error: unknown) =>
+  error instanceof TRPCClientError ? (error.data as { code?: string; httpStatus?: number } | undefined) : undefined;
+
 /** The tRPC error code of a failed call (`NOT_FOUND`, `CONFLICT`, …), or undefined for other errors. */
 export function errorCode(error: unknown): string | undefined {
-  return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
+  return answerOf(error)?.code;
+}
+
+/**
+ * The HTTP status of a failed call's answer (404, 503, …); undefined when none came (the server was not reached,
+ * or something else, a proxy, answered), or for other errors.
+ */
+export function errorStatus(error: unknown): number | undefined {
+  return answerOf(error)?.httpStatus;
 }
 
 export { TRPCClientError };

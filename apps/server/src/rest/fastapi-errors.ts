@@ -13,6 +13,7 @@ import type { AppEnv } from "../request-variables.ts";
 import type { Logger } from "../logger.ts";
 import { problemOf, restProblem } from "../problems.ts";
 import { etagOf } from "./etag.ts";
+import { inRestWords, restName } from "./names.ts";
 
 /** Where a value came from, named as FastAPI names it in `loc`. */
 type Location = "body" | "path" | "query";
@@ -68,12 +69,10 @@ function issuesToDetail(issues: readonly z.core.$ZodIssue[], raw: unknown, locat
     if (issue.code === "invalid_type" && issue.path.length > 0 && valueAt(raw, issue.path) === undefined) {
       return { loc, msg: "Field required", type: "missing" };
     }
-    return { loc, msg: issue.message, type: pydanticType(issue, location) };
+    // Shared schemas' refinements may name a field as the service does (context needs … videoIds).
+    return { loc, msg: inRestWords(issue.message), type: pydanticType(issue, location) };
   });
 }
-
-/** REST's name of a service field: the same words in snake_case (recordedBefore → recorded_before). */
-const restName = (segment: string) => segment.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 /**
  * Input the service refused (InvalidInputError), located as FastAPI would: the field's REST path under the body,
@@ -86,7 +85,7 @@ function serviceIssuesToDetail(c: Context, error: InvalidInputError): Validation
       location,
       ...(path === "(input)" ? [] : path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : restName(p)))),
     ],
-    msg: message,
+    msg: inRestWords(message),
     type: "value_error",
   }));
 }

@@ -1,7 +1,7 @@
+import { errorStatus } from "@memory-mirror/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { type Credentials, createApiClient } from "../lib/api-client.ts";
-import { httpStatusOf } from "../lib/errors.ts";
 import { TRPCProvider } from "../lib/trpc.ts";
 import { SessionContext } from "../lib/session.ts";
 import { Routes } from "./Routes.tsx";
@@ -9,7 +9,7 @@ import { Shell } from "./Shell.tsx";
 
 /** Client errors (4xx) do not get better by asking again; a network blip or 5xx may. */
 function retry(failures: number, error: unknown): boolean {
-  const status = httpStatusOf(error);
+  const status = errorStatus(error);
   if (status !== undefined && status < 500) return false;
   return failures < 2;
 }

@@ -1,4 +1,4 @@
-import { TRPCClientError } from "@trpc/client";
+import { errorStatus, TRPCClientError } from "@memory-mirror/client";
 
 export type ProblemKind =
   "unreachable" | "unauthorized" | "forbidden" | "not-found" | "conflict" | "rate-limited" | "invalid" | "server";
@@ -13,11 +13,6 @@ export interface Problem {
   retryAfterSeconds?: number;
 }
 
-/** The HTTP status of a failed call's tRPC answer; undefined when none came (or for any other error). */
-export function httpStatusOf(error: unknown): number | undefined {
-  return error instanceof TRPCClientError ? (error.data as { httpStatus?: number } | undefined)?.httpStatus : undefined;
-}
-
 /** Turns any failed call into words; the server's message is kept as detail. */
 export function describeError(error: unknown): Problem {
   if (!(error instanceof TRPCClientError)) {
@@ -27,7 +22,7 @@ export function describeError(error: unknown): Problem {
       detail: error instanceof Error ? error.message : String(error),
     };
   }
-  const status = httpStatusOf(error);
+  const status = errorStatus(error);
   const detail = error.message;
   if (status === undefined) {
     // No tRPC answer at all: the request never reached the server, or something else (a proxy) answered.

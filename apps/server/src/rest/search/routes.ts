@@ -97,7 +97,7 @@ const contextBody = z
     min_score: minScoreField("min_score").default(MIN_SCORE_DEFAULT),
   })
   .refine((b) => b.query !== undefined || b.embedding !== undefined || b.video_ids !== undefined, {
-    message: CONTEXT_NEEDS.replace("videoIds", "video_ids"),
+    message: CONTEXT_NEEDS,
     path: ["query"],
   })
   .refine(nowNeedsWhen, { message: WHEN_NEEDS, path: ["now"] })
