@@ -1,6 +1,7 @@
 import { type ChangeFeed, createKeyVerifier } from "@memory-mirror/api";
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { ConcurrencyShares } from "./concurrency.ts";
@@ -35,7 +36,9 @@ export interface AppDeps {
 
 export function createApp({ db, config, logger, isDraining, changes, metrics, webDir }: AppDeps): Hono<AppEnv> {
   // strict: false — every path answers with and without a trailing slash, as the original service did.
-  const app = new Hono<AppEnv>({ strict: false });
+  // RegExpRouter, not the default that falls back to TrieRouter when one route's pattern does not fit it: the fallback
+  // (a static path beside a `:param` one did it) cost every request a trie walk; now such a route fails at startup.
+  const app = new Hono<AppEnv>({ strict: false, router: new RegExpRouter() });
 
   app.use(requestIds);
   app.use(async (c, next) => {

@@ -54,11 +54,12 @@ export function createDocsRoutes(): Hono<AppEnv> {
   const cache = new Map<string, Promise<Buffer>>();
   const docs = new Hono<AppEnv>();
   docs.get("/docs", (c) => c.html(page));
-  docs.get(`${ASSETS}/initializer.js`, (c) =>
-    c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" }),
-  );
+  // One route for every asset: a static path beside `:file` is a pattern Hono's RegExpRouter refuses, and the whole
+  // app then falls back to its slower TrieRouter for every request (docs/performance.md).
   docs.get(`${ASSETS}/:file`, async (c) => {
     const name = c.req.param("file");
+    if (name === "initializer.js")
+      return c.body(initializer, 200, { "Content-Type": "text/javascript; charset=utf-8" });
     const type = files[name];
     if (!type) return c.json({ detail: "Not Found" }, 404);
     let content = cache.get(name);

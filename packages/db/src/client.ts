@@ -2,6 +2,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
+import { withDriverQueries } from "./driver-queries.ts";
 import { openEmbedded } from "./embedded.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import {
@@ -71,7 +72,10 @@ export async function createDb(
   const driver = await openDriver(resolved, options);
   // "minimal": no source-code frames in error messages; "colorless" (the default outside production) captures a
   // stack trace for every query just in case it fails, measurable on the hot path. Clients never see these texts.
-  const prisma = new PrismaClient({ adapter: driver.adapter, errorFormat: "minimal" });
+  const prisma = withDriverQueries(
+    new PrismaClient({ adapter: driver.adapter, errorFormat: "minimal" }),
+    driver.adapter,
+  );
   const reads =
     resolved.kind === "postgres" && resolved.replicas
       ? replicaRouting({

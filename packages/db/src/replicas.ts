@@ -14,6 +14,7 @@
  */
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { ReplicaConfig } from "./config.ts";
+import { withDriverQueries } from "./driver-queries.ts";
 import { databaseErrorKind } from "./errors.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { openPostgres, type PostgresDriver } from "./postgres.ts";
@@ -138,10 +139,11 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
   const { primary, primaryQuery, replicas: config } = options;
   const replicas: Replica[] = config.urls.map((url) => {
     const driver = openPostgres({ kind: "postgres", url, poolSize: options.poolSize, timeoutMs: options.timeoutMs });
+    const adapter = new PrismaPg(driver.pool);
     return {
       status: { name: replicaName(url), state: "starting", lagMs: null, replayLsn: null, reads: 0, failures: 0 },
       driver,
-      prisma: new PrismaClient({ adapter: new PrismaPg(driver.pool), errorFormat: "minimal" }),
+      prisma: withDriverQueries(new PrismaClient({ adapter, errorFormat: "minimal" }), adapter),
       replayed: undefined,
       askedAt: 0,
       asking: false,

@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb, type Database } from "../src/client.ts";
 import { loadDatabaseConfig } from "../src/config.ts";
+import { queryDriver } from "../src/driver-queries.ts";
 import { DatabaseBusyError, databaseErrorKind, DatabaseTimeoutError } from "../src/errors.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { poolOptions } from "../src/postgres.ts";
@@ -227,6 +228,10 @@ describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
       () => db.prisma.$queryRaw`UPDATE "VideoAnalysis" SET "description" = 'y' WHERE "videoId" = 'kept' RETURNING "id"`,
     ],
     ["pendingMigrations (readiness)", () => db.pendingMigrations()],
+    [
+      "queryDriver (lookups by videoId)",
+      () => queryDriver(db.prisma, `SELECT "id" FROM "VideoAnalysis" WHERE "videoId" = ANY($1::text[])`, [["kept"]]),
+    ],
   ];
 
   it.each(["refuse", "drop", "stall"] as FaultMode[])(

@@ -2,7 +2,7 @@
  * An analysis as the database holds it (the vector itself never leaves): the columns, declared once, and the
  * conversions between them and the analysis the service answers.
  */
-import { Prisma } from "@memory-mirror/db";
+import { type DriverRows, Prisma } from "@memory-mirror/db";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { VideoAnalysisRow } from "./schemas.ts";
@@ -26,14 +26,74 @@ export const select = {
 export type StoredRow = Prisma.VideoAnalysisGetPayload<{ select: typeof select }>;
 
 /** The same columns for raw statements, optionally of a table alias (`v."id", …`). */
-export function storedColumns(alias?: string): Prisma.Sql {
+export const storedColumns = (alias?: string): Prisma.Sql => Prisma.raw(storedColumnList(alias));
+
+/** The column list as SQL text (statements run through the driver adapter: queryDriver). */
+export function storedColumnList(alias?: string): string {
   const prefix = alias ? `${alias}.` : "";
-  return Prisma.raw(
-    Object.keys(select)
-      .map((column) => `${prefix}"${column}"`)
-      .join(", "),
-  );
+  return Object.keys(select)
+    .map((column) => `${prefix}"${column}"`)
+    .join(", ");
 }
+
+/**
+ * Stored rows from the driver adapter's values (queryDriver), converted as Prisma Client converts a raw query's:
+ * timestamps (text) become Dates, JSON (text) is parsed. Every column of `select` must be there, of its type.
+ */
+export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
+  const at = (column: keyof StoredRow): number => {
+    const index = columns.indexOf(column);
+    if (index < 0) throw new Error(`A stored row lacks its column ${column}`);
+    return index;
+  };
+  const [id, videoId, description, tags, model, dims] = [
+    at("id"),
+    at("videoId"),
+    at("description"),
+    at("tags"),
+    at("embeddingModel"),
+    at("embeddingDims"),
+  ];
+  const [recordedAt, offset, metadata, version, createdAt, updatedAt] = [
+    at("recordedAt"),
+    at("recordedAtOffset"),
+    at("metadata"),
+    at("version"),
+    at("createdAt"),
+    at("updatedAt"),
+  ];
+  return rows.map((v) => ({
+    id: text(v[id]),
+    videoId: text(v[videoId]),
+    description: text(v[description]),
+    tags: texts(v[tags]),
+    embeddingModel: v[model] === null ? null : text(v[model]),
+    embeddingDims: v[dims] === null ? null : int(v[dims]),
+    recordedAt: v[recordedAt] === null ? null : instant(v[recordedAt]),
+    recordedAtOffset: v[offset] === null ? null : int(v[offset]),
+    metadata: v[metadata] === null ? null : json(v[metadata]),
+    version: int(v[version]),
+    createdAt: instant(v[createdAt]),
+    updatedAt: instant(v[updatedAt]),
+  }));
+}
+
+const unexpected = (value: unknown): never => {
+  throw new TypeError(`A stored row holds an unexpected ${typeof value} value`);
+};
+const text = (value: unknown): string => (typeof value === "string" ? value : unexpected(value));
+const texts = (value: unknown): string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string") ? value : unexpected(value);
+const int = (value: unknown): number =>
+  typeof value === "number" && Number.isInteger(value) ? value : unexpected(value);
+/** The adapters give timestamps as ISO text with an offset (`2026-01-01T00:00:00.000+00:00`). */
+const instant = (value: unknown): Date => new Date(text(value));
+/** JSON.parse's result is a JSON value by construction. */
+const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
+
+/** The stored columns of a raw row that carries others too (scores beside them). */
+export const storedOf = (row: Partial<StoredRow>): StoredRow =>
+  Object.fromEntries(Object.keys(select).map((column) => [column, row[column as keyof StoredRow]])) as StoredRow;
 
 /**
  * A stored row as the service returns it: the embedding as what it is, never as the vector. Field by field rather

@@ -1,10 +1,10 @@
 /** The request's lookups by videoId: the one query for "rows of these videoIds". */
-import type { PrismaClient } from "@memory-mirror/db";
+import { type PrismaClient, queryDriver } from "@memory-mirror/db";
 import DataLoader from "dataloader";
 import { BULK_MAX_ITEMS } from "../limits.ts";
-import { type StoredRow, storedColumns } from "./stored-row.ts";
+import { type StoredRow, storedColumnList, storedRowsOf } from "./stored-row.ts";
 
-const RETURNING = storedColumns();
+const LOOKUP = `SELECT ${storedColumnList()} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = ANY($2::text[])`;
 
 export type VideoLookups = DataLoader<string, StoredRow | null>;
 
@@ -18,12 +18,14 @@ export type VideoLookups = DataLoader<string, StoredRow | null>;
  * per key and Prisma's `IN ($2, $3, …)`: with fresh statistics all three use the (space, videoId) unique index and
  * ANY was the fastest (LATERAL took 1.1–1.6× its time, IN up to 1.35× at 1,000 keys); with statistics
  * from before the space existed all three chose another index, and LATERAL was the worst (23× ANY's time at 50 keys).
+ *
+ * The statement runs on the client's driver adapter (queryDriver), not through `$queryRaw`: Prisma Client's runtime
+ * around this one statement was a fifth of a single lookup's CPU (docs/performance.md).
  */
 export function createVideoLookups(prisma: PrismaClient, space: string): VideoLookups {
   return new DataLoader<string, StoredRow | null>(
     async (videoIds) => {
-      const rows = await prisma.$queryRaw<StoredRow[]>`
-        SELECT ${RETURNING} FROM "VideoAnalysis" WHERE "space" = ${space} AND "videoId" = ANY(${videoIds as string[]}::text[])`;
+      const rows = storedRowsOf(await queryDriver(prisma, LOOKUP, [space, videoIds]));
       const byVideoId = new Map(rows.map((row) => [row.videoId, row]));
       return videoIds.map((videoId) => byVideoId.get(videoId) ?? null);
     },

@@ -1,0 +1,64 @@
+/**
+ * One SQL statement through the driver adapter beneath a PrismaClient: the adapter's `queryRaw`, which Prisma
+ * Client itself calls for `$queryRaw`, without Prisma Client's request building, parameter round trip and result
+ * mapping around it (a fifth of a single lookup's CPU: docs/performance.md). The adapter is the client's own, on the
+ * same pool: the same timeouts (postgres.ts), the same errors (databaseErrorKind reads them as it reads Prisma's).
+ * Only for a hot path whose statement is fixed; everything else goes through Prisma Client.
+ */
+import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
+import type { PrismaClient } from "./generated/prisma/client.ts";
+
+/** A statement's parameters: text, or a list of texts (bound as `text[]`). */
+export type DriverArg = string | readonly string[];
+
+/** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
+export interface DriverRows {
+  columns: string[];
+  rows: unknown[][];
+}
+
+const factories = new WeakMap<PrismaClient, SqlDriverAdapterFactory>();
+const connected = new WeakMap<PrismaClient, Promise<SqlQueryable>>();
+
+/** Makes `client`'s adapter (the factory it was built with) available to `queryDriver`. */
+export function withDriverQueries(client: PrismaClient, factory: SqlDriverAdapterFactory): PrismaClient {
+  factories.set(client, factory);
+  return client;
+}
+
+/** Runs `sql` on `client`'s driver adapter. Values come back as the adapter reads them (timestamps and JSON as text). */
+export async function queryDriver(client: PrismaClient, sql: string, args: DriverArg[]): Promise<DriverRows> {
+  let queryable = connected.get(client);
+  if (!queryable) {
+    const factory = factories.get(client);
+    // A client made without createDb has no adapter known here: a programming error, not a database failure.
+    if (!factory) throw new Error("queryDriver: this PrismaClient was not made by createDb");
+    // The factory's adapter shares the client's pool (PrismaPg over an external pool, PGlite's one instance).
+    queryable = factory.connect();
+    connected.set(client, queryable);
+  }
+  const argTypes = args.map((arg) => (typeof arg === "string" ? TEXT : TEXT_LIST));
+  try {
+    const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
+    return { columns: columnNames, rows };
+  } catch (error) {
+    throw inWords(error);
+  }
+}
+
+/**
+ * An adapter's error says only its kind ("TableDoesNotExist"), the database's own words are in its `cause`: logs
+ * need them, as Prisma Client's errors gave them. The adapter's error stays the cause, so databaseErrorKind reads it.
+ */
+function inWords(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== "DriverAdapterError") return error;
+  const details: unknown = error.cause;
+  const said =
+    typeof details === "object" && details !== null && "originalMessage" in details
+      ? String(details.originalMessage)
+      : JSON.stringify(details);
+  return new Error(`${error.message}: ${said}`, { cause: error });
+}
+
+const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
+const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };

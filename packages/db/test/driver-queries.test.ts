@@ -1,0 +1,33 @@
+/** queryDriver: one statement on a client's driver adapter (the lookups' path; their rows: packages/api's tests). */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryDriver } from "../src/driver-queries.ts";
+import { databaseErrorKind } from "../src/errors.ts";
+import { openTestDb, testTargets } from "../src/testing.ts";
+
+const targets = await testTargets();
+
+for (const target of targets)
+  describe.skipIf(!!target.skip)(`queryDriver on the ${target.name} database`, () => {
+    let db: Awaited<ReturnType<typeof openTestDb>>;
+    beforeAll(async () => {
+      db = await openTestDb(target.name);
+    });
+    afterAll(async () => {
+      await db?.dispose();
+    });
+
+    it("binds text and text lists, and gives rows in the statement's column order", async () => {
+      const result = await queryDriver(db.prisma, `SELECT $1::text AS "a", cardinality($2::text[]) AS "n"`, [
+        "x",
+        ["p", "q", "r"],
+      ]);
+      expect(result).toEqual({ columns: ["a", "n"], rows: [["x", 3]] });
+    });
+
+    it("a failed statement's error carries the database's words (for logs), its kind read as before", async () => {
+      const error = await queryDriver(db.prisma, `SELECT 1 FROM "NoSuchTable"`, []).catch((e: unknown) => e);
+      expect(String(error)).toMatch(/"NoSuchTable" does not exist/);
+      expect((error as Error).cause).toMatchObject({ name: "DriverAdapterError" });
+      expect(databaseErrorKind(error)).toBeUndefined();
+    });
+  });
