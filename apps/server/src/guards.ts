@@ -69,6 +69,8 @@ export function createAuthFailureLimiter(config: ServerConfig, prisma: PrismaCli
     tableName: "rateLimit",
     keyPrefix: "auth-failures",
     insuranceLimiter: memory,
+    // Expired rows are pruned by the server's upkeep (upkeep.ts), stopped with it.
+    clearExpiredByTimeout: false,
   });
 }
 

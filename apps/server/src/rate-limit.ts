@@ -18,7 +18,13 @@ export function createRateLimit(config: ServerConfig, prisma: PrismaClient, logg
   const memory = new RateLimiterMemory(options);
   const limiter =
     config.rateLimitStore === "database"
-      ? new RateLimiterPrisma({ ...options, storeClient: prisma, tableName: "rateLimit", insuranceLimiter: memory })
+      ? new RateLimiterPrisma({
+          ...options,
+          storeClient: prisma,
+          tableName: "rateLimit",
+          insuranceLimiter: memory,
+          clearExpiredByTimeout: false,
+        })
       : memory;
   return {
     async consume(who, calls) {

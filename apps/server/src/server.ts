@@ -5,7 +5,7 @@ import { serve } from "@hono/node-server";
 import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
-import { startPruning } from "./changes.ts";
+import { startUpkeep } from "./upkeep.ts";
 import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -44,7 +44,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
   const logger = options.logger ?? createLogger(config.logLevel);
   let db: Database | undefined;
   let changes: ChangeFeed | undefined;
-  let stopPruning: (() => void) | undefined;
+  let stopUpkeep: (() => void) | undefined;
   let http: Server | undefined;
   let connections: ConnectionTracker | undefined;
   let url: string | undefined;
@@ -100,7 +100,11 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         onCut: metrics.streamCut,
         onListenError: (error) => logger.warn({ err: error }, "change feed: listening failed; reconnecting"),
       });
-      stopPruning = startPruning(prisma, config.changesRetentionMs, logger);
+      stopUpkeep = startUpkeep(
+        prisma,
+        { retentionMs: config.changesRetentionMs, rateLimitsInDatabase: config.rateLimitStore === "database" },
+        logger,
+      );
       app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics, webDir: options.webDir });
     } catch (error) {
       const server = http;
@@ -139,7 +143,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     // The database gets the last part of the budget; a stalled one is cut, not waited for.
     const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
     draining = true; // /readyz answers 503 from now on
-    stopPruning?.();
+    stopUpkeep?.();
     if (http && connections) {
       // Accept what the kernel already queued, then in one tick stop listening and mark every answer not yet sent
       // "Connection: close" (in that order: told to close earlier, clients reconnect into a closing listener).

@@ -2,7 +2,7 @@
  * Rate limits as operators configure them: one budget shared by every server on a database
  * (RATE_LIMIT_STORE=database), separate budgets per key, and MCP's 429.
  */
-import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { createTestDatabase, openTestDb, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { AUTH_FAILURES_PER_MINUTE } from "../src/guards.ts";
 import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "../src/index.ts";
@@ -67,6 +67,31 @@ describe.skipIf(!!postgres?.skip)("failed authentications with RATE_LIMIT_STORE=
     const refused = await guess(urlA, -1);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!!postgres?.skip)("expired rate-limit counts with RATE_LIMIT_STORE=database", () => {
+  it("are deleted by the server's own upkeep an hour past their expiry, and live counts are kept", async () => {
+    const db = await openTestDb("postgres");
+    const hour = 60 * 60_000;
+    await db.prisma.rateLimit.createMany({
+      data: [
+        { key: "stale", points: 3, expire: new Date(Date.now() - 2 * hour) },
+        { key: "live", points: 1, expire: new Date(Date.now() + 60_000) },
+      ],
+    });
+    const config = loadConfig({ DATABASE_URL: db.url, PORT: "0", LOG_LEVEL: "silent", RATE_LIMIT_STORE: "database" });
+    const server = createServer(config);
+    try {
+      await server.start();
+      await vi.waitFor(
+        async () => expect((await db.prisma.rateLimit.findMany()).map((row) => row.key)).toEqual(["live"]),
+        { timeout: 10_000, interval: 200 },
+      );
+    } finally {
+      await server.stop();
+      await db.dispose();
+    }
   });
 });
 
