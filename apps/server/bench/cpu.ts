@@ -6,6 +6,9 @@
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/cpu.ts [--rows 10000] [--requests 3000] [--only text]
  *
+ * Beside each server's own CPU it prints the CPU of the PostgreSQL backends serving it (their /proc times, found by
+ * application_name): a rate on a shared machine pays for both, and the server's figure leaves the database's out.
+ *
  * BENCH_DATABASE_URL reuses a database seeded by an earlier run (BENCH_KEEP=1 keeps the one it makes);
  * BENCH_NODE_FLAGS passes flags to the service (e.g. --cpu-prof); LOG_LEVEL as in run.ts.
  */
@@ -14,7 +17,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
-import { readProbe, type Running, startProcess, stop } from "./processes.ts";
+import pg from "pg";
+import { readProbe, type Running, startProcess, stop, treeCpuMs } from "./processes.ts";
 import { baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -31,9 +35,31 @@ const requests = Number(values.requests);
 const connections = Number(values.connections);
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-/** Server CPU µs per request over `amount` requests of the scenario. */
-async function cpuPerRequest(server: Running, scenario: Scenario, amount: number): Promise<number> {
+/** The application_name each server's PostgreSQL connections carry (pg reads PGAPPNAME), to find its backends. */
+const APP = { baseline: "mm-bench-cpu-baseline", service: "mm-bench-cpu-service" };
+type Measured = Running & { app: string };
+
+/**
+ * CPU ms used so far by the PostgreSQL backends of connections named `app` (same machine: their /proc times). A
+ * backend gone between two reads takes its time with it; the pools keep theirs open while loaded.
+ */
+async function databaseCpuMs(admin: pg.Client, app: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+    app,
+  ]);
+  return new Map(await Promise.all(rows.map(async ({ pid }) => [pid, await treeCpuMs(pid)] as [number, number])));
+}
+const spentSince = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
+/** Server and database CPU µs per request over `amount` requests of the scenario. */
+async function cpuPerRequest(
+  server: Measured,
+  scenario: Scenario,
+  amount: number,
+): Promise<{ server: number; database: number }> {
   await readProbe(server);
+  const databaseBefore = await databaseCpuMs(admin, server.app);
   const result = await autocannon({
     url: server.url,
     connections: Math.min(connections, scenario.connections ?? connections),
@@ -41,9 +67,11 @@ async function cpuPerRequest(server: Running, scenario: Scenario, amount: number
     requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
   });
   const probe = await readProbe(server);
+  const database = spentSince(databaseBefore, await databaseCpuMs(admin, server.app));
   if (result.errors || result.non2xx)
     throw new Error(`${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
-  return (probe.cpuMs * 1000) / result.requests.total;
+  const total = result.requests.total;
+  return { server: (probe.cpuMs * 1000) / total, database: (database * 1000) / total };
 }
 
 const keep = process.env.BENCH_DATABASE_URL;
@@ -59,14 +87,29 @@ if (process.env.BENCH_KEEP === "1" && database) console.error(`kept: BENCH_DATAB
 const context = { rows, apiKey, batch: 50 };
 const wanted = (s: Scenario) => !values.only || s.name.toLowerCase().includes(values.only.toLowerCase());
 const env = { DATABASE_URL: url, DATABASE_POOL_SIZE: "16" };
-const baseline = await startProcess(here("baseline-server.ts"), env, "/v/bench-0");
-const service = await startProcess(
-  here("../dist/main.js"),
-  { ...env, AUTH: "required", RATE_LIMIT_PER_MINUTE: "100000000", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
-  "/readyz",
-  process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [],
-);
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+const baseline: Measured = {
+  ...(await startProcess(here("baseline-server.ts"), { ...env, PGAPPNAME: APP.baseline }, "/v/bench-0")),
+  app: APP.baseline,
+};
+const service: Measured = {
+  ...(await startProcess(
+    here("../dist/main.js"),
+    {
+      ...env,
+      PGAPPNAME: APP.service,
+      AUTH: "required",
+      RATE_LIMIT_PER_MINUTE: "100000000",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    },
+    "/readyz",
+    process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [],
+  )),
+  app: APP.service,
+};
 const load = () => os.loadavg()[0]!.toFixed(1);
+const µs = (n: number, width: number) => n.toFixed(0).padStart(width);
 try {
   const baselines = baselineScenarios(context);
   const scenarios = serviceScenarios(context).filter((s) => wanted(s) && s.baseline && s.perRequest === 1);
@@ -78,10 +121,13 @@ try {
     const b = await cpuPerRequest(baseline, base, requests);
     const s = await cpuPerRequest(service, scenario, requests);
     console.log(
-      `${scenario.name.padEnd(45)} service ${s.toFixed(0).padStart(6)} µs  baseline ${b.toFixed(0).padStart(5)} µs  ${(s / b).toFixed(1).padStart(5)}×  load ${load()}`,
+      `${scenario.name.padEnd(45)} service ${µs(s.server, 6)} µs  baseline ${µs(b.server, 5)} µs  ` +
+        `${(s.server / b.server).toFixed(1).padStart(5)}×  database ${µs(s.database, 5)} / ${µs(b.database, 5)} µs  ` +
+        `load ${load()}`,
     );
   }
 } finally {
+  await admin.end();
   await stop(service);
   await stop(baseline);
   if (process.env.BENCH_KEEP !== "1") await database?.drop();

@@ -195,6 +195,42 @@ for (const target of targets) {
         expect(await read.json()).toEqual(body);
       });
 
+      it("answers a list page in the exact wire text clients parse: key order, ISO timestamps, nulls", async () => {
+        const inputs = [
+          {
+            videoId: "wire-full",
+            description: "every field",
+            tags: ["wire-exact", "b"],
+            embedding: { model: "m-3", values: [0.1, 0.2, 0.3] },
+            recordedAt: "2019-07-14T10:00:00+02:00",
+            metadata: { place: "Lisbon", n: 1 },
+          },
+          { videoId: "wire-bare", description: "no optional field", tags: ["wire-exact"] },
+        ];
+        const stored: { id: string; videoId: string; createdAt: string; updatedAt: string }[] = [];
+        for (const input of inputs) {
+          const res = await post("videoAnalysis.create", input);
+          stored.push(((await res.json()) as { result: { data: (typeof stored)[number] } }).result.data);
+        }
+        for (const s of stored) expect(s.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        const item = (s: (typeof stored)[number]) =>
+          s.videoId === "wire-full"
+            ? `{"id":"${s.id}","videoId":"wire-full","description":"every field","tags":["b","wire-exact"],` +
+              `"embedding":{"model":"m-3","dimensions":3},"recordedAt":"2019-07-14T10:00:00+02:00",` +
+              `"metadata":{"n":1,"place":"Lisbon"},"version":1,"createdAt":"${s.createdAt}","updatedAt":"${s.updatedAt}"}`
+            : `{"id":"${s.id}","videoId":"wire-bare","description":"no optional field","tags":["wire-exact"],` +
+              `"embedding":null,"recordedAt":null,"metadata":null,"version":1,` +
+              `"createdAt":"${s.createdAt}","updatedAt":"${s.updatedAt}"}`;
+        // Newest first, id breaking a tie within the millisecond.
+        const newestFirst = [...stored].sort((a, b) =>
+          a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
+        );
+        const res = await get("videoAnalysis.list", { tags: ["wire-exact"], limit: 5 });
+        expect(await res.text()).toBe(
+          `{"result":{"data":{"items":[${newestFirst.map(item).join(",")}],"nextCursor":null}}}`,
+        );
+      });
+
       it("answers a ?batch=1 GET with one result per call, 207 when they differ", async () => {
         const input = { 0: { videoId: "raw-1" }, 1: { videoId: "absent" } };
         const res = await fetch(

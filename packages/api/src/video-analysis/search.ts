@@ -15,7 +15,7 @@ import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { type StoredRow, storedColumns, storedOf, toAnalysis } from "./stored-row.ts";
+import { type StoredRow, storedColumns, toAnalysis } from "./stored-row.ts";
 
 /** Marks around matched words in highlights; ts_headline options. */
 const HEADLINE_OPTIONS =
@@ -95,7 +95,8 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
     const terms = rows.find((r) => r.terms)?.terms ?? [];
     highlightQuery = [websearchText(parsed, "any"), ...terms].join(" or ");
   }
-  const stored = withRows ? new Map(rows.map((r) => [r.id, storedOf(r)])) : null;
+  // withRows: the statement returned every stored column beside the scores (toAnalysis reads only the former).
+  const stored = withRows ? new Map(rows.map((r) => [r.id, r as StoredRow])) : null;
   return { hits: hits.slice(0, input.limit), rows: stored, highlightQuery, considered: scored.length };
 }
 
@@ -114,9 +115,7 @@ async function hydrate(
     SELECT ${COLUMNS}, ${highlight} AS "highlight"
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`.catch(rethrowDatabaseError);
-  return new Map(
-    rows.map(({ highlight: marked, ...row }) => [row.id, { analysis: toAnalysis(row), highlight: marked }]),
-  );
+  return new Map(rows.map((row) => [row.id, { analysis: toAnalysis(row), highlight: row.highlight }]));
 }
 
 /** Hits in rank order, without the description's text work when `highlight` is false (context does not show it). */
