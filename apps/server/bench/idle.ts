@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "@memory-mirror/db/testing";
 import { startProcess, stop } from "./processes.ts";
+import { whereResident } from "./smaps.ts";
 import { seed, videoIdOf } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -32,34 +33,6 @@ const runs = Number(values.runs);
 const rows = Number(values.rows);
 const variants = values.variant ?? ["--max-semi-space-size=32", ""];
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-
-/** Resident kB of a process's mappings, by what they hold (glibc arenas: a 64 MB reservation, partly mapped). */
-async function whereResident(pid: number): Promise<Record<string, number>> {
-  const smaps = await readFile(`/proc/${pid}/smaps`, "utf8");
-  const parts: Record<string, number> = {};
-  const mappings: { start: number; end: number; perms: string; name: string; rss: number }[] = [];
-  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    const [range = "", perms = "", , , , name = ""] = block.split("\n", 1)[0]!.split(/\s+/);
-    const [start, end] = range.split("-").map((h) => parseInt(h, 16));
-    mappings.push({ start: start!, end: end!, perms, name, rss: Number(/^Rss:\s+(\d+)/m.exec(block)?.[1] ?? 0) });
-  }
-  const ARENA = 64 * 1024 * 1024;
-  mappings.forEach((m, i) => {
-    const next = mappings[i + 1];
-    let kind: string;
-    if (m.name === "[heap]") kind = "brk heap (malloc's main arena)";
-    else if (m.name.startsWith("/")) kind = "files (node, libraries)";
-    else if (m.name) kind = "other";
-    // A wasm memory: its accessible pages, then a guard region of gigabytes with no access.
-    else if (m.perms === "rw-p" && next?.perms === "---p" && next.start === m.end && next.end - next.start >= 2 ** 30)
-      kind = "wasm memories";
-    else if (m.start % ARENA === 0 && (m.end - m.start === ARENA || next?.end === m.start + ARENA))
-      kind = "malloc arenas (threads)";
-    else kind = "other anonymous (V8 heap, code, buffers)";
-    parts[kind] = (parts[kind] ?? 0) + m.rss;
-  });
-  return parts;
-}
 
 const kinds = values.database ? [values.database] : ["embedded", "postgres"];
 const urls: Record<string, string> = {};

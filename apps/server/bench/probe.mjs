@@ -2,9 +2,11 @@
  * Loaded into every server the benchmark starts (`node --import probe.mjs`), the hand-written baselines too, so the
  * two are watched the same way: event-loop delay (monitorEventLoopDelay), GC pauses (PerformanceObserver) and CPU
  * time. The harness asks over the IPC channel ("probe:read") at the end of each scenario; each read starts a new
- * window. "probe:memory" answers the process's memory after a full collection (fan-out's memory per stream). Plain JavaScript so the built server runs it without a TypeScript loader.
+ * window. "probe:memory" answers the process's memory after a full collection (fan-out's memory per stream); "probe:heap" its memory
+ * and V8's heap spaces as they are, without collecting (load-memory.ts). Plain JavaScript so the built server runs it without a TypeScript loader.
  */
 import cluster from "node:cluster";
+import { getHeapSpaceStatistics } from "node:v8";
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 
 const RESOLUTION_MS = 10;
@@ -37,6 +39,17 @@ if (listen)
       globalThis.gc?.();
       const { rss, heapUsed, external } = process.memoryUsage();
       process.send?.({ memory: { rss, heapUsed, external, collected: typeof globalThis.gc === "function" } });
+      return;
+    }
+    if (message === "probe:heap") {
+      // Where V8's heap is, without collecting first: what the process holds while under load.
+      const spaces = Object.fromEntries(
+        getHeapSpaceStatistics().map((s) => [
+          s.space_name,
+          { used: s.space_used_size, committed: s.physical_space_size },
+        ]),
+      );
+      process.send?.({ heap: { spaces, ...process.memoryUsage() } });
       return;
     }
     if (message !== "probe:read") return;

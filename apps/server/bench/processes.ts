@@ -180,6 +180,31 @@ export async function readMemory({ child }: Running): Promise<ProbeMemory> {
   return answer;
 }
 
+export interface ProbeHeap {
+  /** V8's heap spaces by name: bytes in use and committed (resident). */
+  spaces: Record<string, { used: number; committed: number }>;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** The server's memory and V8's heap spaces as they are (no collection first), in bytes. */
+export async function readHeap({ child }: Running): Promise<ProbeHeap> {
+  const answer = new Promise<ProbeHeap>((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message === "object" && message !== null && "heap" in message) {
+        child.off("message", onMessage);
+        resolve(message.heap as ProbeHeap);
+      }
+    };
+    child.on("message", onMessage);
+  });
+  child.send("probe:heap");
+  return answer;
+}
+
 /** The PostgreSQL pool's queries waiting for a connection, from the server's /metrics (null when it has none). */
 async function poolWaiting(url: string): Promise<number | null> {
   const text = await fetch(`${url}/metrics`).then(

@@ -2,6 +2,8 @@
 import "./env-file.ts";
 // Before any WebAssembly is compiled (see wasm-tiers.ts).
 import "./wasm-tiers.ts";
+// Before the server allocates (see heap-growth.ts).
+import "./heap-growth.ts";
 import cluster from "node:cluster";
 import { READY, superviseWorkers } from "./cluster.ts";
 import { ConfigError, loadConfig } from "./config.ts";

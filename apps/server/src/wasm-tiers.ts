@@ -8,9 +8,6 @@
  * keeps V8's default.
  */
 import { setFlagsFromString } from "node:v8";
+import { operatorChose } from "./operator-flags.ts";
 
-// The operator's own choice wins, given on the command line or in NODE_OPTIONS (which execArgv does not show).
-const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS?.split(/\s+/) ?? [])].some((flag) =>
-  flag.includes("liftoff-only"),
-);
-if (!chosen) setFlagsFromString("--liftoff-only");
+if (!operatorChose("liftoff-only")) setFlagsFromString("--liftoff-only");
