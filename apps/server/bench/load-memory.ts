@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import pg from "pg";
+import { createTestDatabase } from "@memory-mirror/db/testing";
 import { type Running, readHeap, readMemory, readProbe, rssMb, startProcess, stop } from "./processes.ts";
 import { serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
@@ -33,23 +33,12 @@ const { values } = parseArgs({
 });
 const variants = values.variant ?? [""];
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const admin = "postgresql://postgres@127.0.0.1:5432/postgres";
-
 let url: string;
 let drop = async () => {};
 if (values.database === "postgres") {
-  const name = `mm_memory_${Date.now().toString(36)}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  url = `postgresql://postgres@127.0.0.1:5432/${name}`;
-  drop = async () => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await c.end();
-  };
+  const database = await createTestDatabase("postgres");
+  url = database.url;
+  drop = () => database.drop();
 } else url = `file:${await mkdtemp(path.join(os.tmpdir(), "mm-load-memory-"))}`;
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -85,7 +74,12 @@ try {
     for (const variant of variants) {
       const tokens = variant.split(" ").filter(Boolean);
       const env = Object.fromEntries(
-        tokens.filter((t) => !t.startsWith("--")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]),
+        tokens
+          .filter((t) => !t.startsWith("--"))
+          .map((t): [string, string] => {
+            const [name = t, value = ""] = t.split(/=(.*)/s, 2);
+            return [name, value];
+          }),
       );
       const flags = tokens.filter((t) => t.startsWith("--"));
       const server = await startProcess(

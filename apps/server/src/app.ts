@@ -97,5 +97,8 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
     logger.error({ err: error, reqId: c.var.requestId }, "unhandled error");
     return c.json({ detail: "Internal Server Error" }, 500);
   });
+  // RegExpRouter builds its matcher on the first match: build it now, so a route it cannot hold fails at startup
+  // rather than every request (health checks included) failing with a 500.
+  app.router.match("GET", "/");
   return app;
 }

@@ -4,7 +4,7 @@
  * that compilation's memory stays in the workers' malloc arenas, freed but never given back: it was ~90 MB of an
  * idle embedded server's RSS and ~60 MB of a PostgreSQL-backed one's, for no CPU per request measured
  * (docs/performance.md, "Memory at rest"). main.ts imports this first: the flag holds for modules compiled after it
- * is set, and nothing compiles wasm before. `--no-liftoff-only` (node's command line, NODE_OPTIONS or BENCH_NODE_FLAGS)
+ * is set, and nothing compiles wasm before. `--no-liftoff-only` (on node's command line, or in BENCH_NODE_FLAGS)
  * keeps V8's default.
  */
 import { setFlagsFromString } from "node:v8";

@@ -36,6 +36,8 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
     // The factory's adapter shares the client's pool (PrismaPg over an external pool, PGlite's one instance).
     queryable = factory.connect();
     connected.set(client, queryable);
+    // A failed connect is not kept: the next query tries again.
+    queryable.catch(() => connected.delete(client));
   }
   const argTypes = args.map((arg) => (typeof arg === "string" ? TEXT : TEXT_LIST));
   try {
@@ -56,8 +58,17 @@ function inWords(error: unknown): unknown {
   const said =
     typeof details === "object" && details !== null && "originalMessage" in details
       ? String(details.originalMessage)
-      : JSON.stringify(details);
+      : describe(details);
   return new Error(`${error.message}: ${said}`, { cause: error });
+}
+
+/** JSON where it can be (a cause with a cycle or a BigInt cannot), so the database's error is never lost to it. */
+function describe(details: unknown): string {
+  try {
+    return JSON.stringify(details) ?? String(details);
+  } catch {
+    return String(details);
+  }
 }
 
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
