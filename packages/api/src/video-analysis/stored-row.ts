@@ -41,40 +41,26 @@ export function storedColumnList(alias?: string): string {
  * timestamps (text) become Dates, JSON (text) is parsed. Every column of `select` must be there, of its type.
  */
 export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
-  const at = (column: keyof StoredRow): number => {
-    const index = columns.indexOf(column);
-    if (index < 0) throw new Error(`A stored row lacks its column ${column}`);
-    return index;
-  };
-  const [id, videoId, description, tags, model, dims] = [
-    at("id"),
-    at("videoId"),
-    at("description"),
-    at("tags"),
-    at("embeddingModel"),
-    at("embeddingDims"),
-  ];
-  const [recordedAt, offset, metadata, version, createdAt, updatedAt] = [
-    at("recordedAt"),
-    at("recordedAtOffset"),
-    at("metadata"),
-    at("version"),
-    at("createdAt"),
-    at("updatedAt"),
-  ];
+  const at = Object.fromEntries(
+    Object.keys(select).map((column) => {
+      const index = columns.indexOf(column);
+      if (index < 0) throw new Error(`A stored row lacks its column ${column}`);
+      return [column, index];
+    }),
+  ) as Record<keyof StoredRow, number>;
   return rows.map((v) => ({
-    id: text(v[id]),
-    videoId: text(v[videoId]),
-    description: text(v[description]),
-    tags: texts(v[tags]),
-    embeddingModel: v[model] === null ? null : text(v[model]),
-    embeddingDims: v[dims] === null ? null : int(v[dims]),
-    recordedAt: v[recordedAt] === null ? null : instant(v[recordedAt]),
-    recordedAtOffset: v[offset] === null ? null : int(v[offset]),
-    metadata: v[metadata] === null ? null : json(v[metadata]),
-    version: int(v[version]),
-    createdAt: instant(v[createdAt]),
-    updatedAt: instant(v[updatedAt]),
+    id: text(v[at.id]),
+    videoId: text(v[at.videoId]),
+    description: text(v[at.description]),
+    tags: texts(v[at.tags]),
+    embeddingModel: v[at.embeddingModel] === null ? null : text(v[at.embeddingModel]),
+    embeddingDims: v[at.embeddingDims] === null ? null : int(v[at.embeddingDims]),
+    recordedAt: v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
+    recordedAtOffset: v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
+    metadata: v[at.metadata] === null ? null : json(v[at.metadata]),
+    version: int(v[at.version]),
+    createdAt: instant(v[at.createdAt]),
+    updatedAt: instant(v[at.updatedAt]),
   }));
 }
 
@@ -90,10 +76,6 @@ const int = (value: unknown): number =>
 const instant = (value: unknown): Date => new Date(text(value));
 /** JSON.parse's result is a JSON value by construction. */
 const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
-
-/** The stored columns of a raw row that carries others too (scores beside them). */
-export const storedOf = (row: Partial<StoredRow>): StoredRow =>
-  Object.fromEntries(Object.keys(select).map((column) => [column, row[column as keyof StoredRow]])) as StoredRow;
 
 /**
  * A stored row as the service returns it: the embedding as what it is, never as the vector. Field by field rather
