@@ -58,8 +58,7 @@ for (const target of targets)
         where: { space_videoId: { space: "rows-list", videoId: "listed" } },
         select,
       });
-      const wire = (row: ReturnType<typeof toAnalysis>) =>
-        JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
+      const wire = (row: ReturnType<typeof toAnalysis>) => JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
       for (const orderBy of ["createdAt", "recordedAt"] as const) {
         const seen: string[] = [];
         let cursor: string | null = null;
