@@ -59,7 +59,7 @@ export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Pro
 
 function driverArg(value: unknown): DriverArg {
   if (typeof value === "string" || (typeof value === "number" && Number.isInteger(value))) return value;
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value as string[];
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
   throw new TypeError(`queryDriverSql: a ${typeof value} parameter is not text, a whole number or a list of texts`);
 }
 

@@ -35,7 +35,7 @@ for (const target of targets)
       expect(result).toEqual({ columns: ["a", "n", "c"], rows: [["y", 42, 2]] });
     });
 
-    it("refuses a parameter the driver would write its own way (a Date), before any statement", async () => {
+    it("refuses a parameter the driver would write its own way (a Date), before any statement", () => {
       expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${new Date(0)}::timestamp`)).toThrow(
         /a object parameter is not text/,
       );

@@ -81,7 +81,7 @@ const text = (value: unknown): string => (typeof value === "string" ? value : un
 function tagsOf(value: unknown): string[] {
   const tags: unknown = JSON.parse(text(value));
   if (!Array.isArray(tags)) return unexpected(tags);
-  if (tags.every((tag) => typeof tag === "string")) return tags as string[];
+  if (tags.every((tag) => typeof tag === "string")) return tags;
   return tags.filter((tag) => tag !== null).map((tag) => (typeof tag === "string" ? tag : unexpected(tag)));
 }
 const int = (value: unknown): number =>
