@@ -3,13 +3,17 @@
  * Client itself calls for `$queryRaw`, without Prisma Client's request building, parameter round trip and result
  * mapping around it (a fifth of a single lookup's CPU: docs/performance.md). The adapter is the client's own, on the
  * same pool: the same timeouts (postgres.ts), the same errors (databaseErrorKind reads them as it reads Prisma's).
- * Only for a hot path whose statement is fixed; everything else goes through Prisma Client.
+ * Only for hot paths (a fixed statement, or the searches' composed ones: queryDriverSql); everything else goes through
+ * Prisma Client.
  */
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
-import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 
-/** A statement's parameters: text, or a list of texts (bound as `text[]`). */
-export type DriverArg = string | readonly string[];
+/**
+ * A statement's parameters: text, a number, or a list of texts (bound as `text[]`). The statement casts each where
+ * PostgreSQL cannot infer its type (`$3::int`), as with `$queryRaw`.
+ */
+export type DriverArg = string | number | readonly string[];
 
 /** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
 export interface DriverRows {
@@ -39,7 +43,7 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
     // A failed connect is not kept: the next query tries again.
     queryable.catch(() => connected.delete(client));
   }
-  const argTypes = args.map((arg) => (typeof arg === "string" ? TEXT : TEXT_LIST));
+  const argTypes = args.map(argType);
   try {
     const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
     return { columns: columnNames, rows };
@@ -71,5 +75,24 @@ function describe(details: unknown): string {
   }
 }
 
+/**
+ * A statement composed with `Prisma.sql` (its values bound as `$1`, `$2`…) run as queryDriver runs its own: for a
+ * hot statement built from parts (the searches'). Its values must be DriverArgs.
+ */
+export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Promise<DriverRows> {
+  return queryDriver(client, statement.text, statement.values.map(driverArg));
+}
+
+function driverArg(value: unknown): DriverArg {
+  if (typeof value === "string" || typeof value === "number") return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value as string[];
+  // A Date, a boolean or a nested list would need a conversion of its own: a programming error, not the database's.
+  throw new TypeError(`queryDriverSql: a statement's value of type ${typeof value} is not a DriverArg`);
+}
+
+const argType = (arg: DriverArg): ArgType =>
+  typeof arg === "string" ? TEXT : typeof arg === "number" ? (Number.isInteger(arg) ? INT : FLOAT) : TEXT_LIST;
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
+const INT: ArgType = { scalarType: "int", arity: "scalar" };
+const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
 const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
