@@ -1,6 +1,7 @@
 /** queryDriver: one statement on a client's driver adapter (the lookups' path; their rows: packages/api's tests). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryDriver } from "../src/driver-queries.ts";
+import { queryDriver, queryDriverSql } from "../src/driver-queries.ts";
+import { Prisma } from "../src/generated/prisma/client.ts";
 import { databaseErrorKind } from "../src/errors.ts";
 import { openTestDb, testTargets } from "../src/testing.ts";
 
@@ -22,6 +23,16 @@ for (const target of targets)
         ["p", "q", "r"],
       ]);
       expect(result).toEqual({ columns: ["a", "n"], rows: [["x", 3]] });
+    });
+
+    it("runs a Prisma.sql statement with its values bound in order: text, integers, fractions, text lists", async () => {
+      const result = await queryDriverSql(
+        db.prisma,
+        Prisma.sql`SELECT ${"x"}::text AS "a", ${3}::int + 1 AS "n", ${0.45}::float8 AS "f", cardinality(${["p", "q"]}::text[]) AS "c"`,
+      );
+      expect(result).toEqual({ columns: ["a", "n", "f", "c"], rows: [["x", 4, 0.45, 2]] });
+      // A value the driver path would have to convert (a Date, a boolean) is refused before any query.
+      expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${new Date(0)}::timestamptz`)).toThrow(TypeError);
     });
 
     it("a failed statement's error carries the database's words (for logs), its kind read as before", async () => {
