@@ -85,7 +85,7 @@ export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Pro
 
 function driverArg(value: unknown): DriverArg {
   if (typeof value === "string" || typeof value === "number") return value;
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value as string[];
+  if (Array.isArray(value) && value.every((item): item is string => typeof item === "string")) return value;
   // A Date, a boolean or a nested list would need a conversion of its own: a programming error, not the database's.
   throw new TypeError(`queryDriverSql: a statement's value of type ${typeof value} is not a DriverArg`);
 }
