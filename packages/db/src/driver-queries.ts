@@ -3,15 +3,15 @@
  * Client itself calls for `$queryRaw`, without Prisma Client's request building, parameter round trip and result
  * mapping around it (a fifth of a single lookup's CPU: docs/performance.md). The adapter is the client's own, on the
  * same pool: the same timeouts (postgres.ts), the same errors (databaseErrorKind reads them as it reads Prisma's).
- * Only for hot paths (a fixed statement, or the searches' composed ones: queryDriverSql); everything else goes through
- * Prisma Client.
+ * Only for a hot path whose statement is fixed; everything else goes through Prisma Client.
  */
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 
 /**
- * A statement's parameters: text, a number, or a list of texts (bound as `text[]`). The statement casts each where
- * PostgreSQL cannot infer its type (`$3::int`), as with `$queryRaw`.
+ * A statement's parameters: text, a number (a search's similarity threshold is a fraction), or a list of texts
+ * (bound as `text[]`). The statement casts each where PostgreSQL cannot infer its type (`$3::int`), as with
+ * `$queryRaw`.
  */
 export type DriverArg = string | number | readonly string[];
 
@@ -53,6 +53,21 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
 }
 
 /**
+ * `queryDriver` for a statement written with `Prisma.sql` (its `$1…` text and values), so a hot statement built from
+ * parts (a list page's filters and cursor) keeps Prisma's composition. Its values must be DriverArgs: a Date or an
+ * object would reach the database however the driver happens to write it, so it is refused here.
+ */
+export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Promise<DriverRows> {
+  return queryDriver(client, statement.text, statement.values.map(driverArg));
+}
+
+function driverArg(value: unknown): DriverArg {
+  if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
+  throw new TypeError(`queryDriverSql: a ${typeof value} parameter is not text, a finite number or a list of texts`);
+}
+
+/**
  * An adapter's error says only its kind ("TableDoesNotExist"), the database's own words are in its `cause`: logs
  * need them, as Prisma Client's errors gave them. The adapter's error stays the cause, so databaseErrorKind reads it.
  */
@@ -75,24 +90,9 @@ function describe(details: unknown): string {
   }
 }
 
-/**
- * A statement composed with `Prisma.sql` (its values bound as `$1`, `$2`…) run as queryDriver runs its own: for a
- * hot statement built from parts (the searches'). Its values must be DriverArgs.
- */
-export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Promise<DriverRows> {
-  return queryDriver(client, statement.text, statement.values.map(driverArg));
-}
-
-function driverArg(value: unknown): DriverArg {
-  if (typeof value === "string" || typeof value === "number") return value;
-  if (Array.isArray(value) && value.every((item): item is string => typeof item === "string")) return value;
-  // A Date, a boolean or a nested list would need a conversion of its own: a programming error, not the database's.
-  throw new TypeError(`queryDriverSql: a statement's value of type ${typeof value} is not a DriverArg`);
-}
-
-const argType = (arg: DriverArg): ArgType =>
-  typeof arg === "string" ? TEXT : typeof arg === "number" ? (Number.isInteger(arg) ? INT : FLOAT) : TEXT_LIST;
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
+const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
 const INT: ArgType = { scalarType: "int", arity: "scalar" };
 const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
-const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
+const argType = (arg: DriverArg): ArgType =>
+  typeof arg === "string" ? TEXT : typeof arg === "number" ? (Number.isInteger(arg) ? INT : FLOAT) : TEXT_LIST;

@@ -25,14 +25,29 @@ for (const target of targets)
       expect(result).toEqual({ columns: ["a", "n"], rows: [["x", 3]] });
     });
 
-    it("runs a Prisma.sql statement with its values bound in order: text, integers, fractions, text lists", async () => {
+    it("runs a Prisma.sql statement built from parts: its text, whole numbers and text lists bound in order", async () => {
+      const where = Prisma.join([Prisma.sql`${"x"}::text = 'x'`, Prisma.sql`${2}::int > 1`], " AND ");
       const result = await queryDriverSql(
         db.prisma,
-        Prisma.sql`SELECT ${"x"}::text AS "a", ${3}::int + 1 AS "n", ${0.45}::float8 AS "f", cardinality(${["p", "q"]}::text[]) AS "c"`,
+        Prisma.sql`SELECT ${"y"}::text AS "a", ${41}::int + 1 AS "n", cardinality(${["p", "q"]}::text[]) AS "c"
+          WHERE ${where}`,
       );
-      expect(result).toEqual({ columns: ["a", "n", "f", "c"], rows: [["x", 4, 0.45, 2]] });
-      // A value the driver path would have to convert (a Date, a boolean) is refused before any query.
-      expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${new Date(0)}::timestamptz`)).toThrow(TypeError);
+      expect(result).toEqual({ columns: ["a", "n", "c"], rows: [["y", 42, 2]] });
+    });
+
+    it("binds a fraction as it is (a search's similarity threshold)", async () => {
+      const result = await queryDriverSql(
+        db.prisma,
+        Prisma.sql`SELECT ${0.45}::float8 AS "f", ${1.5}::float8 * 2 AS "g"`,
+      );
+      expect(result).toEqual({ columns: ["f", "g"], rows: [[0.45, 3]] });
+    });
+
+    it("refuses a parameter the driver would write its own way (a Date), before any statement", () => {
+      expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${new Date(0)}::timestamp`)).toThrow(
+        /a object parameter is not text/,
+      );
+      expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${Number.NaN}::float8`)).toThrow(/a number parameter/);
     });
 
     it("a failed statement's error carries the database's words (for logs), its kind read as before", async () => {

@@ -8,15 +8,18 @@ import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { type HitColumns, searchHits } from "./search.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndex, instant, int, text, texts } from "./stored-row.ts";
+import { columnIndex, instant, int, tagsOf, text } from "./stored-row.ts";
 import { applyWhen } from "./when.ts";
 
 /** A memory as a context writes it (ContextItem without its score), and its id. */
 type ContextRow = Omit<ContextItem, "score"> & { id: string };
 
-/** The columns a context writes, not every stored one: its 50 hits' metadata and versions were decoded for nothing. */
+/**
+ * The columns a context writes, not every stored one: its 50 hits' metadata and versions were decoded for nothing.
+ * Tags as JSON, read as stored rows read them (storedColumns).
+ */
 const contextHits: HitColumns<ContextRow> = {
-  sql: 'v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."tags", v."description"',
+  sql: 'v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", v."description"',
   read({ columns, rows }: DriverRows): ContextRow[] {
     const at = (name: string) => columnIndex(columns, name);
     const [id, videoId, recordedAt, offset, createdAt, tags, description] = [
@@ -36,7 +39,7 @@ const contextHits: HitColumns<ContextRow> = {
         v[offset] === null ? null : int(v[offset]),
       ),
       createdAt: instant(v[createdAt]),
-      tags: texts(v[tags]),
+      tags: tagsOf(v[tags]),
       description: text(v[description]),
     }));
   },
