@@ -10,7 +10,8 @@
  * application_name): a rate on a shared machine pays for both, and the server's figure leaves the database's out.
  *
  * BENCH_DATABASE_URL reuses a database seeded by an earlier run (BENCH_KEEP=1 keeps the one it makes);
- * BENCH_NODE_FLAGS passes flags to the service (e.g. --cpu-prof); LOG_LEVEL as in run.ts.
+ * BENCH_NODE_FLAGS passes flags to the service (e.g. --cpu-prof); LOG_LEVEL as in run.ts. `--auth off` runs the
+ * service with AUTH=off and adds the keyless lookup (run.ts's AUTH=off row): beside a keyed run, what keys cost.
  */
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -19,7 +20,7 @@ import { createTestDatabase } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
 import pg from "pg";
 import { readProbe, type Running, startProcess, stop, treeCpuMs } from "./processes.ts";
-import { baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
+import { authOffScenario, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -28,11 +29,14 @@ const { values } = parseArgs({
     requests: { type: "string", default: "3000" },
     connections: { type: "string", default: "4" },
     only: { type: "string" },
+    auth: { type: "string", default: "required" },
   },
 });
 const rows = Number(values.rows);
 const requests = Number(values.requests);
 const connections = Number(values.connections);
+if (values.auth !== "required" && values.auth !== "off") throw new Error("--auth is required or off");
+const auth = values.auth;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /** The application_name each server's PostgreSQL connections carry (pg reads PGAPPNAME), to find its backends. */
@@ -99,7 +103,7 @@ const service: Measured = {
     {
       ...env,
       PGAPPNAME: APP.service,
-      AUTH: "required",
+      AUTH: auth,
       RATE_LIMIT_PER_MINUTE: "100000000",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     },
@@ -112,7 +116,8 @@ const load = () => os.loadavg()[0]!.toFixed(1);
 const µs = (n: number, width: number) => n.toFixed(0).padStart(width);
 try {
   const baselines = baselineScenarios(context);
-  const scenarios = serviceScenarios(context).filter((s) => wanted(s) && s.baseline && s.perRequest === 1);
+  const all = [...serviceScenarios(context), ...(auth === "off" ? [authOffScenario(context)] : [])];
+  const scenarios = all.filter((s) => wanted(s) && s.baseline && s.perRequest === 1);
   for (const scenario of scenarios) {
     const base = baselines[scenario.baseline!];
     // Warm-up (JIT, pools, plans), then measured.
