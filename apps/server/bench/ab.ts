@@ -7,8 +7,8 @@
  *   node --conditions=@memory-mirror/source --import tsx bench/ab.ts [--only "one call per request"] \
  *     [--server-b /work/main/apps/server/dist/main.js] [--auth-b off] [--env-b NAME=VALUE]… [--rounds 10]
  *
- * A is this tree's built server (dist/main.js); B the same unless `--server-b` names another built tree's (a worktree
- * of main: before against after). `--auth-b off` runs B with AUTH=off and the keyless lookup (the AUTH=off row of
+ * A and B are this tree's built server (dist/main.js) unless `--server-a` / `--server-b` name another built tree's (a
+ * worktree of main: before against after; swap them in a second run, and run A against itself to see the noise). `--auth-b off` runs B with AUTH=off and the keyless lookup (the AUTH=off row of
  * run.ts): what keys cost. `--env-b` sets B's environment apart (repeatable). Needs BENCH_DATABASE_URL (a database
  * cpu.ts seeded and kept: BENCH_KEEP=1).
  */
@@ -23,6 +23,7 @@ import { seed } from "./seed.ts";
 const { values } = parseArgs({
   options: {
     only: { type: "string", default: "one call per request" },
+    "server-a": { type: "string" },
     "server-b": { type: "string" },
     "auth-b": { type: "string", default: "required" },
     "env-b": { type: "string", multiple: true, default: [] },
@@ -61,7 +62,7 @@ const envB = Object.fromEntries(
   }),
 );
 const here = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const a = await startProcess(here, { ...env, AUTH: "required" }, "/readyz");
+const a = await startProcess(values["server-a"] ?? here, { ...env, AUTH: "required" }, "/readyz");
 const b = await startProcess(values["server-b"] ?? here, { ...env, AUTH: authB, ...envB }, "/readyz").catch(
   async (error: unknown) => {
     await stop(a);
@@ -107,7 +108,8 @@ try {
     loads.push(os.loadavg()[0]!);
   }
   const µs = (xs: number[]) => xs.map((x) => x.toFixed(0).padStart(5)).join("");
-  console.log(`A ${scenarioA.name}\nB ${scenarioB.name}${values["server-b"] ? ` (${values["server-b"]})` : ""}`);
+  const from = (server: string | undefined) => (server ? ` (${server})` : "");
+  console.log(`A ${scenarioA.name}${from(values["server-a"])}\nB ${scenarioB.name}${from(values["server-b"])}`);
   console.log(`A µs/request ${µs(cpuA)}\nB µs/request ${µs(cpuB)}`);
   console.log(
     `A mean ${mean(cpuA).toFixed(0)} µs, B mean ${mean(cpuB).toFixed(0)} µs: B/A ${(mean(cpuB) / mean(cpuA)).toFixed(3)}, ` +
