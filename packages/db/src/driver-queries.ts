@@ -8,7 +8,11 @@
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 
-/** A statement's parameters: text, a whole number, or a list of texts (bound as `text[]`). */
+/**
+ * A statement's parameters: text, a number (a search's similarity threshold is a fraction), or a list of texts
+ * (bound as `text[]`). The statement casts each where PostgreSQL cannot infer its type (`$3::int`), as with
+ * `$queryRaw`.
+ */
 export type DriverArg = string | number | readonly string[];
 
 /** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
@@ -39,7 +43,7 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
     // A failed connect is not kept: the next query tries again.
     queryable.catch(() => connected.delete(client));
   }
-  const argTypes = args.map((arg) => (typeof arg === "string" ? TEXT : typeof arg === "number" ? INT : TEXT_LIST));
+  const argTypes = args.map(argType);
   try {
     const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
     return { columns: columnNames, rows };
@@ -58,9 +62,9 @@ export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Pro
 }
 
 function driverArg(value: unknown): DriverArg {
-  if (typeof value === "string" || (typeof value === "number" && Number.isInteger(value))) return value;
+  if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) return value;
   if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
-  throw new TypeError(`queryDriverSql: a ${typeof value} parameter is not text, a whole number or a list of texts`);
+  throw new TypeError(`queryDriverSql: a ${typeof value} parameter is not text, a finite number or a list of texts`);
 }
 
 /**
@@ -89,3 +93,6 @@ function describe(details: unknown): string {
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
 const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
 const INT: ArgType = { scalarType: "int", arity: "scalar" };
+const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
+const argType = (arg: DriverArg): ArgType =>
+  typeof arg === "string" ? TEXT : typeof arg === "number" ? (Number.isInteger(arg) ? INT : FLOAT) : TEXT_LIST;

@@ -35,11 +35,19 @@ for (const target of targets)
       expect(result).toEqual({ columns: ["a", "n", "c"], rows: [["y", 42, 2]] });
     });
 
+    it("binds a fraction as it is (a search's similarity threshold)", async () => {
+      const result = await queryDriverSql(
+        db.prisma,
+        Prisma.sql`SELECT ${0.45}::float8 AS "f", ${1.5}::float8 * 2 AS "g"`,
+      );
+      expect(result).toEqual({ columns: ["f", "g"], rows: [[0.45, 3]] });
+    });
+
     it("refuses a parameter the driver would write its own way (a Date), before any statement", () => {
       expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${new Date(0)}::timestamp`)).toThrow(
         /a object parameter is not text/,
       );
-      expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${1.5}::float8`)).toThrow(/a number parameter/);
+      expect(() => queryDriverSql(db.prisma, Prisma.sql`SELECT ${Number.NaN}::float8`)).toThrow(/a number parameter/);
     });
 
     it("a failed statement's error carries the database's words (for logs), its kind read as before", async () => {
