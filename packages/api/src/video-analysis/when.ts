@@ -72,7 +72,7 @@ export function readWhen(phrase: string, nowIso: string | undefined, clock: () =
       {
         path: "when",
         message:
-          `when: "${phrase}" is not a time I can read; write one period, such as "in 2019", "last summer", ` +
+          `when: ${JSON.stringify(phrase)} is not a time I can read; write one period, such as "in 2019", "last summer", ` +
           `"two weeks ago", "July 2019" or "Christmas 2021" (and keep other words in query)`,
       },
     ]);
@@ -105,7 +105,7 @@ export function applyWhen(input: MemoryFilters & { when?: string | undefined; no
       {
         path: "when",
         message:
-          `when: "${when.phrase}" (${when.from} to ${when.to}) does not overlap the range of recordedAfter and ` +
+          `when: ${JSON.stringify(when.phrase)} (${when.from} to ${when.to}) does not overlap the range of recordedAfter and ` +
           "recordedBefore: no memory could match both",
       },
     ]);
