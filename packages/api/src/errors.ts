@@ -103,6 +103,24 @@ export class BusyError extends UnavailableError {
   }
 }
 
+/**
+ * The database rolled the request back because it collided with concurrent writes (a deadlock, 40P01, or a
+ * serialization failure, 40001), again after every retry the service made: nothing changed, and the same request
+ * may well succeed when sent again. The database is reachable; saying otherwise sent operators looking for an outage.
+ */
+export class WriteConflictError extends UnavailableError {
+  override name = "WriteConflictError";
+  /** `attempts`: how many times the service ran it before giving up (1 when it does not retry by itself). */
+  constructor(attempts: number, options?: ErrorOptions) {
+    super(
+      "This request collided with concurrent writes to the same data (a deadlock or serialization failure)" +
+        (attempts > 1 ? `, ${attempts} times in a row,` : "") +
+        " and the database rolled it back: nothing changed; send it again",
+      options,
+    );
+  }
+}
+
 /** No credentials, or credentials that match no live key. */
 export class UnauthorizedError extends DomainError {
   override name = "UnauthorizedError";

@@ -44,7 +44,9 @@ async function create({ prisma }: AdminContext, input: CreateKeyInput): Promise<
     });
     return { key, info: toInfo(row) };
   } catch (error) {
-    rethrowDatabaseError(error, { conflict: () => new ConflictError(`A key named ${JSON.stringify(input.name)} already exists`) });
+    rethrowDatabaseError(error, {
+      conflict: () => new ConflictError(`A key named ${JSON.stringify(input.name)} already exists`),
+    });
   }
 }
 

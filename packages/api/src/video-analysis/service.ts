@@ -49,7 +49,8 @@ function embeddingColumns(embedding: Embedding | null | undefined) {
     : { model: null, dims: null, vector: null };
 }
 
-const notFound = (videoId: string) => () => new NotFoundError(`No video analysis for videoId ${JSON.stringify(videoId)}`);
+const notFound = (videoId: string) => () =>
+  new NotFoundError(`No video analysis for videoId ${JSON.stringify(videoId)}`);
 const conflict = (videoId: string) => () =>
   new ConflictError(`A video analysis for videoId ${JSON.stringify(videoId)} already exists`);
 
@@ -92,7 +93,10 @@ function versionConflict(
 ): VersionConflictError {
   const now = current ? `is at version ${current.version}` : "has no analysis";
   const expected = expectedVersion !== undefined ? `, not version ${expectedVersion} (expectedVersion)` : " (If-Match)";
-  return new VersionConflictError(`Version conflict: videoId ${JSON.stringify(videoId)} ${now}${expected}; read it again`, current);
+  return new VersionConflictError(
+    `Version conflict: videoId ${JSON.stringify(videoId)} ${now}${expected}; read it again`,
+    current,
+  );
 }
 
 /**
