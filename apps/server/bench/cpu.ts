@@ -81,7 +81,7 @@ async function cpuPerRequest(
   });
   const probe = await readProbe(server);
   const database = spentSince(databaseBefore, await databaseCpuMs(admin, server.app));
-  const refused = Object.entries(result.statusCodeStats).filter(([status]) => !status.startsWith("2"));
+  const refused = Object.entries(result.statusCodeStats ?? {}).filter(([status]) => !status.startsWith("2"));
   const counts = refused.map(([status, { count }]) => `${count}×${status}`).join(", ");
   if (result.errors || refused.some(([status]) => !SHED.has(status)))
     throw new Error(`${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx (${counts})`);

@@ -1,6 +1,6 @@
 /**
  * Regression tests for a write that keeps colliding with concurrent writes: a deadlock (40P01) or serialization
- * failure (40001) that outlives the service's own retries is a 503 saying so — rolled back, nothing changed, send it
+ * failure (40001) that outlives the service's own retries is a 503 (Retry-After: 1) saying so — rolled back, nothing changed, send it
  * again — never "the database is not reachable". The database raises the real SQLSTATEs from inside the write's own
  * statement (a trigger), through the real driver adapters, on both databases; a sequence counts the attempts, since
  * nextval survives the rollback of each one.
@@ -68,6 +68,7 @@ for (const target of targets) {
       });
       const body = (await response.json()) as { error: { message: string; data: { code: string } } };
       expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
       expect(body.error.data.code).toBe("SERVICE_UNAVAILABLE");
       expect(body.error.message).toMatch(COLLIDED);
       expect(body.error.message).toContain(`${WRITE_ATTEMPTS} times in a row`);
@@ -84,6 +85,7 @@ for (const target of targets) {
         body: JSON.stringify({ description: "serialization" }),
       });
       expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
       const { detail } = (await response.json()) as { detail: string };
       expect(detail).toMatch(COLLIDED);
       expect(detail).toContain(`${WRITE_ATTEMPTS} times in a row`);

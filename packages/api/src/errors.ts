@@ -7,6 +7,8 @@ export type DomainErrorKind =
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
+  /** Seconds after which the same request may well succeed (HTTP's Retry-After), for failures that pass. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** The thing asked for does not exist. */
@@ -94,6 +96,7 @@ export class SearchTimeoutError extends StatementTimeoutError {
  */
 export class BusyError extends UnavailableError {
   override name = "BusyError";
+  override readonly retryAfterSeconds = 1;
   constructor(options?: ErrorOptions) {
     super(
       "The database is busy: this request waited for a free connection, then ran out of time (DATABASE_TIMEOUT_MS) " +
@@ -110,6 +113,7 @@ export class BusyError extends UnavailableError {
  */
 export class WriteConflictError extends UnavailableError {
   override name = "WriteConflictError";
+  override readonly retryAfterSeconds = 1;
   /** `attempts`: how many times the service ran it before giving up (1 when it does not retry by itself). */
   constructor(attempts: number, options?: ErrorOptions) {
     super(
