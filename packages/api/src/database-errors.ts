@@ -34,6 +34,15 @@ export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWordi
       throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }]);
     case "value_out_of_range":
       throw new InvalidInputError([{ path: "(input)", message: "A value is out of range for its column" }]);
+    case "value_malformed":
+      throw new InvalidInputError([
+        {
+          path: "(input)",
+          message:
+            "A value is not one the database can store or read (a NUL character, a lone surrogate, or a date-time " +
+            "it cannot parse)",
+        },
+      ]);
     case "unique_violation":
       if (wording.conflict) throw wording.conflict();
       break;

@@ -79,6 +79,15 @@ export function readWhen(phrase: string, nowIso: string | undefined, clock: () =
   }
   const bound = (day: Day) =>
     formatRecordedAt({ instant: instantOf(day, now.offsetMinutes), offsetMinutes: now.offsetMinutes });
+  // ISO-8601 writes a year past 9999 as "+010000-…" ("in 9999" ends on 10000-01-01), which PostgreSQL cannot read: it
+  // was a 500. No recording is dated there anyway.
+  if (bound(period.to).startsWith("+"))
+    throw new InvalidInputError([
+      {
+        path: "when",
+        message: `when: ${JSON.stringify(phrase)} reaches past the year 9999, where no recording is dated`,
+      },
+    ]);
   return { phrase, from: bound(period.from), to: bound(period.to) };
 }
 
