@@ -65,7 +65,7 @@ for (const target of targets) {
       for (const [method, path] of [
         ["POST", "/api/video-analysis/"],
         ["PUT", "/api/video-analysis/seed"],
-      ]) {
+      ] as const) {
         const { status, text } = await post(path, { video_id: "new", description: "d", embedding: lone }, method);
         expect({ path, status }).toEqual({ path, status: 422 });
         expect(text).toContain(LONE_MODEL);
