@@ -43,13 +43,16 @@ const APP = { baseline: "mm-bench-cpu-baseline", service: "mm-bench-cpu-service"
 type Measured = Running & { app: string };
 
 /**
- * CPU ms used so far by the PostgreSQL backends of connections named `app` (same machine: their /proc times). A
- * backend gone between two reads takes its time with it; the pools keep theirs open while loaded.
+ * CPU ms used so far by the PostgreSQL backends of connections named `app` to the bench's database (same machine:
+ * their /proc times). A backend gone between two reads takes its time with it; the pools keep theirs open while
+ * loaded.
  */
 async function databaseCpuMs(admin: pg.Client, app: string): Promise<Map<number, number>> {
-  const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
-    app,
-  ]);
+  // Of this database only: another person's cpu.ts on the same server names its connections alike.
+  const { rows } = await admin.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
+    [app],
+  );
   return new Map(await Promise.all(rows.map(async ({ pid }) => [pid, await treeCpuMs(pid)] as [number, number])));
 }
 const spentSince = (before: Map<number, number>, after: Map<number, number>) =>
@@ -132,7 +135,11 @@ const load = () => os.loadavg()[0]!.toFixed(1);
 const µs = (n: number, width: number) => n.toFixed(0).padStart(width);
 try {
   const baselines = baselineScenarios(context);
-  const scenarios = serviceScenarios(context).filter((s) => wanted(s) && s.baseline && s.perRequest === 1);
+  // One request per unit by default; a batch (of 50 lookups, of 500 rows) when --only names it, against its baseline's
+  // batch of the same size (byVideoIds of 100 has none).
+  const comparable = (s: Scenario) =>
+    s.perRequest === 1 || (values.only !== undefined && s.perRequest === baselines[s.baseline!].perRequest);
+  const scenarios = serviceScenarios(context).filter((s) => wanted(s) && s.baseline && comparable(s));
   for (const scenario of scenarios) {
     const base = baselines[scenario.baseline!];
     // Warm-up (JIT, pools, plans), then measured.

@@ -1,10 +1,10 @@
 /**
- * Lookups by videoId read their rows through the driver adapter (queryDriver), not Prisma Client: every column must
- * come back as Prisma reads it (the typed `select` of stored-row.ts), on both databases.
+ * Lookups by videoId and list pages read their rows through the driver adapter (queryDriver), not Prisma Client:
+ * every column must come back as Prisma reads it (the typed `select` of stored-row.ts), on both databases.
  */
 import { testTargets } from "@memory-mirror/db/testing";
 import { describe, expect, it } from "vitest";
-import { select } from "../src/video-analysis/stored-row.ts";
+import { select, toAnalysis } from "../src/video-analysis/stored-row.ts";
 import { createVideoLookups } from "../src/video-analysis/video-lookups.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
@@ -41,6 +41,47 @@ for (const target of targets)
       expect(bare).toEqual(await prismaRow("bare"));
       expect(bare).toMatchObject({ metadata: null, recordedAt: null, embeddingModel: null, embeddingDims: null });
       expect(missing).toBeNull();
+    });
+
+    it("a list page answers every column as Prisma Client reads it, page after page on both orders", async () => {
+      await suite.callerIn("rows-list").videoAnalysis.create({
+        videoId: "listed",
+        description: "listed",
+        tags: ["z", "y"],
+        embedding: { model: "m", values: [1, 2] },
+        recordedAt: "2020-01-02T03:04:05.006-05:30",
+        metadata: { a: [1, "b"] },
+      });
+      for (const videoId of ["p1", "p2", "p3"])
+        await suite.callerIn("rows-list").videoAnalysis.create({ videoId, description: videoId });
+      const listed = await suite.db.prisma.videoAnalysis.findUnique({
+        where: { space_videoId: { space: "rows-list", videoId: "listed" } },
+        select,
+      });
+      const wire = (row: ReturnType<typeof toAnalysis>) => JSON.parse(JSON.stringify(row)) as Record<string, unknown>;
+      for (const orderBy of ["createdAt", "recordedAt"] as const) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<ReturnType<typeof suite.callerIn>["videoAnalysis"]["list"]>> = await suite
+            .callerIn("rows-list")
+            .videoAnalysis.list({ limit: 1, orderBy, cursor });
+          seen.push(...page.items.map((item) => item.videoId));
+          const found = page.items.find((item) => item.videoId === "listed");
+          if (found) expect(found).toEqual(wire(toAnalysis(listed!)));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen.toSorted()).toEqual(["listed", "p1", "p2", "p3"]);
+      }
+    });
+
+    it("a NULL among the tags (raw SQL only) is left out: the analysis is still found, listed and answered", async () => {
+      await suite.callerIn("rows-null").videoAnalysis.create({ videoId: "null-tag", description: "d", tags: ["kept"] });
+      await suite.db.prisma.$executeRaw`UPDATE "VideoAnalysis" SET "tags" = ARRAY[NULL, 'kept', NULL]::text[]
+        WHERE "space" = 'rows-null' AND "videoId" = 'null-tag'`;
+      const caller = suite.callerIn("rows-null");
+      expect(await caller.videoAnalysis.byVideoId({ videoId: "null-tag" })).toMatchObject({ tags: ["kept"] });
+      expect((await caller.videoAnalysis.list({})).items).toMatchObject([{ videoId: "null-tag", tags: ["kept"] }]);
     });
 
     it("keeps to its space: the same videoId elsewhere is not found", async () => {

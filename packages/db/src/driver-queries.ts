@@ -6,10 +6,14 @@
  * Only for a hot path whose statement is fixed; everything else goes through Prisma Client.
  */
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
-import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 
-/** A statement's parameters: text, or a list of texts (bound as `text[]`). */
-export type DriverArg = string | readonly string[];
+/**
+ * A statement's parameters: text, a number (a search's similarity threshold is a fraction), or a list of texts
+ * (bound as `text[]`). The statement casts each where PostgreSQL cannot infer its type (`$3::int`), as with
+ * `$queryRaw`.
+ */
+export type DriverArg = string | number | readonly string[];
 
 /** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
 export interface DriverRows {
@@ -39,13 +43,28 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
     // A failed connect is not kept: the next query tries again.
     queryable.catch(() => connected.delete(client));
   }
-  const argTypes = args.map((arg) => (typeof arg === "string" ? TEXT : TEXT_LIST));
+  const argTypes = args.map(argType);
   try {
     const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
     return { columns: columnNames, rows };
   } catch (error) {
     throw inWords(error);
   }
+}
+
+/**
+ * `queryDriver` for a statement written with `Prisma.sql` (its `$1…` text and values), so a hot statement built from
+ * parts (a list page's filters and cursor) keeps Prisma's composition. Its values must be DriverArgs: a Date or an
+ * object would reach the database however the driver happens to write it, so it is refused here.
+ */
+export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Promise<DriverRows> {
+  return queryDriver(client, statement.text, statement.values.map(driverArg));
+}
+
+function driverArg(value: unknown): DriverArg {
+  if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) return value;
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
+  throw new TypeError(`queryDriverSql: a ${typeof value} parameter is not text, a finite number or a list of texts`);
 }
 
 /**
@@ -73,3 +92,7 @@ function describe(details: unknown): string {
 
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
 const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
+const INT: ArgType = { scalarType: "int", arity: "scalar" };
+const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
+const argType = (arg: DriverArg): ArgType =>
+  typeof arg === "string" ? TEXT : typeof arg === "number" ? (Number.isInteger(arg) ? INT : FLOAT) : TEXT_LIST;

@@ -1,20 +1,64 @@
 /** The context operation: memories found by search (or named by videoId) written as text for a prompt. */
-import { Prisma } from "@memory-mirror/db";
+import { type DriverRows, Prisma, queryDriverSql } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { CONTEXT_RELATIVE_SCORE, SEARCH_LIMIT_MAX } from "../limits.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import { assembleContext, type ContextItem, type ContextPlan } from "./context-text.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
-import { searchHits } from "./search.ts";
+import { type HitColumns, searchHits } from "./search.ts";
 import type { ServiceContext } from "./service-context.ts";
+import { columnIndex, instant, int, tagsOf, text } from "./stored-row.ts";
 import { applyWhen } from "./when.ts";
+
+/** A memory as a context writes it (ContextItem without its score), and its id. */
+type ContextRow = Omit<ContextItem, "score"> & { id: string };
+
+/**
+ * The columns a context writes, not every stored one: its 50 hits' metadata and versions were decoded for nothing.
+ * Tags as JSON, read as stored rows read them (storedColumns).
+ */
+const contextHits: HitColumns<ContextRow> = {
+  sql: 'v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", v."description"',
+  read({ columns, rows }: DriverRows): ContextRow[] {
+    const at = (name: string) => columnIndex(columns, name);
+    const [id, videoId, recordedAt, offset, createdAt, tags, description] = [
+      at("id"),
+      at("videoId"),
+      at("recordedAt"),
+      at("recordedAtOffset"),
+      at("createdAt"),
+      at("tags"),
+      at("description"),
+    ];
+    return rows.map((v) => ({
+      id: text(v[id]),
+      videoId: text(v[videoId]),
+      recordedAt: recordedAtText(
+        v[recordedAt] === null ? null : instant(v[recordedAt]),
+        v[offset] === null ? null : int(v[offset]),
+      ),
+      createdAt: instant(v[createdAt]),
+      tags: tagsOf(v[tags]),
+      description: text(v[description]),
+    }));
+  },
+};
 
 /**
  * Search results a context draws on: enough to fill maxChars with short memories (a block is rarely under 80
  * characters), at most as many as one search answers.
  */
 const contextCandidates = (maxChars: number) => Math.min(SEARCH_LIMIT_MAX, Math.max(10, Math.ceil(maxChars / 80)));
+
+const contextItem = (row: ContextRow, score: number | null): ContextItem => ({
+  videoId: row.videoId,
+  recordedAt: row.recordedAt,
+  createdAt: row.createdAt,
+  tags: row.tags,
+  description: row.description,
+  score,
+});
 
 /** Named memories, kept only if they pass the input's tags and memory filters. */
 async function planFromVideoIds(
@@ -24,24 +68,18 @@ async function planFromVideoIds(
 ): Promise<ContextPlan> {
   const conditions = memoryFilterConditions("v", input);
   const filter = conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
-  const rows = await prisma.$queryRaw<
-    {
-      videoId: string;
-      recordedAt: Date | null;
-      recordedAtOffset: number | null;
-      createdAt: Date;
-      tags: string[];
-      description: string;
-    }[]
-  >`
-    SELECT v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", v."tags", v."description" FROM "VideoAnalysis" v
-    WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`.catch(rethrowDatabaseError);
-  const found = new Map(rows.map((r) => [r.videoId, r]));
+  const result = await queryDriverSql(
+    prisma,
+    Prisma.sql`
+    SELECT ${Prisma.raw(contextHits.sql)} FROM "VideoAnalysis" v
+    WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`,
+  ).catch(rethrowDatabaseError);
+  const found = new Map(contextHits.read(result).map((r) => [r.videoId, r]));
   const wanted = new Set(videoIds);
   const items: ContextItem[] = [];
   for (const videoId of wanted) {
     const row = found.get(videoId);
-    if (row) items.push({ ...row, recordedAt: recordedAtText(row.recordedAt, row.recordedAtOffset), score: null });
+    if (row) items.push(contextItem(row, null));
   }
   return {
     items,
@@ -67,10 +105,10 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
       limit: contextCandidates(input.maxChars),
       minScore: input.minScore,
     },
-    { highlight: false },
+    { highlight: false, columns: contextHits },
   );
   const floor = (hits[0]?.score ?? 0) * CONTEXT_RELATIVE_SCORE;
-  const items = hits.filter((h) => h.score >= floor).map((h) => ({ ...h.analysis, score: h.score }));
+  const items = hits.filter((h) => h.score >= floor).map((h) => contextItem(h.row, h.score));
   return { items, considered, leftOutAs: "as weaker matches" };
 }
 

@@ -3,7 +3,7 @@
  * embeddings. Every value is a parameter; the only values written into SQL text are integers from search-tuning.ts
  * (HNSW needs its dimension literally).
  */
-import { databaseErrorKind, Prisma, type PrismaClient } from "@memory-mirror/db";
+import { databaseErrorKind, type DriverRows, Prisma, type PrismaClient, queryDriverSql } from "@memory-mirror/db";
 import { LRUCache } from "lru-cache";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError, SearchTimeoutError } from "../errors.ts";
@@ -13,7 +13,7 @@ import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
 import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { type StoredRow, storedColumns, vectorLiteral } from "./stored-row.ts";
+import { columnIndex, int, numberOrNull, text, texts, vectorLiteral } from "./stored-row.ts";
 
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
@@ -45,9 +45,6 @@ export interface CandidateRow extends Candidate {
   terms: string[] | null;
   vectorHits: number;
 }
-
-/** A candidate with its stored columns, for when the candidates are the answer itself (see `withRows`). */
-export type CandidateWithRow = CandidateRow & Partial<StoredRow>;
 
 /**
  * Spaces found holding at least exactScanMax vectors of a model and dimension, per database client (the primary and
@@ -87,7 +84,7 @@ export async function planVectors(
     return { kind: "hnsw", model: embedding.model, dims, literal, remembered: true };
   // A bounded count (an index range of at most exactScanMax entries); the other dimensions are looked for only when
   // none matches, as that walk covers every vector of the model.
-  const [row] = await prisma.$queryRaw<{ same: number; other: number | null }[]>`
+  const count = Prisma.sql`
     SELECT s."same", CASE WHEN s."same" = 0 THEN (
         SELECT "embeddingDims" FROM "VideoAnalysis"
         WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" <> ${dims}::int
@@ -95,9 +92,11 @@ export async function planVectors(
     FROM (SELECT count(*)::int AS "same" FROM (
         SELECT 1 FROM "VideoAnalysis"
         WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" = ${dims}::int
-        LIMIT ${searchTuning.exactScanMax}::int) AS bounded) AS s`.catch(rethrowDatabaseError);
-  const same = row?.same ?? 0;
-  const other = row?.other ?? null;
+        LIMIT ${searchTuning.exactScanMax}::int) AS bounded) AS s`;
+  const { rows } = await queryDriverSql(prisma, count).catch(rethrowDatabaseError);
+  // One row, always: "same" then "other".
+  const same = int(rows[0]?.[0] ?? 0);
+  const other = rows[0]?.[1] === null || rows[0]?.[1] === undefined ? null : int(rows[0][1]);
   if (same === 0 && other !== null) {
     throw new InvalidInputError([
       {
@@ -138,8 +137,8 @@ function termLookups(space: string, fuzzyWords: string[]): Prisma.Sql {
 
 /**
  * The statement that finds and scores candidates of every signal the input asks for (exported for its EXPLAIN test).
- * `withRows` returns each candidate's stored columns too: worth it only when the candidates are the answer (a lone
- * embedding's `limit` nearest), as it saves the round trip that fetches the chosen rows.
+ * `rowColumns` (SQL on the alias `v`) returns those columns of each candidate too: worth it only when the candidates
+ * are the answer (a lone embedding's `limit` nearest), as it saves the round trip that fetches the chosen rows.
  */
 export function candidateStatement(
   ctx: ServiceContext,
@@ -147,7 +146,7 @@ export function candidateStatement(
   parsed: ParsedQuery | null,
   plan: VectorPlan,
   perSignal: number,
-  withRows = false,
+  rowColumns: string | null = null,
 ): Prisma.Sql {
   const { space } = ctx;
   // Tags and the memory filters (recording time, metadata) narrow every signal's own scan, before its LIMIT.
@@ -262,7 +261,7 @@ export function candidateStatement(
   return Prisma.sql`
     WITH ${Prisma.join(ctes, ",")},
     candidates AS (${Prisma.join(sources, " UNION ")})
-    SELECT ${withRows ? storedColumns("v") : Prisma.sql`v."id", v."videoId"`}, ${textScores}
+    SELECT ${Prisma.raw(rowColumns ?? `v."id", v."videoId"`)}, ${textScores}
       ${vectorScore} AS "vector",
       ${vectorHits} AS "vectorHits"
     FROM candidates c JOIN "VideoAnalysis" v ON v."id" = c."id" ${parsed ? wordMatches : Prisma.empty}
@@ -270,9 +269,11 @@ export function candidateStatement(
 }
 
 /**
- * Runs the candidate statement. Its time is bounded by the connection's statement_timeout (DATABASE_TIMEOUT_MS less a
- * margin, see @memory-mirror/db's postgres.ts), so a costly search stops instead of holding its connection for
- * everyone, and answers 503 saying so; the HNSW settings come with the connection too (SESSION_SETTINGS).
+ * Runs the candidate statement, on the driver adapter (queryDriverSql: Prisma Client's runtime around it was a tenth
+ * of a search's CPU, docs/performance.md). Its time is bounded by the connection's statement_timeout
+ * (DATABASE_TIMEOUT_MS less a margin, see @memory-mirror/db's postgres.ts), so a costly search stops instead of
+ * holding its connection for everyone, and answers 503 saying so; the HNSW settings come with the connection too
+ * (SESSION_SETTINGS). The result stays as the driver gave it for the caller's `rowColumns`.
  */
 export async function findCandidates(
   ctx: ServiceContext,
@@ -280,13 +281,39 @@ export async function findCandidates(
   parsed: ParsedQuery | null,
   plan: VectorPlan,
   perSignal: number,
-  withRows = false,
-): Promise<CandidateWithRow[]> {
-  const statement = candidateStatement(ctx, input, parsed, plan, perSignal, withRows);
+  rowColumns: string | null = null,
+): Promise<{ candidates: CandidateRow[]; result: DriverRows }> {
+  const statement = candidateStatement(ctx, input, parsed, plan, perSignal, rowColumns);
   const started = performance.now();
-  return ctx.prisma.$queryRaw<CandidateWithRow[]>(statement).catch((error: unknown) => {
+  const result = await queryDriverSql(ctx.prisma, statement).catch((error: unknown) => {
     if (databaseErrorKind(error) === "timed_out")
       throw new SearchTimeoutError(performance.now() - started, { cause: error });
     return rethrowDatabaseError(error);
   });
+  return { candidates: candidateRowsOf(result), result };
+}
+
+/** The candidates' scores as `$queryRaw` read them (tested equal on both databases): numbers, or null. */
+export function candidateRowsOf({ columns, rows }: DriverRows): CandidateRow[] {
+  const at = (name: string) => columnIndex(columns, name);
+  const [id, videoId, textScore, trigram, vector, coverage, terms, vectorHits] = [
+    at("id"),
+    at("videoId"),
+    at("text"),
+    at("trigram"),
+    at("vector"),
+    at("coverage"),
+    at("terms"),
+    at("vectorHits"),
+  ];
+  return rows.map((v) => ({
+    id: text(v[id]),
+    videoId: text(v[videoId]),
+    text: numberOrNull(v[textScore]),
+    trigram: numberOrNull(v[trigram]),
+    vector: numberOrNull(v[vector]),
+    coverage: numberOrNull(v[coverage]),
+    terms: v[terms] === null ? null : texts(v[terms]),
+    vectorHits: int(v[vectorHits]),
+  }));
 }

@@ -1,7 +1,6 @@
 /** The search operation: candidates ranked by fused score, then the chosen analyses with their highlights. */
-import { Prisma } from "@memory-mirror/db";
+import { type DriverRows, Prisma, queryDriverSql } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import type { VideoAnalysisRow } from "./schemas.ts";
 import type { SearchHit, SearchInput, SearchOutput } from "./search-schemas.ts";
 import { fuse, relevance } from "./score-fusion.ts";
 import {
@@ -15,19 +14,30 @@ import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { type StoredRow, storedColumns, toAnalysis } from "./stored-row.ts";
+import { columnIndex, type StoredRow, storedColumnList, storedRowsOf, toAnalysis } from "./stored-row.ts";
+
+/**
+ * What a caller reads of its hits' memories: their columns (SQL on the alias `v`, "id" and "videoId" among them) and
+ * how to read them from the driver adapter's values. A search answers whole analyses; a context needs five columns
+ * of its 50 hits, not the metadata and version it would decode and drop.
+ */
+export interface HitColumns<R extends { id: string }> {
+  sql: string;
+  read(result: DriverRows): R[];
+}
+
+/** Every stored column: a search answers whole analyses. */
+const storedHits: HitColumns<StoredRow> = { sql: storedColumnList("v"), read: storedRowsOf };
 
 /** Marks around matched words in highlights; ts_headline options. */
 const HEADLINE_OPTIONS =
   'StartSel="**", StopSel="**", MaxFragments=2, MaxWords=24, MinWords=10, ShortWord=2, FragmentDelimiter=" … "';
 
-const COLUMNS = storedColumns("v");
-
 /** What the final statement needs to mark the matches of the chosen rows. */
-interface Ranked {
+interface Ranked<R> {
   hits: { candidate: Candidate; score: number }[];
-  /** The hits' stored rows when the candidate statement returned them (a lone embedding), else fetched later. */
-  rows: Map<string, StoredRow> | null;
+  /** The hits' rows when the candidate statement returned them (a lone embedding), else fetched later. */
+  rows: Map<string, R> | null;
   highlightQuery: string | null;
   /** Memories that matched at all (score above 0), before minScore and the limit. */
   considered: number;
@@ -37,34 +47,40 @@ interface Ranked {
  * Scores each candidate's relevance, keeps those at minScore or above, best first; ties fall to rank fusion, then to
  * the text score, then to the id, on every database.
  */
-async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
+async function rank<R extends { id: string }>(
+  ctx: ServiceContext,
+  input: SearchInput,
+  columns: HitColumns<R>,
+): Promise<Ranked<R>> {
   const parsed = input.query === undefined ? null : parseQuery(input.query);
   // Only punctuation, emoji or operators: nothing to look for in the text.
   const hasText = parsed !== null && parsed.words.length > 0;
   let plan = await planVectors(ctx, input.embedding);
-  const nothing: Ranked = { hits: [], rows: null, highlightQuery: null, considered: 0 };
+  const nothing: Ranked<R> = { hits: [], rows: null, highlightQuery: null, considered: 0 };
   if (!hasText && plan.kind === "none") return nothing;
 
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
   // Without text the candidates are the answer (at most `limit`, nothing to highlight): their rows come with them.
   const withRows = !hasText;
-  const candidatesFor = (p: VectorPlan) => findCandidates(ctx, input, hasText ? parsed : null, p, perSignal, withRows);
-  const vectorHits = (found: CandidateRow[]) => found[0]?.vectorHits ?? 0;
-  let rows = await candidatesFor(plan);
+  const candidatesFor = (p: VectorPlan) =>
+    findCandidates(ctx, input, hasText ? parsed : null, p, perSignal, withRows ? columns.sql : null);
+  const vectorHits = (f: { candidates: CandidateRow[] }) => f.candidates[0]?.vectorHits ?? 0;
+  let found = await candidatesFor(plan);
   // A selective filter (tags, or a space that is a small share of the table) can leave HNSW's walk short of
   // candidates (pgvector stops at hnsw.max_scan_tuples); an exact scan of the filtered rows still finds them.
-  if (plan.kind === "hnsw" && vectorHits(rows) < perSignal) {
-    rows = await candidatesFor({ ...plan, kind: "exact" });
+  if (plan.kind === "hnsw" && vectorHits(found) < perSignal) {
+    found = await candidatesFor({ ...plan, kind: "exact" });
     // No vector at all, on a plan not counted for this search: the space may have lost its vectors of this model
     // (or their dimension) since it was counted; counted now, the search answers as it always would.
-    if (plan.remembered && vectorHits(rows) === 0) {
+    if (plan.remembered && vectorHits(found) === 0) {
       plan = await planVectors(ctx, input.embedding, { recount: true });
       if (!hasText && plan.kind === "none") return nothing;
-      if (plan.kind === "none") rows = await candidatesFor(plan);
+      if (plan.kind === "none") found = await candidatesFor(plan);
     }
   }
 
+  const rows = found.candidates;
   const candidates = rows.map(({ id, videoId, text, trigram, vector, coverage }) => ({
     id,
     videoId,
@@ -95,49 +111,65 @@ async function rank(ctx: ServiceContext, input: SearchInput): Promise<Ranked> {
     const terms = rows.find((r) => r.terms)?.terms ?? [];
     highlightQuery = [websearchText(parsed, "any"), ...terms].join(" or ");
   }
-  // withRows: the statement returned every stored column beside the scores (toAnalysis reads only the former).
-  const stored = withRows ? new Map(rows.map((r) => [r.id, r as StoredRow])) : null;
+  // withRows: the statement returned the caller's columns beside the scores.
+  const stored = withRows ? new Map(columns.read(found.result).map((r) => [r.id, r])) : null;
   return { hits: hits.slice(0, input.limit), rows: stored, highlightQuery, considered: scored.length };
 }
 
-/** The chosen analyses with their highlights, in the given order. */
-async function hydrate(
+/** The chosen memories with their highlights. */
+async function hydrate<R extends { id: string }>(
   { prisma, space }: ServiceContext,
   ids: string[],
   highlightQuery: string | null,
-): Promise<Map<string, { analysis: VideoAnalysisRow; highlight: string | null }>> {
+  columns: HitColumns<R>,
+): Promise<Map<string, { row: R; highlight: string | null }>> {
   if (ids.length === 0) return new Map();
   const highlight =
     highlightQuery === null
       ? Prisma.sql`NULL::text`
       : Prisma.sql`CASE WHEN v."searchVector" @@ h.q THEN ts_headline('mm_english', v."description", h.q, ${HEADLINE_OPTIONS}) END`;
-  const rows = await prisma.$queryRaw<(StoredRow & { highlight: string | null })[]>`
-    SELECT ${COLUMNS}, ${highlight} AS "highlight"
+  const result = await queryDriverSql(
+    prisma,
+    Prisma.sql`
+    SELECT ${Prisma.raw(columns.sql)}, ${highlight} AS "highlight"
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
-    WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`.catch(rethrowDatabaseError);
-  return new Map(rows.map((row) => [row.id, { analysis: toAnalysis(row), highlight: row.highlight }]));
+    WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`,
+  ).catch(rethrowDatabaseError);
+  const at = columnIndex(result.columns, "highlight");
+  const rows = columns.read(result);
+  return new Map(rows.map((row, i) => [row.id, { row, highlight: (result.rows[i]![at] as string | null) ?? null }]));
+}
+
+/** A hit: the memory's row as its caller reads it, its relevance, highlight and each signal's score. */
+export interface RowHit<R> {
+  row: R;
+  score: number;
+  highlight: string | null;
+  scores: Pick<Candidate, "text" | "trigram" | "vector">;
 }
 
 /** Hits in rank order, without the description's text work when `highlight` is false (context does not show it). */
-export async function searchHits(
+export async function searchHits<R extends { id: string }>(
   ctx: ServiceContext,
   input: SearchInput,
-  options: { highlight: boolean },
-): Promise<{ items: SearchHit[]; considered: number }> {
-  const { hits, rows, highlightQuery, considered } = await rank(ctx, input);
+  options: { highlight: boolean; columns: HitColumns<R> },
+): Promise<{ items: RowHit<R>[]; considered: number }> {
+  const { columns } = options;
+  const { hits, rows, highlightQuery, considered } = await rank(ctx, input, columns);
   const found = rows
-    ? new Map([...rows].map(([id, row]) => [id, { analysis: toAnalysis(row), highlight: null }]))
+    ? new Map([...rows].map(([id, row]) => [id, { row, highlight: null }]))
     : await hydrate(
         ctx,
         hits.map((h) => h.candidate.id),
         options.highlight ? highlightQuery : null,
+        columns,
       );
-  const items: SearchHit[] = [];
+  const items: RowHit<R>[] = [];
   for (const { candidate, score } of hits) {
-    const row = found.get(candidate.id);
-    if (!row) continue; // deleted between the two statements
+    const hit = found.get(candidate.id);
+    if (!hit) continue; // deleted between the two statements
     const { text, trigram, vector } = candidate;
-    items.push({ analysis: row.analysis, score, highlight: row.highlight, scores: { text, trigram, vector } });
+    items.push({ row: hit.row, score, highlight: hit.highlight, scores: { text, trigram, vector } });
   }
   return { items, considered };
 }
@@ -146,7 +178,13 @@ export function search(ctx: ServiceContext, input: SearchInput): Promise<SearchO
   return ctx.budget.exclusive(async () => {
     const { filters, when } = applyWhen(input);
     ctx.budget.reserveRows(input.limit);
-    const { items } = await searchHits(ctx, { ...input, ...filters }, { highlight: true });
+    const found = await searchHits(ctx, { ...input, ...filters }, { highlight: true, columns: storedHits });
+    const items: SearchHit[] = found.items.map(({ row, score, highlight, scores }) => ({
+      analysis: toAnalysis(row),
+      score,
+      highlight,
+      scores,
+    }));
     ctx.budget.charge(
       items.length,
       items.flatMap((i) => [i.analysis.videoId, i.analysis.description, i.highlight ?? ""]),

@@ -4,7 +4,7 @@
  * these functions directly and maps errors its own way. The bulk ones are bulk.ts's, retrieval search-service.ts's.
  */
 import { randomUUID } from "node:crypto";
-import { Prisma } from "@memory-mirror/db";
+import { Prisma, queryDriverSql } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
 import { readOnly, writes } from "../read-routing.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
@@ -24,7 +24,7 @@ import {
 import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
 import { parseRecordedAt } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { type StoredRow, storedColumns, toAnalysis, vectorLiteral } from "./stored-row.ts";
+import { type StoredRow, storedColumns, storedRowsOf, toAnalysis, vectorLiteral } from "./stored-row.ts";
 import { type WriteResult, writeAnalyses } from "./write.ts";
 
 /** REST's If-Match: opaque `version.id` tags, one of which the stored analysis must match. */
@@ -159,7 +159,8 @@ function after(cursor: ListInput["cursor"], orderBy: ListInput["orderBy"]): Pris
     ]);
   }
   if (cursor.orderBy === "createdAt")
-    return Prisma.sql`AND (a."createdAt", a."id") < (${cursor.createdAt}::timestamp(3), ${cursor.id})`;
+    // The instant as ISO text: the driver path binds text (a timestamp reads the zone-less UTC time from it).
+    return Prisma.sql`AND (a."createdAt", a."id") < (${cursor.createdAt.toISOString()}::timestamp(3), ${cursor.id})`;
   // Oldest recording first, then the ones without: after a dated row come later dates, then every undated row.
   if (cursor.recordedAt === null) return Prisma.sql`AND a."recordedAt" IS NULL AND a."id" > ${cursor.id}`;
   const at = cursor.recordedAt.toISOString();
@@ -180,13 +181,16 @@ function list({ prisma, space, budget }: ServiceContext, input: ListInput): Prom
       orderBy === "createdAt"
         ? Prisma.sql`a."createdAt" DESC, a."id" DESC`
         : Prisma.sql`a."recordedAt" ASC NULLS LAST, a."id" ASC`;
-    const rows = await prisma
-      .$queryRaw<StoredRow[]>(
+    // On the driver adapter (queryDriverSql), as the lookups: Prisma Client's runtime around this one statement and
+    // its row mapping cost more than the rest of reading the page (docs/performance.md).
+    const rows = storedRowsOf(
+      await queryDriverSql(
+        prisma,
         Prisma.sql`SELECT ${LIST_COLUMNS} FROM "VideoAnalysis" a
           WHERE ${Prisma.join(conditions, " AND ")} ${after(cursor, orderBy)}
           ORDER BY ${order} LIMIT ${limit + 1}::int`,
-      )
-      .catch(rethrowDatabaseError);
+      ).catch(rethrowDatabaseError),
+    );
     const page = rows.slice(0, limit);
     const items = page.map(toAnalysis);
     budget.charge(

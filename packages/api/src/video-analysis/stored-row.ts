@@ -25,20 +25,26 @@ export const select = {
 
 export type StoredRow = Prisma.VideoAnalysisGetPayload<{ select: typeof select }>;
 
-/** The same columns for raw statements, optionally of a table alias (`v."id", …`). */
+/**
+ * The same columns for raw statements, optionally of a table alias (`v."id", …`). `tags` comes as JSON text
+ * (`to_json`): the clients parse it with JSON.parse, where PostgreSQL's array text went through postgres-array
+ * character by character (a fifth of what reading a 100-row page cost the process: docs/performance.md). Prisma
+ * Client's raw queries parse a json column too, so every reader still gets an array of strings.
+ */
 export const storedColumns = (alias?: string): Prisma.Sql => Prisma.raw(storedColumnList(alias));
 
 /** The column list as SQL text (statements run through the driver adapter: queryDriver). */
 export function storedColumnList(alias?: string): string {
   const prefix = alias ? `${alias}.` : "";
   return Object.keys(select)
-    .map((column) => `${prefix}"${column}"`)
+    .map((column) => (column === "tags" ? `to_json(${prefix}"tags") AS "tags"` : `${prefix}"${column}"`))
     .join(", ");
 }
 
 /**
  * Stored rows from the driver adapter's values (queryDriver), converted as Prisma Client converts a raw query's:
- * timestamps (text) become Dates, JSON (text) is parsed. Every column of `select` must be there, of its type.
+ * timestamps (text) become Dates, JSON (text) is parsed (tags included: storedColumns). Every column of `select` must
+ * be there, of its type.
  */
 export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
   const at = Object.fromEntries(
@@ -52,7 +58,7 @@ export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
     id: text(v[at.id]),
     videoId: text(v[at.videoId]),
     description: text(v[at.description]),
-    tags: texts(v[at.tags]),
+    tags: tagsOf(v[at.tags]),
     embeddingModel: v[at.embeddingModel] === null ? null : text(v[at.embeddingModel]),
     embeddingDims: v[at.embeddingDims] === null ? null : int(v[at.embeddingDims]),
     recordedAt: v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
@@ -67,15 +73,36 @@ export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
 const unexpected = (value: unknown): never => {
   throw new TypeError(`A stored row holds an unexpected ${typeof value} value`);
 };
-const text = (value: unknown): string => (typeof value === "string" ? value : unexpected(value));
-const texts = (value: unknown): string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === "string") ? value : unexpected(value);
-const int = (value: unknown): number =>
+export const text = (value: unknown): string => (typeof value === "string" ? value : unexpected(value));
+/**
+ * The tags' JSON array. A NULL element (only raw SQL can store one: the service writes normalised tags) is no tag, and
+ * the analysis is answered without it rather than failing every read of it.
+ */
+export function tagsOf(value: unknown): string[] {
+  const tags: unknown = JSON.parse(text(value));
+  if (!Array.isArray(tags)) return unexpected(tags);
+  if (tags.every((tag) => typeof tag === "string")) return tags;
+  return tags.filter((tag) => tag !== null).map((tag) => (typeof tag === "string" ? tag : unexpected(tag)));
+}
+export const int = (value: unknown): number =>
   typeof value === "number" && Number.isInteger(value) ? value : unexpected(value);
 /** The adapters give timestamps as ISO text with an offset (`2026-01-01T00:00:00.000+00:00`). */
-const instant = (value: unknown): Date => new Date(text(value));
+export const instant = (value: unknown): Date => new Date(text(value));
 /** JSON.parse's result is a JSON value by construction. */
-const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
+export const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
+/** A text[] column other than tags (a search's stand-ins), as the driver parses it. */
+export const texts = (value: unknown): string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === "string") ? value : unexpected(value);
+/** float4 and float8 columns (a search's scores) come as numbers from both adapters, as `$queryRaw` gives them. */
+export const numberOrNull = (value: unknown): number | null =>
+  value === null ? null : typeof value === "number" ? value : unexpected(value);
+
+/** Where a statement's column is in queryDriver's rows; a missing one is a programming error. */
+export function columnIndex(columns: string[], column: string): number {
+  const index = columns.indexOf(column);
+  if (index < 0) throw new Error(`A statement's result lacks its column ${column}`);
+  return index;
+}
 
 /**
  * A stored row as the service returns it: the embedding as what it is, never as the vector. Field by field rather
