@@ -44,7 +44,9 @@ async function create({ prisma }: AdminContext, input: CreateKeyInput): Promise<
     });
     return { key, info: toInfo(row) };
   } catch (error) {
-    rethrowDatabaseError(error, { conflict: () => new ConflictError(`A key named "${input.name}" already exists`) });
+    rethrowDatabaseError(error, {
+      conflict: () => new ConflictError(`A key named ${JSON.stringify(input.name)} already exists`),
+    });
   }
 }
 
@@ -61,7 +63,7 @@ async function revoke({ prisma }: AdminContext, { key }: { key: string }): Promi
     .findMany({ where: { OR: [{ name: key }, { id: key }] }, select, take: 2 })
     .catch(rethrowDatabaseError);
   const row = rows[0];
-  if (!row) throw new NotFoundError(`No key named "${key}"`);
+  if (!row) throw new NotFoundError(`No key named ${JSON.stringify(key)}`);
   await prisma.apiKey.delete({ where: { id: row.id } }).catch(rethrowDatabaseError);
   return toInfo(row);
 }
