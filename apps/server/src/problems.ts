@@ -20,7 +20,15 @@ export type ProblemRenderer = (c: Context, problem: Problem) => Response;
 const statusOf = (code: TRPC_ERROR_CODE_KEY) =>
   getHTTPStatusCodeFromError(new TRPCError({ code })) as ContentfulStatusCode;
 
-export const problemOf = (error: DomainError): Problem => ({ code: TRPC_CODE_OF[error.kind], message: error.message });
+/** A failure's Retry-After header, when it says when a retry may succeed. */
+export const retryHeaders = (error: DomainError): Record<string, string> | undefined =>
+  error.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(error.retryAfterSeconds) };
+
+export const problemOf = (error: DomainError): Problem => ({
+  code: TRPC_CODE_OF[error.kind],
+  message: error.message,
+  headers: retryHeaders(error),
+});
 
 export const trpcProblem: ProblemRenderer = (c, { code, message, headers }) =>
   c.json(

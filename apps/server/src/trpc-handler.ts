@@ -1,4 +1,4 @@
-import { appRouter } from "@memory-mirror/api";
+import { appRouter, DomainError } from "@memory-mirror/api";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
@@ -6,7 +6,7 @@ import type { AppEnv } from "./request-variables.ts";
 import { releaseWhenSent, type Release } from "./concurrency.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
 import type { Logger } from "./logger.ts";
-import { trpcProblem } from "./problems.ts";
+import { retryHeaders, trpcProblem } from "./problems.ts";
 import { limitStreams, type StreamSlots } from "./streams.ts";
 
 const ENDPOINT = "/trpc";
@@ -40,6 +40,12 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
       maxBatchSize: deps.config.maxBatchSize,
       // Lets the client send long query batches as POST instead of overlong URLs.
       allowMethodOverride: true,
+      // A failure that passes (a write that collided, a busy pool) says when to retry, as REST's answer does.
+      responseMeta({ errors }) {
+        const cause = errors.map((e) => e.cause).find((c) => c instanceof DomainError && c.retryAfterSeconds);
+        const headers = cause ? retryHeaders(cause as DomainError) : undefined;
+        return headers ? { headers } : {};
+      },
       onError({ error, path }) {
         if (error.code === "INTERNAL_SERVER_ERROR")
           logger.error({ err: error, path, reqId: c.var.requestId }, "procedure failed");

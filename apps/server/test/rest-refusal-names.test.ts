@@ -5,7 +5,21 @@
  */
 import { testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REST_FIELD_NAMES } from "../src/rest/names.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+
+/** Every property and parameter name in a JSON document (an OpenAPI document's fields, at any depth). */
+function fieldNames(node: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const item of node) fieldNames(item, into);
+  else if (node !== null && typeof node === "object") {
+    const record = node as Record<string, unknown>;
+    if (record.properties && typeof record.properties === "object")
+      for (const key of Object.keys(record.properties)) into.add(key);
+    if (typeof record.in === "string" && typeof record.name === "string") into.add(record.name);
+    for (const value of Object.values(record)) fieldNames(value, into);
+  }
+  return into;
+}
 
 const targets = await testTargets();
 
@@ -94,6 +108,54 @@ for (const target of targets) {
       );
       expect((await refusal("POST", "/api/search", { query: "walk", metadata: { cameraModel: "a\u0000b" } })).msg).toBe(
         "metadata.cameraModel must not contain NUL characters",
+      );
+    });
+
+    it("renames exactly the snake_case fields of the served REST contract (REST_FIELD_NAMES is complete)", async () => {
+      const document = (await (await fetch(`${server.url}/openapi.json`)).json()) as unknown;
+      const snake = [...fieldNames(document)].filter((name) => /^[a-z]+(?:_[a-z]+)+$/.test(name)).sort();
+      expect(snake).toEqual([...REST_FIELD_NAMES].sort());
+    });
+
+    it("never renames a metadata key that is not a plain name, whatever camelCase or quotes it holds", async () => {
+      const nul = async (key: string) =>
+        (await refusal("POST", "/api/search", { query: "walk", metadata: { [key]: "a\u0000b" } })).msg;
+      expect(await nul("my cameraModel")).toBe('metadata["my cameraModel"] must not contain NUL characters');
+      expect(await nul("kameraModellé videoId")).toBe(
+        'metadata["kameraModellé videoId"] must not contain NUL characters',
+      );
+      expect(await nul('say "hi" recordedAt')).toBe(
+        'metadata["say \\"hi\\" recordedAt"] must not contain NUL characters',
+      );
+      expect(await nul("ü.videoId")).toBe('metadata["ü.videoId"] must not contain NUL characters');
+      // A plain key that happens to be a service field name is still the caller's key, after its dot.
+      expect(await nul("videoId")).toBe("metadata.videoId must not contain NUL characters");
+      const nested = await refusal("POST", "/api/video-analysis/", {
+        video_id: "nested",
+        description: "d",
+        metadata: { "a b": { recordedAt: ["x", "\u0000"] } },
+      });
+      expect(nested.msg).toBe('metadata["a b"].recordedAt[1] must not contain NUL characters');
+    });
+
+    it("a caller's quote inside a when phrase cannot unbalance what is renamed after it", async () => {
+      const phrase = 'x" recordedAfter "y';
+      const { msg } = await refusal("POST", "/api/search", { query: "walk", when: phrase });
+      expect(msg.startsWith(`when: ${JSON.stringify(phrase)} is not a time I can read`)).toBe(true);
+      expect(msg).toContain("(and keep other words in query)");
+    });
+
+    it("a duplicated video_id in a bulk call is quoted whole and the field named video_id", async () => {
+      const videoId = 'dup" videoId "x';
+      const { status, body } = await send("POST", "/api/bulk/upsert", {
+        items: [
+          { video_id: videoId, description: "one" },
+          { video_id: videoId, description: "two" },
+        ],
+      });
+      expect(status).toBe(422);
+      expect(JSON.stringify(body)).toContain(
+        JSON.stringify(`video_id ${JSON.stringify(videoId)} appears twice (items 0 and 1)`),
       );
     });
   });

@@ -1,10 +1,19 @@
 import { databaseErrorKind } from "@memory-mirror/db";
-import { BusyError, type DomainError, InvalidInputError, StatementTimeoutError, UnavailableError } from "./errors.ts";
+import {
+  BusyError,
+  type DomainError,
+  InvalidInputError,
+  StatementTimeoutError,
+  UnavailableError,
+  WriteConflictError,
+} from "./errors.ts";
 
 /** What a domain says about the database failures only it can phrase (whose key collided, what was missing). */
 export interface DatabaseErrorWording {
   conflict?: () => DomainError;
   notFound?: () => DomainError;
+  /** How many times the caller ran the statement before giving up on a deadlock (it retries them itself). */
+  attempts?: number;
 }
 
 /**
@@ -14,8 +23,9 @@ export interface DatabaseErrorWording {
 export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWording = {}): never {
   switch (databaseErrorKind(error)) {
     case "unavailable":
-    case "transient": // still deadlocking after the caller's own retries: worth a retry later
       throw new UnavailableError(undefined, { cause: error });
+    case "transient": // still deadlocking after the caller's own retries: worth a retry later
+      throw new WriteConflictError(wording.attempts ?? 1, { cause: error });
     case "timed_out": // a statement_timeout its caller did not word (search words its own)
       throw new StatementTimeoutError(undefined, { cause: error });
     case "busy":
@@ -24,6 +34,15 @@ export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWordi
       throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }]);
     case "value_out_of_range":
       throw new InvalidInputError([{ path: "(input)", message: "A value is out of range for its column" }]);
+    case "value_malformed":
+      throw new InvalidInputError([
+        {
+          path: "(input)",
+          message:
+            "A value is not one the database can store or read (a NUL character, a lone surrogate, or a date-time " +
+            "it cannot parse)",
+        },
+      ]);
     case "unique_violation":
       if (wording.conflict) throw wording.conflict();
       break;

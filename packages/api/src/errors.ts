@@ -7,6 +7,8 @@ export type DomainErrorKind =
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
+  /** Seconds after which the same request may well succeed (HTTP's Retry-After), for failures that pass. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** The thing asked for does not exist. */
@@ -94,10 +96,30 @@ export class SearchTimeoutError extends StatementTimeoutError {
  */
 export class BusyError extends UnavailableError {
   override name = "BusyError";
+  override readonly retryAfterSeconds = 1;
   constructor(options?: ErrorOptions) {
     super(
       "The database is busy: this request waited for a free connection, then ran out of time (DATABASE_TIMEOUT_MS) " +
         "before the answer came; try again in a moment",
+      options,
+    );
+  }
+}
+
+/**
+ * The database rolled the request back because it collided with concurrent writes (a deadlock, 40P01, or a
+ * serialization failure, 40001), again after every retry the service made: nothing changed, and the same request
+ * may well succeed when sent again. The database is reachable; saying otherwise sent operators looking for an outage.
+ */
+export class WriteConflictError extends UnavailableError {
+  override name = "WriteConflictError";
+  override readonly retryAfterSeconds = 1;
+  /** `attempts`: how many times the service ran it before giving up (1 when it does not retry by itself). */
+  constructor(attempts: number, options?: ErrorOptions) {
+    super(
+      "This request collided with concurrent writes to the same data (a deadlock or serialization failure)" +
+        (attempts > 1 ? `, ${attempts} times in a row,` : "") +
+        " and the database rolled it back: nothing changed; send it again",
       options,
     );
   }

@@ -14,6 +14,7 @@ describe("the @trpc/server patch", () => {
     const patched: [RegExp, string][] = [
       [/^getErrorShape-.*\.(mjs|cjs)$/, "// memory-mirror patch: object spread as Object.assign"],
       [/^resolveResponse-.*\.(mjs|cjs)$/, "// memory-mirror patch: only a subscription can be aborted on its own"],
+      [/^resolveResponse-.*\.(mjs|cjs)$/, "// memory-mirror patch: only an answer that streams"],
     ];
     const names = await readdir(dist);
     for (const [file, marker] of patched) {
@@ -35,6 +36,55 @@ describe("the @trpc/server patch", () => {
       req: new Request("http://localhost/trpc/p", { signal: controller.signal }),
     });
     expect(await response.json()).toEqual({ result: { data: false } });
+  });
+
+  it("aborts a query's signal when its request's signal aborts (no AbortSignal.any of its own)", async () => {
+    const t = initTRPC.create();
+    const controller = new AbortController();
+    const router = t.router({
+      p: t.procedure.query(
+        ({ signal }) =>
+          new Promise<string>((resolve) => {
+            if (!signal) return resolve("no signal");
+            signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+            controller.abort();
+          }),
+      ),
+    });
+    const { fetchRequestHandler } = await import("@trpc/server/adapters/fetch");
+    const response = await fetchRequestHandler({
+      endpoint: "/trpc",
+      router,
+      req: new Request("http://localhost/trpc/p", { signal: controller.signal }),
+    });
+    expect(await response.json()).toEqual({ result: { data: "aborted" } });
+  });
+
+  it("still aborts a streamed batch's calls when its reader cancels the answer", async () => {
+    const t = initTRPC.create();
+    let aborted!: () => void;
+    const sawAbort = new Promise<void>((resolve) => (aborted = resolve));
+    const router = t.router({
+      p: t.procedure.query(
+        ({ signal }) =>
+          new Promise<string>((resolve) => {
+            signal?.addEventListener("abort", () => {
+              aborted();
+              resolve("aborted");
+            });
+          }),
+      ),
+    });
+    const { fetchRequestHandler } = await import("@trpc/server/adapters/fetch");
+    const response = await fetchRequestHandler({
+      endpoint: "/trpc",
+      router,
+      req: new Request(`http://localhost/trpc/p?batch=1&input=${encodeURIComponent("{}")}`, {
+        headers: { "trpc-accept": "application/jsonl" },
+      }),
+    });
+    await response.body?.cancel();
+    await expect(sawAbort).resolves.toBeUndefined();
   });
 
   it("keeps what middlewares hand on: context, input, meta, and a context a middleware adds", async () => {

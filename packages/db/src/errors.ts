@@ -10,6 +10,12 @@ export type DatabaseErrorKind =
   | "not_found"
   | "value_too_long"
   | "value_out_of_range"
+  /**
+   * A value PostgreSQL cannot store or read: 22P02, text it cannot read as its type (a lone surrogate's escape in
+   * json); 22P05, NUL or an unsupported Unicode escape in jsonb/text; 22021, an invalid byte sequence; 22007 and
+   * 22009, a date-time it cannot parse. The schemas refuse these first; this is the net behind them.
+   */
+  | "value_malformed"
   /** A deadlock or serialization failure: the same statement may well succeed when run again. */
   | "transient"
   /** A statement stopped by statement_timeout (57014): the work it was given was too much for the time it had. */
@@ -90,6 +96,7 @@ function fromSqlState(state: string): DatabaseErrorKind | undefined {
   if (state === "22001") return "value_too_long";
   // A number too large for its column (22003), a date out of the timestamp's range (22008).
   if (state === "22003" || state === "22008") return "value_out_of_range";
+  if (["22P02", "22P05", "22021", "22007", "22009"].includes(state)) return "value_malformed";
   if (state === "40P01" || state === "40001") return "transient";
   if (state.startsWith("08") || state === "53300" || state === "3D000") return "unavailable";
   if (state === "57014") return "timed_out";

@@ -45,7 +45,9 @@ export function requireKey(principal: Principal): void {
 export function resolveSpace(principal: Principal, requested: string | undefined): string {
   if (principal.space === ANY_SPACE) return requested ?? DEFAULT_SPACE;
   if (requested !== undefined && requested !== principal.space) {
-    throw new ForbiddenError(`This key (${principal.name}) belongs to space "${principal.space}", not "${requested}"`);
+    throw new ForbiddenError(
+      `This key (${principal.name}) belongs to space "${principal.space}", not ${JSON.stringify(requested)}`,
+    );
   }
   return principal.space;
 }

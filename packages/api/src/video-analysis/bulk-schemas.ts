@@ -116,7 +116,7 @@ export const upsertManyInput = z
           ctx.addIssue({
             code: "custom",
             path: ["items", index, field],
-            message: `${field} "${value}" appears twice (items ${earlier} and ${index})`,
+            message: `${field} ${JSON.stringify(value)} appears twice (items ${earlier} and ${index})`,
           });
       });
     }

@@ -52,7 +52,7 @@ function history(
           WHERE a."space" = ${space} AND a."videoId" = ${videoId}`,
       )
       .catch(rethrowDatabaseError);
-    if (rows.length === 0) throw new NotFoundError(`No video analysis for videoId "${videoId}"`);
+    if (rows.length === 0) throw new NotFoundError(`No video analysis for videoId ${JSON.stringify(videoId)}`);
     const versions = rows.filter((r): r is Version => r.version !== null).sort((a, b) => b.version - a.version);
     const items = versions.slice(0, limit).map((v) => ({
       version: v.version,

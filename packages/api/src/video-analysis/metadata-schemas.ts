@@ -12,6 +12,12 @@ export type Metadata = Record<string, MetadataValue>;
 // With the u flag a surrogate pair is one code point, so \p{Cs} matches only unpaired halves.
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * A key's step in a path: `.place` for a plain name, `["my place"]` (JSON-quoted) for anything else, so a message
+ * quotes the caller's key whole and no transport mistakes any of it for a field name of its own.
+ */
+const step = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -35,7 +41,7 @@ function problem(root: Record<string, unknown>, name: string): string | undefine
       if (depth > METADATA_MAX_DEPTH) return `${name} must nest at most ${METADATA_MAX_DEPTH} levels deep (${path})`;
       const entries = Array.isArray(value)
         ? value.map((v, i) => [`${path}[${i}]`, v] as const)
-        : Object.entries(value).map(([k, v]) => [`${path}.${k}`, v] as const);
+        : Object.entries(value).map(([k, v]) => [`${path}${step(k)}`, v] as const);
       if (!Array.isArray(value)) {
         keys += entries.length;
         if (keys > METADATA_MAX_KEYS) return `${name} must hold at most ${METADATA_MAX_KEYS} keys in all`;

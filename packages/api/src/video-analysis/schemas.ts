@@ -84,7 +84,13 @@ export const embeddingField = z
       .string({ error: "embedding.model is required" })
       .min(1, "embedding.model must not be empty")
       .max(EMBEDDING_MODEL_MAX_LENGTH, `embedding.model must be at most ${EMBEDDING_MODEL_MAX_LENGTH} characters`)
-      .refine((s) => s.trim() !== "" && !s.includes("\0"), "embedding.model must not be blank or contain NUL"),
+      .refine((s) => s.trim() !== "" && !s.includes("\0"), "embedding.model must not be blank or contain NUL")
+      // Stored as text (PostgreSQL's UTF-8 cannot hold it) and sent inside JSON to the bulk write, where a lone
+      // surrogate's escape failed the statement (a 500) instead of being refused here.
+      .refine(
+        (s) => !LONE_SURROGATE.test(s),
+        "embedding.model must be well-formed Unicode (it holds a lone surrogate)",
+      ),
     values: z
       .array(
         z.number({ error: "embedding.values must be numbers" }).finite("embedding.values must be finite numbers"),

@@ -102,7 +102,7 @@ export async function planVectors(
       {
         path: "embedding.values",
         message:
-          `embedding has ${dims} dimensions, but the vectors of model "${embedding.model}" in this space have ` +
+          `embedding has ${dims} dimensions, but the vectors of model ${JSON.stringify(embedding.model)} in this space have ` +
           `${other}: send a ${other}-dimensional query vector`,
       },
     ]);

@@ -49,9 +49,10 @@ function embeddingColumns(embedding: Embedding | null | undefined) {
     : { model: null, dims: null, vector: null };
 }
 
-const notFound = (videoId: string) => () => new NotFoundError(`No video analysis for videoId "${videoId}"`);
+const notFound = (videoId: string) => () =>
+  new NotFoundError(`No video analysis for videoId ${JSON.stringify(videoId)}`);
 const conflict = (videoId: string) => () =>
-  new ConflictError(`A video analysis for videoId "${videoId}" already exists`);
+  new ConflictError(`A video analysis for videoId ${JSON.stringify(videoId)} already exists`);
 
 function charged(budget: ResponseBudget, row: VideoAnalysisRow): VideoAnalysisRow {
   budget.charge(1, [row.videoId, row.description]);
@@ -92,7 +93,10 @@ function versionConflict(
 ): VersionConflictError {
   const now = current ? `is at version ${current.version}` : "has no analysis";
   const expected = expectedVersion !== undefined ? `, not version ${expectedVersion} (expectedVersion)` : " (If-Match)";
-  return new VersionConflictError(`Version conflict: videoId "${videoId}" ${now}${expected}; read it again`, current);
+  return new VersionConflictError(
+    `Version conflict: videoId ${JSON.stringify(videoId)} ${now}${expected}; read it again`,
+    current,
+  );
 }
 
 /**

@@ -72,13 +72,22 @@ export function readWhen(phrase: string, nowIso: string | undefined, clock: () =
       {
         path: "when",
         message:
-          `when: "${phrase}" is not a time I can read; write one period, such as "in 2019", "last summer", ` +
+          `when: ${JSON.stringify(phrase)} is not a time I can read; write one period, such as "in 2019", "last summer", ` +
           `"two weeks ago", "July 2019" or "Christmas 2021" (and keep other words in query)`,
       },
     ]);
   }
   const bound = (day: Day) =>
     formatRecordedAt({ instant: instantOf(day, now.offsetMinutes), offsetMinutes: now.offsetMinutes });
+  // ISO-8601 writes a year past 9999 as "+010000-…" ("in 9999" ends on 10000-01-01), which PostgreSQL cannot read: it
+  // was a 500. No recording is dated there anyway.
+  if (bound(period.to).startsWith("+"))
+    throw new InvalidInputError([
+      {
+        path: "when",
+        message: `when: ${JSON.stringify(phrase)} reaches past the year 9999, where no recording is dated`,
+      },
+    ]);
   return { phrase, from: bound(period.from), to: bound(period.to) };
 }
 
@@ -105,7 +114,7 @@ export function applyWhen(input: MemoryFilters & { when?: string | undefined; no
       {
         path: "when",
         message:
-          `when: "${when.phrase}" (${when.from} to ${when.to}) does not overlap the range of recordedAfter and ` +
+          `when: ${JSON.stringify(when.phrase)} (${when.from} to ${when.to}) does not overlap the range of recordedAfter and ` +
           "recordedBefore: no memory could match both",
       },
     ]);

@@ -67,7 +67,8 @@ interface PlanRow extends Partial<StoredRow> {
 
 /**
  * Runs a race lost to a concurrent creation or a deadlock again: each run sees more of what the others committed,
- * so a handful settles even 64 writers of one new video; beyond that the caller gets a CONFLICT (or 503 for a deadlock).
+ * so a handful settles even 64 writers of one new video; beyond that the caller gets a CONFLICT (or for a deadlock a
+ * 503 WriteConflictError saying the write was rolled back and may be sent again).
  */
 const MAX_ATTEMPTS = 8;
 const RACE_LOST = "Other writes to these analyses kept colliding with this one; try again";
@@ -89,7 +90,7 @@ export async function writeAnalyses(
     } catch (error) {
       const kind = databaseErrorKind(error);
       if (attempt < MAX_ATTEMPTS && (kind === "unique_violation" || kind === "transient")) continue;
-      rethrowDatabaseError(error, { conflict: () => new ConflictError(RACE_LOST) });
+      rethrowDatabaseError(error, { conflict: () => new ConflictError(RACE_LOST), attempts: attempt });
     }
   }
 }

@@ -53,7 +53,7 @@ const upsertBody = z
         ctx.addIssue({
           code: "custom",
           path: ["items", index, "video_id"],
-          message: `video_id "${id}" appears twice (items ${first} and ${index})`,
+          message: `video_id ${JSON.stringify(id)} appears twice (items ${first} and ${index})`,
         });
     });
   })

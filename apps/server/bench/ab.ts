@@ -1,0 +1,122 @@
+/**
+ * Two service processes side by side on one seeded PostgreSQL database, measured in alternating bursts: CPU µs per
+ * request of each, and B's over A's. Run one after the other (cpu.ts), two servers see different moments of a shared
+ * machine's load and their CPU per request drifts by ±20%; side by side, with bursts alternating (ABBA…), both see the
+ * same moments and the ratio holds within a few percent.
+ *
+ *   node --conditions=@memory-mirror/source --import tsx bench/ab.ts [--only "one call per request"] \
+ *     [--server-b /work/main/apps/server/dist/main.js] [--auth-b off] [--env-b NAME=VALUE]… [--rounds 10]
+ *
+ * A and B are this tree's built server (dist/main.js) unless `--server-a` / `--server-b` name another built tree's (a
+ * worktree of main: before against after; swap them in a second run, and run A against itself to see the noise). `--auth-b off` runs B with AUTH=off and the keyless lookup (the AUTH=off row of
+ * run.ts): what keys cost. `--env-b` sets B's environment apart (repeatable). Needs BENCH_DATABASE_URL (a database
+ * cpu.ts seeded and kept: BENCH_KEEP=1).
+ */
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { readProbe, type Running, startProcess, stop } from "./processes.ts";
+import { authOffScenario, type Scenario, serviceScenarios } from "./scenarios.ts";
+import { seed } from "./seed.ts";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string", default: "one call per request" },
+    "server-a": { type: "string" },
+    "server-b": { type: "string" },
+    "auth-b": { type: "string", default: "required" },
+    "env-b": { type: "string", multiple: true, default: [] },
+    rounds: { type: "string", default: "10" },
+    requests: { type: "string", default: "1000" },
+    connections: { type: "string", default: "4" },
+    rows: { type: "string", default: "10000" },
+  },
+});
+const url = process.env.BENCH_DATABASE_URL;
+if (!url) throw new Error("BENCH_DATABASE_URL: a database seeded by cpu.ts (BENCH_KEEP=1 keeps the one it makes)");
+const authB = values["auth-b"];
+if (authB !== "required" && authB !== "off") throw new Error("--auth-b is required or off");
+const rounds = Number(values.rounds);
+const requests = Number(values.requests);
+const connections = Number(values.connections);
+
+const context = { rows: Number(values.rows), apiKey: await seed(url, 0, `ab-${Date.now()}`), batch: 50 };
+const wanted = (s: Scenario) => s.name.toLowerCase().includes(values.only.toLowerCase()) && s.perRequest === 1;
+const scenarioA = serviceScenarios(context).find(wanted);
+if (!scenarioA) throw new Error(`no single-call scenario matches "${values.only}"`);
+// AUTH=off answers the keyless lookup; keys are what it leaves out.
+const scenarioB = authB === "off" ? authOffScenario(context) : scenarioA;
+
+const env = {
+  DATABASE_URL: url,
+  DATABASE_POOL_SIZE: "16",
+  RATE_LIMIT_PER_MINUTE: "100000000",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+};
+const envB = Object.fromEntries(
+  values["env-b"].map((pair) => {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--env-b ${pair}: NAME=VALUE`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const here = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const a = await startProcess(values["server-a"] ?? here, { ...env, AUTH: "required" }, "/readyz");
+const b = await startProcess(values["server-b"] ?? here, { ...env, AUTH: authB, ...envB }, "/readyz").catch(
+  async (error: unknown) => {
+    await stop(a);
+    throw error;
+  },
+);
+
+/** Server CPU µs per request over one burst. */
+async function burst(server: Running, scenario: Scenario, amount: number): Promise<number> {
+  await readProbe(server);
+  const result = await autocannon({
+    url: server.url,
+    connections,
+    amount,
+    requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
+  });
+  const probe = await readProbe(server);
+  if (result.errors || result.non2xx)
+    throw new Error(`${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+  return (probe.cpuMs * 1000) / result.requests.total;
+}
+
+const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+try {
+  // Warm-up (JIT, pools, plans): 3,000 each, as pnpm bench does.
+  for (let i = 0; i < 3; i++) {
+    await burst(a, scenarioA, 1000);
+    await burst(b, scenarioB, 1000);
+  }
+  const cpuA: number[] = [];
+  const cpuB: number[] = [];
+  const loads: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    // ABBA: neither side is always the one measured right after the other.
+    if (round % 2 === 0) {
+      cpuA.push(await burst(a, scenarioA, requests));
+      cpuB.push(await burst(b, scenarioB, requests));
+    } else {
+      cpuB.push(await burst(b, scenarioB, requests));
+      cpuA.push(await burst(a, scenarioA, requests));
+    }
+    loads.push(os.loadavg()[0]!);
+  }
+  const µs = (xs: number[]) => xs.map((x) => x.toFixed(0).padStart(5)).join("");
+  const from = (server: string | undefined) => (server ? ` (${server})` : "");
+  console.log(`A ${scenarioA.name}${from(values["server-a"])}\nB ${scenarioB.name}${from(values["server-b"])}`);
+  console.log(`A µs/request ${µs(cpuA)}\nB µs/request ${µs(cpuB)}`);
+  console.log(
+    `A mean ${mean(cpuA).toFixed(0)} µs, B mean ${mean(cpuB).toFixed(0)} µs: B/A ${(mean(cpuB) / mean(cpuA)).toFixed(3)}, ` +
+      `per round median ${median(cpuB.map((x, i) => x / cpuA[i]!)).toFixed(3)}; load ${Math.min(...loads).toFixed(1)}–` +
+      `${Math.max(...loads).toFixed(1)}`,
+  );
+} finally {
+  await stop(a);
+  await stop(b);
+}

@@ -1,0 +1,115 @@
+/**
+ * Regression tests for the hostile inputs a fuzzing pass over tRPC, REST and MCP found answered 500: an
+ * embedding.model holding a lone surrogate (the bulk write sends it inside JSON, whose escape PostgreSQL refuses), and
+ * a `when` reaching past the year 9999 (its bound, "+010000-01-01", is no date PostgreSQL reads). Each is now a 4xx
+ * naming the field on every transport; behind the schemas, the database's own refusals of such values (real
+ * statements on both databases) are a 422 too, never a 500.
+ */
+import { databaseErrorKind } from "@memory-mirror/db";
+import { testTargets } from "@memory-mirror/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+
+const targets = await testTargets();
+
+const LONE_MODEL = "embedding.model must be well-formed Unicode (it holds a lone surrogate)";
+const PAST_9999 = (phrase: string) =>
+  `when: ${JSON.stringify(phrase)} reaches past the year 9999, where no recording is dated`;
+
+for (const target of targets) {
+  describe.skipIf(!!target.skip)(`hostile inputs on the ${target.name} database`, () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startTestServer(target.name);
+      expect((await post("/trpc/videoAnalysis.create", { videoId: "seed", description: "A walk." })).status).toBe(200);
+    });
+    afterAll(() => server?.close());
+
+    async function post(path: string, json: unknown, method = "POST") {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify(json),
+      });
+      return { status: response.status, text: await response.text() };
+    }
+    /** An MCP tool call's answer: the tool's error text (MCP answers a refused input inside a 200). */
+    async function tool(name: string, args: unknown) {
+      const { status, text } = await post("/mcp", {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name, arguments: args },
+      });
+      expect(status).toBe(200);
+      const body = JSON.parse(text.startsWith("event:") ? text.split("data: ")[1]! : text) as {
+        result: { isError?: boolean; content: { text: string }[] };
+      };
+      expect(body.result.isError).toBe(true);
+      return body.result.content.map((c) => c.text).join("\n");
+    }
+
+    const lone = { model: "clip\ud800", values: [0.1, 0.2] };
+
+    it("an embedding.model with a lone surrogate is refused by every write, never a 500", async () => {
+      for (const [path, input] of [
+        ["/trpc/videoAnalysis.create", { videoId: "new", description: "d", embedding: lone }],
+        ["/trpc/videoAnalysis.upsert", { videoId: "seed", description: "d", embedding: lone }],
+        ["/trpc/videoAnalysis.update", { videoId: "seed", description: "d", embedding: lone }],
+        ["/trpc/videoAnalysis.upsertMany", { items: [{ videoId: "seed", description: "d", embedding: lone }] }],
+      ] as const) {
+        const { status, text } = await post(path, input);
+        expect({ path, status }).toEqual({ path, status: 400 });
+        expect(text).toContain(LONE_MODEL);
+      }
+      for (const [method, path] of [
+        ["POST", "/api/video-analysis/"],
+        ["PUT", "/api/video-analysis/seed"],
+      ] as const) {
+        const { status, text } = await post(path, { video_id: "new", description: "d", embedding: lone }, method);
+        expect({ path, status }).toEqual({ path, status: 422 });
+        expect(text).toContain(LONE_MODEL);
+      }
+      expect(await tool("create_video_analysis", { videoId: "new", description: "d", embedding: lone })).toContain(
+        LONE_MODEL,
+      );
+      // Nothing was stored with a U+FFFD in its place.
+      expect((await fetch(`${server.url}/api/video-analysis/new`)).status).toBe(404);
+    });
+
+    it("a when past the year 9999 is refused by search and context, never a 500", async () => {
+      for (const phrase of ["in 9999", "December 9999", "9999-12-31T23:59:59Z"]) {
+        for (const path of ["/trpc/videoAnalysis.search", "/trpc/videoAnalysis.context"]) {
+          const response = await fetch(
+            `${server.url}${path}?input=${encodeURIComponent(JSON.stringify({ query: "walk", when: phrase }))}`,
+          );
+          expect({ path, phrase, status: response.status }).toEqual({ path, phrase, status: 400 });
+          expect(await response.text()).toContain(JSON.stringify(PAST_9999(phrase)).slice(1, -1));
+        }
+        for (const path of ["/api/search", "/api/context"]) {
+          const { status, text } = await post(path, { query: "walk", when: phrase });
+          expect({ path, phrase, status }).toEqual({ path, phrase, status: 422 });
+          expect(text).toContain(JSON.stringify(PAST_9999(phrase)).slice(1, -1));
+        }
+      }
+      expect(await tool("search_memories", { query: "walk", when: "in 9999" })).toContain(PAST_9999("in 9999"));
+      // The last year that can be written still works.
+      const { status } = await post("/api/search", { query: "walk", when: "in 9998" });
+      expect(status).toBe(200);
+    });
+
+    it("the database's own refusals of unreadable values are value_malformed (a 422), from real statements", async () => {
+      const prisma = server.server.database.prisma;
+      const kindOf = (sql: string) => prisma.$queryRawUnsafe(sql).then(() => "no error", databaseErrorKind);
+      // 22P02: a lone surrogate's escape in json, as the bulk write's json_to_recordset met it.
+      expect(await kindOf(`SELECT * FROM json_to_recordset('[{"a":"\\ud800"}]'::json) AS x(a text)`)).toBe(
+        "value_malformed",
+      );
+      // 22P05: NUL in jsonb.
+      expect(await kindOf(`SELECT '{"a":"\\u0000"}'::jsonb`)).toBe("value_malformed");
+      // 22009 / 22007: a date-time PostgreSQL cannot read.
+      expect(await kindOf(`SELECT '+010000-01-01T00:00:00Z'::timestamptz`)).toBe("value_malformed");
+      expect(await kindOf(`SELECT 'no date at all'::timestamptz`)).toBe("value_malformed");
+    });
+  });
+}
