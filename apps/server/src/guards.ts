@@ -169,7 +169,7 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         return render(c, {
           code: "FORBIDDEN",
           message:
-            `Host "${host ?? ""}" is not a name of this server: with authentication off (AUTH=off) only loopback ` +
+            `Host ${JSON.stringify(host ?? "")} is not a name of this server: with authentication off (AUTH=off) only loopback ` +
             "names (localhost, 127.0.0.1, [::1]) and those in ALLOWED_HOSTS are answered",
         });
       }

@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { InvalidInputError } from "@memory-mirror/api";
 import { pino, type Logger } from "pino";
 import type { ServerConfig } from "./config.ts";
 
@@ -16,6 +17,15 @@ const FLUSH_MS = 100;
  * lookup's server CPU, measured with bench/cpu.ts. A cluster worker writes each line at once: several processes
  * share its stdout, where only writes up to 4 KiB (PIPE_BUF) cannot interleave.
  */
+/**
+ * A caller's value the database itself refused (a 4xx, its cause the database's error) is logged as a warning: the
+ * same SQLSTATEs (22P02…) come from a mistake in our own statements, which must not pass silently as a 4xx.
+ */
+export function logDatabaseRefusal(logger: Logger, error: unknown, reqId: string | undefined): void {
+  if (error instanceof InvalidInputError && error.cause !== undefined)
+    logger.warn({ err: error.cause, reqId }, "the database refused a value: the caller's, or a statement's mistake");
+}
+
 export function createLogger(level: ServerConfig["logLevel"]): Logger {
   const destination = pino.destination(
     cluster.isWorker ? { dest: 1 } : { dest: 1, minLength: 4096, periodicFlush: FLUSH_MS },

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./request-variables.ts";
 import { releaseWhenSent, type Release } from "./concurrency.ts";
 import { admit, type GuardDeps, transportGuards } from "./guards.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, logDatabaseRefusal } from "./logger.ts";
 import { retryHeaders, trpcProblem } from "./problems.ts";
 import { limitStreams, type StreamSlots } from "./streams.ts";
 
@@ -40,13 +40,16 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
       maxBatchSize: deps.config.maxBatchSize,
       // Lets the client send long query batches as POST instead of overlong URLs.
       allowMethodOverride: true,
-      // A failure that passes (a write that collided, a busy pool) says when to retry, as REST's answer does.
-      responseMeta({ errors }) {
-        const cause = errors.map((e) => e.cause).find((c) => c instanceof DomainError && c.retryAfterSeconds);
-        const headers = cause ? retryHeaders(cause as DomainError) : undefined;
+      // A failure that passes (a write that collided, a busy pool) says when to retry, as REST's answer does; in a
+      // batch only when every call failed so: a client resending on the header must not run its succeeded calls again.
+      responseMeta({ errors, info }) {
+        const retryable = errors.map((e) => e.cause).filter((c) => c instanceof DomainError && c.retryAfterSeconds);
+        if (retryable.length === 0 || retryable.length !== (info?.calls.length ?? 1)) return {};
+        const headers = retryHeaders(retryable[0] as DomainError);
         return headers ? { headers } : {};
       },
       onError({ error, path }) {
+        logDatabaseRefusal(logger, error.cause, c.var.requestId);
         if (error.code === "INTERNAL_SERVER_ERROR")
           logger.error({ err: error, path, reqId: c.var.requestId }, "procedure failed");
       },

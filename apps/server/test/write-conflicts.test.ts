@@ -78,6 +78,29 @@ for (const target of targets) {
       expect(await stored()).toBe("as stored");
     });
 
+    it("a batch whose other call succeeded carries no Retry-After: resending it would run that call again", async () => {
+      const mixed = await fetch(`${server.url}/trpc/videoAnalysis.update,videoAnalysis.update?batch=1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          0: { videoId: "seed", description: "deadlock" },
+          1: { videoId: "seed", description: "as stored" },
+        }),
+      });
+      expect(mixed.status).toBe(207);
+      expect(mixed.headers.get("retry-after")).toBeNull();
+      const both = await fetch(`${server.url}/trpc/videoAnalysis.update,videoAnalysis.update?batch=1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          0: { videoId: "seed", description: "deadlock" },
+          1: { videoId: "seed", description: "serialization" },
+        }),
+      });
+      expect(both.status).toBe(503);
+      expect(both.headers.get("retry-after")).toBe("1");
+    });
+
     it("a REST PUT failing on serialization is the same 503 in FastAPI's shape", async () => {
       const response = await fetch(`${server.url}/api/video-analysis/seed`, {
         method: "PUT",

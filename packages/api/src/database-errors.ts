@@ -31,18 +31,26 @@ export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWordi
     case "busy":
       throw new BusyError({ cause: error });
     case "value_too_long":
-      throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }]);
+      throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }], {
+        cause: error,
+      });
     case "value_out_of_range":
-      throw new InvalidInputError([{ path: "(input)", message: "A value is out of range for its column" }]);
+      throw new InvalidInputError([{ path: "(input)", message: "A value is out of range for its column" }], {
+        cause: error,
+      });
     case "value_malformed":
-      throw new InvalidInputError([
-        {
-          path: "(input)",
-          message:
-            "A value is not one the database can store or read (a NUL character, a lone surrogate, or a date-time " +
-            "it cannot parse)",
-        },
-      ]);
+      throw new InvalidInputError(
+        [
+          {
+            path: "(input)",
+            message:
+              "A value is not one the database can store or read (a NUL character, a lone surrogate, or a date-time " +
+              "it cannot parse)",
+          },
+        ],
+        // Kept for the server's log: PostgreSQL raises these codes for our own statements' mistakes too.
+        { cause: error },
+      );
     case "unique_violation":
       if (wording.conflict) throw wording.conflict();
       break;

@@ -48,8 +48,11 @@ export interface InputIssue {
 export class InvalidInputError extends DomainError {
   override name = "InvalidInputError";
   readonly kind = "invalid";
-  constructor(readonly issues: InputIssue[]) {
-    super(issues.map((i) => i.message).join("; "));
+  constructor(
+    readonly issues: InputIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(issues.map((i) => i.message).join("; "), options);
   }
 }
 

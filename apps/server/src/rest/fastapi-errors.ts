@@ -10,7 +10,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { AppEnv } from "../request-variables.ts";
-import type { Logger } from "../logger.ts";
+import { type Logger, logDatabaseRefusal } from "../logger.ts";
 import { problemOf, restProblem } from "../problems.ts";
 import { etagOf } from "./etag.ts";
 import { inRestWords, restName } from "./names.ts";
@@ -124,7 +124,10 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       const fixed = DETAIL[error.kind];
       if (fixed) return detailError(c, ...fixed);
       // Input the service refused is FastAPI's 422; every other kind is `{"detail"}` with its own status.
-      if (error instanceof InvalidInputError) return validationError(c, serviceIssuesToDetail(c, error));
+      if (error instanceof InvalidInputError) {
+        logDatabaseRefusal(logger, error, c.var.requestId);
+        return validationError(c, serviceIssuesToDetail(c, error));
+      }
       return restProblem(c, problemOf(error));
     }
     if (error instanceof HTTPException) {
