@@ -75,13 +75,20 @@ for (const target of targets)
       }
     });
 
-    it("a NULL among the tags (raw SQL only) is left out: the analysis is still found, listed and answered", async () => {
-      await suite.callerIn("rows-null").videoAnalysis.create({ videoId: "null-tag", description: "d", tags: ["kept"] });
+    it("a NULL among the tags (raw SQL only) is left out: the analysis is still found, listed, searched and answered", async () => {
+      await suite
+        .callerIn("rows-null")
+        .videoAnalysis.create({ videoId: "null-tag", description: "a lighthouse at dusk", tags: ["kept"] });
       await suite.db.prisma.$executeRaw`UPDATE "VideoAnalysis" SET "tags" = ARRAY[NULL, 'kept', NULL]::text[]
         WHERE "space" = 'rows-null' AND "videoId" = 'null-tag'`;
       const caller = suite.callerIn("rows-null");
       expect(await caller.videoAnalysis.byVideoId({ videoId: "null-tag" })).toMatchObject({ tags: ["kept"] });
       expect((await caller.videoAnalysis.list({})).items).toMatchObject([{ videoId: "null-tag", tags: ["kept"] }]);
+      const found = await caller.videoAnalysis.search({ query: "lighthouse" });
+      expect(found.items.map((hit) => hit.analysis.tags)).toEqual([["kept"]]);
+      const context = await caller.videoAnalysis.context({ query: "lighthouse", maxChars: 2000 });
+      expect(context.sources.map((source) => source.videoId)).toEqual(["null-tag"]);
+      expect(context.text).toContain("· null-tag · kept\n");
     });
 
     it("keeps to its space: the same videoId elsewhere is not found", async () => {
