@@ -52,6 +52,8 @@ const env = {
   DATABASE_URL: url,
   DATABASE_POOL_SIZE: "16",
   RATE_LIMIT_PER_MINUTE: "100000000",
+  // One key sends every request: its line must be long enough that nothing is refused (as in cpu.ts).
+  KEY_QUEUE_MS: "60000",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
 };
 const envB = Object.fromEntries(
