@@ -83,7 +83,10 @@ for (const target of targets) {
         fetch(`${server.url}/trpc/${descriptions.map(() => "videoAnalysis.update").join(",")}?batch=1`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify(descriptions.map((description) => ({ videoId: "seed", description }))),
+          // tRPC's batch body: each call's input under its index.
+          body: JSON.stringify(
+            Object.fromEntries(descriptions.map((description, i) => [i, { videoId: "seed", description }])),
+          ),
         });
       const mixed = await updates("deadlock", "as stored");
       expect(mixed.status).toBe(207);
