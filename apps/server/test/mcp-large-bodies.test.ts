@@ -65,7 +65,7 @@ for (const target of targets) {
       const atLimit = "é".repeat(DESCRIPTION_MAX_LENGTH);
       expect(await create("at-limit", atLimit)).toMatchObject({
         isError: false,
-        text: expect.stringContaining(atLimit),
+        text: expect.stringContaining(atLimit) as string,
       });
       const over = await create("over-limit", "a".repeat(DESCRIPTION_MAX_LENGTH + 1));
       expect(over.isError).toBe(true);
