@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
@@ -10,6 +10,7 @@ import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { shareWritePositions } from "./write-positions.ts";
+import { settleUnreadBody } from "./unread-bodies.ts";
 
 export interface MemoryMirrorServer {
   /** Opens the database, applies pending migrations and listens. Resolves to the base URL. */
@@ -57,8 +58,11 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     // Until the app exists every request gets 503 "starting" (readiness says so too), except liveness: the process
     // runs, so /healthz answers 200 (an orchestrator must not kill a server that is still migrating).
     let app: ReturnType<typeof createApp> | undefined;
-    const handle: Parameters<typeof serve>[0]["fetch"] = (request, env) =>
-      app ? app.fetch(request, env) : starting(request);
+    const handle = (request: Request, env: HttpBindings | Http2Bindings): Response | Promise<Response> => {
+      const answer = app ? app.fetch(request, env) : starting(request);
+      if (!(answer instanceof Promise)) return settleUnreadBody(request, env)?.then(() => answer) ?? answer;
+      return answer.then((response) => settleUnreadBody(request, env)?.then(() => response) ?? response);
+    };
     http = await new Promise<Server>((resolve, reject) => {
       const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () =>
         resolve(server as Server),
