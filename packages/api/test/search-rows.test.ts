@@ -5,7 +5,7 @@
  */
 import { Prisma } from "@memory-mirror/db";
 import { testTargets } from "@memory-mirror/db/testing";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ResponseBudget } from "../src/budget.ts";
 import { candidateStatement, findCandidates, type VectorPlan } from "../src/video-analysis/search-candidates.ts";
 import { parseQuery } from "../src/video-analysis/search-query.ts";
@@ -34,7 +34,8 @@ for (const target of targets)
     });
     const embedding = (x: number) => ({ model: "rows-model", values: [x, 1 - Math.abs(x), 0.25] });
 
-    it("reads every candidate's scores, stand-ins and counts as $queryRaw does", async () => {
+    // Both tests read these memories: either runs alone (`-t`).
+    beforeAll(async () => {
       for (const m of MEMORIES)
         await suite.caller.videoAnalysis.create({
           videoId: m.videoId,
@@ -43,6 +44,9 @@ for (const target of targets)
           embedding: embedding(m.x),
           recordedAt: "2019-07-14T10:00:00.123+02:00",
         });
+    });
+
+    it("reads every candidate's scores, stand-ins and counts as $queryRaw does", async () => {
       const cases: { query?: string; vector?: number }[] = [
         { query: "dog beach" },
         { query: "birthdy sourdouh" }, // typos: stand-ins from the vocabulary, trigram scores

@@ -14,7 +14,7 @@ import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndex, type StoredRow, storedColumnList, storedRowsOf, toAnalysis } from "./stored-row.ts";
+import { columnIndex, type StoredRow, storedColumnList, storedRowsOf, text, toAnalysis } from "./stored-row.ts";
 
 /**
  * What a caller reads of its hits' memories: their columns (SQL on the alias `v`, "id" and "videoId" among them) and
@@ -137,7 +137,8 @@ async function hydrate<R extends { id: string }>(
   ).catch(rethrowDatabaseError);
   const at = columnIndex(result.columns, "highlight");
   const rows = columns.read(result);
-  return new Map(rows.map((row, i) => [row.id, { row, highlight: (result.rows[i]![at] as string | null) ?? null }]));
+  const highlightOf = (value: unknown) => (value === null ? null : text(value));
+  return new Map(rows.map((row, i) => [row.id, { row, highlight: highlightOf(result.rows[i]![at]) }]));
 }
 
 /** A hit: the memory's row as its caller reads it, its relevance, highlight and each signal's score. */
