@@ -8,7 +8,7 @@ import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { type HitColumns, searchHits } from "./search.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndex, instant, int, tagsOf, text } from "./stored-row.ts";
+import { columnIndexes, instant, int, tagsOf, text } from "./stored-row.ts";
 import { applyWhen } from "./when.ts";
 
 /** A memory as a context writes it (ContextItem without its score), and its id. */
@@ -21,26 +21,25 @@ type ContextRow = Omit<ContextItem, "score"> & { id: string };
 const contextHits: HitColumns<ContextRow> = {
   sql: 'v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", v."description"',
   read({ columns, rows }: DriverRows): ContextRow[] {
-    const at = (name: string) => columnIndex(columns, name);
-    const [id, videoId, recordedAt, offset, createdAt, tags, description] = [
-      at("id"),
-      at("videoId"),
-      at("recordedAt"),
-      at("recordedAtOffset"),
-      at("createdAt"),
-      at("tags"),
-      at("description"),
-    ];
+    const at = columnIndexes(columns, [
+      "id",
+      "videoId",
+      "recordedAt",
+      "recordedAtOffset",
+      "createdAt",
+      "tags",
+      "description",
+    ]);
     return rows.map((v) => ({
-      id: text(v[id]),
-      videoId: text(v[videoId]),
+      id: text(v[at.id]),
+      videoId: text(v[at.videoId]),
       recordedAt: recordedAtText(
-        v[recordedAt] === null ? null : instant(v[recordedAt]),
-        v[offset] === null ? null : int(v[offset]),
+        v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
+        v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
       ),
-      createdAt: instant(v[createdAt]),
-      tags: tagsOf(v[tags]),
-      description: text(v[description]),
+      createdAt: instant(v[at.createdAt]),
+      tags: tagsOf(v[at.tags]),
+      description: text(v[at.description]),
     }));
   },
 };

@@ -13,7 +13,7 @@ import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
 import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndex, int, numberOrNull, text, texts, vectorLiteral } from "./stored-row.ts";
+import { columnIndexes, int, numberOrNull, text, texts, vectorLiteral } from "./stored-row.ts";
 
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
@@ -295,25 +295,15 @@ export async function findCandidates(
 
 /** The candidates' scores as `$queryRaw` read them (tested equal on both databases): numbers, or null. */
 export function candidateRowsOf({ columns, rows }: DriverRows): CandidateRow[] {
-  const at = (name: string) => columnIndex(columns, name);
-  const [id, videoId, textScore, trigram, vector, coverage, terms, vectorHits] = [
-    at("id"),
-    at("videoId"),
-    at("text"),
-    at("trigram"),
-    at("vector"),
-    at("coverage"),
-    at("terms"),
-    at("vectorHits"),
-  ];
+  const at = columnIndexes(columns, ["id", "videoId", "text", "trigram", "vector", "coverage", "terms", "vectorHits"]);
   return rows.map((v) => ({
-    id: text(v[id]),
-    videoId: text(v[videoId]),
-    text: numberOrNull(v[textScore]),
-    trigram: numberOrNull(v[trigram]),
-    vector: numberOrNull(v[vector]),
-    coverage: numberOrNull(v[coverage]),
-    terms: v[terms] === null ? null : texts(v[terms]),
-    vectorHits: int(v[vectorHits]),
+    id: text(v[at.id]),
+    videoId: text(v[at.videoId]),
+    text: numberOrNull(v[at.text]),
+    trigram: numberOrNull(v[at.trigram]),
+    vector: numberOrNull(v[at.vector]),
+    coverage: numberOrNull(v[at.coverage]),
+    terms: v[at.terms] === null ? null : texts(v[at.terms]),
+    vectorHits: int(v[at.vectorHits]),
   }));
 }

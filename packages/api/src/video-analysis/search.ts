@@ -14,7 +14,7 @@ import { parseQuery, websearchText } from "./search-query.ts";
 import { searchTuning } from "./search-tuning.ts";
 import { applyWhen } from "./when.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndex, type StoredRow, storedColumnList, storedRowsOf, text, toAnalysis } from "./stored-row.ts";
+import { columnIndexes, type StoredRow, storedColumnList, storedRowsOf, text, toAnalysis } from "./stored-row.ts";
 
 /**
  * What a caller reads of its hits' memories: their columns (SQL on the alias `v`, "id" and "videoId" among them) and
@@ -135,7 +135,7 @@ async function hydrate<R extends { id: string }>(
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`,
   ).catch(rethrowDatabaseError);
-  const at = columnIndex(result.columns, "highlight");
+  const at = columnIndexes(result.columns, ["highlight"]).highlight;
   const rows = columns.read(result);
   const highlightOf = (value: unknown) => (value === null ? null : text(value));
   return new Map(rows.map((row, i) => [row.id, { row, highlight: highlightOf(result.rows[i]![at]) }]));

@@ -47,13 +47,7 @@ export function storedColumnList(alias?: string): string {
  * be there, of its type.
  */
 export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
-  const at = Object.fromEntries(
-    Object.keys(select).map((column) => {
-      const index = columns.indexOf(column);
-      if (index < 0) throw new Error(`A stored row lacks its column ${column}`);
-      return [column, index];
-    }),
-  ) as Record<keyof StoredRow, number>;
+  const at = columnIndexes(columns, Object.keys(select) as (keyof StoredRow)[]);
   return rows.map((v) => ({
     id: text(v[at.id]),
     videoId: text(v[at.videoId]),
@@ -97,11 +91,15 @@ export const texts = (value: unknown): string[] =>
 export const numberOrNull = (value: unknown): number | null =>
   value === null ? null : typeof value === "number" ? value : unexpected(value);
 
-/** Where a statement's column is in queryDriver's rows; a missing one is a programming error. */
-export function columnIndex(columns: string[], column: string): number {
-  const index = columns.indexOf(column);
-  if (index < 0) throw new Error(`A statement's result lacks its column ${column}`);
-  return index;
+/** Where each named column is in queryDriver's rows; a missing one is a programming error. */
+export function columnIndexes<const N extends string>(columns: string[], names: readonly N[]): Record<N, number> {
+  const at = {} as Record<N, number>;
+  for (const name of names) {
+    const index = columns.indexOf(name);
+    if (index < 0) throw new Error(`A statement's result lacks its column ${name}`);
+    at[name] = index;
+  }
+  return at;
 }
 
 /**
