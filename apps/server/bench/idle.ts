@@ -1,7 +1,8 @@
 /**
  * Resident memory of an idle server: the built server started on a seeded database (the embedded one reopened),
- * /readyz, one lookup, a few seconds' rest, then its RSS and where it lies (/proc/<pid>/smaps). Each variant (node
- * flags and environment variables) is started in turn, round after round, so variants see the same machine.
+ * /readyz, one lookup, 40 s of rest (--settle, in ms), then its RSS and where it lies (/proc/<pid>/smaps). Each
+ * variant (node flags and environment variables) is started in turn, round after round, so variants see the same
+ * machine.
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/idle.ts [--runs 3] [--database embedded|postgres]
  *     [--variant="--max-semi-space-size=32"] [--variant="MALLOC_ARENA_MAX=1 --v8-pool-size=1"] …
@@ -16,6 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "@memory-mirror/db/testing";
+import { AT_REST } from "../src/collect-at-rest.ts";
 import { startProcess, stop } from "./processes.ts";
 import { whereResident } from "./smaps.ts";
 import { seed, videoIdOf } from "./seed.ts";
@@ -26,7 +28,8 @@ const { values } = parseArgs({
     rows: { type: "string", default: "10000" },
     database: { type: "string" },
     variant: { type: "string", multiple: true },
-    settle: { type: "string", default: "3000" },
+    // Long enough for the server's full collection at rest (collect-at-rest.ts): 36 s after the last request.
+    settle: { type: "string", default: String(AT_REST.restMs + AT_REST.settleMs + 4000) },
   },
 });
 const runs = Number(values.runs);

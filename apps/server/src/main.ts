@@ -6,6 +6,7 @@ import "./wasm-tiers.ts";
 import "./heap-growth.ts";
 import cluster from "node:cluster";
 import { READY, superviseWorkers } from "./cluster.ts";
+import { AT_REST, collectingAtRest } from "./collect-at-rest.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { explainStartupError } from "./startup-errors.ts";
@@ -31,7 +32,7 @@ if (config.workers > 1 && cluster.isPrimary) {
 }
 // Loaded here, not above: a primary that only supervises workers never loads the database client.
 const { createServer } = await import("./server.ts");
-const server = createServer(config, { logger });
+const server = createServer(config, { logger, ...(collectingAtRest() ? { collectAtRest: AT_REST } : {}) });
 
 try {
   await server.start();

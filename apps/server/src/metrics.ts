@@ -94,6 +94,12 @@ export class Metrics {
     buckets: SECONDS,
     registers: [this.#registry],
   });
+  readonly #restCollections = new Counter({
+    name: "mm_rest_collections_total",
+    help: "Garbage collections run because the server rested after activity, by kind (young, full)",
+    labelNames: ["kind"] as const,
+    registers: [this.#registry],
+  });
 
   constructor(db: Database) {
     new Gauge({
@@ -155,6 +161,10 @@ export class Metrics {
   readonly changeRead = (lagMs: number): void => {
     this.#fanoutLag.observe(Math.max(0, lagMs) / 1000);
   };
+
+  restCollected(kind: "young" | "full"): void {
+    this.#restCollections.inc({ kind });
+  }
 
   rateLimited(transport: Transport): void {
     this.#rateLimited.inc({ transport });

@@ -6,6 +6,7 @@ import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
 import { startUpkeep } from "./upkeep.ts";
+import { collectAtRest, type CollectAtRestTimes } from "./collect-at-rest.ts";
 import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -26,6 +27,9 @@ export interface MemoryMirrorServer {
   readonly database: Database;
 }
 
+/** The debug line of each full collection at rest. */
+export const COLLECTED_AT_REST = "collected garbage at rest";
+
 export interface CreateServerOptions {
   logger?: Logger;
   /** Passed to createDb (tests start embedded databases from a template). */
@@ -39,6 +43,11 @@ export interface CreateServerOptions {
   idleGraceMs?: number;
   /** The built web app to serve at `/` (default: apps/web/dist). */
   webDir?: string;
+  /**
+   * Collects garbage once no request arrived for a while after some did (collect-at-rest.ts). Off by default, since
+   * it collects the whole process's heap, tests' included: main.ts turns it on.
+   */
+  collectAtRest?: CollectAtRestTimes;
 }
 
 export function createServer(config: ServerConfig, options: CreateServerOptions = {}): MemoryMirrorServer {
@@ -46,6 +55,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
   let db: Database | undefined;
   let changes: ChangeFeed | undefined;
   let stopUpkeep: (() => void) | undefined;
+  let stopCollecting: (() => void) | undefined;
   let http: Server | undefined;
   let connections: ConnectionTracker | undefined;
   let url: string | undefined;
@@ -110,6 +120,11 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         logger,
       );
       app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics, webDir: options.webDir });
+      if (options.collectAtRest)
+        stopCollecting = collectAtRest(http, options.collectAtRest, (kind, ms) => {
+          metrics.restCollected(kind);
+          if (kind === "full") logger.debug({ ms }, COLLECTED_AT_REST);
+        });
     } catch (error) {
       const server = http;
       http = undefined;
@@ -148,6 +163,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
     const closeReserve = Math.min(1000, config.shutdownTimeoutMs / 4);
     draining = true; // /readyz answers 503 from now on
     stopUpkeep?.();
+    stopCollecting?.();
     if (http && connections) {
       // Accept what the kernel already queued, then in one tick stop listening and mark every answer not yet sent
       // "Connection: close" (in that order: told to close earlier, clients reconnect into a closing listener).

@@ -2,7 +2,7 @@
 import { type CreateKeyInput, keyService } from "@memory-mirror/api";
 import { createTestDatabase, type TestTargetName } from "@memory-mirror/db/testing";
 import { createServer, loadConfig, type MemoryMirrorServer, type ServerConfig } from "./index.ts";
-import type { Logger } from "./logger.ts";
+import type { CreateServerOptions } from "./server.ts";
 
 export interface TestServer {
   url: string;
@@ -18,7 +18,10 @@ export interface TestServer {
 export async function startTestServer(
   target: TestTargetName,
   overrides: Partial<ServerConfig> = {},
-  { env, ...options }: { webDir?: string; logger?: Logger; env?: Record<string, string> } = {},
+  {
+    env,
+    ...options
+  }: Pick<CreateServerOptions, "webDir" | "logger" | "collectAtRest"> & { env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(target);
   const config = {
