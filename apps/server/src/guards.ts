@@ -331,8 +331,8 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
   const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!hasBody(c.req.method)) return next();
     // A Content-Length (not chunked) tells the size, as bodyLimit reads it too; but bodyLimit first asks for the
-    // body's stream, and @hono/node-server then wraps the socket in a web Request and streams (a tenth of a batch's
-    // CPU with the copy below), where wellFormed's read takes the bytes straight from the socket.
+    // body's stream, and @hono/node-server then wraps the socket in a web Request and streams (10–18% of a batch of
+    // 50's CPU, docs/performance.md), where wellFormed's read takes the bytes straight from the socket.
     const length = c.req.header("content-length");
     if (length !== undefined && c.req.header("transfer-encoding") === undefined)
       return Number.parseInt(length, 10) > config.maxBodyBytes ? tooLarge(c) : next();
