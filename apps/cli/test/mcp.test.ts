@@ -165,3 +165,42 @@ describe("mm mcp without a server", () => {
     expect(modules.filter(serverCode)).toEqual([]);
   });
 });
+
+/**
+ * The bridge calls the server over HTTP with kept-alive connections: a call the server refuses from its Content-Length
+ * (413) before the body arrived must not cost the calls after it their answers (apps/server/src/unread-bodies.ts).
+ */
+describe("mm mcp (stdio) after a call the server refuses before reading its body", () => {
+  const MAX_BODY_BYTES = 64 * 1024;
+  let server: TestServer;
+  let mm: Awaited<ReturnType<typeof connectMm>>;
+  beforeAll(async () => {
+    server = await startTestServer("embedded", { maxBodyBytes: MAX_BODY_BYTES });
+    mm = await connectMm(server.url);
+  });
+  afterAll(async () => {
+    await mm?.client.close();
+    await server?.close();
+  });
+
+  it("a body over MAX_BODY_BYTES is a tool error naming the limit, and every call after it is answered", async () => {
+    // 50,000 characters (within the description's limit) of two bytes each: about 100 KB of JSON.
+    const refused = await call(mm.client, "create_video_analysis", { videoId: "big", description: "é".repeat(50_000) });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain(`larger than ${MAX_BODY_BYTES} bytes (MAX_BODY_BYTES)`);
+    for (const length of [10, 30_000, 50_000]) {
+      const answer = await call(mm.client, "create_video_analysis", {
+        videoId: `after-${length}`,
+        description: "a".repeat(length),
+      });
+      expect({ length, answer: answer.isError ? answer.text : "created" }).toEqual({ length, answer: "created" });
+      const refusedAgain = await call(mm.client, "update_video_analysis", {
+        videoId: `after-${length}`,
+        description: "é".repeat(50_000),
+      });
+      expect(refusedAgain.text).toContain("MAX_BODY_BYTES");
+    }
+    expect((await call(mm.client, "get_video_analysis", { videoId: "after-50000" })).isError).toBe(false);
+    expect(mm.stderr()).not.toMatch(/failed:/);
+  });
+});

@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { shareWritePositions } from "./write-positions.ts";
 import { settleUnreadBody } from "./unread-bodies.ts";
+import { answerClientErrors } from "./oversized-heads.ts";
 
 export interface MemoryMirrorServer {
   /** Opens the database, applies pending migrations and listens. Resolves to the base URL. */
@@ -68,6 +69,7 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         resolve(server as Server),
       );
       connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
+      answerClientErrors(server as Server);
       server.once("error", (error) => reject(new ListenError(config.host, config.port, error)));
     });
     try {

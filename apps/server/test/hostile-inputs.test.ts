@@ -77,6 +77,44 @@ for (const target of targets) {
       expect((await fetch(`${server.url}/api/video-analysis/new`)).status).toBe(404);
     });
 
+    it("a when in the years 1–99 means that year, not 1901–1999 (Date's two-digit rule); the year 0 is refused", async () => {
+      const created = await post("/trpc/videoAnalysis.create", {
+        videoId: "in-1901",
+        description: "A walk in 1901.",
+        recordedAt: "1901-06-01T12:00:00Z",
+      });
+      expect(created.status).toBe(200);
+      const cases = [
+        ["in 0001", "0001-01-01T00:00:00Z", "0002-01-01T00:00:00Z"],
+        ["0001-06-01", "0001-06-01T00:00:00Z", "0001-06-02T00:00:00Z"],
+        ["summer 0001", "0001-06-01T00:00:00Z", "0001-09-01T00:00:00Z"],
+        ["in 0099", "0099-01-01T00:00:00Z", "0100-01-01T00:00:00Z"],
+      ];
+      for (const [phrase, from, to] of cases) {
+        const { status, text } = await post("/api/search", {
+          query: "walk",
+          when: phrase,
+          now: "2026-12-06T12:00:00Z",
+        });
+        expect({ phrase, status }).toEqual({ phrase, status: 200 });
+        const body = JSON.parse(text) as { items: unknown[]; when: { from: string; to: string } };
+        expect({ phrase, ...body.when, found: body.items.length }).toEqual({ phrase, from, to, found: 0 });
+      }
+      // East of UTC the year 1 starts in the year 0 of UTC, which PostgreSQL cannot read: refused as the year 0 is.
+      const east = await post("/api/search", { query: "walk", when: "in 0001", now: "2026-12-06T12:00:00+02:00" });
+      expect(east.status).toBe(422);
+      expect(east.text).toContain("reaches before the year 1 (UTC), where no recording is dated");
+      const refused = `when: \\"in 0000\\" reaches before the year 1 (UTC), where no recording is dated`;
+      const trpc = await fetch(
+        `${server.url}/trpc/videoAnalysis.search?input=${encodeURIComponent(JSON.stringify({ query: "walk", when: "in 0000" }))}`,
+      );
+      expect(trpc.status).toBe(400);
+      expect(await trpc.text()).toContain(refused);
+      const rest = await post("/api/context", { query: "walk", when: "in 0000" });
+      expect(rest.status).toBe(422);
+      expect(rest.text).toContain(refused);
+    });
+
     it("a when past the year 9999 is refused by search and context, never a 500", async () => {
       for (const phrase of ["in 9999", "December 9999", "9999-12-31T23:59:59Z"]) {
         for (const path of ["/trpc/videoAnalysis.search", "/trpc/videoAnalysis.context"]) {

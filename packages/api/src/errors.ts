@@ -24,6 +24,14 @@ export class ConflictError extends DomainError {
 }
 
 /**
+ * A create found the videoId taken: REST answers it with the original service's fixed text. Other conflicts (a write
+ * that lost its race again and again) say what happened in their own words.
+ */
+export class AlreadyExistsError extends ConflictError {
+  override name = "AlreadyExistsError";
+}
+
+/**
  * A write's expectedVersion (REST: If-Match) is stale: the analysis changed since the caller read it. Names what is
  * stored now (null when nothing is), so the caller can read it again and decide.
  */

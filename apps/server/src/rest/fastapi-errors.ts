@@ -3,7 +3,13 @@
  * `{"detail": "message"}` for 4xx/5xx, and for 422 `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.
  */
 import type { Hook } from "@hono/zod-openapi";
-import { DomainError, type DomainErrorKind, InvalidInputError, VersionConflictError } from "@memory-mirror/api";
+import {
+  AlreadyExistsError,
+  DomainError,
+  type DomainErrorKind,
+  InvalidInputError,
+  VersionConflictError,
+} from "@memory-mirror/api";
 import type { Context, ErrorHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -27,8 +33,9 @@ interface ValidationDetail {
 /** The original's fixed texts, which its clients may compare against. */
 const DETAIL: Partial<Record<DomainErrorKind, [ContentfulStatusCode, string]>> = {
   not_found: [404, "Video analysis not found"],
-  conflict: [409, "Video analysis for this video_id already exists"],
 };
+/** Only a create's collision is the original's "already exists"; a write that lost a race says so (its message). */
+const ALREADY_EXISTS = "Video analysis for this video_id already exists";
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let value = root;
@@ -120,6 +127,7 @@ export function restErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
         : "it no longer exists";
       return detailError(c, 412, `Precondition failed: If-Match does not match the analysis; ${now}`);
     }
+    if (error instanceof AlreadyExistsError) return detailError(c, 409, ALREADY_EXISTS);
     if (error instanceof DomainError) {
       const fixed = DETAIL[error.kind];
       if (fixed) return detailError(c, ...fixed);

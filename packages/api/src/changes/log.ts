@@ -4,8 +4,13 @@
  */
 import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { toAnalysis } from "../video-analysis/stored-row.ts";
-import { type StoredRow, storedColumns } from "../video-analysis/stored-row.ts";
+import {
+  type StoredRow,
+  type StoredTags,
+  storedColumns,
+  storedTags,
+  toAnalysis,
+} from "../video-analysis/stored-row.ts";
 import { type ChangeEvent, type ChangeEventRow, changeEventSchema } from "./schemas.ts";
 
 /** One change of one space, with the event subscribers receive. */
@@ -51,7 +56,8 @@ interface ChangeRow {
   analysisId: string;
   kind: "created" | "updated" | "deleted";
   version: number;
-  tags: string[];
+  /** The trigger copies the analysis's tags, a NULL element included (storedTags). */
+  tags: StoredTags;
   at: Date;
 }
 
@@ -94,18 +100,21 @@ export async function readChanges(
         .catch(rethrowDatabaseError)
     : [];
   const byId = new Map(analyses.map((a) => [a.id, a]));
-  return rows.map((row) => ({
-    id: BigInt(row.id),
-    space: row.space,
-    videoId: row.videoId,
-    at: row.at,
-    tags: row.tags,
-    event: eventOf(row, byId.get(row.analysisId)),
-  }));
+  return rows.map((row) => {
+    const tags = storedTags(row.tags);
+    return {
+      id: BigInt(row.id),
+      space: row.space,
+      videoId: row.videoId,
+      at: row.at,
+      tags,
+      event: eventOf(row, tags, byId.get(row.analysisId)),
+    };
+  });
 }
 
-function eventOf(row: ChangeRow, current: StoredRow | undefined): ChangeEventRow {
-  const { videoId, version, at, tags } = row;
+function eventOf(row: ChangeRow, tags: string[], current: StoredRow | undefined): ChangeEventRow {
+  const { videoId, version, at } = row;
   if (row.kind === "deleted") return { type: "deleted", videoId, version, at, tags };
   const analysis = current && current.version === version ? toAnalysis(current) : undefined;
   return { type: row.kind, videoId, version, at, tags, ...(analysis ? { analysis } : {}) };

@@ -11,6 +11,7 @@ import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
+import { type StoredTags, storedTags } from "./stored-row.ts";
 import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
 /** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */
@@ -20,7 +21,7 @@ interface Row {
   id: string;
   videoId: string;
   description: string;
-  tags: string[];
+  tags: StoredTags;
   embeddingModel: string | null;
   embedding: string | null;
   recordedAt: Date | null;
@@ -82,7 +83,7 @@ function exportPage({ prisma, space, budget }: ServiceContext, input: ExportInpu
       id: row.id,
       videoId: row.videoId,
       description: row.description,
-      tags: row.tags,
+      tags: storedTags(row.tags),
       embedding:
         row.embeddingModel !== null && row.embedding !== null
           ? { model: row.embeddingModel, values: JSON.parse(row.embedding) as number[] }

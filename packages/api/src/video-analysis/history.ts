@@ -7,12 +7,13 @@ import { encodeHistoryCursor, type HistoryInput, type HistoryPage } from "./hist
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
+import { type StoredTags, storedTags } from "./stored-row.ts";
 import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
 
 interface Version {
   version: number;
   description: string;
-  tags: string[];
+  tags: StoredTags;
   embeddingModel: string | null;
   recordedAt: Date | null;
   recordedAtOffset: number | null;
@@ -57,7 +58,7 @@ function history(
     const items = versions.slice(0, limit).map((v) => ({
       version: v.version,
       description: v.description,
-      tags: v.tags,
+      tags: storedTags(v.tags),
       embeddingModel: v.embeddingModel,
       recordedAt: recordedAtText(v.recordedAt, v.recordedAtOffset),
       metadata: v.metadata,

@@ -8,7 +8,13 @@ import { Prisma, queryDriverSql } from "@memory-mirror/db";
 import type { ResponseBudget } from "../budget.ts";
 import { readOnly, writes } from "../read-routing.ts";
 import { rethrowDatabaseError } from "../database-errors.ts";
-import { ConflictError, InvalidInputError, NotFoundError, VersionConflictError } from "../errors.ts";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  VersionConflictError,
+} from "../errors.ts";
 import { memoryFilterConditions } from "./filters.ts";
 import {
   type CreateInput,
@@ -52,7 +58,7 @@ function embeddingColumns(embedding: Embedding | null | undefined) {
 const notFound = (videoId: string) => () =>
   new NotFoundError(`No video analysis for videoId ${JSON.stringify(videoId)}`);
 const conflict = (videoId: string) => () =>
-  new ConflictError(`A video analysis for videoId ${JSON.stringify(videoId)} already exists`);
+  new AlreadyExistsError(`A video analysis for videoId ${JSON.stringify(videoId)} already exists`);
 
 function charged(budget: ResponseBudget, row: VideoAnalysisRow): VideoAnalysisRow {
   budget.charge(1, [row.videoId, row.description]);
@@ -128,6 +134,9 @@ async function upsert(
   return { analysis: toAnalysis(result.row), status: result.status };
 }
 
+const deleteRaceLost = () =>
+  new ConflictError("The analysis changed while this delete ran (a concurrent write collided with it); try again");
+
 /** Deletes the analysis and (by cascade) its history, if still at expectedVersion / If-Match when given. */
 async function remove(
   { prisma, space }: ServiceContext,
@@ -140,7 +149,7 @@ async function remove(
     WHERE "space" = ${space} AND "videoId" = ${videoId}
       AND (${expectedVersion ?? null}::int IS NULL OR "version" = ${expectedVersion ?? null}::int)
       AND (${ifMatch ?? null}::text[] IS NULL OR ("version"::text || '.' || "id") = ANY(${ifMatch ?? null}::text[]))
-    RETURNING ${RETURNING}`.catch(rethrowDatabaseError);
+    RETURNING ${RETURNING}`.catch((error: unknown) => rethrowDatabaseError(error, { conflict: deleteRaceLost }));
   if (rows[0]) return toAnalysis(rows[0]);
   // Nothing deleted: only now is it worth a second query to say why.
   const current = await prisma.videoAnalysis

@@ -23,7 +23,14 @@ export const select = {
   updatedAt: true,
 } as const;
 
-export type StoredRow = Prisma.VideoAnalysisGetPayload<{ select: typeof select }>;
+/**
+ * Tags as the database may hold them: a NULL element (only raw SQL can store one: the service writes normalised tags)
+ * comes back as null from every reader, Prisma Client's raw queries and the driver adapter alike. storedTags decodes
+ * them, the one way every answer does.
+ */
+export type StoredTags = (string | null)[];
+
+export type StoredRow = Omit<Prisma.VideoAnalysisGetPayload<{ select: typeof select }>, "tags"> & { tags: StoredTags };
 
 /**
  * The same columns for raw statements, optionally of a table alias (`v."id", …`). `tags` comes as JSON text
@@ -69,15 +76,16 @@ const unexpected = (value: unknown): never => {
 };
 export const text = (value: unknown): string => (typeof value === "string" ? value : unexpected(value));
 /**
- * The tags' JSON array. A NULL element (only raw SQL can store one: the service writes normalised tags) is no tag, and
- * the analysis is answered without it rather than failing every read of it.
+ * Stored tags as answered: a NULL element is no tag, and the analysis is answered without it rather than failing
+ * every read of it (output validation would refuse the null: a 500).
  */
-export function tagsOf(value: unknown): string[] {
-  const tags: unknown = JSON.parse(text(value));
+export function storedTags(tags: unknown): string[] {
   if (!Array.isArray(tags)) return unexpected(tags);
   if (tags.every((tag) => typeof tag === "string")) return tags;
   return tags.filter((tag) => tag !== null).map((tag) => (typeof tag === "string" ? tag : unexpected(tag)));
 }
+/** The tags' JSON array (storedColumns), decoded by storedTags. */
+export const tagsOf = (value: unknown): string[] => storedTags(JSON.parse(text(value)));
 export const int = (value: unknown): number =>
   typeof value === "number" && Number.isInteger(value) ? value : unexpected(value);
 /** The adapters give timestamps as ISO text with an offset (`2026-01-01T00:00:00.000+00:00`). */
@@ -113,7 +121,7 @@ export function toAnalysis(row: StoredRow): VideoAnalysisRow {
     id: row.id,
     videoId: row.videoId,
     description: row.description,
-    tags: row.tags,
+    tags: storedTags(row.tags),
     version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

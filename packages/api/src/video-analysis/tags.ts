@@ -9,7 +9,8 @@ export function tags(ctx: ServiceContext, { limit }: TagsInput): Promise<TagsOut
     const items = await ctx.prisma.$queryRaw<{ tag: string; count: number }[]>`
       SELECT t."tag", count(*)::int AS "count"
       FROM "VideoAnalysis" v CROSS JOIN LATERAL unnest(v."tags") AS t("tag")
-      WHERE v."space" = ${ctx.space}
+      -- a NULL element (raw SQL only) is no tag, as everywhere else (storedTags)
+      WHERE v."space" = ${ctx.space} AND t."tag" IS NOT NULL
       GROUP BY t."tag"
       ORDER BY "count" DESC, t."tag" COLLATE "C"
       LIMIT ${limit}::int`.catch(rethrowDatabaseError);

@@ -58,8 +58,15 @@ const DECADE = /^(?:(\d{2})(\d)0|'?(\d)0)'?s$/;
 /** Words around a period that do not change it: "in 2019", "during the summer of 2019", "at Christmas". */
 const LEADING = /^(?:(?:in|during|over|around|at|on)\s+)?(?:the\s+)?/;
 
-/** `key` of a Date at local midnight, to compare periods with now. */
-const dayKey = ([y, m, d]: Day) => Date.UTC(y, m - 1, d);
+/**
+ * A calendar day's midnight in UTC, in ms: to compare periods with now, and (when.ts) to place them in time. Not
+ * Date.UTC, which reads the years 0–99 as 1900–1999 ("in 0001" was 1901); setUTCFullYear takes a year as it is.
+ */
+export function dayKey([y, m, d]: Day): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
+  return date.getTime();
+}
 
 /**
  * The period a named phrase means relative to today (the caller's calendar day), or null when it names none.

@@ -12,13 +12,13 @@ import { InvalidInputError } from "../errors.ts";
 import type { MemoryFilters } from "./filter-schemas.ts";
 import { checkedRange } from "./filters.ts";
 import { formatRecordedAt, parseRecordedAt, type RecordedAt } from "./recorded-at-schemas.ts";
-import { type Day, namedPeriod, type Period } from "./when-names.ts";
+import { type Day, dayKey, namedPeriod, type Period } from "./when-names.ts";
 import type { WhenRange } from "./when-schemas.ts";
 
 const MINUTE = 60_000;
 
 /** Local midnight of a calendar day in the offset, as an instant. */
-const instantOf = ([y, m, d]: Day, offsetMinutes: number) => new Date(Date.UTC(y, m - 1, d) - offsetMinutes * MINUTE);
+const instantOf = (day: Day, offsetMinutes: number) => new Date(dayKey(day) - offsetMinutes * MINUTE);
 
 function todayIn({ instant, offsetMinutes }: RecordedAt): Day {
   const local = new Date(instant.getTime() + offsetMinutes * MINUTE);
@@ -30,7 +30,7 @@ function unitPeriod(c: chrono.ParsedComponents, text: string): Period {
   const y = c.get("year") ?? 0;
   const m = c.get("month") ?? 1;
   const d = c.get("day") ?? 1;
-  const weekday = new Date(Date.UTC(y, m - 1, d)).getUTCDay(); // 0 Sunday … 6 Saturday
+  const weekday = new Date(dayKey([y, m, d])).getUTCDay(); // 0 Sunday … 6 Saturday
   if (/\bweekends?\b/i.test(text)) {
     const saturday = d - ((weekday + 1) % 7);
     return { from: [y, m, saturday], to: [y, m, saturday + 2] };
@@ -86,6 +86,15 @@ export function readWhen(phrase: string, nowIso: string | undefined, clock: () =
       {
         path: "when",
         message: `when: ${JSON.stringify(phrase)} reaches past the year 9999, where no recording is dated`,
+      },
+    ]);
+  // The other end: an instant before the year 1 in UTC is written "0000-…" or "-000001-…", which PostgreSQL does not
+  // read either (it has no year 0). The years 1–99 mean themselves (dayKey), matching nothing.
+  if (instantOf(period.from, now.offsetMinutes).getTime() < dayKey([1, 1, 1]))
+    throw new InvalidInputError([
+      {
+        path: "when",
+        message: `when: ${JSON.stringify(phrase)} reaches before the year 1 (UTC), where no recording is dated`,
       },
     ]);
   return { phrase, from: bound(period.from), to: bound(period.to) };

@@ -71,7 +71,11 @@ interface PlanRow extends Partial<StoredRow> {
  * 503 WriteConflictError saying the write was rolled back and may be sent again).
  */
 const MAX_ATTEMPTS = 8;
-const RACE_LOST = "Other writes to these analyses kept colliding with this one; try again";
+const RACE_LOST = {
+  update:
+    "The analysis changed while this update ran (concurrent writes kept colliding with it); read it again and retry",
+  upsert: "Other writes kept creating or changing these analyses while this write ran; try again",
+};
 
 export async function writeAnalyses(
   ctx: WriteContext,
@@ -90,7 +94,10 @@ export async function writeAnalyses(
     } catch (error) {
       const kind = databaseErrorKind(error);
       if (attempt < MAX_ATTEMPTS && (kind === "unique_violation" || kind === "transient")) continue;
-      rethrowDatabaseError(error, { conflict: () => new ConflictError(RACE_LOST), attempts: attempt });
+      rethrowDatabaseError(error, {
+        conflict: () => new ConflictError(RACE_LOST[options.mayCreate ? "upsert" : "update"]),
+        attempts: attempt,
+      });
     }
   }
 }
