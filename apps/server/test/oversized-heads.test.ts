@@ -63,13 +63,33 @@ describe("a request head over Node's limit", () => {
     expect(body.error.message).toMatch(/headers are larger than this server accepts.*send fewer or shorter headers/);
   });
 
+  it("a head that arrives in pieces, its request line not in the last one, is a 431 every client reads", async () => {
+    // Node hands over only the piece that passed the limit: from it, neither the path nor the URL's length is known.
+    const answer = await rawExchange(server.url, [
+      `GET /trpc/videoAnalysis.byVideoId?input=${"x".repeat(8000)}`,
+      `${"y".repeat(http.maxHeaderSize)} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+    ]);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as {
+      detail: string;
+      error: { message: string; data: { httpStatus: number } };
+    };
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32600, data: { httpStatus: 431 } } });
+    expect(body.detail).toMatch(/URL and headers together are larger than this server accepts \(16 KB\)/);
+    expect(body.error.message).toBe(body.detail);
+    expect(body.detail).toContain('methodOverride: "POST"');
+  });
+
   it("other malformed requests keep Node's 400", async () => {
     expect(await rawExchange(server.url, "NOT A REQUEST\r\n\r\n")).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
   });
 });
 
-/** Writes `request` as given and resolves with everything the server answers until it closes the connection. */
-function rawExchange(url: string, request: string): Promise<string> {
+/**
+ * Writes `request` as given (pieces 50 ms apart, so the server reads them apart) and resolves with everything the
+ * server answers until it closes the connection.
+ */
+function rawExchange(url: string, request: string | string[]): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname);
@@ -78,6 +98,7 @@ function rawExchange(url: string, request: string): Promise<string> {
     socket.on("data", (chunk: string) => (answer += chunk));
     socket.on("close", () => resolve(answer));
     socket.on("error", (error) => (answer ? resolve(answer) : reject(error)));
-    socket.write(request);
+    const pieces = typeof request === "string" ? [request] : request;
+    pieces.forEach((piece, i) => setTimeout(() => socket.writable && socket.write(piece), i * 50));
   });
 }
