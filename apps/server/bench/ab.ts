@@ -1,6 +1,6 @@
 /**
  * Two service processes side by side on one seeded PostgreSQL database, measured in alternating bursts: CPU µs per
- * request of each, and B's over A's. Run one after the other (cpu.ts), two servers see different moments of a shared
+ * request of each (a batch scenario's request is its whole batch), and B's over A's. Run one after the other (cpu.ts), two servers see different moments of a shared
  * machine's load and their CPU per request drifts by ±20%; side by side, with bursts alternating (ABBA…), both see the
  * same moments and the ratio holds within a few percent.
  *
@@ -12,11 +12,10 @@
  * run.ts): what keys cost. `--env-b` sets B's environment apart (repeatable). Needs BENCH_DATABASE_URL (a database
  * cpu.ts seeded and kept: BENCH_KEEP=1).
  */
-import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
-import { readProbe, type Running, startProcess, stop } from "./processes.ts";
+import { alternate, mean, median } from "./bursts.ts";
+import { serviceEnv, startProcess, stop } from "./processes.ts";
 import { authOffScenario, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -42,20 +41,13 @@ const requests = Number(values.requests);
 const connections = Number(values.connections);
 
 const context = { rows: Number(values.rows), apiKey: await seed(url, 0, `ab-${Date.now()}`), batch: 50 };
-const wanted = (s: Scenario) => s.name.toLowerCase().includes(values.only.toLowerCase()) && s.perRequest === 1;
+const wanted = (s: Scenario) => s.name.toLowerCase().includes(values.only.toLowerCase());
 const scenarioA = serviceScenarios(context).find(wanted);
-if (!scenarioA) throw new Error(`no single-call scenario matches "${values.only}"`);
+if (!scenarioA) throw new Error(`no scenario matches "${values.only}"`);
 // AUTH=off answers the keyless lookup; keys are what it leaves out.
 const scenarioB = authB === "off" ? authOffScenario(context) : scenarioA;
 
-const env = {
-  DATABASE_URL: url,
-  DATABASE_POOL_SIZE: "16",
-  RATE_LIMIT_PER_MINUTE: "100000000",
-  // One key sends every request: its line must be long enough that nothing is refused (as in cpu.ts).
-  KEY_QUEUE_MS: "60000",
-  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-};
+const env = serviceEnv(url);
 const envB = Object.fromEntries(
   values["env-b"].map((pair) => {
     const at = pair.indexOf("=");
@@ -72,43 +64,15 @@ const b = await startProcess(values["server-b"] ?? here, { ...env, AUTH: authB, 
   },
 );
 
-/** Server CPU µs per request over one burst. */
-async function burst(server: Running, scenario: Scenario, amount: number): Promise<number> {
-  await readProbe(server);
-  const result = await autocannon({
-    url: server.url,
-    connections,
-    amount,
-    requests: [{ setupRequest: (req) => ({ ...req, ...scenario.request() }) }],
-  });
-  const probe = await readProbe(server);
-  if (result.errors || result.non2xx)
-    throw new Error(`${scenario.name}: ${result.errors} errors, ${result.non2xx} non-2xx`);
-  return (probe.cpuMs * 1000) / result.requests.total;
-}
-
-const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 try {
-  // Warm-up (JIT, pools, plans): 3,000 each, as pnpm bench does.
-  for (let i = 0; i < 3; i++) {
-    await burst(a, scenarioA, 1000);
-    await burst(b, scenarioB, 1000);
-  }
-  const cpuA: number[] = [];
-  const cpuB: number[] = [];
-  const loads: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    // ABBA: neither side is always the one measured right after the other.
-    if (round % 2 === 0) {
-      cpuA.push(await burst(a, scenarioA, requests));
-      cpuB.push(await burst(b, scenarioB, requests));
-    } else {
-      cpuB.push(await burst(b, scenarioB, requests));
-      cpuA.push(await burst(a, scenarioA, requests));
-    }
-    loads.push(os.loadavg()[0]!);
-  }
+  const { bursts, loads } = await alternate(
+    [
+      { name: "A", server: a, request: () => scenarioA.request() },
+      { name: "B", server: b, request: () => scenarioB.request() },
+    ],
+    { rounds, requests, connections },
+  );
+  const [cpuA, cpuB] = bursts.map((side) => side.map((each) => each.cpu)) as [number[], number[]];
   const µs = (xs: number[]) => xs.map((x) => x.toFixed(0).padStart(5)).join("");
   const from = (server: string | undefined) => (server ? ` (${server})` : "");
   console.log(`A ${scenarioA.name}${from(values["server-a"])}\nB ${scenarioB.name}${from(values["server-b"])}`);

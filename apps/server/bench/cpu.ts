@@ -22,7 +22,8 @@ import { parseArgs } from "node:util";
 import { createTestDatabase } from "@memory-mirror/db/testing";
 import autocannon from "autocannon";
 import pg from "pg";
-import { readProbe, type Running, startProcess, stop, treeCpuMs } from "./processes.ts";
+import { databaseCpuMs, spentSince } from "./bursts.ts";
+import { readProbe, type Running, startProcess, stop } from "./processes.ts";
 import { authOffScenario, baselineScenarios, type Scenario, serviceScenarios } from "./scenarios.ts";
 import { seed } from "./seed.ts";
 
@@ -45,22 +46,6 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** The application_name each server's PostgreSQL connections carry (pg reads PGAPPNAME), to find its backends. */
 const APP = { baseline: "mm-bench-cpu-baseline", service: "mm-bench-cpu-service" };
 type Measured = Running & { app: string };
-
-/**
- * CPU ms used so far by the PostgreSQL backends of connections named `app` to the bench's database (same machine:
- * their /proc times). A backend gone between two reads takes its time with it; the pools keep theirs open while
- * loaded.
- */
-async function databaseCpuMs(admin: pg.Client, app: string): Promise<Map<number, number>> {
-  // Of this database only: another person's cpu.ts on the same server names its connections alike.
-  const { rows } = await admin.query<{ pid: number }>(
-    "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
-    [app],
-  );
-  return new Map(await Promise.all(rows.map(async ({ pid }) => [pid, await treeCpuMs(pid)] as [number, number])));
-}
-const spentSince = (before: Map<number, number>, after: Map<number, number>) =>
-  [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
 
 /**
  * Answers the service may give under load by design, each an honest refusal rather than a fault: 429 when one key's

@@ -44,6 +44,19 @@ async function listensOn(port: number): Promise<number> {
   return bound;
 }
 
+/**
+ * The service's environment for a side-by-side measurement on `url` (ab.ts, layers.ts): the bench's pool, and one key
+ * sending every request, so its rate and its line (KEY_QUEUE_MS) must be long enough that nothing is refused (as in
+ * cpu.ts).
+ */
+export const serviceEnv = (url: string) => ({
+  DATABASE_URL: url,
+  DATABASE_POOL_SIZE: "16",
+  RATE_LIMIT_PER_MINUTE: "100000000",
+  KEY_QUEUE_MS: "60000",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+});
+
 const PROBE = fileURLToPath(new URL("probe.mjs", import.meta.url));
 
 /**

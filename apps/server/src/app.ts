@@ -2,18 +2,19 @@ import { type ChangeFeed, createKeyVerifier } from "@memory-mirror/api";
 import type { Database } from "@memory-mirror/db";
 import { Hono } from "hono";
 import { RegExpRouter } from "hono/router/reg-exp-router";
+import { accessLog } from "./access-log.ts";
 import type { AppEnv } from "./request-variables.ts";
 import type { ServerConfig } from "./config.ts";
 import { ConcurrencyShares } from "./concurrency.ts";
 import { createDocsRoutes } from "./docs.ts";
 import { createAuthFailureLimiter, type GuardDeps } from "./guards.ts";
 import { createHealthRoutes } from "./health.ts";
-import { ACCESS_LINE, type Logger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 import { createMcpRoute } from "./mcp.ts";
 import type { Metrics } from "./metrics.ts";
 import { createOpenApiRoute } from "./openapi/document.ts";
 import { createRateLimit } from "./rate-limit.ts";
-import { clientRequestId, requestIds } from "./request-id.ts";
+import { requestIds } from "./request-id.ts";
 import { createRestApi } from "./rest/index.ts";
 import { corsPolicy, securityHeaders } from "./security.ts";
 import { StreamSlots } from "./streams.ts";
@@ -41,24 +42,7 @@ export function createApp({ db, config, logger, isDraining, changes, metrics, we
   const app = new Hono<AppEnv>({ strict: false, router: new RegExpRouter() });
 
   app.use(requestIds);
-  app.use(async (c, next) => {
-    const answered = metrics.startRequest();
-    await next();
-    const ms = answered();
-    metrics.request(c, ms);
-    logger.info(
-      {
-        reqId: c.var.requestId,
-        clientReqId: clientRequestId(c.req.header("x-request-id")),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        key: c.get("ctx")?.principal.name,
-        ms: +ms.toFixed(2),
-      },
-      ACCESS_LINE,
-    );
-  });
+  app.use(accessLog(metrics, logger));
   app.use(securityHeaders);
   app.use(corsPolicy(config.corsOrigins));
 

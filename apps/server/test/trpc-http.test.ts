@@ -277,6 +277,31 @@ for (const target of targets) {
         expect(body.error.message.length).toBeGreaterThan(0);
       });
 
+      // A body sent without Content-Length (chunked) is counted as it arrives; one with it is judged by the header.
+      const chunked = (text: string) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            const bytes = new TextEncoder().encode(text);
+            for (let at = 0; at < bytes.length; at += 16 * 1024) controller.enqueue(bytes.subarray(at, at + 16 * 1024));
+            controller.close();
+          },
+        });
+      it("refuses a chunked body (no Content-Length) over MAX_BODY_BYTES with 413", async () => {
+        const body = JSON.stringify({ videoId: "big-chunked", description: "x".repeat(70 * 1024) });
+        const res = await post("videoAnalysis.create", "", { body: chunked(body), duplex: "half" } as RequestInit);
+        expect(res.status).toBe(413);
+        const answer = (await res.json()) as { error: { message: string } };
+        expect(answer.error.message).toContain("MAX_BODY_BYTES");
+        expect((await get("videoAnalysis.byVideoId", { videoId: "big-chunked" })).status).toBe(404);
+      });
+
+      it("answers a chunked body (no Content-Length) within MAX_BODY_BYTES", async () => {
+        const body = JSON.stringify({ videoId: "chunked-ok", description: "x".repeat(40 * 1024) });
+        const res = await post("videoAnalysis.create", "", { body: chunked(body), duplex: "half" } as RequestInit);
+        expect(res.status).toBe(200);
+        expect((await get("videoAnalysis.byVideoId", { videoId: "chunked-ok" })).status).toBe(200);
+      });
+
       it("rejects a batch over MAX_BATCH_SIZE with a 400 saying so", async () => {
         const n = 11;
         const paths = Array(n).fill("videoAnalysis.byVideoId").join(",");

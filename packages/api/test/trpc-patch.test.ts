@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { initTRPC } from "@trpc/server";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 
 describe("the @trpc/server patch", () => {
   it("is applied to the @trpc/server this package loads (patches/README.md)", async () => {
@@ -15,6 +16,9 @@ describe("the @trpc/server patch", () => {
       [/^getErrorShape-.*\.(mjs|cjs)$/, "// memory-mirror patch: object spread as Object.assign"],
       [/^resolveResponse-.*\.(mjs|cjs)$/, "// memory-mirror patch: only a subscription can be aborted on its own"],
       [/^resolveResponse-.*\.(mjs|cjs)$/, "// memory-mirror patch: only an answer that streams"],
+      [/^initTRPC-.*\.(mjs|cjs)$/, "// memory-mirror patch: a native copy of the options"],
+      [/^initTRPC-.*\.(mjs|cjs)$/, "// memory-mirror patch: a native copy, then the parsed data"],
+      [/^asyncGeneratorDelegate-.*\.(mjs|cjs)$/, "// memory-mirror patch: native copies, then the serialized data"],
     ];
     const names = await readdir(dist);
     for (const [file, marker] of patched) {
@@ -85,6 +89,28 @@ describe("the @trpc/server patch", () => {
     });
     await response.body?.cancel();
     await expect(sawAbort).resolves.toBeUndefined();
+  });
+
+  it("answers each call of a batch with what its output parser made of the resolver's value", async () => {
+    const t = initTRPC.create();
+    const router = t.router({
+      p: t.procedure
+        .input((value) => value as { n: number })
+        .output(z.object({ n: z.number() }).transform(({ n }) => ({ doubled: n * 2 })))
+        .query(({ input }) => input),
+    });
+    const { fetchRequestHandler } = await import("@trpc/server/adapters/fetch");
+    const response = await fetchRequestHandler({
+      endpoint: "/trpc",
+      router,
+      allowMethodOverride: true,
+      req: new Request("http://localhost/trpc/p,p?batch=1", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ 0: { n: 1 }, 1: { n: 4 } }),
+      }),
+    });
+    expect(await response.json()).toEqual([{ result: { data: { doubled: 2 } } }, { result: { data: { doubled: 8 } } }]);
   });
 
   it("keeps what middlewares hand on: context, input, meta, and a context a middleware adds", async () => {
