@@ -17,7 +17,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "@memory-mirror/db/testing";
-import { AT_REST } from "../src/collect-at-rest.ts";
 import { startProcess, stop } from "./processes.ts";
 import { whereResident } from "./smaps.ts";
 import { seed, videoIdOf } from "./seed.ts";
@@ -28,8 +27,8 @@ const { values } = parseArgs({
     rows: { type: "string", default: "10000" },
     database: { type: "string" },
     variant: { type: "string", multiple: true },
-    // Long enough for the server's full collection at rest (collect-at-rest.ts): 36 s after the last request.
-    settle: { type: "string", default: String(AT_REST.restMs + AT_REST.settleMs + 4000) },
+    // Long enough for the server's full collection at rest (config.ts's defaults): 36 s after the last request.
+    settle: { type: "string", default: "40000" },
   },
 });
 const runs = Number(values.runs);

@@ -12,45 +12,38 @@
  * for a full collection of 40–170 ms on this loaded machine. The price comes after the rest: the young generation
  * regrows only as objects survive, so the next requests meet more frequent scavenges (the first 300 lookups after a
  * rest cost 1.6× the CPU). Hence 30 s: pauses between a client's calls keep it, a server left alone gives it back.
- * Under load nothing happens: a request starts the wait over, and the watch costs a timestamp per request and a
- * timer per `restMs`.
+ * Under load nothing happens: any request or open stream (a change stream, an MCP stream, a long call) is activity
+ * until it ends, so a server whose only clients are subscribers never pauses for a full collection while it pushes
+ * their changes. The watch costs a timer per `restMs`.
  *
- * `node --no-expose-gc` turns it off (the server then never calls gc); with `--expose-gc` it uses that gc.
+ * COLLECT_AT_REST_MS and COLLECT_AT_REST_SETTLE_MS (config.ts) set the timings; COLLECT_AT_REST_MS=0 turns it off.
+ * Without `--expose-gc` it reaches V8's gc through an undocumented path (nodejs/node#16595, checked on Node 20); if
+ * that fails, the server starts without collecting at rest.
  */
 import type { Server } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
-/**
- * The server's timings: a rest starts 30 s after the last request (shorter gaps between a client's calls stay
- * uncollected, see above), the full collection comes 6 s (more than V8's 5) later.
- */
-export const AT_REST: CollectAtRestTimes = { restMs: 30_000, settleMs: 6000 };
-
 export interface CollectAtRestTimes {
-  /** Milliseconds without a request that start a rest (and its young-generation collection). */
+  /** Milliseconds with nothing in flight that start a rest (and its young-generation collection). */
   restMs: number;
   /** Milliseconds more of rest before the full collection. */
   settleMs: number;
 }
 
-/** Whether to collect at rest: unless the operator said `--no-expose-gc` on node's command line. */
-export function collectingAtRest(execArgv: readonly string[] = process.execArgv): boolean {
-  return !execArgv.some((flag) => flag.replaceAll("_", "-") === "--no-expose-gc");
-}
-
 /**
- * Watches `server`'s requests and collects at each rest after activity (start-up counts as activity); after the full
- * collection it waits for the next request. `onCollected` hears of each collection and the time it took. Returns the
+ * Watches `server` and collects with `gc` at each rest after activity (start-up counts as activity); after the full
+ * collection it waits for the next request. `lastActive` says when the server last had a request in flight
+ * (performance.now() while it has one). `onCollected` hears of each collection and the time it took. Returns the
  * function that stops watching.
  */
 export function collectAtRest(
   server: Server,
+  lastActive: () => number,
+  gc: NodeJS.GCFunction,
   { restMs, settleMs }: CollectAtRestTimes,
   onCollected?: (kind: "young" | "full", ms: number) => void,
 ): () => void {
-  const gc = exposedGc();
-  let lastRequest = performance.now();
   let restedAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   const collect = (kind: "young" | "full") => {
@@ -61,8 +54,9 @@ export function collectAtRest(
     onCollected?.(kind, performance.now() - started);
   };
   const check = () => {
-    const quiet = performance.now() - lastRequest;
-    if (restedAt !== undefined && lastRequest < restedAt) {
+    const active = lastActive();
+    const quiet = performance.now() - active;
+    if (restedAt !== undefined && active < restedAt) {
       timer = undefined;
       collect("full");
     } else if (quiet >= restMs) {
@@ -75,7 +69,6 @@ export function collectAtRest(
     }
   };
   const onRequest = () => {
-    lastRequest = performance.now();
     timer ??= setTimeout(check, restMs).unref();
   };
   server.on("request", onRequest);
@@ -88,15 +81,21 @@ export function collectAtRest(
 }
 
 /**
- * V8's gc without `--expose-gc` on node's command line: set in process, the flag gives gc to contexts created after
- * it (nodejs/node#16595), so one new context hands it over; the flag is cleared again at once.
+ * V8's gc, or undefined if it cannot be had. Without `--expose-gc` on node's command line: set in process, the flag
+ * gives gc to contexts created after it (nodejs/node#16595, V8 behaviour Node does not document), so one new context
+ * hands it over; the flag is cleared again at once.
  */
-function exposedGc(): NodeJS.GCFunction {
+export function exposedGc(): NodeJS.GCFunction | undefined {
   if (globalThis.gc) return globalThis.gc;
-  setFlagsFromString("--expose-gc");
   try {
-    return runInNewContext("gc") as NodeJS.GCFunction;
-  } finally {
-    setFlagsFromString("--no-expose-gc");
+    setFlagsFromString("--expose-gc");
+    try {
+      const gc: unknown = runInNewContext("typeof gc === 'function' ? gc : undefined");
+      return typeof gc === "function" ? (gc as NodeJS.GCFunction) : undefined;
+    } finally {
+      setFlagsFromString("--no-expose-gc");
+    }
+  } catch {
+    return undefined;
   }
 }

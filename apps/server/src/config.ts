@@ -110,6 +110,11 @@ const configSchema = z
     MAX_STREAMS_PER_KEY: int("MAX_STREAMS_PER_KEY", 0, 1_000_000).default(100),
     // Changes waiting for one stream beyond which it is cut as too slow (it resumes from its last id).
     STREAM_MAX_QUEUED: int("STREAM_MAX_QUEUED", 1, 1_000_000).default(1000),
+    // Milliseconds with no request or stream in progress after which the server collects its garbage to give idle
+    // memory back (collect-at-rest.ts); 0 turns it off. The full collection comes COLLECT_AT_REST_SETTLE_MS later
+    // (above V8's 5 s, so the young generation can shrink).
+    COLLECT_AT_REST_MS: int("COLLECT_AT_REST_MS", 0, 86_400_000).default(30_000),
+    COLLECT_AT_REST_SETTLE_MS: int("COLLECT_AT_REST_SETTLE_MS", 0, 600_000).default(6000),
     // Server processes sharing the port (Node's cluster): a number, or "auto" for one per core. 1 by default, and
     // the only choice with the embedded database, which belongs to one process.
     WORKERS: z
@@ -165,6 +170,8 @@ const configSchema = z
       maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
       streamMaxQueued: e.STREAM_MAX_QUEUED,
       workers: e.WORKERS,
+      collectAtRest:
+        e.COLLECT_AT_REST_MS > 0 ? { restMs: e.COLLECT_AT_REST_MS, settleMs: e.COLLECT_AT_REST_SETTLE_MS } : undefined,
     };
   });
 

@@ -6,7 +6,6 @@ import "./wasm-tiers.ts";
 import "./heap-growth.ts";
 import cluster from "node:cluster";
 import { READY, superviseWorkers } from "./cluster.ts";
-import { AT_REST, collectingAtRest } from "./collect-at-rest.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { explainStartupError } from "./startup-errors.ts";
@@ -32,7 +31,10 @@ if (config.workers > 1 && cluster.isPrimary) {
 }
 // Loaded here, not above: a primary that only supervises workers never loads the database client.
 const { createServer } = await import("./server.ts");
-const server = createServer(config, { logger, ...(collectingAtRest() ? { collectAtRest: AT_REST } : {}) });
+const server = createServer(config, {
+  logger,
+  ...(config.collectAtRest ? { collectAtRest: config.collectAtRest } : {}),
+});
 
 try {
   await server.start();

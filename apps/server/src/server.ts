@@ -6,7 +6,7 @@ import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
 import { createApp } from "./app.ts";
 import { startUpkeep } from "./upkeep.ts";
-import { collectAtRest, type CollectAtRestTimes } from "./collect-at-rest.ts";
+import { collectAtRest, type CollectAtRestTimes, exposedGc } from "./collect-at-rest.ts";
 import { Metrics } from "./metrics.ts";
 import type { ServerConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -45,8 +45,8 @@ export interface CreateServerOptions {
   /** The built web app to serve at `/` (default: apps/web/dist). */
   webDir?: string;
   /**
-   * Collects garbage once no request arrived for a while after some did (collect-at-rest.ts). Off by default, since
-   * it collects the whole process's heap, tests' included: main.ts turns it on.
+   * Collects garbage once nothing was in flight for a while after something was (collect-at-rest.ts). Off by default,
+   * since it collects the whole process's heap, tests' included: main.ts passes COLLECT_AT_REST_MS's timings.
    */
   collectAtRest?: CollectAtRestTimes;
 }
@@ -122,11 +122,16 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
         logger,
       );
       app = createApp({ db, config, logger, isDraining: () => draining, changes, metrics, webDir: options.webDir });
-      if (options.collectAtRest)
-        stopCollecting = collectAtRest(http, options.collectAtRest, (kind, ms) => {
-          metrics.restCollected(kind);
-          if (kind === "full") logger.debug({ ms }, COLLECTED_AT_REST);
-        });
+      // Open streams are requests in progress, so a server pushing changes to subscribers is never at rest.
+      if (options.collectAtRest && connections) {
+        const gc = exposedGc();
+        if (!gc) logger.warn("V8's gc cannot be had in this Node: not collecting garbage at rest");
+        else
+          stopCollecting = collectAtRest(http, connections.lastActive, gc, options.collectAtRest, (kind, ms) => {
+            metrics.restCollected(kind);
+            if (kind === "full") logger.debug({ ms }, COLLECTED_AT_REST);
+          });
+      }
     } catch (error) {
       const server = http;
       http = undefined;
@@ -233,6 +238,8 @@ interface ConnectionTracker {
   drained(): Promise<void>;
   cutAll(): void;
   count(): number;
+  /** When a request (a stream included) was last in progress: performance.now() while one is. */
+  lastActive: () => number;
 }
 
 /** What the server knows about each connection: requests in progress, and since when it has had none. */
@@ -243,6 +250,7 @@ function trackConnections(server: Server, idleGraceMs: number): ConnectionTracke
   let closing = false;
   let closedAt = 0;
   let closed: Promise<void> | undefined;
+  let lastEnded = performance.now();
 
   server.on("connection", (socket: net.Socket) => {
     accepted++;
@@ -257,6 +265,7 @@ function trackConnections(server: Server, idleGraceMs: number): ConnectionTracke
     pending.add(res);
     res.once("close", () => {
       pending.delete(res);
+      lastEnded = performance.now();
       if (state) {
         state.active--;
         state.idleSince = performance.now();
@@ -314,6 +323,7 @@ function trackConnections(server: Server, idleGraceMs: number): ConnectionTracke
       for (const socket of sockets.keys()) socket.destroy();
     },
     count: () => sockets.size,
+    lastActive: () => (pending.size > 0 ? performance.now() : lastEnded),
   };
 }
 
