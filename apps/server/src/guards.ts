@@ -333,9 +333,11 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
     // A Content-Length (not chunked) tells the size, as bodyLimit reads it too; but bodyLimit first asks for the
     // body's stream, and @hono/node-server then wraps the socket in a web Request and streams (10–18% of a batch of
     // 50's CPU, docs/performance.md), where wellFormed's read takes the bytes straight from the socket.
-    const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined)
-      return Number.parseInt(length, 10) > config.maxBodyBytes ? tooLarge(c) : next();
+    // Node's parser refuses a malformed Content-Length; a value that is not a plain count anyway (this app served
+    // another way) goes through bodyLimit below rather than passing unchecked.
+    const length = Number(c.req.header("content-length") ?? Number.NaN);
+    if (Number.isSafeInteger(length) && length >= 0 && c.req.header("transfer-encoding") === undefined)
+      return length > config.maxBodyBytes ? tooLarge(c) : next();
     let reached = false;
     try {
       return await bodyLimited(c, () => {
