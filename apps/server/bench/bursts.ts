@@ -96,4 +96,9 @@ export async function alternate(
 }
 
 export const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
-export const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+/** The middle value; of an even count, the mean of the two middle ones. */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((p, q) => p - q);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}

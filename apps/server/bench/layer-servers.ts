@@ -1,7 +1,8 @@
 /**
- * The stripped servers of layers.ts: each answers the single lookup with the real packages, one layer of the
- * service's request path more than the rung before it (LAYER names which; PORT, DATABASE_URL, DATABASE_POOL_SIZE
- * as for the service). Never a server to use: no auth, no limits, one fixed caller in the bench space.
+ * The stripped servers of layers.ts: each answers the single lookup with the real packages, changing one thing of
+ * the service's request path from the rung before it, mostly adding a layer (LAYER names which; PORT, DATABASE_URL,
+ * DATABASE_POOL_SIZE as for the service). Never a server to use: no auth, no limits, one fixed caller in the bench
+ * space.
  *   statement      GET /v/<videoId>  node:http + pg, the service's statement (its 12 columns, `= ANY`, tags as JSON)
  *   pool           GET /v/<videoId>  the same on the service's pool (openPostgres: its timeouts, rows as arrays)
  *   adapter        GET /v/<videoId>  node:http + queryDriver on createDb's pool (@prisma/adapter-pg), the driver's row
@@ -9,7 +10,9 @@
  *   caller         GET /trpc/videoAnalysis.byVideoId?input=…  node:http + tRPC's in-process caller: the procedure's
  *                                    middleware, zod input and output, the request's DataLoader and answer budget
  *   node-server    the same call on @hono/node-server (web Request and Response around node:http)
- *   fetch-adapter  @hono/node-server + tRPC's fetch adapter (fetchRequestHandler: URL, batching, resolveResponse)
+ *   fetch-adapter  @hono/node-server + tRPC's fetch adapter (fetchRequestHandler: URL, batching, resolveResponse),
+ *                  in place of the caller; without trpc-handler.ts's options (maxBatchSize, allowMethodOverride,
+ *                  responseMeta, onError: none does work on a successful single GET but responseMeta's empty check)
  *   hono           + a Hono app that only routes /trpc/* to it (as app.ts builds it, no middleware)
  *   access-log     + the request id and the access line with its metrics (app.ts's first middlewares)
  *   headers        + secure headers and the CORS policy (the rest of app.ts's middlewares; the guards are not here)
@@ -18,19 +21,17 @@ import http from "node:http";
 import { serve } from "@hono/node-server";
 import { appRouter, createCaller, createContext, type Principal } from "@memory-mirror/api";
 import { createDb, queryDriver } from "@memory-mirror/db";
-import { openPostgres } from "@memory-mirror/db/postgres";
+import { openPostgres } from "@memory-mirror/db/bench";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { RegExpRouter } from "hono/router/reg-exp-router";
 import pg from "pg";
-import { storedColumnList, storedRowsOf, toAnalysis } from "@memory-mirror/api/stored-row";
-import { accessLog } from "../src/access-log.ts";
+import { LOOKUP, storedRowsOf, toAnalysis } from "@memory-mirror/api/bench";
+import { requestMiddleware } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { Metrics } from "../src/metrics.ts";
-import { requestIds } from "../src/request-id.ts";
 import type { AppEnv } from "../src/request-variables.ts";
-import { corsPolicy, securityHeaders } from "../src/security.ts";
 import { SPACE } from "./seed.ts";
 
 export const LAYERS = [
@@ -47,12 +48,11 @@ export const LAYERS = [
 ] as const;
 export type Layer = (typeof LAYERS)[number];
 
-const layer = process.env.LAYER as Layer;
-if (!LAYERS.includes(layer)) throw new Error(`LAYER is one of ${LAYERS.join(", ")}`);
+const isLayer = (name: string | undefined): name is Layer => (LAYERS as readonly (string | undefined)[]).includes(name);
+const layer = process.env.LAYER;
+if (!isLayer(layer)) throw new Error(`LAYER=${layer ?? ""}: expected one of ${LAYERS.join(", ")}`);
 const config = loadConfig();
 const port = config.port;
-// The lookup's statement as video-lookups.ts writes it.
-const LOOKUP = `SELECT ${storedColumnList()} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = ANY($2::text[])`;
 /** The caller every request of the tRPC rungs acts as: a key of the bench space allowed to read. */
 const principal: Principal = { keyId: "layers", name: "layers", space: SPACE, scopes: ["read"] };
 const ENDPOINT = "/trpc";
@@ -126,14 +126,9 @@ if (layer === "statement" || layer === "pool") {
     serve({ fetch: trpc, port, hostname: "127.0.0.1" });
   } else {
     const app = new Hono<AppEnv>({ strict: false, router: new RegExpRouter() });
-    if (layer !== "hono") {
-      app.use(requestIds);
-      app.use(accessLog(new Metrics(db), createLogger(config.logLevel)));
-    }
-    if (layer === "headers") {
-      app.use(securityHeaders);
-      app.use(corsPolicy(config.corsOrigins));
-    }
+    // app.ts's own list: access-log takes its first two (request id, access line), headers all of them.
+    const middleware = requestMiddleware(new Metrics(db), createLogger(config.logLevel), config.corsOrigins);
+    if (layer !== "hono") app.use(...middleware.slice(0, layer === "access-log" ? 2 : middleware.length));
     app.all(`${ENDPOINT}/*`, (c) => trpc(c.req.raw));
     serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
   }

@@ -1,9 +1,9 @@
 /**
  * What each layer of the single lookup's request path costs, measured: a ladder of servers answering the same lookup
  * on one seeded PostgreSQL database, from the hand-written baseline (node:http + pg) up to the full service, each rung
- * one layer more than the one below (layer-servers.ts says which). All run side by side and are measured in
- * alternating bursts (bursts.ts, as ab.ts): server CPU µs per lookup, the database backends' µs, and the bursts' p99
- * (medians over the rounds; ratios to the baseline's burst of the same round).
+ * changing one thing of the one below, mostly adding a layer (layer-servers.ts says which). All run side by side and
+ * are measured in alternating bursts (bursts.ts, as ab.ts): server CPU µs per lookup, the database backends' µs, and
+ * the bursts' p99 (medians over the rounds; ratios to the baseline's burst of the same round).
  * A profile's shares say where samples fell; this says what removing a layer would give back.
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/layers.ts [--rounds 12] [--requests 500] \
@@ -19,7 +19,7 @@ import pg from "pg";
 import { alternate, type Burst, median, type Side } from "./bursts.ts";
 import type { Layer } from "./layer-servers.ts";
 import { type Running, serviceEnv, startProcess, stop } from "./processes.ts";
-import { authOffScenario, baselineScenarios, serviceScenarios } from "./scenarios.ts";
+import { authOffScenario, baselineScenarios, SINGLE_LOOKUP, serviceScenarios } from "./scenarios.ts";
 import { seed, videoIdOf } from "./seed.ts";
 
 const { values } = parseArgs({
@@ -44,7 +44,8 @@ const trpcLookup = () => ({
   path: `/trpc/videoAnalysis.byVideoId?input=${encodeURIComponent(JSON.stringify({ videoId: pick() }))}`,
 });
 const { single } = baselineScenarios(context);
-const keyed = serviceScenarios(context).find((s) => s.name === "tRPC byVideoId, one call per request (GET)")!;
+const keyed = serviceScenarios(context).find((s) => s.name === SINGLE_LOOKUP);
+if (!keyed) throw new Error(`serviceScenarios has no "${SINGLE_LOOKUP}" scenario`);
 
 interface Rung {
   name: string;

@@ -144,6 +144,9 @@ export function baselineScenarios({ rows, batch }: ScenarioContext): Record<Base
  * Memory Mirror's hot paths, through the real stack (auth on: every request carries the bench key). Reads first:
  * the writes add rows to the space, and the searches must see the same rows as their baselines did.
  */
+/** The single lookup's name among serviceScenarios: layers.ts picks it by this key. */
+export const SINGLE_LOOKUP = "tRPC byVideoId, one call per request (GET)";
+
 export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scenario[] {
   const auth = { authorization: `Bearer ${apiKey}` };
   const pick = () => videoIdOf(Math.floor(Math.random() * rows));
@@ -151,7 +154,7 @@ export function serviceScenarios({ rows, apiKey, batch }: ScenarioContext): Scen
   const ingested = { n: 0 };
   return [
     {
-      name: "tRPC byVideoId, one call per request (GET)",
+      name: SINGLE_LOOKUP,
       unit: "lookups/s",
       perRequest: 1,
       baseline: "single",
@@ -351,7 +354,7 @@ export function isolationScenarios({
 /** The single lookup on a server with AUTH=off (the space from X-MM-Space): beside the keyed one, what keys cost. */
 export function authOffScenario({ rows }: ScenarioContext): Scenario {
   return {
-    name: "tRPC byVideoId, one call per request (GET), AUTH=off",
+    name: `${SINGLE_LOOKUP}, AUTH=off`,
     unit: "lookups/s",
     perRequest: 1,
     baseline: "single",

@@ -4,7 +4,8 @@ import DataLoader from "dataloader";
 import { BULK_MAX_ITEMS } from "../limits.ts";
 import { type StoredRow, storedColumnList, storedRowsOf } from "./stored-row.ts";
 
-const LOOKUP = `SELECT ${storedColumnList()} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = ANY($2::text[])`;
+/** The lookup's statement (bench/layer-servers.ts runs this very text through @memory-mirror/api/bench). */
+export const LOOKUP = `SELECT ${storedColumnList()} FROM "VideoAnalysis" WHERE "space" = $1 AND "videoId" = ANY($2::text[])`;
 
 export type VideoLookups = DataLoader<string, StoredRow | null>;
 

@@ -1,0 +1,5 @@
+/**
+ * For apps/server/bench only; not API. The service's PostgreSQL pool (its timeouts and session settings) without
+ * Prisma around it: the ladder's "pool" rung (layer-servers.ts) queries it as @prisma/adapter-pg does.
+ */
+export { openPostgres } from "./postgres.ts";
