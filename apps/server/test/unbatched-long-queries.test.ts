@@ -17,12 +17,16 @@ for (const target of targets) {
     let server: TestServer;
     const access: { method: string; path: string; status: number }[] = [];
     beforeAll(async () => {
-      const logger = pino({ level: "info" }, {
-        write: (line: string) => {
-          const entry = JSON.parse(line) as { msg: string; method: string; path: string; status: number };
-          if (entry.msg === ACCESS_LINE) access.push({ method: entry.method, path: entry.path, status: entry.status });
+      const logger = pino(
+        { level: "info" },
+        {
+          write: (line: string) => {
+            const entry = JSON.parse(line) as { msg: string; method: string; path: string; status: number };
+            if (entry.msg === ACCESS_LINE)
+              access.push({ method: entry.method, path: entry.path, status: entry.status });
+          },
         },
-      });
+      );
       server = await startTestServer(target.name, { auth: "off" }, { logger });
     });
     afterAll(() => server?.close());
