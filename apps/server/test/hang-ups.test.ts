@@ -7,9 +7,9 @@
  */
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 
@@ -18,12 +18,11 @@ const ARRIVAL_MS = 300;
 
 describe.skipIf(!postgres || !!postgres.skip)("a client that hangs up while its call waits (postgres)", () => {
   let server: TestServer;
-  let locker: pg.Client;
+  let locker: Locker;
   beforeAll(async () => {
     // One call at a time for the space, and a line long enough that only a hang-up can take a call out of it.
     server = await startTestServer("postgres", { auth: "off", keyConcurrency: 1, keyQueueMs: 30_000 });
-    locker = new pg.Client({ connectionString: server.databaseUrl });
-    await locker.connect();
+    locker = await Locker.open(server.databaseUrl);
   });
   afterAll(async () => {
     await locker?.end();

@@ -8,15 +8,15 @@
 import { testTargets } from "@memory-mirror/db/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 
 describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to retry (postgres)", () => {
   let server: TestServer;
-  let locker: pg.Client;
+  let locker: Locker;
   let mcp: Client;
   beforeAll(async () => {
     // One pooled connection: a call waits for another's; statement_timeout is 1.8 s of these 2.
@@ -25,8 +25,7 @@ describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to 
       { auth: "off" },
       { env: { DATABASE_TIMEOUT_MS: "2000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
     );
-    locker = new pg.Client({ connectionString: server.databaseUrl });
-    await locker.connect();
+    locker = await Locker.open(server.databaseUrl);
     mcp = new Client({ name: "retry-hints-test", version: "1.0.0" });
     await mcp.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
   });
@@ -35,14 +34,6 @@ describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to 
     await locker?.end();
     await server?.close();
   });
-
-  const waitingOnLocks = async () => {
-    await locker.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await locker.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    return Number(rows[0]?.n);
-  };
 
   it("a search that found the database busy says retry in 1 s, in its text and its _meta", async () => {
     const call = (name: string, args: Record<string, unknown>) => mcp.callTool({ name, arguments: args });
@@ -54,7 +45,7 @@ describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to 
       await locker.query(`LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`);
       // The write takes the pool's one connection and waits on the row until PostgreSQL stops it...
       const write = call("update_video_analysis", { videoId: "walk", description: "Rewritten." });
-      while ((await waitingOnLocks()) < 1) await new Promise((r) => setTimeout(r, 20));
+      await locker.untilWaiting(1);
       // ...while the search waits for that connection, then has less time left than the server's own bound.
       result = await call("search_memories", { query: "wlak sae dwan" });
       const written = await write;
