@@ -6,10 +6,10 @@
  * pooled connection (what makes the database busy here, deterministically) need a server.
  */
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
@@ -26,8 +26,7 @@ describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to 
       { env: { DATABASE_TIMEOUT_MS: "2000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
     );
     locker = await Locker.open(server.databaseUrl);
-    mcp = new Client({ name: "retry-hints-test", version: "1.0.0" });
-    await mcp.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
+    mcp = await connectMcp(server.url);
   });
   afterAll(async () => {
     await mcp?.close();
