@@ -7,7 +7,9 @@
  * A profile's shares say where samples fell; this says what removing a layer would give back.
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/layers.ts [--rounds 12] [--requests 500] \
- *     [--connections 4] [--only baseline,adapter,service]
+ *     [--connections 4] [--only baseline,adapter,service] [--together]
+ *
+ * `--together` runs each round's bursts at once (bursts.ts): for a few rungs compared on a busy machine.
  *
  * Needs BENCH_DATABASE_URL (a database cpu.ts seeded and kept: BENCH_KEEP=1) and a built dist (the service rungs run
  * dist/main.js). The stripped rungs run through tsx, as the service does not: the last rung, the service from its
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "4" },
     rows: { type: "string", default: "10000" },
     only: { type: "string" },
+    together: { type: "boolean", default: false },
   },
 });
 const url = process.env.BENCH_DATABASE_URL;
@@ -115,6 +118,7 @@ try {
     requests: Number(values.requests),
     connections: Number(values.connections),
     admin,
+    together: values.together,
   });
   // Medians, not means: on a shared machine a burst now and then runs beside someone's test suite and costs 2–3×.
   const cpu = bursts.map((side) => median(side.map((b) => b.cpu)));
@@ -158,7 +162,8 @@ try {
     );
   });
   console.log(
-    `${values.rounds} rounds of ${values.requests} lookups at ${values.connections} connections; load ` +
+    `${values.rounds} rounds of ${values.requests} lookups at ${values.connections} connections` +
+      `${values.together ? " each, the rungs at once" : ""}; load ` +
       `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
   );
 } finally {
