@@ -7,7 +7,9 @@
  * A profile's shares say where samples fell; this says what removing a layer would give back.
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/layers.ts [--rounds 12] [--requests 500] \
- *     [--connections 4] [--only baseline,adapter,service]
+ *     [--connections 4] [--only baseline,adapter,service] [--together]
+ *
+ * `--together` runs each round's bursts at once (bursts.ts): for a few rungs compared on a busy machine.
  *
  * Needs BENCH_DATABASE_URL (a database cpu.ts seeded and kept: BENCH_KEEP=1) and a built dist (the service rungs run
  * dist/main.js). The stripped rungs run through tsx, as the service does not: the last rung, the service from its
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "4" },
     rows: { type: "string", default: "10000" },
     only: { type: "string" },
+    together: { type: "boolean", default: false },
   },
 });
 const url = process.env.BENCH_DATABASE_URL;
@@ -49,14 +52,17 @@ if (!keyed) throw new Error(`serviceScenarios has no "${SINGLE_LOOKUP}" scenario
 
 interface Rung {
   name: string;
-  /** What this rung adds to the one before. */
+  /** What this rung adds to the one before (or, for an alternative, swaps in the rung it is `versus`). */
   adds: string;
+  /** An alternative's counterpart: the rung carrying the same work with the part it swaps. */
+  versus?: Layer;
   start(env: Record<string, string>): Promise<Running>;
   request: Side["request"];
 }
-const layer = (name: Layer, adds: string, request: Side["request"]): Rung => ({
+const layer = (name: Layer, adds: string, request: Side["request"], versus?: Layer): Rung => ({
   name,
   adds,
+  ...(versus ? { versus } : {}),
   start: (env) => startProcess(here("layer-servers.ts"), { ...env, LAYER: name }, request().path),
   request,
 });
@@ -82,6 +88,10 @@ const RUNGS: Rung[] = [
   layer("hono", "Hono routing /trpc/*", trpcLookup),
   layer("access-log", "request id, access line (pino), request metrics (prom-client)", trpcLookup),
   layer("headers", "secure headers, CORS policy", trpcLookup),
+  layer("hono-native", "`hono` with tRPC's answer an undici Response (overrideGlobalObjects off)", trpcLookup, "hono"),
+  layer("hono-srvx", "`hono` on srvx's Node handler, undici's Response", trpcLookup, "hono"),
+  layer("hono-srvx-fast", "`hono-srvx` with srvx's FastResponse as the global Response", trpcLookup, "hono"),
+  layer("trpc-node-http", "tRPC's node:http adapter for node-server + fetch adapter", trpcLookup, "fetch-adapter"),
   service(
     "service-auth-off",
     "the service, AUTH=off: transport guards, admission, call metrics, its other routes",
@@ -108,6 +118,7 @@ try {
     requests: Number(values.requests),
     connections: Number(values.connections),
     admin,
+    together: values.together,
   });
   // Medians, not means: on a shared machine a burst now and then runs beside someone's test suite and costs 2–3×.
   const cpu = bursts.map((side) => median(side.map((b) => b.cpu)));
@@ -127,8 +138,12 @@ try {
     `${"rung".padEnd(17)} ${"µs".padStart(5)} ${"×base".padStart(6)} ${"step".padStart(5)} ${"%svc".padStart(5)} ` +
       `${"db µs".padStart(6)} ${"p99 ms".padStart(6)} ${"×base".padStart(6)}  adds; server µs of each round`,
   );
+  // An alternative's step is taken from its counterpart (NaN when that rung was left out), any other's from the rung
+  // before it.
+  const against = (rung: Rung, i: number) => (rung.versus ? rungs.findIndex((r) => r.name === rung.versus) : i - 1);
   rungs.forEach((rung, i) => {
-    const step = i > 0 && !rung.name.endsWith("-tsx") ? cpu[i]! - cpu[i - 1]! : Number.NaN;
+    const j = against(rung, i);
+    const step = j >= 0 && !rung.name.endsWith("-tsx") ? cpu[i]! - cpu[j]! : Number.NaN;
     const measured = !Number.isNaN(step);
     console.log(
       `${rung.name.padEnd(17)} ${n(cpu[i]!, 5)} ${ratio(i, (b) => b.cpu)} ${measured ? n(step, 5) : "    -"} ` +
@@ -136,8 +151,19 @@ try {
         `${n(p99[i]!, 6)} ${ratio(i, (b) => b.p99)}  ${rung.adds}; ${bursts[i]!.map((b) => b.cpu.toFixed(0)).join(" ")}`,
     );
   });
+  // An alternative against its counterpart, round by round (the same moments of the machine's load).
+  rungs.forEach((rung, i) => {
+    const j = against(rung, i);
+    if (!rung.versus || j < 0) return;
+    const ratios = bursts[i]!.map((b, round) => b.cpu / bursts[j]![round]!.cpu);
+    console.log(
+      `${rung.name} / ${rung.versus}: CPU per lookup, median of the rounds' ratios ${median(ratios).toFixed(2)} ` +
+        `(${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    );
+  });
   console.log(
-    `${values.rounds} rounds of ${values.requests} lookups at ${values.connections} connections; load ` +
+    `${values.rounds} rounds of ${values.requests} lookups at ${values.connections} connections` +
+      `${values.together ? " each, the rungs at once" : ""}; load ` +
       `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
   );
 } finally {
