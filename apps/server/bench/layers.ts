@@ -7,13 +7,16 @@
  * A profile's shares say where samples fell; this says what removing a layer would give back.
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/layers.ts [--rounds 12] [--requests 500] \
- *     [--connections 4] [--only baseline,adapter,service]
+ *     [--connections 4] [--only baseline,adapter,service] [--against /path/to/another/tree]
  *
  * Needs BENCH_DATABASE_URL (a database cpu.ts seeded and kept: BENCH_KEEP=1) and a built dist (the service rungs run
  * dist/main.js). The stripped rungs run through tsx, as the service does not: the last rung, the service from its
  * sources through tsx, shows what that difference is worth (it should match the rung from dist).
+ * `--against` adds beside every rung but the baseline its twin from another tree (`<rung>@against`: that tree's
+ * layer-servers.ts or dist, which must be built too), in the same alternation: a change to one layer, before and after.
  */
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { alternate, type Burst, median, type Side } from "./bursts.ts";
@@ -29,13 +32,15 @@ const { values } = parseArgs({
     connections: { type: "string", default: "4" },
     rows: { type: "string", default: "10000" },
     only: { type: "string" },
+    against: { type: "string" },
   },
 });
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("BENCH_DATABASE_URL: a database seeded by cpu.ts (BENCH_KEEP=1 keeps the one it makes)");
 const rows = Number(values.rows);
 const context = { rows, apiKey: await seed(url, 0, `layers-${Date.now()}`), batch: 50 };
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const benchDir = (tree: string) => pathToFileURL(`${resolve(tree, "apps/server/bench")}/`);
+const here = (p: string, from: URL | string = import.meta.url) => fileURLToPath(new URL(p, from));
 
 const pick = () => videoIdOf(Math.floor(Math.random() * rows));
 const path = () => ({ method: "GET" as const, path: `/v/${encodeURIComponent(pick())}` });
@@ -51,19 +56,25 @@ interface Rung {
   name: string;
   /** What this rung adds to the one before. */
   adds: string;
-  start(env: Record<string, string>): Promise<Running>;
+  /** Starts the rung's server from this tree, or from the bench directory `from` of another one (--against). */
+  start(env: Record<string, string>, from?: URL): Promise<Running>;
   request: Side["request"];
 }
 const layer = (name: Layer, adds: string, request: Side["request"]): Rung => ({
   name,
   adds,
-  start: (env) => startProcess(here("layer-servers.ts"), { ...env, LAYER: name }, request().path),
+  start: (env, from) => startProcess(here("layer-servers.ts", from), { ...env, LAYER: name }, request().path),
   request,
 });
 const service = (name: string, adds: string, script: string, auth: "off" | "required"): Rung => {
   const scenario = auth === "off" ? authOffScenario(context) : keyed;
   const request = () => scenario.request();
-  return { name, adds, start: (env) => startProcess(here(script), { ...env, AUTH: auth }, "/readyz"), request };
+  return {
+    name,
+    adds,
+    start: (env, from) => startProcess(here(script, from), { ...env, AUTH: auth }, "/readyz"),
+    request,
+  };
 };
 const RUNGS: Rung[] = [
   {
@@ -92,7 +103,20 @@ const RUNGS: Rung[] = [
   service("service-tsx", "control: the service from its sources through tsx", "../src/main.ts", "required"),
 ];
 const only = values.only?.split(",");
-const rungs = RUNGS.filter((rung) => !only || only.includes(rung.name));
+const against = values.against;
+const rungs = RUNGS.filter((rung) => !only || only.includes(rung.name)).flatMap((rung): Rung[] =>
+  against && rung.name !== "baseline"
+    ? [
+        rung,
+        {
+          ...rung,
+          name: `${rung.name}@against`,
+          adds: `the same from ${against}`,
+          start: (env) => rung.start(env, benchDir(against)),
+        },
+      ]
+    : [rung],
+);
 
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
@@ -128,7 +152,10 @@ try {
       `${"db µs".padStart(6)} ${"p99 ms".padStart(6)} ${"×base".padStart(6)}  adds; server µs of each round`,
   );
   rungs.forEach((rung, i) => {
-    const step = i > 0 && !rung.name.endsWith("-tsx") ? cpu[i]! - cpu[i - 1]! : Number.NaN;
+    // A twin (@against) is compared with its rung, not stepped from; the rung after it steps from the rung before.
+    const twin = (name: string | undefined) => name?.endsWith("@against") ?? false;
+    const below = twin(rungs[i - 1]?.name) ? i - 2 : i - 1;
+    const step = i > 0 && !rung.name.endsWith("-tsx") && !twin(rung.name) ? cpu[i]! - cpu[below]! : Number.NaN;
     const measured = !Number.isNaN(step);
     console.log(
       `${rung.name.padEnd(17)} ${n(cpu[i]!, 5)} ${ratio(i, (b) => b.cpu)} ${measured ? n(step, 5) : "    -"} ` +
