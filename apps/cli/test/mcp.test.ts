@@ -204,3 +204,37 @@ describe("mm mcp (stdio) after a call the server refuses before reading its body
     expect(mm.stderr()).not.toMatch(/failed:/);
   });
 });
+
+/**
+ * A call the server refuses for now (over its rate) is a tool error that says when to retry: in the text for the
+ * model, and as `_meta.retryAfterSeconds` (the server's Retry-After) for the program hosting it.
+ */
+describe("mm mcp (stdio) over a server's rate limit", () => {
+  let server: TestServer;
+  let mm: Awaited<ReturnType<typeof connectMm>>;
+  beforeAll(async () => {
+    server = await startTestServer("embedded", { rateLimitPerMinute: 3 });
+    mm = await connectMm(server.url);
+  });
+  afterAll(async () => {
+    await mm?.client.close();
+    await server?.close();
+  });
+
+  it("a refused call's tool error carries the seconds to wait, in its text and its _meta", async () => {
+    const answers = [];
+    for (let i = 0; i < 4; i++)
+      answers.push(await mm.client.callTool({ name: "get_video_analysis", arguments: { videoId: `limited-${i}` } }));
+    const refused = answers[3];
+    expect(refused?.isError).toBe(true);
+    const retryAfter = (refused?._meta as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    expect(retryAfter).toEqual(expect.any(Number));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const [content] = refused?.content as { text: string }[];
+    expect(content?.text).toMatch(/^Rate limit exceeded: 3 calls per minute/);
+    expect(content?.text).toContain(`retry in ${String(retryAfter)} s`);
+    // A failure that does not pass says no such thing.
+    expect(answers[0]?._meta).toBeUndefined();
+  });
+});

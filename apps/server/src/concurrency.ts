@@ -30,9 +30,10 @@ export class ConcurrencyShares {
 
   /**
    * Takes `calls` slots for `who` (a batch takes one per call, at most the whole share), waiting in line for up to
-   * queueMs. Resolves to the release, or to undefined when no slot freed in time.
+   * queueMs. Resolves to the release, or to undefined when no slot freed in time or the caller hung up meanwhile
+   * (`signal`, asked for only when the call has to wait: reading a request's signal has a cost on the hot path).
    */
-  acquire(who: string, calls: number): Promise<Release | undefined> {
+  acquire(who: string, calls: number, signal?: () => AbortSignal): Promise<Release | undefined> {
     const weight = Math.min(Math.max(1, calls), this.share);
     const holder = this.holders.get(who) ?? { running: 0, queue: [] };
     this.holders.set(who, holder);
@@ -44,20 +45,31 @@ export class ConcurrencyShares {
       this.forget(who, holder);
       return Promise.resolve(undefined);
     }
+    const hangUp = signal?.();
+    if (hangUp?.aborted) {
+      this.forget(who, holder);
+      return Promise.resolve(undefined);
+    }
     return new Promise((resolve) => {
       const waiter: Waiter = {
         weight,
         admit: (release) => {
           clearTimeout(timer);
+          hangUp?.removeEventListener("abort", leave);
           resolve(release);
         },
       };
-      const timer = setTimeout(() => {
+      // A call nobody waits for any more leaves the line: it must not take a slot (and the database) later.
+      const leave = () => {
+        clearTimeout(timer);
+        hangUp?.removeEventListener("abort", leave);
         holder.queue.splice(holder.queue.indexOf(waiter), 1);
         resolve(undefined);
         // It may have been the head of the line, holding back smaller calls that fit.
         this.drain(who, holder);
-      }, this.queueMs);
+      };
+      const timer = setTimeout(leave, this.queueMs);
+      hangUp?.addEventListener("abort", leave);
       holder.queue.push(waiter);
     });
   }

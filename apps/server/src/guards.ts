@@ -133,8 +133,11 @@ export async function admit(
   if (!share || calls === 0) return { release: () => {} };
   // The anonymous caller of AUTH=off is anyone: its share is per space, so one space's load leaves others theirs.
   const holder = principal.keyId ? `key:${principal.keyId}` : `space:${space}`;
-  const release = await deps.shares.acquire(holder, calls);
+  const release = await deps.shares.acquire(holder, calls, () => c.req.raw.signal);
   if (release) return { release };
+  // The client hung up while its call waited: nobody reads this answer, and it was no refusal.
+  if (c.req.raw.signal.aborted)
+    return { problem: { code: "CLIENT_CLOSED_REQUEST", message: "The client closed the connection before its turn" } };
   deps.metrics.rateLimited(transportOf(c.req.path));
   const whose = principal.keyId ? `This key (${principal.name})` : `Space "${space}"`;
   return {
@@ -375,8 +378,10 @@ export function transportGuards(deps: GuardDeps, options: TransportOptions): Mid
         return bodyNotReceived(c, error);
       }
       if (!isUtf8(bytes)) return render(c, { code: "BAD_REQUEST", message: "The request body is not valid UTF-8" });
-      // Hono keeps the bytes for its own readers; transports that read the raw request get a fresh one.
-      c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers: c.req.raw.headers, body: bytes });
+      // Hono keeps the bytes for its own readers; transports that read the raw request get a fresh one, with the
+      // connection's signal (aborted by @hono/node-server when the client hangs up before its answer is sent).
+      const { url: href, headers, signal } = c.req.raw;
+      c.req.raw = new Request(href, { method: c.req.method, headers, body: bytes, signal });
     }
     await next();
   };

@@ -5,12 +5,12 @@
  */
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const targets = await testTargets();
 
@@ -19,11 +19,7 @@ const trpcGet = (server: TestServer, path: string, input: unknown, headers: Reco
   fetch(`${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers });
 const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
 
-async function mcpClient(server: TestServer, headers: Record<string, string>) {
-  const client = new Client({ name: "access-test", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers } }));
-  return client;
-}
+const mcpClient = (server: TestServer, headers: Record<string, string>) => connectMcp(server.url, headers);
 const toolText = (result: Awaited<ReturnType<Client["callTool"]>>) =>
   (result.content as { type: string; text: string }[]).map((c) => c.text).join("");
 

@@ -6,9 +6,9 @@
  */
 import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 
@@ -17,7 +17,7 @@ const BUSY = /^The database is busy: this request waited for a free connection, 
 
 describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postgres)", () => {
   let server: TestServer;
-  let locker: pg.Client;
+  let locker: Locker;
   beforeAll(async () => {
     // statement_timeout is 4.5 s of these 5: the margin of 0.5 s lets PostgreSQL's own stop arrive first on a loaded
     // machine. One pooled connection, so a second call waits for the first.
@@ -26,8 +26,7 @@ describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postg
       {},
       { env: { DATABASE_TIMEOUT_MS: "5000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
     );
-    locker = new pg.Client({ connectionString: server.databaseUrl });
-    await locker.connect();
+    locker = await Locker.open(server.databaseUrl);
   });
   afterAll(async () => {
     await locker?.end();
@@ -36,39 +35,19 @@ describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postg
 
   const client = () => createMemoryMirrorClient({ url: server.url, batch: false });
 
-  /** Backends of this database waiting on a lock; in the locker's transaction the view is a snapshot, cleared here. */
-  const waitingOnLocks = async () => {
-    await locker.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await locker.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    return Number(rows[0]?.n);
-  };
-
-  /** Runs `during` while the locker holds `lock` (SQL run in its transaction), and rolls back whatever happens. */
-  async function whileLocked<T>(lock: string[], during: () => Promise<T>): Promise<T> {
-    await locker.query("BEGIN");
-    try {
-      for (const sql of lock) await locker.query(sql);
-      return await during();
-    } finally {
-      await locker.query("ROLLBACK");
-    }
-  }
-
   it("a write PostgreSQL stops at statement_timeout says the database took too long, not that it is unreachable", async () => {
     const mm = client();
     await mm.videoAnalysis.create.mutate({ videoId: "held", description: "A row someone holds a lock on." });
     const lockRow = `SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'held' FOR UPDATE`;
 
-    const error = await whileLocked([lockRow], () =>
+    const error = await locker.whileLocked([lockRow], () =>
       mm.videoAnalysis.update.mutate({ videoId: "held", description: "Rewritten." }).catch((e: unknown) => e),
     );
     expect(errorCode(error)).toBe("SERVICE_UNAVAILABLE");
     expect((error as TRPCClientError<never>).message).toMatch(TOOK_TOO_LONG);
 
     // REST answers the same words with 503.
-    const rest = await whileLocked([lockRow], () =>
+    const rest = await locker.whileLocked([lockRow], () =>
       fetch(`${server.url}/api/video-analysis/held`, {
         method: "PUT",
         headers: { "content-type": "application/json" },
@@ -86,7 +65,7 @@ describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postg
   it("a search that first waited for the only pooled connection says the database was busy", async () => {
     const mm = client();
     await mm.videoAnalysis.create.mutate({ videoId: "walk", description: "A long walk by the sea at dawn." });
-    const error = await whileLocked(
+    const error = await locker.whileLocked(
       [
         `SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'walk' FOR UPDATE`,
         // The search looks its words up in the vocabulary: locked, its statement waits too.
@@ -95,7 +74,7 @@ describe.skipIf(!postgres || !!postgres.skip)("calls that run out of time (postg
       async () => {
         // The write takes the pool's one connection and waits on the row until PostgreSQL stops it (4.5 s)...
         const write = mm.videoAnalysis.update.mutate({ videoId: "walk", description: "Rewritten." }).catch(() => {});
-        while ((await waitingOnLocks()) < 1) await new Promise((r) => setTimeout(r, 20));
+        await locker.untilWaiting(1);
         // ...while the search waits for that connection, and then has less time left than the server's own bound.
         const search = mm.videoAnalysis.search.query({ query: "wlak sae dwan" }).catch((e: unknown) => e);
         await write;

@@ -7,34 +7,24 @@
  */
 import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 
 describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database (postgres)", () => {
   let server: TestServer;
-  let locker: pg.Client;
+  let locker: Locker;
   beforeAll(async () => {
     // A pool of 10 (the default); each key may run 2 calls at once, and waits 500 ms for a slot.
     server = await startTestServer("postgres", { auth: "required", keyConcurrency: 2, keyQueueMs: 500 });
-    locker = new pg.Client({ connectionString: server.databaseUrl });
-    await locker.connect();
+    locker = await Locker.open(server.databaseUrl);
   });
   afterAll(async () => {
     await locker?.end();
     await server?.close();
   });
-
-  /** Backends of this database waiting on a lock; in the locker's transaction the view is a snapshot, cleared here. */
-  const waitingOnLocks = async () => {
-    await locker.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await locker.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
-    );
-    return Number(rows[0]?.n);
-  };
 
   it("one key's calls stuck on a lock take its share only: the rest are refused, another key is answered", async () => {
     const aliceKey = await server.createKey({ name: "alice", space: "alice", scopes: ["read", "write"] });
@@ -54,7 +44,7 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
           (error: unknown) => error,
         ),
       );
-      while ((await waitingOnLocks()) < 2) await new Promise((r) => setTimeout(r, 20));
+      await locker.untilWaiting(2);
 
       // Bob finds connections free, while Alice's share is all stuck.
       const mine = await bob.videoAnalysis.byVideoId.query({ videoId: "mine" });
@@ -62,7 +52,7 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
 
       // Alice's calls beyond her share waited 500 ms in line, then were refused.
       await new Promise((r) => setTimeout(r, 800));
-      expect(await waitingOnLocks()).toBe(2);
+      expect(await locker.waitingOnLocks()).toBe(2);
       await locker.query("ROLLBACK");
       const outcomes = await Promise.all(stuck);
       expect(outcomes.filter((o) => o === "OK")).toHaveLength(2);
@@ -95,7 +85,7 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
     await locker.query(`SELECT 1 FROM "VideoAnalysis" WHERE "space" = 'carol' FOR UPDATE`);
     try {
       const stuck = [put("one"), put("two")];
-      while ((await waitingOnLocks()) < 2) await new Promise((r) => setTimeout(r, 20));
+      await locker.untilWaiting(2);
       const refused = await put("three");
       expect(refused.status).toBe(429);
       expect(refused.headers.get("retry-after")).toBe("1");
@@ -111,8 +101,7 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
     // The bound is every connection's statement_timeout: DATABASE_TIMEOUT_MS less a margin (900 ms of 1,000), so the
     // server stops the statement, and says why, before the client stops waiting (which would read as unreachable).
     const bounded = await startTestServer("postgres", { auth: "required" }, { env: { DATABASE_TIMEOUT_MS: "1000" } });
-    const holder = new pg.Client({ connectionString: bounded.databaseUrl });
-    await holder.connect();
+    const holder = await Locker.open(bounded.databaseUrl);
     try {
       const key = await bounded.createKey({ name: "searcher", space: "dave", scopes: ["read", "write"] });
       const client = createMemoryMirrorClient({ url: bounded.url, apiKey: key, batch: false });

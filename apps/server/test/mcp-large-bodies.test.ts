@@ -7,11 +7,12 @@
 import http from "node:http";
 import { DEFAULT_MAX_BODY_BYTES, DESCRIPTION_MAX_LENGTH } from "@memory-mirror/api";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const targets = await testTargets();
 const TOO_LONG = `description must be at most ${DESCRIPTION_MAX_LENGTH} characters`;
@@ -23,8 +24,7 @@ for (const target of targets) {
     let client: Client;
     beforeAll(async () => {
       server = await startTestServer(target.name);
-      client = new Client({ name: "mcp-large-bodies-test", version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
+      client = await connectMcp(server.url);
     });
     afterAll(async () => {
       await client?.close();

@@ -1,10 +1,9 @@
 /** GET /metrics after real traffic on every transport: the counters say what happened, in Prometheus' format. */
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const targets = await testTargets();
 
@@ -28,8 +27,7 @@ for (const target of targets) {
       ]);
       expect(batch).toEqual(["OK", "NOT_FOUND"]);
       expect((await fetch(`${server.url}/api/video-analysis/none`)).status).toBe(404);
-      const mcp = new Client({ name: "metrics-test", version: "1.0.0" });
-      await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+      const mcp = await connectMcp(server.url);
       await mcp.callTool({ name: "get_video_analysis", arguments: { videoId: "m1" } });
       await mcp.close();
       // The calls so far (1 + 2 + 1 + MCP's initialize, notification and tool call) leave at most one of 8.

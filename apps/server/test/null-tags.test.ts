@@ -2,14 +2,15 @@
  * Regression tests for a NULL element inside a stored `tags` array (only raw SQL can put one there): every answer
  * that carries tags leaves it out (storedTags) — delete's and a write's RETURNING, the history, export, tag counts,
  * the change log behind recent changes and onChange — where output validation used to refuse the null with a 500.
+ * And a write that keeps the stored tags rewrites them without the NULL (it used to survive in the row).
  * Through the real transports (@memory-mirror/client, REST over HTTP, the MCP SDK's client), on both databases.
  */
 import { createMemoryMirrorClient, type MemoryMirrorClient } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 import { collectChanges } from "./support/changes.ts";
 
 const targets = await testTargets();
@@ -23,8 +24,7 @@ for (const target of targets)
     beforeAll(async () => {
       server = await startTestServer(target.name);
       client = createMemoryMirrorClient({ url: server.url });
-      mcp = new Client({ name: "null-tags-test", version: "1.0.0" });
-      await mcp.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
+      mcp = await connectMcp(server.url);
     });
     afterAll(async () => {
       await mcp?.close();
@@ -76,6 +76,43 @@ for (const target of targets)
       });
       expect(patched.status).toBe(200);
       expect(await patched.json()).toMatchObject({ tags: ["kept"] });
+    });
+
+    /** The row's own tags, NULL elements included, as only raw SQL sees them. */
+    async function storedTagsOf(videoId: string): Promise<(string | null)[]> {
+      const [row] = await server.server.database.prisma.$queryRaw<{ tags: (string | null)[] }[]>`
+        SELECT "tags" FROM "VideoAnalysis" WHERE "videoId" = ${videoId}`;
+      return row?.tags ?? [];
+    }
+
+    it("an update, upsert or upsertMany that leaves the tags alone rewrites them without the NULL", async () => {
+      await withNullTags("rewrite-update");
+      await client.videoAnalysis.update.mutate({ videoId: "rewrite-update", description: "v2" });
+      expect(await storedTagsOf("rewrite-update")).toEqual(["kept"]);
+
+      await withNullTags("rewrite-upsert");
+      await client.videoAnalysis.upsert.mutate({ videoId: "rewrite-upsert", description: "v2" });
+      expect(await storedTagsOf("rewrite-upsert")).toEqual(["kept"]);
+
+      await withNullTags("rewrite-bulk");
+      const counts = await client.videoAnalysis.upsertMany.mutate({
+        items: [{ videoId: "rewrite-bulk", description: "v2" }],
+      });
+      expect(counts).toEqual({ created: 0, updated: 1, unchanged: 0 });
+      expect(await storedTagsOf("rewrite-bulk")).toEqual(["kept"]);
+
+      // The replaced version joins the history as every reader saw it: without the NULL too.
+      const [version] = await server.server.database.prisma.$queryRaw<{ tags: (string | null)[] }[]>`
+        SELECT h."tags" FROM "VideoAnalysisVersion" h JOIN "VideoAnalysis" a ON a."id" = h."analysisId"
+        WHERE a."videoId" = 'rewrite-update'`;
+      expect(version?.tags).toEqual(["kept"]);
+    });
+
+    it("a write that changes nothing a reader sees stays unchanged: no new version for the NULL alone", async () => {
+      await withNullTags("same");
+      const answer = await client.videoAnalysis.upsert.mutate({ videoId: "same", description: "about same" });
+      expect(answer).toMatchObject({ status: "unchanged", analysis: { version: 1, tags: ["kept"] } });
+      expect(await storedTagsOf("same")).toEqual([null, "kept", null]);
     });
 
     it("the history answers an earlier version's tags without the NULL", async () => {

@@ -14,12 +14,11 @@ import {
   TEST_REPLICA_URL,
   type TestDatabase,
 } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, loadConfig, type MemoryMirrorServer } from "../src/index.ts";
 import { startServerProcess } from "./server-process.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const skip = await replicaSkip();
 const STANDBY_SCRIPT = fileURLToPath(new URL("../../../scripts/pg-standby", import.meta.url));
@@ -185,8 +184,7 @@ describe.skipIf(!!skip)("reads on a hot standby", () => {
         expect(rest.status).toBe(200);
         expect(((await rest.json()) as { description: string }).description).toBe(description);
       }
-      const mcp = new Client({ name: "replica-test", version: "1.0.0" });
-      await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+      const mcp = await connectMcp(server.url);
       const tool = await mcp.callTool({ name: "get_video_analysis", arguments: { videoId: "ryw" } });
       await mcp.close();
       expect(JSON.stringify(tool.content)).toContain("version 4");
@@ -209,12 +207,7 @@ describe.skipIf(!!skip)("reads on a hot standby", () => {
       const before = await reads();
       const page = await clientIn("other").videoAnalysis.recentChanges.query({});
       expect(page.items.map((item) => item.event.type === "created" && item.event.videoId)).toContain("o1");
-      const mcpIn = async (space: string) => {
-        const mcp = new Client({ name: "replica-poll-test", version: "1.0.0" });
-        const requestInit = { headers: { "x-mm-space": space } };
-        await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit }));
-        return mcp;
-      };
+      const mcpIn = (space: string) => connectMcp(server.url, { "x-mm-space": space });
       const other = await mcpIn("other");
       const polled = await other.callTool({ name: "recent_changes", arguments: { afterId: "0" } });
       await other.close();
@@ -430,9 +423,7 @@ describe.skipIf(!!skip)("reads on a hot standby", () => {
       expect((await space.videoAnalysis.byVideoId.query({ videoId: "x1" })).description).toBe("kept");
       expect((await space.videoAnalysis.search.query({ query: "kept" })).items).toHaveLength(1);
       expect((await space.videoAnalysis.list.query({})).items).toHaveLength(1);
-      const mcp = new Client({ name: "replica-outage-test", version: "1.0.0" });
-      const requestInit = { headers: { "x-mm-space": "outage" } };
-      await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit }));
+      const mcp = await connectMcp(server.url, { "x-mm-space": "outage" });
       const tool = await mcp.callTool({ name: "search_memories", arguments: { query: "kept" } });
       await mcp.close();
       expect(tool.isError ?? false).toBe(false);

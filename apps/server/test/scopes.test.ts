@@ -5,10 +5,9 @@
  */
 import { accessOf, appRouter, type ProcedurePath } from "@memory-mirror/api";
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const failure = (e: unknown) => ({ code: errorCode(e), message: (e as Error).message });
 
@@ -92,10 +91,7 @@ describe("one declaration enforced by every transport (embedded, AUTH=required)"
     expect(put.status).toBe(403);
     expect(await put.json()).toEqual({ detail: lacksRead.message });
 
-    const mcp = new Client({ name: "scopes-test", version: "1.0.0" });
-    await mcp.connect(
-      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: bearer(producer) } }),
-    );
+    const mcp = await connectMcp(server.url, bearer(producer));
     const tool = await mcp.callTool({
       name: "update_video_analysis",
       arguments: { videoId: "secret", description: "what only readers may see" },

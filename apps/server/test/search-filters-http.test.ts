@@ -5,10 +5,10 @@
  */
 import { createMemoryMirrorClient, errorCode, type MemoryMirrorClient } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const targets = await testTargets();
 
@@ -37,8 +37,7 @@ for (const target of targets) {
     beforeAll(async () => {
       server = await startTestServer(target.name);
       client = createMemoryMirrorClient({ url: server.url });
-      mcp = new Client({ name: "search-filters-test", version: "1.0.0" });
-      await mcp.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
+      mcp = await connectMcp(server.url);
       await client.videoAnalysis.upsertMany.mutate({ items: MEMORIES });
     });
     afterAll(async () => {

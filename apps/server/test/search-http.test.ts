@@ -4,10 +4,9 @@
  */
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 import { REST_ANALYSIS_KEYS } from "./support/rest-analysis-keys.ts";
 
 const targets = await testTargets();
@@ -154,12 +153,7 @@ for (const target of targets)
         "BAD_REQUEST",
       );
 
-      const mcp = new Client({ name: "search-http-test", version: "1.0.0" });
-      await mcp.connect(
-        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer ${reader}` } },
-        }),
-      );
+      const mcp = await connectMcp(server.url, { authorization: `Bearer ${reader}` });
       try {
         const result = await mcp.callTool({ name: "build_context", arguments: { query: "paella", maxChars: 200 } });
         const [content] = result.content as { text: string }[];

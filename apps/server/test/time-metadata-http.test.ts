@@ -4,10 +4,10 @@
  */
 import { createMemoryMirrorClient, errorCode, type MemoryMirrorClient } from "@memory-mirror/client";
 import { testTargets } from "@memory-mirror/db/testing";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const targets = await testTargets();
 
@@ -22,8 +22,7 @@ for (const target of targets) {
     beforeAll(async () => {
       server = await startTestServer(target.name, { maxBodyBytes: 64 * 1024 });
       client = createMemoryMirrorClient({ url: server.url });
-      mcp = new Client({ name: "time-metadata-test", version: "1.0.0" });
-      await mcp.connect(new StreamableHTTPClientTransport(new URL("/mcp", server.url)));
+      mcp = await connectMcp(server.url);
     });
     afterAll(async () => {
       await mcp?.close();

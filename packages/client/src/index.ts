@@ -36,7 +36,8 @@ export interface MemoryMirrorClientOptions {
   headers?: HTTPHeaders | (() => HTTPHeaders | Promise<HTTPHeaders>);
   /**
    * Calls made in the same tick travel as one HTTP request (default). Batches go as POST so that long ones never
-   * hit URL length limits, and hold at most `maxItems` calls. `false` sends one request per call.
+   * hit URL length limits, and hold at most `maxItems` calls. `false` sends one request per call: queries as GET
+   * (cacheable), except one whose URL would pass `QUERY_URL_MAX_LENGTH`, which goes as POST.
    */
   batch?: boolean | { maxItems?: number };
   /** A fetch implementation (defaults to the global one). */
@@ -75,7 +76,11 @@ export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): Me
   const batch = options.batch ?? true;
   const link =
     batch === false
-      ? httpLink(common)
+      ? splitLink({
+          condition: (op) => op.type === "query" && queryUrlLength(url, op.path, op.input) > QUERY_URL_MAX_LENGTH,
+          true: httpLink({ ...common, methodOverride: "POST" }),
+          false: httpLink(common),
+        })
       : httpBatchLink({
           ...common,
           methodOverride: "POST",
@@ -84,6 +89,19 @@ export function createMemoryMirrorClient(options: MemoryMirrorClientOptions): Me
   return createTRPCClient<AppRouter>({
     links: [splitLink({ condition: (op) => op.type === "subscription", true: subscriptions, false: link })],
   });
+}
+
+/**
+ * The longest URL an unbatched query is sent in as GET; a longer one goes as POST (the server allows the override).
+ * 8000 octets is what RFC 9110 §4.1 asks every recipient to support: Node takes 16 KB for the URL and headers
+ * together, and common proxies about 8 KB, so a query with a long input (byVideoIds, context) never meets a 414.
+ */
+export const QUERY_URL_MAX_LENGTH = 8000;
+
+/** The length of the URL tRPC's httpLink builds for a GET query (no data transformer: the input as JSON). */
+function queryUrlLength(url: string, path: string, input: unknown): number {
+  const encoded = input === undefined ? 0 : "?input=".length + encodeURIComponent(JSON.stringify(input)).length;
+  return url.length + 1 + path.length + encoded;
 }
 
 function trpcEndpoint(base: string | URL): string {

@@ -11,7 +11,32 @@ export interface Failure {
   message: string;
   /** The service broke (not the caller's input or the data): worth logging, never worth showing. */
   internal: boolean;
+  /**
+   * A refusal that passes (rate limited, the key's share busy, the database busy or a write collision): the seconds
+   * after which the same call may well succeed, as HTTP's Retry-After says.
+   */
+  retryAfterSeconds?: number;
 }
+
+const seconds = (value: unknown): number | undefined => {
+  const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+};
+
+/**
+ * When the call may be sent again: an in-process TRPCError's cause (the service's DomainError) says so itself; a
+ * TRPCClientError's HTTP answer says so in Retry-After (tRPC keeps the response in `meta`).
+ */
+function retryAfterOf(error: Error): number | undefined {
+  if (error.name === "TRPCError")
+    return seconds((error.cause as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds);
+  const meta = (error as { meta?: { response?: { headers?: { get?: (name: string) => string | null } } } }).meta;
+  return seconds(meta?.response?.headers?.get?.("retry-after"));
+}
+
+/** The message, ending in when to retry unless it already says so (the rate limit's "retry in 12 s"). */
+const withRetry = (message: string, retryAfter: number) =>
+  /retry in \d+ s/i.test(message) ? message : `${message.replace(/[.;\s]*$/, "")}; retry in ${retryAfter} s`;
 
 /**
  * The tRPC error code of a failed call: a TRPCError (in-process caller) carries it as `code`, a TRPCClientError
@@ -30,7 +55,11 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof ToolError) return { message: error.message, internal: false };
   const code = serviceErrorCode(error);
   // Input errors never get this far: the SDK validates arguments with the same schemas before any call.
-  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error)
-    return { message: error.message, internal: false };
+  if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) {
+    const retryAfterSeconds = retryAfterOf(error);
+    return retryAfterSeconds === undefined
+      ? { message: error.message, internal: false }
+      : { message: withRetry(error.message, retryAfterSeconds), internal: false, retryAfterSeconds };
+  }
   return { message: INTERNAL_ERROR_MESSAGE, internal: true };
 }

@@ -13,7 +13,7 @@ export interface Presented {
 /**
  * Runs a tool's call: its value as JSON text (or as `present` writes it), or a tool error (`isError: true`) with a
  * readable message. Failures stay tool results, never protocol errors, so the model can read them and act (e.g.
- * update instead of create).
+ * update instead of create). A refusal that passes says when to retry, in its text and as `_meta.retryAfterSeconds`.
  */
 export async function toolResult<T>(
   tool: string,
@@ -32,6 +32,10 @@ export async function toolResult<T>(
   } catch (error) {
     const failure = describeFailure(error);
     if (failure.internal) onInternalError?.(error, tool);
-    return { isError: true, content: [{ type: "text", text: failure.message }] };
+    // When to retry goes in _meta, not structuredContent: a client validates structuredContent against the tool's
+    // outputSchema, error or not (MCP SDK 1.32), and a refusal is no answer of that shape.
+    const retry =
+      failure.retryAfterSeconds === undefined ? {} : { _meta: { retryAfterSeconds: failure.retryAfterSeconds } };
+    return { isError: true, content: [{ type: "text", text: failure.message }], ...retry };
   }
 }

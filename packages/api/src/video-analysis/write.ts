@@ -185,7 +185,10 @@ function statement(
     ),
     merged AS MATERIALIZED (
       SELECT i."i", i."videoId", i."expectedVersion", i."ifMatch", i."version" IS NOT NULL AS "restore",
-        o."id" AS "oldId", o."version" AS "oldVersion", o."description" AS "oldDescription", o."tags" AS "oldTags",
+        o."id" AS "oldId", o."version" AS "oldVersion", o."description" AS "oldDescription",
+        -- A NULL element (raw SQL only) is no tag to any reader (storedTags): a write keeps, compares and records the
+        -- tags without it, so the row it writes, and the version it files in the history, are what readers saw.
+        array_remove(o."tags", NULL) AS "oldTags",
         o."embeddingModel" AS "oldModel", o."embeddingDims" AS "oldDims", o."embedding" AS "oldEmbedding",
         o."recordedAt" AS "oldRecordedAt", o."recordedAtOffset" AS "oldRecordedAtOffset", o."metadata" AS "oldMetadata",
         o."createdAt" AS "oldCreatedAt", o."updatedAt" AS "oldUpdatedAt",
@@ -195,7 +198,7 @@ function statement(
           CASE WHEN i."id" IS NOT NULL AND (SELECT x."id" FROM "VideoAnalysis" x WHERE x."id" = i."id" LIMIT 1) IS NULL THEN i."id" END,
           gen_random_uuid()::text) AS "id",
         COALESCE(i."description", o."description") AS "description",
-        COALESCE(i."tags", o."tags", '{}') AS "tags",
+        COALESCE(i."tags", array_remove(o."tags", NULL), '{}') AS "tags",
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingModel" ELSE o."embeddingModel" END AS "embeddingModel",
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embeddingDims" ELSE o."embeddingDims" END AS "embeddingDims",
         CASE WHEN i."setEmbedding" IS TRUE THEN i."embedding"::vector ELSE o."embedding" END AS "embedding",

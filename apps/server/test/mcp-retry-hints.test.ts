@@ -1,0 +1,64 @@
+/**
+ * Regression tests for MCP tool errors that pass (the database busy, a write collision, a rate limit): they came
+ * back as tool errors with no word of when to retry. Now the text ends in "retry in N s" and the result carries
+ * `_meta.retryAfterSeconds`, for the model and for the program hosting it, from every tool alike (toolResult).
+ * Through the MCP SDK's client over the server's /mcp. PostgreSQL only: a lock held from another connection and one
+ * pooled connection (what makes the database busy here, deterministically) need a server.
+ */
+import { testTargets } from "@memory-mirror/db/testing";
+import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
+import { Locker } from "./support/locker.ts";
+
+const postgres = (await testTargets()).find((t) => t.name === "postgres");
+
+describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to retry (postgres)", () => {
+  let server: TestServer;
+  let locker: Locker;
+  let mcp: Client;
+  beforeAll(async () => {
+    // One pooled connection: a call waits for another's; statement_timeout is 1.8 s of these 2.
+    server = await startTestServer(
+      "postgres",
+      { auth: "off" },
+      { env: { DATABASE_TIMEOUT_MS: "2000", DATABASE_POOL_SIZE: "1", KEY_CONCURRENCY: "10" } },
+    );
+    locker = await Locker.open(server.databaseUrl);
+    mcp = await connectMcp(server.url);
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await locker?.end();
+    await server?.close();
+  });
+
+  it("a search that found the database busy says retry in 1 s, in its text and its _meta", async () => {
+    const call = (name: string, args: Record<string, unknown>) => mcp.callTool({ name, arguments: args });
+    await call("create_video_analysis", { videoId: "walk", description: "A long walk by the sea at dawn." });
+    await locker.query("BEGIN");
+    let result: Awaited<ReturnType<typeof call>>;
+    try {
+      await locker.query(`SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'walk' FOR UPDATE`);
+      await locker.query(`LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`);
+      // The write takes the pool's one connection and waits on the row until PostgreSQL stops it...
+      const write = call("update_video_analysis", { videoId: "walk", description: "Rewritten." });
+      await locker.untilWaiting(1);
+      // ...while the search waits for that connection, then has less time left than the server's own bound.
+      result = await call("search_memories", { query: "wlak sae dwan" });
+      const written = await write;
+      // Stopped by PostgreSQL: no refusal that passes by itself, so no hint.
+      expect(written.isError).toBe(true);
+      expect(written._meta).toBeUndefined();
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+    expect(result.isError).toBe(true);
+    expect(result._meta).toEqual({ retryAfterSeconds: 1 });
+    const [content] = result.content as { text: string }[];
+    expect(content?.text).toMatch(/^The database is busy: .*; retry in 1 s$/);
+    // The same tool answers once the locks are gone.
+    expect((await call("search_memories", { query: "walk" })).isError).toBeFalsy();
+  });
+});
