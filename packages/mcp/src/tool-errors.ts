@@ -24,19 +24,32 @@ const seconds = (value: unknown): number | undefined => {
 };
 
 /**
+ * The codes of refusals that pass: a rate limit or a full share (TOO_MANY_REQUESTS), the database busy or a write
+ * collision (SERVICE_UNAVAILABLE, WriteConflictError included). Any other code's failure stays until something
+ * changes, whatever header came with the response it arrived in (a batch's answer is shared by its calls).
+ */
+const PASSING = new Set(["TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"]);
+
+/**
  * When the call may be sent again: an in-process TRPCError's cause (the service's DomainError) says so itself; a
  * TRPCClientError's HTTP answer says so in Retry-After (tRPC keeps the response in `meta`).
  */
-function retryAfterOf(error: Error): number | undefined {
+function retryAfterOf(error: Error, code: string): number | undefined {
+  if (!PASSING.has(code)) return undefined;
   if (error.name === "TRPCError")
     return seconds((error.cause as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds);
   const meta = (error as { meta?: { response?: { headers?: { get?: (name: string) => string | null } } } }).meta;
   return seconds(meta?.response?.headers?.get?.("retry-after"));
 }
 
-/** The message, ending in when to retry unless it already says so (the rate limit's "retry in 12 s"). */
+/**
+ * The message, ending in when to retry unless it already says so (the rate limit's "retry in 12 s"); a vague "try
+ * again in a moment" at its end (the busy database's) gives way to the figure, so the advice reads once.
+ */
 const withRetry = (message: string, retryAfter: number) =>
-  /retry in \d+ s/i.test(message) ? message : `${message.replace(/[.;\s]*$/, "")}; retry in ${retryAfter} s`;
+  /retry in \d+ s/i.test(message)
+    ? message
+    : `${message.replace(/(?:[;,:]?\s*try again in a moment)?[.;\s]*$/i, "")}; retry in ${retryAfter} s`;
 
 /**
  * The tRPC error code of a failed call: a TRPCError (in-process caller) carries it as `code`, a TRPCClientError
@@ -56,7 +69,7 @@ export function describeFailure(error: unknown): Failure {
   const code = serviceErrorCode(error);
   // Input errors never get this far: the SDK validates arguments with the same schemas before any call.
   if (code && code !== "INTERNAL_SERVER_ERROR" && error instanceof Error) {
-    const retryAfterSeconds = retryAfterOf(error);
+    const retryAfterSeconds = retryAfterOf(error, code);
     return retryAfterSeconds === undefined
       ? { message: error.message, internal: false }
       : { message: withRetry(error.message, retryAfterSeconds), internal: false, retryAfterSeconds };
