@@ -72,7 +72,12 @@ export interface Alternated {
   loads: number[];
 }
 
-/** Warms every side up (JIT, pools, plans: 3,000 requests each, as pnpm bench does), then `rounds` alternating rounds. */
+/**
+ * Warms every side up (JIT, pools, plans: 3,000 requests each, as pnpm bench does), then `rounds` alternating rounds.
+ * `together`: each round's bursts run at once instead, every side with its own `connections`, so all of them share the
+ * same moments of the machine's load rather than neighbouring ones (on a machine whose load swings within seconds,
+ * the per-round ratios of bursts in turn spread by 0.4–2.5×).
+ */
 export async function alternate(
   sides: Side[],
   {
@@ -80,13 +85,20 @@ export async function alternate(
     requests,
     connections,
     admin,
-  }: { rounds: number; requests: number; connections: number; admin?: pg.Client },
+    together = false,
+  }: { rounds: number; requests: number; connections: number; admin?: pg.Client; together?: boolean },
 ): Promise<Alternated> {
   for (let i = 0; i < 3; i++) for (const side of sides) await burst(side, 1000, connections, admin);
   const bursts: Burst[][] = sides.map(() => []);
   const loads: number[] = [];
   const order = sides.map((_, i) => i);
   for (let round = 0; round < rounds; round++) {
+    if (together) {
+      const measured = await Promise.all(sides.map((side) => burst(side, requests, connections, admin)));
+      measured.forEach((b, i) => bursts[i]!.push(b));
+      loads.push(os.loadavg()[0]!);
+      continue;
+    }
     // Forward, then backward: neither side is always the one measured right after another.
     for (const i of round % 2 === 0 ? order : [...order].reverse())
       bursts[i]!.push(await burst(sides[i]!, requests, connections, admin));

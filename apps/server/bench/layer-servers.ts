@@ -16,6 +16,13 @@
  *   hono           + a Hono app that only routes /trpc/* to it (as app.ts builds it, no middleware)
  *   access-log     + the request id and the access line with its metrics (app.ts's first middlewares)
  *   headers        + secure headers and the CORS policy (the rest of app.ts's middlewares; the guards are not here)
+ * Alternatives to the HTTP stack, each the `hono` rung (or `fetch-adapter`, for the last) with one part swapped:
+ *   hono-native    `hono` with node-server's overrideGlobalObjects off: the Response tRPC builds is undici's (the
+ *                  request is still node-server's lazy one)
+ *   hono-srvx      `hono` served by srvx's Node handler (toNodeHandler: a lazy request) on node:http, undici's
+ *                  Response as tRPC builds it
+ *   hono-srvx-fast `hono-srvx` with srvx's FastResponse as the global Response, so tRPC's answer is srvx's own
+ *   trpc-node-http tRPC's node:http adapter (createHTTPHandler) in place of node-server + its fetch adapter
  */
 import http from "node:http";
 import { serve } from "@hono/node-server";
@@ -23,9 +30,11 @@ import { appRouter, createCaller, createContext, type Principal } from "@memory-
 import { createDb, queryDriver } from "@memory-mirror/db";
 import { openPostgres } from "@memory-mirror/db/bench";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { Hono } from "hono";
 import { RegExpRouter } from "hono/router/reg-exp-router";
 import pg from "pg";
+import { FastResponse, toNodeHandler } from "srvx/node";
 import { LOOKUP, storedRowsOf, toAnalysis } from "@memory-mirror/api/bench";
 import { requestMiddleware } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
@@ -45,6 +54,10 @@ export const LAYERS = [
   "hono",
   "access-log",
   "headers",
+  "hono-native",
+  "hono-srvx",
+  "hono-srvx-fast",
+  "trpc-node-http",
 ] as const;
 export type Layer = (typeof LAYERS)[number];
 
@@ -124,12 +137,24 @@ if (layer === "statement" || layer === "pool") {
     serve({ fetch: async (req) => Response.json(await call(req.url)), port, hostname: "127.0.0.1" });
   } else if (layer === "fetch-adapter") {
     serve({ fetch: trpc, port, hostname: "127.0.0.1" });
+  } else if (layer === "trpc-node-http") {
+    const handler = createHTTPHandler({ basePath: `${ENDPOINT}/`, router: appRouter, createContext: context });
+    http.createServer(handler).listen(port, "127.0.0.1");
   } else {
     const app = new Hono<AppEnv>({ strict: false, router: new RegExpRouter() });
     // app.ts's own list: access-log takes its first two (request id, access line), headers all of them.
     const middleware = requestMiddleware(new Metrics(db), createLogger(config.logLevel), config.corsOrigins);
-    if (layer !== "hono") app.use(...middleware.slice(0, layer === "access-log" ? 2 : middleware.length));
+    if (layer === "access-log" || layer === "headers")
+      app.use(...middleware.slice(0, layer === "access-log" ? 2 : middleware.length));
     app.all(`${ENDPOINT}/*`, (c) => trpc(c.req.raw));
-    serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
+    if (layer === "hono-srvx" || layer === "hono-srvx-fast") {
+      // As @hono/node-server does with its own (overrideGlobalObjects), so the Response tRPC builds is the fast one.
+      if (layer === "hono-srvx-fast") Object.defineProperty(globalThis, "Response", { value: FastResponse });
+      // srvx types its handler for node:http and http2 at once; this server is node:http's.
+      const handler = toNodeHandler((request) => app.fetch(request)) as http.RequestListener;
+      http.createServer(handler).listen(port, "127.0.0.1");
+    } else {
+      serve({ fetch: app.fetch, port, hostname: "127.0.0.1", overrideGlobalObjects: layer !== "hono-native" });
+    }
   }
 }

@@ -7,16 +7,15 @@
  * A profile's shares say where samples fell; this says what removing a layer would give back.
  *
  *   node --conditions=@memory-mirror/source --import tsx bench/layers.ts [--rounds 12] [--requests 500] \
- *     [--connections 4] [--only baseline,adapter,service] [--against /path/to/another/tree]
+ *     [--connections 4] [--only baseline,adapter,service] [--together]
+ *
+ * `--together` runs each round's bursts at once (bursts.ts): for a few rungs compared on a busy machine.
  *
  * Needs BENCH_DATABASE_URL (a database cpu.ts seeded and kept: BENCH_KEEP=1) and a built dist (the service rungs run
  * dist/main.js). The stripped rungs run through tsx, as the service does not: the last rung, the service from its
  * sources through tsx, shows what that difference is worth (it should match the rung from dist).
- * `--against` adds beside every rung but the baseline its twin from another tree (`<rung>@against`: that tree's
- * layer-servers.ts or dist, which must be built too), in the same alternation: a change to one layer, before and after.
  */
-import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { alternate, type Burst, median, type Side } from "./bursts.ts";
@@ -32,15 +31,14 @@ const { values } = parseArgs({
     connections: { type: "string", default: "4" },
     rows: { type: "string", default: "10000" },
     only: { type: "string" },
-    against: { type: "string" },
+    together: { type: "boolean", default: false },
   },
 });
 const url = process.env.BENCH_DATABASE_URL;
 if (!url) throw new Error("BENCH_DATABASE_URL: a database seeded by cpu.ts (BENCH_KEEP=1 keeps the one it makes)");
 const rows = Number(values.rows);
 const context = { rows, apiKey: await seed(url, 0, `layers-${Date.now()}`), batch: 50 };
-const benchDir = (tree: string) => pathToFileURL(`${resolve(tree, "apps/server/bench")}/`);
-const here = (p: string, from: URL | string = import.meta.url) => fileURLToPath(new URL(p, from));
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 const pick = () => videoIdOf(Math.floor(Math.random() * rows));
 const path = () => ({ method: "GET" as const, path: `/v/${encodeURIComponent(pick())}` });
@@ -54,27 +52,24 @@ if (!keyed) throw new Error(`serviceScenarios has no "${SINGLE_LOOKUP}" scenario
 
 interface Rung {
   name: string;
-  /** What this rung adds to the one before. */
+  /** What this rung adds to the one before (or, for an alternative, swaps in the rung it is `versus`). */
   adds: string;
-  /** Starts the rung's server from this tree, or from the bench directory `from` of another one (--against). */
-  start(env: Record<string, string>, from?: URL): Promise<Running>;
+  /** An alternative's counterpart: the rung carrying the same work with the part it swaps. */
+  versus?: Layer;
+  start(env: Record<string, string>): Promise<Running>;
   request: Side["request"];
 }
-const layer = (name: Layer, adds: string, request: Side["request"]): Rung => ({
+const layer = (name: Layer, adds: string, request: Side["request"], versus?: Layer): Rung => ({
   name,
   adds,
-  start: (env, from) => startProcess(here("layer-servers.ts", from), { ...env, LAYER: name }, request().path),
+  ...(versus ? { versus } : {}),
+  start: (env) => startProcess(here("layer-servers.ts"), { ...env, LAYER: name }, request().path),
   request,
 });
 const service = (name: string, adds: string, script: string, auth: "off" | "required"): Rung => {
   const scenario = auth === "off" ? authOffScenario(context) : keyed;
   const request = () => scenario.request();
-  return {
-    name,
-    adds,
-    start: (env, from) => startProcess(here(script, from), { ...env, AUTH: auth }, "/readyz"),
-    request,
-  };
+  return { name, adds, start: (env) => startProcess(here(script), { ...env, AUTH: auth }, "/readyz"), request };
 };
 const RUNGS: Rung[] = [
   {
@@ -93,6 +88,10 @@ const RUNGS: Rung[] = [
   layer("hono", "Hono routing /trpc/*", trpcLookup),
   layer("access-log", "request id, access line (pino), request metrics (prom-client)", trpcLookup),
   layer("headers", "secure headers, CORS policy", trpcLookup),
+  layer("hono-native", "`hono` with tRPC's answer an undici Response (overrideGlobalObjects off)", trpcLookup, "hono"),
+  layer("hono-srvx", "`hono` on srvx's Node handler, undici's Response", trpcLookup, "hono"),
+  layer("hono-srvx-fast", "`hono-srvx` with srvx's FastResponse as the global Response", trpcLookup, "hono"),
+  layer("trpc-node-http", "tRPC's node:http adapter for node-server + fetch adapter", trpcLookup, "fetch-adapter"),
   service(
     "service-auth-off",
     "the service, AUTH=off: transport guards, admission, call metrics, its other routes",
@@ -103,20 +102,7 @@ const RUNGS: Rung[] = [
   service("service-tsx", "control: the service from its sources through tsx", "../src/main.ts", "required"),
 ];
 const only = values.only?.split(",");
-const against = values.against;
-const rungs = RUNGS.filter((rung) => !only || only.includes(rung.name)).flatMap((rung): Rung[] =>
-  against && rung.name !== "baseline"
-    ? [
-        rung,
-        {
-          ...rung,
-          name: `${rung.name}@against`,
-          adds: `the same from ${against}`,
-          start: (env) => rung.start(env, benchDir(against)),
-        },
-      ]
-    : [rung],
-);
+const rungs = RUNGS.filter((rung) => !only || only.includes(rung.name));
 
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
@@ -132,6 +118,7 @@ try {
     requests: Number(values.requests),
     connections: Number(values.connections),
     admin,
+    together: values.together,
   });
   // Medians, not means: on a shared machine a burst now and then runs beside someone's test suite and costs 2–3×.
   const cpu = bursts.map((side) => median(side.map((b) => b.cpu)));
@@ -151,11 +138,12 @@ try {
     `${"rung".padEnd(17)} ${"µs".padStart(5)} ${"×base".padStart(6)} ${"step".padStart(5)} ${"%svc".padStart(5)} ` +
       `${"db µs".padStart(6)} ${"p99 ms".padStart(6)} ${"×base".padStart(6)}  adds; server µs of each round`,
   );
+  // An alternative's step is taken from its counterpart (NaN when that rung was left out), any other's from the rung
+  // before it.
+  const against = (rung: Rung, i: number) => (rung.versus ? rungs.findIndex((r) => r.name === rung.versus) : i - 1);
   rungs.forEach((rung, i) => {
-    // A twin (@against) is compared with its rung, not stepped from; the rung after it steps from the rung before.
-    const twin = (name: string | undefined) => name?.endsWith("@against") ?? false;
-    const below = twin(rungs[i - 1]?.name) ? i - 2 : i - 1;
-    const step = i > 0 && !rung.name.endsWith("-tsx") && !twin(rung.name) ? cpu[i]! - cpu[below]! : Number.NaN;
+    const j = against(rung, i);
+    const step = j >= 0 && !rung.name.endsWith("-tsx") ? cpu[i]! - cpu[j]! : Number.NaN;
     const measured = !Number.isNaN(step);
     console.log(
       `${rung.name.padEnd(17)} ${n(cpu[i]!, 5)} ${ratio(i, (b) => b.cpu)} ${measured ? n(step, 5) : "    -"} ` +
@@ -163,8 +151,19 @@ try {
         `${n(p99[i]!, 6)} ${ratio(i, (b) => b.p99)}  ${rung.adds}; ${bursts[i]!.map((b) => b.cpu.toFixed(0)).join(" ")}`,
     );
   });
+  // An alternative against its counterpart, round by round (the same moments of the machine's load).
+  rungs.forEach((rung, i) => {
+    const j = against(rung, i);
+    if (!rung.versus || j < 0) return;
+    const ratios = bursts[i]!.map((b, round) => b.cpu / bursts[j]![round]!.cpu);
+    console.log(
+      `${rung.name} / ${rung.versus}: CPU per lookup, median of the rounds' ratios ${median(ratios).toFixed(2)} ` +
+        `(${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    );
+  });
   console.log(
-    `${values.rounds} rounds of ${values.requests} lookups at ${values.connections} connections; load ` +
+    `${values.rounds} rounds of ${values.requests} lookups at ${values.connections} connections` +
+      `${values.together ? " each, the rungs at once" : ""}; load ` +
       `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
   );
 } finally {

@@ -12,6 +12,7 @@ import { DatabaseConfigError } from "./config.ts";
 import type { Transactor } from "./migrate.ts";
 import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
 import { sessionSettingsSql } from "./session-settings.ts";
+import { oneStatementPerTurn } from "./turns.ts";
 
 export const LOCK_FILE = ".memory-mirror.lock";
 
@@ -98,6 +99,7 @@ export async function openEmbedded(
   } else {
     pglite = await (options.openInMemory ? options.openInMemory() : PGlite.create({ extensions: PGLITE_EXTENSIONS }));
   }
+  oneStatementPerTurn(pglite);
   try {
     // Its one session, for good (PGlite has no statement_timeout: it runs no timers).
     await pglite.exec(sessionSettingsSql());
