@@ -129,59 +129,43 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
  * Makes pool.query() (what @prisma/adapter-pg calls for every statement outside a transaction) fail within
  * timeoutMs from the call, waiting for a free connection included. The pool's own timeouts apply to each phase
  * separately, so waiting for a connection and then for the answer could otherwise take twice as long.
+ *
+ * Per statement this adds as little as it can (it runs for every lookup, list and search: docs/performance.md,
+ * "The pool's bounds, leaner"). A connection that is idle is handed over on the next tick without any I/O, so the
+ * checkout gets a timer of ours only when it may wait (a new connection, or a queue); pg-pool's own
+ * connectionTimeoutMillis bounds it in every case. A socket that breaks mid-statement needs no listener of ours:
+ * pg fails the statement in flight with the socket's error (and openPostgres' listener on every client keeps the
+ * 'error' event from crashing the process), and that error releases the client as broken below.
  */
 function boundQueries(pool: pg.Pool, timeoutMs: number): void {
   const original = pool.query.bind(pool);
   const serverBoundMs = statementTimeoutMs(timeoutMs);
+  const max = pool.options.max ?? 10;
   // When the database last answered a statement (a result or its own error): a timeout after a queued checkout is
   // a busy pool only if the database answered others after this call began; silent all along, it is unreachable.
   // (Calls already queued when a database stalls still read as busy: the wave of one DATABASE_TIMEOUT_MS.)
   let answeredAt = -Infinity;
   async function bounded(config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
     const started = performance.now();
-    const queued = pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
-    const checkout = pool.connect();
-    const client = await withTimeout(checkout, timeoutMs, "give a connection").catch((error: unknown) => {
-      // A connection that arrives after the caller gave up goes straight back to the pool.
-      checkout.then(
-        (late) => late.release(),
-        () => {},
-      );
-      throw error;
-    });
+    const queued = pool.idleCount === 0 && pool.totalCount >= max;
+    // pg-pool serves its queue first come, first served, one idle connection each: with more idle connections than
+    // calls waiting, this call gets one at the next tick.
+    const client = await (pool.idleCount > pool.waitingCount ? pool.connect() : checkout(pool, timeoutMs));
     const remaining = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
-    const query = typeof config === "string" ? { text: config } : config;
-    let released = false;
-    const release = (error?: unknown) => {
-      if (released) return;
-      released = true;
-      client.removeListener("error", onError);
-      // The server's own errors leave the connection usable; a timeout or a broken socket may not.
-      client.release(error === undefined || error instanceof pg.DatabaseError ? undefined : asError(error));
-    };
-    // A socket error while checked out is emitted on the client (pg-pool's own query() listens the same way).
-    let onError: (error: Error) => void = () => {};
-    const broken = new Promise<never>((_, reject) => {
-      onError = (error) => {
-        release(error);
-        reject(error);
-      };
-    });
-    client.once("error", onError);
     // pg reads query_timeout from each query's config; @types/pg does not declare it there.
-    const request: pg.QueryConfig & { query_timeout: number } = {
-      ...query,
-      ...(values ? { values } : {}),
-      query_timeout: remaining,
-    };
+    const request: pg.QueryConfig & { query_timeout: number } =
+      typeof config === "string"
+        ? { text: config, values, query_timeout: remaining }
+        : { ...config, ...(values ? { values } : {}), query_timeout: remaining };
+    let result: pg.QueryResult;
     try {
-      const result = await Promise.race([client.query(request), broken]);
-      answeredAt = performance.now();
-      release();
-      return result;
+      result = await client.query(request);
     } catch (error) {
-      if (error instanceof pg.DatabaseError) answeredAt = performance.now();
-      release(error);
+      // The server's own errors leave the connection usable; a timeout or a broken socket may not.
+      if (error instanceof pg.DatabaseError) {
+        answeredAt = performance.now();
+        client.release();
+      } else client.release(asError(error));
       // Cut by this client after waiting in the pool's queue long enough that the server's own bound could not
       // come first, while the database kept answering others: the pool was busy, the database reachable.
       const busy = queued && remaining < serverBoundMs && answeredAt > started;
@@ -189,6 +173,9 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
         throw new DatabaseBusyError(timeoutMs - remaining, timeoutMs, { cause: error });
       throw error;
     }
+    answeredAt = performance.now();
+    client.release();
+    return result;
   }
   // Callbacks and submittables (cursors, streams) keep the pool's own behaviour; nothing here uses them.
   const query = (...args: unknown[]): unknown => {
@@ -203,6 +190,18 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
       : Reflect.apply(original, pool, args);
   };
   pool.query = query as unknown as typeof pool.query;
+}
+
+/** A connection within `ms`; one that arrives after the caller gave up goes straight back to the pool. */
+function checkout(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
+  const pending = pool.connect();
+  return withTimeout(pending, ms, "give a connection").catch((error: unknown) => {
+    pending.then(
+      (late) => late.release(),
+      () => {},
+    );
+    throw error;
+  });
 }
 
 function asError(error: unknown): Error {

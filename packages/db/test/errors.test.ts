@@ -262,6 +262,29 @@ describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
     },
   );
 
+  it("a connection cut while its statement runs fails that statement at once, and the next one gets a new connection", async () => {
+    // A long bound, so that failing at once (the broken socket) cannot be mistaken for the bound running out.
+    const patient = await createDb(
+      loadDatabaseConfig({ DATABASE_URL: proxy.url(database.url), DATABASE_TIMEOUT_MS: "20000" }),
+    );
+    try {
+      const started = performance.now();
+      const running = queryDriver(patient.prisma, `SELECT 1 AS "one" FROM pg_sleep(5)`, []).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await vi.waitFor(() => expect(patient.connections()).toMatchObject({ total: 1, idle: 0 }));
+      await proxy.set("drop");
+      await proxy.set("pass");
+      const error = await running;
+      expect(databaseErrorKind(error), String(error)).toBe("unavailable");
+      expect(performance.now() - started).toBeLessThan(4000);
+      expect((await queryDriver(patient.prisma, `SELECT 2 AS "two"`, [])).rows).toEqual([[2]]);
+    } finally {
+      await patient.close();
+    }
+  });
+
   it("closes within a second while the database stalls, cutting the connections it cannot end", async () => {
     await db.close(); // this test counts the proxy's connections
     const stalled = await createDb(
