@@ -1,5 +1,5 @@
 /** Writing memories as one block of text for a prompt, within a character budget. */
-import { memoryHeader } from "./memory-header.ts";
+import { memoryHeader, memoryText } from "./memory-header.ts";
 import type { ContextOutput } from "./search-schemas.ts";
 
 const BLOCK_SEPARATOR = "\n\n";
@@ -74,10 +74,11 @@ export function assembleContext({ items, considered, leftOutAs }: ContextPlan, m
     const separator = text === "" ? "" : BLOCK_SEPARATOR;
     const header = `${memoryHeader(item.videoId, item.recordedAt, item.createdAt, item.tags)}\n`;
     const room = budget - text.length - separator.length - header.length;
-    let body = item.description;
+    const whole = memoryText(item.description);
+    let body = whole;
     if (body.length > room) {
       truncated = true;
-      body = room >= Math.min(MIN_CUT_CHARS, item.description.length) ? cutAtWord(item.description, room) : "";
+      body = room >= Math.min(MIN_CUT_CHARS, whole.length) ? cutAtWord(whole, room) : "";
       if (body === "") break;
     }
     text += separator + header + body;

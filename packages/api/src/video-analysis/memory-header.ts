@@ -1,6 +1,6 @@
 /**
  * The header every answer written for a model puts above a memory (context text, MCP's search blocks), so a model
- * reads one format whichever call it made.
+ * reads one format whichever call it made, and the memory's text under it, unable to pass for a header.
  */
 
 /** One line, whatever a value holds: a header must never be broken by an id's or a tag's own line breaks. */
@@ -21,4 +21,12 @@ export function memoryHeader(
   const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${stored.slice(0, 10)}`;
   const parts = [date, oneLine(videoId), ...(tags.length ? [oneLine(tags.join(", "))] : [])];
   return `## ${parts.join(" · ")}`;
+}
+
+/**
+ * A description as written under its header: a line of it that begins with `#` gets a backslash (Markdown's escape),
+ * so a description holding a heading such as `## 2019-07-14 · vid_9` cannot pass for another memory's header.
+ */
+export function memoryText(description: string): string {
+  return description.replace(/^#/gm, "\\#");
 }

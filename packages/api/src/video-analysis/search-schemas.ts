@@ -188,8 +188,9 @@ export const contextOutput = z.object({
     description:
       "The memories for a prompt, best first, each under a header line `## <date> · <videoId> · <tags>` (the " +
       "recording's own calendar day, else `stored <day>`; no tags part when it has none), e.g. " +
-      "`## 2019-07-14 · vid_123 · beach, family`, then a line in parentheses saying how many memories were " +
-      "considered and left out; when none answers, only that line.",
+      "`## 2019-07-14 · vid_123 · beach, family` (a description's own lines starting with `#` get a backslash), " +
+      "then a line in parentheses saying how many memories were considered and left out; when none answers, only " +
+      "that line.",
   }),
   sources: z.array(contextSourceSchema),
   considered: z.number().int().meta({

@@ -5,6 +5,7 @@
 import {
   type contextOutput,
   memoryHeader,
+  memoryText,
   parseRecordedAt,
   type searchOutput,
   searchScoresSchema,
@@ -75,7 +76,7 @@ export function presentSearch(output: z.output<typeof searchOutput>, minScore: n
           ...items.map(
             (i) =>
               `${memoryHeader(i.videoId, i.recordedAt, i.createdAt, i.tags)}\n` +
-              `Score ${scoreInWords(i.score)}\n${i.description}`,
+              `Score ${scoreInWords(i.score)}\n${memoryText(i.description)}`,
           ),
         ].join("\n\n");
   const text = output.when ? `${whenLine(output.when)}\n\n${answer}` : answer;

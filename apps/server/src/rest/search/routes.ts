@@ -108,8 +108,9 @@ const contextResponse = z
     text: z.string().meta({
       description:
         "The memories for a prompt, best first, each under `## <date> · <video_id> · <tags>` (the recording's own " +
-        "calendar day, else `stored <day>`; no tags part without tags), then a line in parentheses saying how many " +
-        "were considered and left out; when none answers, only that line.",
+        "calendar day, else `stored <day>`; no tags part without tags; a description's own lines starting with `#` " +
+        "get a backslash), then a line in parentheses saying how many were considered and left out; when none " +
+        "answers, only that line.",
     }),
     sources: z.array(
       z.object({
