@@ -99,8 +99,9 @@ export async function openEmbedded(
   } else {
     pglite = await (options.openInMemory ? options.openInMemory() : PGlite.create({ extensions: PGLITE_EXTENSIONS }));
   }
-  oneStatementPerTurn(pglite);
   try {
+    // Inside the try: if a PGlite upgrade removed what it wraps, the database closes and its directory is unlocked.
+    oneStatementPerTurn(pglite);
     // Its one session, for good (PGlite has no statement_timeout: it runs no timers).
     await pglite.exec(sessionSettingsSql());
   } catch (error) {
