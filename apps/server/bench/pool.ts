@@ -31,7 +31,9 @@ if (config.kind !== "postgres") throw new Error("BENCH_DATABASE_URL must be a Po
 const statements = Number(values.statements);
 const rows = Number(values.rows);
 
-const pools: Record<string, pg.Pool> = { plain: new pg.Pool(poolOptions(config)), service: openPostgres(config).pool };
+// A dropped idle connection must not end a long run (the service pool has its own listener).
+const plain = new pg.Pool(poolOptions(config)).on("error", () => {});
+const pools: Record<string, pg.Pool> = { plain, service: openPostgres(config).pool };
 const names = Object.keys(pools);
 
 /** CPU µs per statement of `statements` lookups, 4 at once, rows as arrays (as @prisma/adapter-pg asks). */

@@ -273,7 +273,22 @@ describe.skipIf(!!postgres.skip)("PostgreSQL behind a failing network", () => {
         () => undefined,
         (e: unknown) => e,
       );
-      await vi.waitFor(() => expect(patient.connections()).toMatchObject({ total: 1, idle: 0 }));
+      // Cut only once the statement runs (a connection still logging in would test something else).
+      const direct = new pg.Client({ connectionString: database.url });
+      await direct.connect();
+      try {
+        await vi.waitFor(
+          async () => {
+            const { rows } = await direct.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()`,
+            );
+            expect(rows[0]?.n).toBe(1);
+          },
+          { timeout: 10_000 },
+        );
+      } finally {
+        await direct.end();
+      }
       await proxy.set("drop");
       await proxy.set("pass");
       const error = await running;
