@@ -57,19 +57,20 @@ describe.skipIf(!postgres || !!postgres.skip)("a client that hangs up while its 
   /** Runs `during` while a call of the space's only slot waits on a row lock; answers what the held call answered. */
   async function withSlotHeld(videoId: string, during: () => Promise<void>) {
     await client().videoAnalysis.create.mutate({ videoId, description: "Held by another session." });
-    await locker.query("BEGIN");
-    await locker.query(`SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = $1 FOR UPDATE`, [videoId]);
-    const held = client().videoAnalysis.update.mutate({ videoId, description: "Rewritten." });
-    // Should `during` fail, that failure is the one to show, not this call's too (awaited below otherwise).
-    held.catch(() => {});
-    try {
-      // Waiting on the row lock, the update holds the slot: whatever comes next has to wait in line.
-      await locker.untilWaiting(1);
-      await during();
-    } finally {
-      await locker.query("ROLLBACK");
-    }
-    return await held;
+    const held = await locker.whileLocked(
+      [`SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = '${videoId}' FOR UPDATE`],
+      async () => {
+        const update = client().videoAnalysis.update.mutate({ videoId, description: "Rewritten." });
+        // Should `during` fail, that failure is the one to show, not this call's too (awaited below otherwise).
+        update.catch(() => {});
+        // Waiting on the row lock, the update holds the slot: whatever comes next has to wait in line.
+        await locker.untilWaiting(1);
+        await during();
+        // Wrapped: returned bare, the promise would be awaited before the rollback that lets the update finish.
+        return { update };
+      },
+    );
+    return await held.update;
   }
 
   it("a tRPC mutation whose client hung up in line never runs", async () => {

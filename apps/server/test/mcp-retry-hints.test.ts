@@ -38,23 +38,22 @@ describe.skipIf(!postgres || !!postgres.skip)("MCP tool errors that say when to 
   it("a search that found the database busy says retry in 1 s, in its text and its _meta", async () => {
     const call = (name: string, args: Record<string, unknown>) => mcp.callTool({ name, arguments: args });
     await call("create_video_analysis", { videoId: "walk", description: "A long walk by the sea at dawn." });
-    await locker.query("BEGIN");
-    let result: Awaited<ReturnType<typeof call>>;
-    try {
-      await locker.query(`SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'walk' FOR UPDATE`);
-      await locker.query(`LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`);
+    const locks = [
+      `SELECT 1 FROM "VideoAnalysis" WHERE "videoId" = 'walk' FOR UPDATE`,
+      `LOCK TABLE "SearchTerm" IN ACCESS EXCLUSIVE MODE`,
+    ];
+    const result = await locker.whileLocked(locks, async () => {
       // The write takes the pool's one connection and waits on the row until PostgreSQL stops it...
       const write = call("update_video_analysis", { videoId: "walk", description: "Rewritten." });
       await locker.untilWaiting(1);
       // ...while the search waits for that connection, then has less time left than the server's own bound.
-      result = await call("search_memories", { query: "wlak sae dwan" });
+      const search = await call("search_memories", { query: "wlak sae dwan" });
       const written = await write;
       // Stopped by PostgreSQL: no refusal that passes by itself, so no hint.
       expect(written.isError).toBe(true);
       expect(written._meta).toBeUndefined();
-    } finally {
-      await locker.query("ROLLBACK");
-    }
+      return search;
+    });
     expect(result.isError).toBe(true);
     expect(result._meta).toEqual({ retryAfterSeconds: 1 });
     const [content] = result.content as { text: string }[];
