@@ -16,33 +16,45 @@ type ContextRow = Omit<ContextItem, "score"> & { id: string };
 
 /**
  * The columns a context writes, not every stored one: its 50 hits' metadata and versions were decoded for nothing.
- * Tags as JSON, read as stored rows read them (storedColumns).
+ * Tags as JSON, read as stored rows read them (storedColumns). The description comes cut to maxChars + 1 characters:
+ * a context never writes more than maxChars of one memory, and assembleContext cuts a longer one the same wherever it
+ * ends beyond that (PostgreSQL counts characters, at least as many UTF-16 units). So its rows can come with the
+ * candidates (up to 3 × 2 × 100 of them) when maxChars is at most CANDIDATE_ROWS_MAX_CHARS: then they carry at most
+ * what the second statement's 100 whole descriptions could (DESCRIPTION_MAX_LENGTH each).
  */
-const contextHits: HitColumns<ContextRow> = {
-  sql: 'v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", v."description"',
-  read({ columns, rows }: DriverRows): ContextRow[] {
-    const at = columnIndexes(columns, [
-      "id",
-      "videoId",
-      "recordedAt",
-      "recordedAtOffset",
-      "createdAt",
-      "tags",
-      "description",
-    ]);
-    return rows.map((v) => ({
-      id: text(v[at.id]),
-      videoId: text(v[at.videoId]),
-      recordedAt: recordedAtText(
-        v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
-        v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
-      ),
-      createdAt: instant(v[at.createdAt]),
-      tags: tagsOf(v[at.tags]),
-      description: text(v[at.description]),
-    }));
-  },
-};
+function contextHits(maxChars: number): HitColumns<ContextRow> {
+  return {
+    sql: `v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", left(v."description", ${maxChars + 1}) AS "description"`,
+    read: readContextRows,
+    withCandidates: maxChars <= CANDIDATE_ROWS_MAX_CHARS,
+  };
+}
+
+/** Up to this maxChars a context's rows come with its candidates (contextHits). */
+const CANDIDATE_ROWS_MAX_CHARS = 8000;
+
+function readContextRows({ columns, rows }: DriverRows): ContextRow[] {
+  const at = columnIndexes(columns, [
+    "id",
+    "videoId",
+    "recordedAt",
+    "recordedAtOffset",
+    "createdAt",
+    "tags",
+    "description",
+  ]);
+  return rows.map((v) => ({
+    id: text(v[at.id]),
+    videoId: text(v[at.videoId]),
+    recordedAt: recordedAtText(
+      v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
+      v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
+    ),
+    createdAt: instant(v[at.createdAt]),
+    tags: tagsOf(v[at.tags]),
+    description: text(v[at.description]),
+  }));
+}
 
 /**
  * Search results a context draws on: enough to fill maxChars with short memories (a block is rarely under 80
@@ -67,13 +79,14 @@ async function planFromVideoIds(
 ): Promise<ContextPlan> {
   const conditions = memoryFilterConditions("v", input);
   const filter = conditions.length ? Prisma.sql`AND ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
+  const columns = contextHits(input.maxChars);
   const result = await queryDriverSql(
     prisma,
     Prisma.sql`
-    SELECT ${Prisma.raw(contextHits.sql)} FROM "VideoAnalysis" v
+    SELECT ${Prisma.raw(columns.sql)} FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`,
   ).catch(rethrowDatabaseError);
-  const found = new Map(contextHits.read(result).map((r) => [r.videoId, r]));
+  const found = new Map(columns.read(result).map((r) => [r.videoId, r]));
   const wanted = new Set(videoIds);
   const items: ContextItem[] = [];
   for (const videoId of wanted) {
@@ -104,7 +117,7 @@ async function bySearch(ctx: ServiceContext, input: ContextInput): Promise<Conte
       limit: contextCandidates(input.maxChars),
       minScore: input.minScore,
     },
-    { highlight: false, columns: contextHits },
+    { highlight: false, columns: contextHits(input.maxChars) },
   );
   const floor = (hits[0]?.score ?? 0) * CONTEXT_RELATIVE_SCORE;
   const items = hits.filter((h) => h.score >= floor).map((h) => contextItem(h.row, h.score));

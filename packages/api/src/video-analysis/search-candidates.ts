@@ -137,8 +137,9 @@ function termLookups(space: string, fuzzyWords: string[]): Prisma.Sql {
 
 /**
  * The statement that finds and scores candidates of every signal the input asks for (exported for its EXPLAIN test).
- * `rowColumns` (SQL on the alias `v`) returns those columns of each candidate too: worth it only when the candidates
- * are the answer (a lone embedding's `limit` nearest), as it saves the round trip that fetches the chosen rows.
+ * `rowColumns` (SQL on the alias `v`) returns those columns of each candidate too, saving the statement that fetches
+ * the chosen rows: when the candidates are the answer (a lone embedding's `limit` nearest), or when the columns are
+ * bounded small and nothing is highlighted (a context's, HitColumns.withCandidates).
  */
 export function candidateStatement(
   ctx: ServiceContext,

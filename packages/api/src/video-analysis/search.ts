@@ -24,6 +24,11 @@ import { columnIndexes, type StoredRow, storedColumnList, storedRowsOf, text, to
 export interface HitColumns<R extends { id: string }> {
   sql: string;
   read(result: DriverRows): R[];
+  /**
+   * The candidate statement returns these columns on every candidate (hundreds of rows) instead of a second
+   * statement fetching the chosen ones: only for columns bounded small, and for callers without highlights.
+   */
+  withCandidates?: boolean;
 }
 
 /** Every stored column: a search answers whole analyses. */
@@ -63,9 +68,9 @@ async function rank<R extends { id: string }>(
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
   // Without text the candidates are the answer (at most `limit`, nothing to highlight): their rows come with them.
-  // Without highlights (a context) too: the second statement would only fetch rows, and a context's few columns on
-  // every candidate cost the database less than that statement (docs/performance.md).
-  const withRows = !hasText || !highlight;
+  // Columns bounded small without highlights (a context) too: the second statement would only fetch rows, and those
+  // columns on every candidate cost the database less than that statement (docs/performance.md).
+  const withRows = !hasText || (columns.withCandidates === true && !highlight);
   const candidatesFor = (p: VectorPlan) =>
     findCandidates(ctx, input, hasText ? parsed : null, p, perSignal, withRows ? columns.sql : null);
   const vectorHits = (f: { candidates: CandidateRow[] }) => f.candidates[0]?.vectorHits ?? 0;
@@ -177,7 +182,7 @@ export async function searchHits<R extends { id: string }>(
   const items: RowHit<R>[] = [];
   for (const { candidate, score } of hits) {
     const hit = found.get(candidate.id);
-    if (!hit) continue; // deleted between the two statements
+    if (!hit) continue; // deleted between the candidates and the second statement
     const { text, trigram, vector } = candidate;
     items.push({ row: hit.row, score, highlight: hit.highlight, scores: { text, trigram, vector } });
   }
