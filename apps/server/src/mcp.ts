@@ -21,6 +21,7 @@ const loadMcp = (() => {
     Promise.all([
       import("@memory-mirror/mcp"),
       import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
+      import("./mcp-params.ts"),
     ]);
   let loaded: ReturnType<typeof load> | undefined;
   return () => (loaded ??= load());
@@ -41,7 +42,10 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
     const admission = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
     if (admission.problem) return mcpProblem(c, admission.problem);
     try {
-      const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }] = await loadMcp();
+      const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }, { refuseInvalidParams }] =
+        await loadMcp();
+      const refusal = refuseInvalidParams(parsedBody);
+      if (refusal) return c.json(refusal.json, refusal.status);
       // The connection's signal reaches the tools' procedures as tRPC's `signal`: long reads stop on a hang-up.
       const server = createMcpServer(createCaller(c.var.ctx, { signal: c.req.raw.signal }), {
         onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),

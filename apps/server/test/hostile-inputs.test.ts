@@ -3,12 +3,15 @@
  * embedding.model holding a lone surrogate (the bulk write sends it inside JSON, whose escape PostgreSQL refuses), and
  * a `when` reaching past the year 9999 (its bound, "+010000-01-01", is no date PostgreSQL reads). Each is now a 4xx
  * naming the field on every transport; behind the schemas, the database's own refusals of such values (real
- * statements on both databases) are a 422 too, never a 500.
+ * statements on both databases) are a 422 too, never a 500. And from the property test over every input
+ * (any-input.test.ts): an MCP tools/call whose arguments are not an object was a JSON-RPC internal error (-32603).
  */
 import { databaseErrorKind } from "@memory-mirror/db";
 import { testTargets } from "@memory-mirror/db/testing";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
+import { connectMcp } from "./support/mcp.ts";
 
 const targets = await testTargets();
 
@@ -134,6 +137,40 @@ for (const target of targets) {
       // The last year that can be written still works.
       const { status } = await post("/api/search", { query: "walk", when: "in 9998" });
       expect(status).toBe(200);
+    });
+
+    it("a tools/call whose arguments are not an object is invalid params (-32602) naming them, not an internal error", async () => {
+      const mcp = await connectMcp(server.url);
+      try {
+        for (const args of [null, [], "videoId", 7]) {
+          // The SDK's client sends what it is given; its types stand in the way of nothing at run time.
+          const error = await mcp
+            .callTool({ name: "get_video_analysis", arguments: args as unknown as Record<string, unknown> })
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          expect(error).toBeInstanceOf(McpError);
+          expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
+          expect((error as McpError).message).toContain(
+            "Invalid params for tools/call: params.arguments must be an object of the tool's named arguments",
+          );
+        }
+        // A batch holding one such call is refused whole, as a 400 a plain HTTP client reads.
+        const batch = await post("/mcp", [
+          { jsonrpc: "2.0", id: 1, method: "tools/list" },
+          { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_video_analysis", arguments: null } },
+        ]);
+        expect(batch.status).toBe(400);
+        const refused = JSON.parse(batch.text) as { error: { code: number; message: string } };
+        expect(refused.error.code).toBe(ErrorCode.InvalidParams);
+        expect(refused.error.message).toMatch(/^request 2: Invalid params for tools\/call: params\.arguments must/);
+        // Well-formed arguments still reach the tool.
+        const found = await mcp.callTool({ name: "get_video_analysis", arguments: { videoId: "seed" } });
+        expect(found.isError).toBeFalsy();
+      } finally {
+        await mcp.close();
+      }
     });
 
     it("the database's own refusals of unreadable values are value_malformed (a 422), from real statements", async () => {
