@@ -155,8 +155,10 @@ function boundQueries(pool: pg.Pool, timeoutMs: number, url: string): void {
     const queued = pool.idleCount === 0 && pool.totalCount >= max;
     // pg-pool serves its queue first come, first served, one idle connection each: with more idle connections than
     // calls waiting, this call gets one at the next tick.
-    const pending = pool.idleCount > pool.waitingCount ? pool.connect() : checkout(pool, timeoutMs);
-    const client = await (signal ? unlessAborted(pending, signal) : pending);
+    const idle = pool.idleCount > pool.waitingCount;
+    const pending = idle ? pool.connect() : checkout(pool, timeoutMs);
+    // A caller that gives up leaves the queue; an idle connection comes on the next tick, not worth a race.
+    const client = await (signal && !idle ? unlessAborted(pending, signal) : pending);
     if (signal?.aborted) {
       client.release();
       throw new StatementCancelledError({ cause: signal.reason });
