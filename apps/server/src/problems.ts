@@ -49,8 +49,13 @@ export const restProblem: ProblemRenderer = (c, { code, message, headers }) =>
  * metadata). A 403 without `insufficient_scope` makes those clients show this message instead.
  */
 export const mcpProblem: ProblemRenderer = (c, { code, message, headers }) => {
-  if (code !== "UNAUTHORIZED")
-    return c.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, statusOf(code), headers);
+  if (code !== "UNAUTHORIZED") {
+    // The MCP SDK's client reads no header of a refused POST, only its body (into its error's message): the wait goes
+    // in the body too, as the figure a tool error carries in `_meta.retryAfterSeconds` (its text already says it).
+    const retryAfter = headers?.["Retry-After"];
+    const data = retryAfter === undefined ? {} : { data: { retryAfterSeconds: Number(retryAfter) } };
+    return c.json({ jsonrpc: "2.0", error: { code: -32000, message, ...data }, id: null }, statusOf(code), headers);
+  }
   const { "WWW-Authenticate": _challenge, ...rest } = headers ?? {};
   const hint = `${message}. This server does not do OAuth: give your MCP client the key as a header, e.g. claude mcp add --transport http memory-mirror URL --header "Authorization: Bearer mm_…"`;
   return c.json({ jsonrpc: "2.0", error: { code: -32000, message: hint }, id: null }, 403, rest);
