@@ -36,7 +36,7 @@ const HEADLINE_OPTIONS =
 /** What the final statement needs to mark the matches of the chosen rows. */
 interface Ranked<R> {
   hits: { candidate: Candidate; score: number }[];
-  /** The hits' rows when the candidate statement returned them (a lone embedding), else fetched later. */
+  /** The hits' rows when the candidate statement returned them (a lone embedding, a context), else fetched later. */
   rows: Map<string, R> | null;
   highlightQuery: string | null;
   /** Memories that matched at all (score above 0), before minScore and the limit. */
@@ -51,6 +51,7 @@ async function rank<R extends { id: string }>(
   ctx: ServiceContext,
   input: SearchInput,
   columns: HitColumns<R>,
+  highlight: boolean,
 ): Promise<Ranked<R>> {
   const parsed = input.query === undefined ? null : parseQuery(input.query);
   // Only punctuation, emoji or operators: nothing to look for in the text.
@@ -62,7 +63,9 @@ async function rank<R extends { id: string }>(
   // Fusion needs candidates beyond the limit from every signal; a lone embedding's own order is final.
   const perSignal = hasText ? Math.max(searchTuning.minCandidates, 2 * input.limit) : input.limit;
   // Without text the candidates are the answer (at most `limit`, nothing to highlight): their rows come with them.
-  const withRows = !hasText;
+  // Without highlights (a context) too: the second statement would only fetch rows, and a context's few columns on
+  // every candidate cost the database less than that statement (docs/performance.md).
+  const withRows = !hasText || !highlight;
   const candidatesFor = (p: VectorPlan) =>
     findCandidates(ctx, input, hasText ? parsed : null, p, perSignal, withRows ? columns.sql : null);
   const vectorHits = (f: { candidates: CandidateRow[] }) => f.candidates[0]?.vectorHits ?? 0;
@@ -107,13 +110,19 @@ async function rank<R extends { id: string }>(
     );
 
   let highlightQuery: string | null = null;
-  if (hasText && parsed) {
+  if (hasText && parsed && highlight) {
     const terms = rows.find((r) => r.terms)?.terms ?? [];
     highlightQuery = [websearchText(parsed, "any"), ...terms].join(" or ");
   }
-  // withRows: the statement returned the caller's columns beside the scores.
-  const stored = withRows ? new Map(columns.read(found.result).map((r) => [r.id, r])) : null;
-  return { hits: hits.slice(0, input.limit), rows: stored, highlightQuery, considered: scored.length };
+  const chosen = hits.slice(0, input.limit);
+  // withRows: the statement returned the caller's columns beside the scores; only the chosen hits' are read.
+  let stored: Map<string, R> | null = null;
+  if (withRows) {
+    const at = new Map(rows.map((r, i) => [r.id, i]));
+    const chosenRows = chosen.map((h) => found.result.rows[at.get(h.candidate.id)!]!);
+    stored = new Map(columns.read({ columns: found.result.columns, rows: chosenRows }).map((r) => [r.id, r]));
+  }
+  return { hits: chosen, rows: stored, highlightQuery, considered: scored.length };
 }
 
 /** The chosen memories with their highlights. */
@@ -156,7 +165,7 @@ export async function searchHits<R extends { id: string }>(
   options: { highlight: boolean; columns: HitColumns<R> },
 ): Promise<{ items: RowHit<R>[]; considered: number }> {
   const { columns } = options;
-  const { hits, rows, highlightQuery, considered } = await rank(ctx, input, columns);
+  const { hits, rows, highlightQuery, considered } = await rank(ctx, input, columns, options.highlight);
   const found = rows
     ? new Map([...rows].map(([id, row]) => [id, { row, highlight: null }]))
     : await hydrate(
