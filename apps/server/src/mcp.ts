@@ -46,7 +46,8 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
         await loadMcp();
       const refusal = refuseInvalidParams(parsedBody);
       if (refusal) return c.json(refusal.json, refusal.status);
-      const server = createMcpServer(createCaller(c.var.ctx), {
+      // The connection's signal reaches the tools' procedures as tRPC's `signal`: long reads stop on a hang-up.
+      const server = createMcpServer(createCaller(c.var.ctx, { signal: c.req.raw.signal }), {
         onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
       });
       // JSON answers rather than an SSE stream: the tools send no progress or server requests worth streaming.

@@ -11,6 +11,7 @@
 import { appRouter } from "@memory-mirror/api";
 import { testTargets } from "@memory-mirror/db/testing";
 import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AnyProcedure } from "@trpc/server";
 import fc from "fast-check";
@@ -226,8 +227,15 @@ for (const target of targets) {
             // The SDK's client sends any value as arguments; a non-object is the server's to refuse.
             const call = mcp.callTool({ name: tool.name, arguments: input as Record<string, unknown> });
             const result = await call.catch((error: unknown) => {
-              if (!(error instanceof McpError)) throw error;
-              expect(error.code, `${what}: ${error.message}`).not.toBe(ErrorCode.InternalError);
+              // Refused over HTTP before JSON-RPC (a body past MAX_BODY_BYTES): a 4xx whose body the message quotes.
+              if (error instanceof StreamableHTTPError) {
+                expect(error.code, `${what}: ${error.message}`).toBeGreaterThanOrEqual(400);
+                expect(error.code, `${what}: ${error.message}`).toBeLessThan(500);
+              } else if (error instanceof McpError) {
+                expect(error.code, `${what}: ${error.message}`).not.toBe(ErrorCode.InternalError);
+              } else {
+                throw error;
+              }
               expect(error.message, what).toMatch(/[a-z]{2,}.*\s.*[a-z]{2,}/i);
               return undefined;
             });

@@ -1,6 +1,7 @@
 import { databaseErrorKind } from "@memory-mirror/db";
 import {
   BusyError,
+  ClientClosedError,
   type DomainError,
   InvalidInputError,
   StatementTimeoutError,
@@ -30,6 +31,8 @@ export function rethrowDatabaseError(error: unknown, wording: DatabaseErrorWordi
       throw new StatementTimeoutError(undefined, { cause: error });
     case "busy":
       throw new BusyError({ cause: error });
+    case "cancelled": // the caller hung up (ServiceContext.signal)
+      throw new ClientClosedError({ cause: error });
     case "value_too_long":
       throw new InvalidInputError([{ path: "(input)", message: "A value is too long for its column" }], {
         cause: error,

@@ -3,7 +3,7 @@
  * kind once (tRPC codes in trpc.ts, FastAPI statuses in the REST layer, tool errors in MCP).
  */
 export type DomainErrorKind =
-  "not_found" | "conflict" | "invalid" | "unavailable" | "unauthorized" | "forbidden" | "too_large";
+  "not_found" | "conflict" | "invalid" | "unavailable" | "unauthorized" | "forbidden" | "too_large" | "client_closed";
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -152,4 +152,16 @@ export class ForbiddenError extends DomainError {
 export class TooLargeError extends DomainError {
   override name = "TooLargeError";
   readonly kind = "too_large";
+}
+
+/**
+ * The caller hung up and its statement was cancelled or never started (ServiceContext.signal): nobody reads this
+ * answer, and it is no fault of the server's (HTTP 499, as a call that left the line of its share).
+ */
+export class ClientClosedError extends DomainError {
+  override name = "ClientClosedError";
+  readonly kind = "client_closed";
+  constructor(options?: ErrorOptions) {
+    super("The client closed the connection before its answer", options);
+  }
 }

@@ -34,7 +34,7 @@ export {
 export * from "./errors.ts";
 export * from "./schemas.ts";
 export { type Precondition, videoAnalysisService } from "./video-analysis/service.ts";
-export type { ServiceContext } from "./video-analysis/service-context.ts";
+export { type ServiceContext, withSignal } from "./video-analysis/service-context.ts";
 export { bulkService } from "./video-analysis/bulk.ts";
 export { historyService } from "./video-analysis/history.ts";
 export { searchService } from "./video-analysis/search-service.ts";

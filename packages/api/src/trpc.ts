@@ -176,6 +176,7 @@ export const TRPC_CODE_OF: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
   unauthorized: "UNAUTHORIZED",
   forbidden: "FORBIDDEN",
   too_large: "PAYLOAD_TOO_LARGE",
+  client_closed: "CLIENT_CLOSED_REQUEST",
 };
 
 function toTRPCError(error: unknown): unknown {

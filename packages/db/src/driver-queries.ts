@@ -6,7 +6,9 @@
  * Only for a hot path whose statement is fixed; everything else goes through Prisma Client.
  */
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
+import { StatementCancelledError } from "./errors.ts";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
+import { withStatementSignal } from "./statement-signal.ts";
 
 /**
  * A statement's parameters: text, a number (a search's similarity threshold is a fraction), or a list of texts
@@ -30,8 +32,18 @@ export function withDriverQueries(client: PrismaClient, factory: SqlDriverAdapte
   return client;
 }
 
-/** Runs `sql` on `client`'s driver adapter. Values come back as the adapter reads them (timestamps and JSON as text). */
-export async function queryDriver(client: PrismaClient, sql: string, args: DriverArg[]): Promise<DriverRows> {
+/**
+ * Runs `sql` on `client`'s driver adapter. Values come back as the adapter reads them (timestamps and JSON as text).
+ * With a `signal` (its caller's client may hang up), a statement not started when it aborts never starts, and on
+ * PostgreSQL one running or waiting (a lock, a pool connection) is cancelled: StatementCancelledError either way.
+ * The embedded database runs a statement synchronously in wasm, so one started there runs to its end.
+ */
+export async function queryDriver(
+  client: PrismaClient,
+  sql: string,
+  args: DriverArg[],
+  signal?: AbortSignal,
+): Promise<DriverRows> {
   let queryable = connected.get(client);
   if (!queryable) {
     const factory = factories.get(client);
@@ -44,8 +56,13 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
     queryable.catch(() => connected.delete(client));
   }
   const argTypes = args.map(argType);
+  const adapter = await queryable;
+  if (signal?.aborted) throw new StatementCancelledError({ cause: signal.reason });
+  const query = { sql, args, argTypes };
   try {
-    const { columnNames, rows } = await (await queryable).queryRaw({ sql, args, argTypes });
+    const { columnNames, rows } = await (signal
+      ? withStatementSignal(signal, () => adapter.queryRaw(query))
+      : adapter.queryRaw(query));
     return { columns: columnNames, rows };
   } catch (error) {
     throw inWords(error);
@@ -57,8 +74,8 @@ export async function queryDriver(client: PrismaClient, sql: string, args: Drive
  * parts (a list page's filters and cursor) keeps Prisma's composition. Its values must be DriverArgs: a Date or an
  * object would reach the database however the driver happens to write it, so it is refused here.
  */
-export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql): Promise<DriverRows> {
-  return queryDriver(client, statement.text, statement.values.map(driverArg));
+export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql, signal?: AbortSignal): Promise<DriverRows> {
+  return queryDriver(client, statement.text, statement.values.map(driverArg), signal);
 }
 
 function driverArg(value: unknown): DriverArg {

@@ -21,7 +21,9 @@ export type DatabaseErrorKind =
   /** A statement stopped by statement_timeout (57014): the work it was given was too much for the time it had. */
   | "timed_out"
   /** A statement that waited for a free pooled connection, then ran out of time (DatabaseBusyError). */
-  | "busy";
+  | "busy"
+  /** A statement its caller gave up on (its abort signal): cancelled on the server, or never started. */
+  | "cancelled";
 
 /** Thrown when the database did not answer within DATABASE_TIMEOUT_MS (see createDb). */
 export class DatabaseTimeoutError extends Error {
@@ -52,6 +54,17 @@ export class DatabaseBusyError extends Error {
         "it may take in all (DATABASE_TIMEOUT_MS)",
       options,
     );
+  }
+}
+
+/**
+ * Thrown for a statement whose caller's signal aborted (a client that hung up): never started, or cancelled on
+ * PostgreSQL while it ran or waited (a CancelRequest; its 57014 is the cause). Not a fault of the database's.
+ */
+export class StatementCancelledError extends Error {
+  override name = "StatementCancelledError";
+  constructor(options?: ErrorOptions) {
+    super("The statement was cancelled: its caller gave up on it", options);
   }
 }
 
@@ -146,6 +159,7 @@ function kindOf(value: object): DatabaseErrorKind | undefined {
   const code = typeof e.code === "string" ? e.code : undefined;
   // By name: it may come from another copy of this module (source and built), and carries the read timeout as cause.
   if (name === "DatabaseBusyError") return "busy";
+  if (name === "StatementCancelledError") return "cancelled";
   if (name.startsWith("PrismaClient")) {
     const prismaCode = code ?? (typeof e.errorCode === "string" ? e.errorCode : undefined); // InitializationError: errorCode
     const kind = prismaCode ? fromPrismaCode(prismaCode) : undefined;

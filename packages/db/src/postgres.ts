@@ -5,9 +5,11 @@
 import net from "node:net";
 import pg from "pg";
 import type { DatabaseConfig } from "./config.ts";
-import { DatabaseBusyError, DatabaseTimeoutError } from "./errors.ts";
+import { cancelBackend } from "./cancel-backend.ts";
+import { DatabaseBusyError, DatabaseTimeoutError, StatementCancelledError } from "./errors.ts";
 import type { SqlTransaction, Transactor } from "./migrate.ts";
 import { startupOptions } from "./session-settings.ts";
+import { takeStatementSignal } from "./statement-signal.ts";
 
 type PostgresConfig = Extract<DatabaseConfig, { kind: "postgres" }>;
 
@@ -82,7 +84,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
   // statements of a transaction, say) has no listener of the pool's, and its failure reaches the next query anyway.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  boundQueries(pool, timeoutMs);
+  boundQueries(pool, timeoutMs, config.url);
 
   return {
     pool,
@@ -137,7 +139,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
  * pg fails the statement in flight with the socket's error (and openPostgres' listener on every client keeps the
  * 'error' event from crashing the process), and that error releases the client as broken below.
  */
-function boundQueries(pool: pg.Pool, timeoutMs: number): void {
+function boundQueries(pool: pg.Pool, timeoutMs: number, url: string): void {
   const original = pool.query.bind(pool);
   const serverBoundMs = statementTimeoutMs(timeoutMs);
   const max = pool.options.max ?? 10;
@@ -146,21 +148,38 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
   // (Calls already queued when a database stalls still read as busy: the wave of one DATABASE_TIMEOUT_MS.)
   let answeredAt = -Infinity;
   async function bounded(config: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult> {
+    // Taken before any await: it was lent for this synchronous call only (statement-signal.ts).
+    const signal = takeStatementSignal();
+    if (signal?.aborted) throw new StatementCancelledError({ cause: signal.reason });
     const started = performance.now();
     const queued = pool.idleCount === 0 && pool.totalCount >= max;
     // pg-pool serves its queue first come, first served, one idle connection each: with more idle connections than
     // calls waiting, this call gets one at the next tick.
-    const client = await (pool.idleCount > pool.waitingCount ? pool.connect() : checkout(pool, timeoutMs));
+    const idle = pool.idleCount > pool.waitingCount;
+    const pending = idle ? pool.connect() : checkout(pool, timeoutMs);
+    // A caller that gives up leaves the queue; an idle connection comes on the next tick, not worth a race.
+    const client = await (signal && !idle ? unlessAborted(pending, signal) : pending);
+    if (signal?.aborted) {
+      client.release();
+      throw new StatementCancelledError({ cause: signal.reason });
+    }
     const remaining = Math.max(1, Math.round(timeoutMs - (performance.now() - started)));
     // pg reads query_timeout from each query's config; @types/pg does not declare it there.
     const request: pg.QueryConfig & { query_timeout: number } =
       typeof config === "string"
         ? { text: config, values, query_timeout: remaining }
         : { ...config, ...(values ? { values } : {}), query_timeout: remaining };
+    const watch = signal && cancelOnAbort(signal, () => cancelBackend(url, client, timeoutMs));
     let result: pg.QueryResult;
     try {
       result = await client.query(request);
     } catch (error) {
+      const cancelled = watch?.stop();
+      if (cancelled) {
+        // The server's own error (57014) leaves the connection usable once the cancel request is taken.
+        await releaseAfterCancel(client, cancelled, error instanceof pg.DatabaseError);
+        throw new StatementCancelledError({ cause: error });
+      }
       // The server's own errors leave the connection usable; a timeout or a broken socket may not.
       if (error instanceof pg.DatabaseError) {
         answeredAt = performance.now();
@@ -174,7 +193,11 @@ function boundQueries(pool: pg.Pool, timeoutMs: number): void {
       throw error;
     }
     answeredAt = performance.now();
-    client.release();
+    const cancelled = watch?.stop();
+    // Finished before the cancel reached it (PostgreSQL ignores a cancel that finds its backend idle): the result
+    // stands; the connection waits for the cancel request to be taken all the same.
+    if (cancelled) await releaseAfterCancel(client, cancelled, true);
+    else client.release();
     return result;
   }
   // Callbacks and submittables (cursors, streams) keep the pool's own behaviour; nothing here uses them.
@@ -202,6 +225,55 @@ function checkout(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
     );
     throw error;
   });
+}
+
+/**
+ * Calls `cancel` (once) when `signal` aborts, until stopped; `stop()` answers the cancel's outcome if it was sent.
+ * A running statement's backend reads nothing from its own connection, so only a cancel request stops it.
+ */
+function cancelOnAbort(signal: AbortSignal, cancel: () => Promise<boolean>): { stop(): Promise<boolean> | undefined } {
+  let sent: Promise<boolean> | undefined;
+  const onAbort = () => {
+    sent = cancel();
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    stop() {
+      signal.removeEventListener("abort", onAbort);
+      return sent;
+    },
+  };
+}
+
+/**
+ * Gives back a connection whose statement was sent a cancel request, once the server took it: a request still on
+ * its way could stop the next statement on that connection. One the server did not take in time is discarded, and so
+ * is one whose statement did not end in the server's own words (`usable`).
+ */
+async function releaseAfterCancel(client: pg.PoolClient, cancelled: Promise<boolean>, usable: boolean) {
+  const taken = await cancelled;
+  client.release(taken && usable ? undefined : new Error("The statement's cancel request was not confirmed"));
+}
+
+/** A connection, or StatementCancelledError as soon as `signal` aborts (a late connection goes back to the pool). */
+function unlessAborted(pending: Promise<pg.PoolClient>, signal: AbortSignal): Promise<pg.PoolClient> {
+  let leave: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    leave = () => reject(new StatementCancelledError({ cause: signal.reason }));
+    signal.addEventListener("abort", leave, { once: true });
+  });
+  // Settled by the race below, or never (the listener is gone once a connection came).
+  aborted.catch(() => {});
+  return Promise.race([pending, aborted])
+    .catch((error: unknown) => {
+      if (error instanceof StatementCancelledError)
+        pending.then(
+          (late) => late.release(),
+          () => {},
+        );
+      throw error;
+    })
+    .finally(() => leave && signal.removeEventListener("abort", leave));
 }
 
 function asError(error: unknown): Error {

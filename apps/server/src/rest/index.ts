@@ -18,9 +18,10 @@ import { CONTEXT_PATH, SEARCH_PATH, TAGS_PATH } from "./search/routes.ts";
 export function createRestApi(deps: GuardDeps, logger: Logger, streams: StreamSlots): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // Who calls, in which space, at what rate; each route then requires what its procedure declares (resource.ts).
+  // Each path once: Hono's `/x/*` matches `/x` too, and listing both ran the guards twice for a list or a create
+  // (two slots of the caller's share and two rate-limit counts per call: with KEY_CONCURRENCY=1, always a 429).
   const guards = transportGuards(deps, { render: restProblem, calls: 1, streamPath: CHANGES_PATH });
   for (const path of [
-    REST_PREFIX,
     `${REST_PREFIX}/*`,
     `${BULK_PREFIX}/*`,
     SEARCH_PATH,

@@ -73,7 +73,7 @@ const contextItem = (row: ContextRow, score: number | null): ContextItem => ({
 
 /** Named memories, kept only if they pass the input's tags and memory filters. */
 async function planFromVideoIds(
-  { prisma, space }: ServiceContext,
+  { prisma, space, signal }: ServiceContext,
   input: ContextInput,
   videoIds: string[],
 ): Promise<ContextPlan> {
@@ -85,6 +85,7 @@ async function planFromVideoIds(
     Prisma.sql`
     SELECT ${Prisma.raw(columns.sql)} FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`,
+    signal,
   ).catch(rethrowDatabaseError);
   const found = new Map(columns.read(result).map((r) => [r.videoId, r]));
   const wanted = new Set(videoIds);

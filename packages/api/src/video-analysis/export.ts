@@ -3,7 +3,7 @@
  * answers carry only `{ model, dimensions }`). Keyset-paged in index order, and sized by bytes as well as rows, so
  * no page exceeds the answer budget even at 1,000 analyses of 50 KB with 2,000-dimension vectors.
  */
-import { Prisma } from "@memory-mirror/db";
+import { Prisma, queryDriverSql } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
 import { encodeExportCursor, type ExportInput, type ExportPage } from "./export-schemas.ts";
@@ -11,27 +11,27 @@ import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { type StoredTags, storedTags } from "./stored-row.ts";
+import { columnIndexes, instant, int, json, storedTags, text } from "./stored-row.ts";
 import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
 /** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */
 const BYTES_PER_VALUE = 16;
 
-interface Row {
-  id: string;
-  videoId: string;
-  description: string;
-  tags: StoredTags;
-  embeddingModel: string | null;
-  embedding: string | null;
-  recordedAt: Date | null;
-  recordedAtOffset: number | null;
-  metadata: Metadata | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  fetched: number;
-}
+const COLUMNS = [
+  "id",
+  "videoId",
+  "description",
+  "tags",
+  "embeddingModel",
+  "embedding",
+  "recordedAt",
+  "recordedAtOffset",
+  "metadata",
+  "version",
+  "createdAt",
+  "updatedAt",
+  "fetched",
+] as const;
 
 /**
  * Oldest first by (createdAt, id): createdAt never changes on update, so a row changed during an export is exported
@@ -42,20 +42,22 @@ interface Row {
  * use here sorts alike. Byte sizes come from octet_length (no detoasting): rows past the page's budget are never
  * read in full.
  */
-function exportPage({ prisma, space, budget }: ServiceContext, input: ExportInput): Promise<ExportPage> {
+function exportPage({ prisma, space, budget, signal }: ServiceContext, input: ExportInput): Promise<ExportPage> {
   const { limit, cursor, since } = input;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
     const maxBytes = Math.max(1, Math.min(EXPORT_PAGE_BYTES, budget.remainingBytes));
     const filters = [Prisma.sql`a."space" = ${space}`, ...memoryFilterConditions("a", input)];
-    if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since}::timestamp(3)`);
+    // Instants as ISO text: the driver path binds text (a timestamp reads the zone-less UTC time from it).
+    if (since) filters.push(Prisma.sql`a."updatedAt" >= ${since.toISOString()}::timestamp(3)`);
     const where = Prisma.join(filters, " AND ");
     const after = cursor
-      ? Prisma.sql`AND (a."createdAt", a."id") > (${cursor.createdAt}::timestamp(3), ${cursor.id})`
+      ? Prisma.sql`AND (a."createdAt", a."id") > (${cursor.createdAt.toISOString()}::timestamp(3), ${cursor.id})`
       : Prisma.empty;
-    const rows = await prisma
-      .$queryRaw<Row[]>(
-        Prisma.sql`
+    // On the driver adapter (queryDriverSql), so that a caller who hangs up cancels the page's statement.
+    const result = await queryDriverSql(
+      prisma,
+      Prisma.sql`
           SELECT p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embedding"::text AS "embedding",
             p."recordedAt", p."recordedAtOffset", p."metadata", p."version", p."createdAt", p."updatedAt", p."fetched"
           FROM (
@@ -77,47 +79,55 @@ function exportPage({ prisma, space, budget }: ServiceContext, input: ExportInpu
           WHERE p."upTo" <= ${maxBytes}::bigint OR p."upTo" = p."bytes"
           ORDER BY p."createdAt", p."id"
           LIMIT ${limit}::int`,
-      )
-      .catch(rethrowDatabaseError);
-    const items: ExportPage["items"] = rows.map((row) => ({
-      id: row.id,
-      videoId: row.videoId,
-      description: row.description,
-      tags: storedTags(row.tags),
-      embedding:
-        row.embeddingModel !== null && row.embedding !== null
-          ? { model: row.embeddingModel, values: JSON.parse(row.embedding) as number[] }
-          : null,
-      recordedAt: recordedAtText(row.recordedAt, row.recordedAtOffset),
-      metadata: row.metadata,
-      version: row.version,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    }));
-    budget.charge(
-      items.length,
-      rows.flatMap((r) => [
-        r.id,
-        r.videoId,
-        r.description,
-        r.tags.join(""),
-        r.embeddingModel ?? "",
-        r.embedding ?? "",
-        r.metadata ? JSON.stringify(r.metadata) : "",
-      ]),
-    );
-    const total = cursor ? null : await count(prisma, where);
+      signal,
+    ).catch(rethrowDatabaseError);
+    const at = columnIndexes(result.columns, COLUMNS);
+    const nullable = <T>(value: unknown, read: (value: unknown) => T): T | null =>
+      value === null ? null : read(value);
+    const items: ExportPage["items"] = [];
+    const charged: string[] = [];
+    for (const v of result.rows) {
+      const embeddingModel = nullable(v[at.embeddingModel], text);
+      const embedding = nullable(v[at.embedding], text);
+      const metadata = nullable(v[at.metadata], json) as Metadata | null;
+      const tags = storedTags(v[at.tags]);
+      const item = {
+        id: text(v[at.id]),
+        videoId: text(v[at.videoId]),
+        description: text(v[at.description]),
+        tags,
+        embedding:
+          embeddingModel !== null && embedding !== null
+            ? { model: embeddingModel, values: JSON.parse(embedding) as number[] }
+            : null,
+        recordedAt: recordedAtText(nullable(v[at.recordedAt], instant), nullable(v[at.recordedAtOffset], int)),
+        metadata,
+        version: int(v[at.version]),
+        createdAt: instant(v[at.createdAt]),
+        updatedAt: instant(v[at.updatedAt]),
+      };
+      items.push(item);
+      charged.push(item.id, item.videoId, item.description, tags.join(""), embeddingModel ?? "", embedding ?? "");
+      charged.push(metadata ? JSON.stringify(metadata) : "");
+    }
+    budget.charge(items.length, charged);
+    const total = cursor ? null : await count(prisma, where, signal);
     const last = items.at(-1);
-    const more = (rows[0]?.fetched ?? 0) > items.length;
+    const fetched = result.rows[0]?.[at.fetched];
+    const more = (fetched === undefined ? 0 : int(fetched)) > items.length;
     return { items, nextCursor: more && last ? encodeExportCursor(last) : null, total };
   });
 }
 
-async function count(prisma: ServiceContext["prisma"], where: Prisma.Sql): Promise<number> {
-  const [row] = await prisma
-    .$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS "n" FROM "VideoAnalysis" a WHERE ${where}`)
-    .catch(rethrowDatabaseError);
-  return row?.n ?? 0;
+/** The whole space's count (the first page's `total`): a scan of the space, the export's longest statement. */
+async function count(prisma: ServiceContext["prisma"], where: Prisma.Sql, signal?: AbortSignal): Promise<number> {
+  const { rows } = await queryDriverSql(
+    prisma,
+    Prisma.sql`SELECT count(*)::int AS "n" FROM "VideoAnalysis" a WHERE ${where}`,
+    signal,
+  ).catch(rethrowDatabaseError);
+  const n = rows[0]?.[0];
+  return n === undefined ? 0 : int(n);
 }
 
 export const exportService = { export: readOnly(exportPage) };

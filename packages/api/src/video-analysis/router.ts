@@ -27,6 +27,7 @@ import {
 } from "./schemas.ts";
 import { videoAnalysisService as service } from "./service.ts";
 import { searchService } from "./search-service.ts";
+import { withSignal } from "./service-context.ts";
 import { contextInput, contextOutput, searchInput, searchOutput, tagsInput, tagsOutput } from "./search-schemas.ts";
 
 export const videoAnalysisRouter = {
@@ -66,7 +67,8 @@ export const videoAnalysisRouter = {
     .meta({ scopes: ["read"], summary: "List analyses, newest first, a page at a time" })
     .input(listInput)
     .output(listOutput)
-    .query(({ ctx, input }) => service.list(ctx, input)),
+    // The reads that can run long hear the caller hang up (ServiceContext.signal); writes never do.
+    .query(({ ctx, input, signal }) => service.list(withSignal(ctx, signal), input)),
 
   // upsert is service.ts's like the operations above; bulk operations, history and export: bulk.ts, history.ts, export.ts.
   upsert: procedure
@@ -119,13 +121,13 @@ export const videoAnalysisRouter = {
     .meta({ scopes: ["read"], summary: "A page of analyses with everything they have, vectors included (mm export)" })
     .input(exportInput)
     .output(exportOutput)
-    .query(({ ctx, input }) => exportService.export(ctx, input)),
+    .query(({ ctx, input, signal }) => exportService.export(withSignal(ctx, signal), input)),
   // Retrieval for the clone (search.ts): what a person asks, not a videoId they know.
   tags: procedure
     .meta({ scopes: ["read"], summary: "Tags in use with how many analyses carry each, most used first" })
     .input(tagsInput)
     .output(tagsOutput)
-    .query(({ ctx, input }) => searchService.tags(ctx, input)),
+    .query(({ ctx, input, signal }) => searchService.tags(withSignal(ctx, signal), input)),
 
   search: procedure
     .meta({
@@ -134,7 +136,7 @@ export const videoAnalysisRouter = {
     })
     .input(searchInput)
     .output(searchOutput)
-    .query(({ ctx, input }) => searchService.search(ctx, input)),
+    .query(({ ctx, input, signal }) => searchService.search(withSignal(ctx, signal), input)),
 
   context: procedure
     .meta({
@@ -143,7 +145,7 @@ export const videoAnalysisRouter = {
     })
     .input(contextInput)
     .output(contextOutput)
-    .query(({ ctx, input }) => searchService.context(ctx, input)),
+    .query(({ ctx, input, signal }) => searchService.context(withSignal(ctx, signal), input)),
 
   // Live changes (../changes): every write, as it commits, in order, resumable.
   onChange,

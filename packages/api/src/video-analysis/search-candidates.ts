@@ -70,7 +70,7 @@ function largeSetsOf(prisma: PrismaClient): LRUCache<string, number> {
  * what was remembered of the space (see largeSets).
  */
 export async function planVectors(
-  { prisma, space }: ServiceContext,
+  { prisma, space, signal }: ServiceContext,
   embedding: Embedding | undefined,
   { recount = false } = {},
 ): Promise<VectorPlan> {
@@ -93,7 +93,7 @@ export async function planVectors(
         SELECT 1 FROM "VideoAnalysis"
         WHERE "space" = ${space} AND "embeddingModel" = ${embedding.model} AND "embeddingDims" = ${dims}::int
         LIMIT ${searchTuning.exactScanMax}::int) AS bounded) AS s`;
-  const { rows } = await queryDriverSql(prisma, count).catch(rethrowDatabaseError);
+  const { rows } = await queryDriverSql(prisma, count, signal).catch(rethrowDatabaseError);
   // One row, always: "same" then "other".
   const same = int(rows[0]?.[0] ?? 0);
   const other = rows[0]?.[1] === null || rows[0]?.[1] === undefined ? null : int(rows[0][1]);
@@ -286,7 +286,7 @@ export async function findCandidates(
 ): Promise<{ candidates: CandidateRow[]; result: DriverRows }> {
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal, rowColumns);
   const started = performance.now();
-  const result = await queryDriverSql(ctx.prisma, statement).catch((error: unknown) => {
+  const result = await queryDriverSql(ctx.prisma, statement, ctx.signal).catch((error: unknown) => {
     if (databaseErrorKind(error) === "timed_out")
       throw new SearchTimeoutError(performance.now() - started, { cause: error });
     return rethrowDatabaseError(error);

@@ -132,7 +132,7 @@ async function rank<R extends { id: string }>(
 
 /** The chosen memories with their highlights. */
 async function hydrate<R extends { id: string }>(
-  { prisma, space }: ServiceContext,
+  { prisma, space, signal }: ServiceContext,
   ids: string[],
   highlightQuery: string | null,
   columns: HitColumns<R>,
@@ -148,6 +148,7 @@ async function hydrate<R extends { id: string }>(
     SELECT ${Prisma.raw(columns.sql)}, ${highlight} AS "highlight"
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`,
+    signal,
   ).catch(rethrowDatabaseError);
   const at = columnIndexes(result.columns, ["highlight"]).highlight;
   const rows = columns.read(result);

@@ -15,4 +15,14 @@ export interface ServiceContext {
   historyLimit?: number;
   /** Where read-only operations run (read-routing.ts); without it everything runs on `prisma`. */
   reads?: RequestReads;
+  /**
+   * Aborts when the caller is gone (the client hung up). The reads that can run long (search, context, list,
+   * export, tags) pass it to their statements, which are then cancelled on PostgreSQL or not started; writes never
+   * take it, so a write commits or rolls back whole. Tests and the CLI give none.
+   */
+  signal?: AbortSignal;
 }
+
+/** `ctx` with its caller's abort signal (tRPC's `signal`, a REST request's), for a read that can run long. */
+export const withSignal = <C extends ServiceContext>(ctx: C, signal: AbortSignal | undefined): C =>
+  signal ? { ...ctx, signal } : ctx;

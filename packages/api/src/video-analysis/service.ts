@@ -181,7 +181,7 @@ function after(cursor: ListInput["cursor"], orderBy: ListInput["orderBy"]): Pris
  * (recordedAt, id) — each the order of an index on the space, so a page never sorts the space. id breaks ties.
  * `tags` keeps the analyses carrying all of them (`@>`, GIN); the time range and metadata filters are filters.ts's.
  */
-function list({ prisma, space, budget }: ServiceContext, input: ListInput): Promise<ListPage> {
+function list({ prisma, space, budget, signal }: ServiceContext, input: ListInput): Promise<ListPage> {
   const { limit, cursor, orderBy } = input;
   return budget.exclusive(async () => {
     budget.reserveRows(limit);
@@ -198,6 +198,7 @@ function list({ prisma, space, budget }: ServiceContext, input: ListInput): Prom
         Prisma.sql`SELECT ${LIST_COLUMNS} FROM "VideoAnalysis" a
           WHERE ${Prisma.join(conditions, " AND ")} ${after(cursor, orderBy)}
           ORDER BY ${order} LIMIT ${limit + 1}::int`,
+        signal,
       ).catch(rethrowDatabaseError),
     );
     const page = rows.slice(0, limit);

@@ -4,6 +4,7 @@ import { type VideoAnalysisRow, videoAnalysisService as service } from "@memory-
 import type { AppEnv } from "../../request-variables.ts";
 import { etagOf, parseIfMatch } from "../etag.ts";
 import { fromRestFilters } from "../filters.ts";
+import { heard } from "../hang-ups.ts";
 import type {
   analysisResponse,
   createAnalysis,
@@ -37,7 +38,7 @@ export const create: RouteHandler<typeof createAnalysis, AppEnv> = async (c) => 
 
 export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
   const { order_by: orderBy, limit, cursor, tags, ...filters } = c.req.valid("query");
-  const page = await service.list(c.var.ctx, {
+  const page = await service.list(heard(c), {
     limit,
     cursor,
     tags,

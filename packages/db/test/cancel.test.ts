@@ -1,0 +1,132 @@
+/**
+ * queryDriver with its caller's abort signal: a statement whose caller gave up must stop taking the database's time.
+ * On PostgreSQL a running or waiting statement is cancelled (a CancelRequest to its backend) and its connection goes
+ * back to the pool usable; on both databases a statement not started when the signal aborted never starts.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createDb, type Database } from "../src/client.ts";
+import { loadDatabaseConfig } from "../src/config.ts";
+import { queryDriver } from "../src/driver-queries.ts";
+import { databaseErrorKind } from "../src/errors.ts";
+import { createTestDatabase, openTestDb, type TestDatabase, testTargets } from "../src/testing.ts";
+
+const targets = await testTargets();
+const postgres = targets.find((t) => t.name === "postgres");
+
+/**
+ * How long a cancelled statement may still show in pg_stat_activity: a cancel request takes milliseconds on this
+ * host. Far below the statement_timeout these tests run with (DATABASE_TIMEOUT_MS 20 s), so only a cancel passes.
+ */
+const GONE_WITHIN_MS = 3000;
+
+for (const target of targets)
+  describe.skipIf(!!target.skip)(`a statement whose signal aborted first, ${target.name}`, () => {
+    let db: Awaited<ReturnType<typeof openTestDb>>;
+    beforeAll(async () => {
+      db = await openTestDb(target.name);
+      await db.prisma.$executeRawUnsafe(`CREATE SEQUENCE "cancel_probe"`);
+    });
+    afterAll(async () => {
+      await db?.dispose();
+    });
+
+    it("never starts: the sequence it would advance is untouched, and the next statement runs", async () => {
+      const error = await queryDriver(
+        db.prisma,
+        `SELECT nextval('cancel_probe') AS "n"`,
+        [],
+        AbortSignal.abort(),
+      ).catch((e: unknown) => e);
+      expect(databaseErrorKind(error)).toBe("cancelled");
+      const { rows } = await queryDriver(db.prisma, `SELECT is_called FROM "cancel_probe"`, []);
+      expect(rows).toEqual([[false]]);
+    });
+  });
+
+describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up while it runs, postgres", () => {
+  let database: TestDatabase;
+  let db: Database;
+  let locker: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    // A pool of one: the connection a cancelled statement gives back is the one the next statement gets.
+    db = await createDb(
+      loadDatabaseConfig({ DATABASE_URL: database.url, DATABASE_TIMEOUT_MS: "20000", DATABASE_POOL_SIZE: "1" }),
+    );
+    await db.migrate();
+    locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    await locker.query(`CREATE TABLE "held" ("n" int); INSERT INTO "held" VALUES (1)`);
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await db?.close();
+    await database?.drop();
+  });
+
+  /** Backends of this database (but the locker's) whose current statement contains `text`, running or waiting. */
+  async function running(text: string): Promise<number> {
+    await locker.query("SELECT pg_stat_clear_snapshot()");
+    const { rows } = await locker.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE $1`,
+      [`%${text}%`],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async function cancelledWhileShown(sql: string, marker: string) {
+    const hangUp = new AbortController();
+    const call = queryDriver(db.prisma, sql, [], hangUp.signal).catch((e: unknown) => e);
+    await vi.waitFor(async () => expect(await running(marker)).toBe(1), { timeout: 10_000 });
+    const abortedAt = performance.now();
+    hangUp.abort();
+    const error = await call;
+    expect(databaseErrorKind(error), String(error)).toBe("cancelled");
+    await vi.waitFor(async () => expect(await running(marker)).toBe(0), { timeout: GONE_WITHIN_MS });
+    return performance.now() - abortedAt;
+  }
+
+  it("a statement waiting on a lock is cancelled on the server, and the pool's connection serves the next one", async () => {
+    await locker.query("BEGIN");
+    try {
+      // ACCESS EXCLUSIVE blocks even a plain SELECT: the statement provably waits on the server.
+      await locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+      await cancelledWhileShown(`SELECT "n" AS "waiting_on_held" FROM "held"`, "waiting_on_held");
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+    expect((await queryDriver(db.prisma, `SELECT "n" FROM "held"`, [])).rows).toEqual([[1]]);
+    expect(db.connections()?.total).toBe(1);
+  });
+
+  it("a running statement is cancelled on the server", async () => {
+    await cancelledWhileShown(`SELECT 1 AS "sleeping" FROM pg_sleep(15)`, "pg_sleep(15)");
+    expect((await queryDriver(db.prisma, `SELECT 2 AS "two"`, [])).rows).toEqual([[2]]);
+  });
+
+  it("a statement still waiting for a pooled connection leaves the pool's queue, and never runs", async () => {
+    await locker.query("BEGIN");
+    let holder: Promise<unknown> | undefined;
+    try {
+      await locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+      // The pool's only connection waits on the lock (no signal: it is not the one that gives up).
+      holder = queryDriver(db.prisma, `SELECT "n" AS "holder" FROM "held"`, []);
+      await vi.waitFor(async () => expect(await running("holder")).toBe(1), { timeout: 10_000 });
+      const hangUp = new AbortController();
+      const queued = queryDriver(db.prisma, `SELECT nextval('cancel_probe_queued')`, [], hangUp.signal).catch(
+        (e: unknown) => e,
+      );
+      await vi.waitFor(() => expect(db.connections()?.waiting).toBe(1));
+      hangUp.abort();
+      expect(databaseErrorKind(await queued)).toBe("cancelled");
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+    expect((await holder)?.valueOf()).toMatchObject({ rows: [[1]] });
+    // The connection that came late went back to the pool, unused: nothing of the queued statement ran.
+    expect((await queryDriver(db.prisma, `SELECT 3 AS "three"`, [])).rows).toEqual([[3]]);
+    expect(db.connections()).toMatchObject({ total: 1, waiting: 0 });
+  });
+});
