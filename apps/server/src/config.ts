@@ -70,8 +70,9 @@ const configSchema = z
     PORT: int("PORT", 0, 65535).default(3000),
     // Loopback by default: nothing is exposed until an operator says so (HOST=0.0.0.0 in a container).
     HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
-    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS, and the replicas' DATABASE_REPLICA_URLS,
-    // REPLICA_MAX_LAG_MS, REPLICA_CHECK_INTERVAL_MS (docs/replicas.md): one definition, shared with `pnpm db:migrate`.
+    // DATABASE_URL, DATABASE_POOL_SIZE, DATABASE_TIMEOUT_MS, DATABASE_CANCEL_ON_HANGUP, and the replicas'
+    // DATABASE_REPLICA_URLS, REPLICA_MAX_LAG_MS, REPLICA_CHECK_INTERVAL_MS (docs/replicas.md): one definition, shared
+    // with `pnpm db:migrate`.
     ...databaseEnv.shape,
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Most calls one tRPC batch may hold (tRPC answers 400 beyond).

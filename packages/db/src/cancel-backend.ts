@@ -20,7 +20,8 @@ declare module "pg" {
 
 /**
  * Asks the server to cancel whatever `target`'s backend runs. Resolves true once the server has taken the request
- * (it signals the backend, then closes the connection), false when that did not happen within `ms` (the request may
+ * (it signals the backend, then closes the connection: true to PostgreSQL's word only when `url` reaches PostgreSQL
+ * itself; a pooler may close it first, hence DATABASE_CANCEL_ON_HANGUP in config.ts), false when that did not happen within `ms` (the request may
  * still arrive later: the caller must not hand `target` to another statement then).
  */
 export function cancelBackend(url: string, target: pg.ClientBase, ms: number): Promise<boolean> {

@@ -84,6 +84,7 @@ export async function createDb(
           replicas: resolved.replicas,
           poolSize: resolved.poolSize,
           timeoutMs: resolved.timeoutMs,
+          cancelOnHangUp: resolved.cancelOnHangUp,
           ...options.replicaEvents,
         })
       : primaryOnly(prisma);

@@ -18,6 +18,12 @@ export type DatabaseConfig =
        * also bounds connecting, readiness and closing (see createDb).
        */
       timeoutMs: number;
+      /**
+       * Whether a caller's hang-up sends PostgreSQL a CancelRequest for its running statement (DATABASE_CANCEL_ON_HANGUP,
+       * default on). Safe only when DATABASE_URL reaches PostgreSQL itself: a pooler may hand the backend to another
+       * client before a late cancel arrives (docs/operations.md). Off, the statement runs to its end or its timeout.
+       */
+      cancelOnHangUp?: boolean;
       /** Streaming replicas that serve read-only operations (DATABASE_REPLICA_URLS); absent when there are none. */
       replicas?: ReplicaConfig;
     };
@@ -104,6 +110,10 @@ export const databaseEnv = z.object({
   DATABASE_POOL_SIZE: integerVariable("DATABASE_POOL_SIZE", 1, 1000).default(DEFAULT_POOL_SIZE),
   // Below ~100 ms a healthy server under load would fail; above 10 minutes nobody waits for an answer.
   DATABASE_TIMEOUT_MS: integerVariable("DATABASE_TIMEOUT_MS", 100, 600_000).default(DEFAULT_TIMEOUT_MS),
+  // "off" behind a pooler (PgBouncer, a cloud proxy): a cancel request could reach another client's statement there.
+  DATABASE_CANCEL_ON_HANGUP: z
+    .enum(["on", "off"], { error: "DATABASE_CANCEL_ON_HANGUP must be on or off" })
+    .default("on"),
   DATABASE_REPLICA_URLS: z.string().optional(),
   REPLICA_MAX_LAG_MS: integerVariable("REPLICA_MAX_LAG_MS", 0, 3_600_000).default(DEFAULT_REPLICA_MAX_LAG_MS),
   // Checks cost one tiny query per replica (and one on the primary) each time.
@@ -142,6 +152,7 @@ export function databaseConfigFrom(env: z.output<typeof databaseEnv>, options: {
     timeoutMs: env.DATABASE_TIMEOUT_MS,
     ...options,
   });
+  if (config.kind === "postgres") config.cancelOnHangUp = env.DATABASE_CANCEL_ON_HANGUP === "on";
   const urls = parseReplicaUrls(env.DATABASE_REPLICA_URLS);
   if (urls.length === 0) return config;
   if (config.kind === "embedded") {

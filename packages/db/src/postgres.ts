@@ -84,7 +84,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
   // statements of a transaction, say) has no listener of the pool's, and its failure reaches the next query anyway.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  boundQueries(pool, timeoutMs, config.url);
+  boundQueries(pool, timeoutMs, config.cancelOnHangUp === false ? undefined : config.url);
 
   return {
     pool,
@@ -139,7 +139,7 @@ export function openPostgres(config: PostgresConfig): PostgresDriver {
  * pg fails the statement in flight with the socket's error (and openPostgres' listener on every client keeps the
  * 'error' event from crashing the process), and that error releases the client as broken below.
  */
-function boundQueries(pool: pg.Pool, timeoutMs: number, url: string): void {
+function boundQueries(pool: pg.Pool, timeoutMs: number, cancelUrl: string | undefined): void {
   const original = pool.query.bind(pool);
   const serverBoundMs = statementTimeoutMs(timeoutMs);
   const max = pool.options.max ?? 10;
@@ -169,7 +169,13 @@ function boundQueries(pool: pg.Pool, timeoutMs: number, url: string): void {
       typeof config === "string"
         ? { text: config, values, query_timeout: remaining }
         : { ...config, ...(values ? { values } : {}), query_timeout: remaining };
-    const watch = signal && cancelOnAbort(signal, () => cancelBackend(url, client, timeoutMs));
+    // Off (DATABASE_CANCEL_ON_HANGUP), a running statement runs to its end or statement_timeout. The cancel's own wait
+    // is short: its socket is not the pool's, so close() could not cut it, and one not taken in time only costs the
+    // connection (discarded).
+    const watch =
+      signal && cancelUrl !== undefined
+        ? cancelOnAbort(signal, () => cancelBackend(cancelUrl, client, Math.min(timeoutMs, 1000)))
+        : undefined;
     let result: pg.QueryResult;
     try {
       result = await client.query(request);

@@ -133,12 +133,19 @@ export interface ReplicaRoutingOptions extends ReplicaEvents {
   replicas: ReplicaConfig;
   poolSize: number;
   timeoutMs: number;
+  cancelOnHangUp?: boolean;
 }
 
 export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
   const { primary, primaryQuery, replicas: config } = options;
   const replicas: Replica[] = config.urls.map((url) => {
-    const driver = openPostgres({ kind: "postgres", url, poolSize: options.poolSize, timeoutMs: options.timeoutMs });
+    const driver = openPostgres({
+      kind: "postgres",
+      url,
+      poolSize: options.poolSize,
+      timeoutMs: options.timeoutMs,
+      cancelOnHangUp: options.cancelOnHangUp,
+    });
     const adapter = new PrismaPg(driver.pool);
     return {
       status: { name: replicaName(url), state: "starting", lagMs: null, replayLsn: null, reads: 0, failures: 0 },

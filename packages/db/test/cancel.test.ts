@@ -58,6 +58,8 @@ describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up
     locker = new pg.Client({ connectionString: database.url });
     await locker.connect();
     await locker.query(`CREATE TABLE "held" ("n" int); INSERT INTO "held" VALUES (1)`);
+    // What the queued statement would advance, had any of it run.
+    await locker.query(`CREATE SEQUENCE "cancel_probe_queued"`);
   });
   afterAll(async () => {
     await locker?.end();
@@ -127,6 +129,64 @@ describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up
     expect((await holder)?.valueOf()).toMatchObject({ rows: [[1]] });
     // The connection that came late went back to the pool, unused: nothing of the queued statement ran.
     expect((await queryDriver(db.prisma, `SELECT 3 AS "three"`, [])).rows).toEqual([[3]]);
+    expect(db.connections()).toMatchObject({ total: 1, waiting: 0 });
+    expect((await queryDriver(db.prisma, `SELECT is_called FROM "cancel_probe_queued"`, [])).rows).toEqual([[false]]);
+  });
+});
+
+describe.skipIf(!postgres || !!postgres.skip)("DATABASE_CANCEL_ON_HANGUP=off (a pooler in front), postgres", () => {
+  let database: TestDatabase;
+  let db: Database;
+  let locker: pg.Client;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    db = await createDb(
+      loadDatabaseConfig({
+        DATABASE_URL: database.url,
+        DATABASE_TIMEOUT_MS: "20000",
+        DATABASE_POOL_SIZE: "1",
+        DATABASE_CANCEL_ON_HANGUP: "off",
+      }),
+    );
+    await db.migrate();
+    locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    await locker.query(`CREATE TABLE "held" ("n" int); INSERT INTO "held" VALUES (1)`);
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await db?.close();
+    await database?.drop();
+  });
+
+  async function waiting(): Promise<number> {
+    await locker.query("SELECT pg_stat_clear_snapshot()");
+    const { rows } = await locker.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'active' AND query LIKE '%left_running%'
+          AND pid <> pg_backend_pid()`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  it("a hang-up sends no cancel request: the statement runs on, and the call ends when it does", async () => {
+    await locker.query("BEGIN");
+    let call: Promise<unknown> | undefined;
+    try {
+      await locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+      const hangUp = new AbortController();
+      call = queryDriver(db.prisma, `SELECT "n" AS "left_running" FROM "held"`, [], hangUp.signal).catch(
+        (e: unknown) => e,
+      );
+      await vi.waitFor(async () => expect(await waiting()).toBe(1), { timeout: 10_000 });
+      hangUp.abort();
+      // Where a cancel is gone within milliseconds (the tests above), the statement still waits on the lock.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(await waiting()).toBe(1);
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+    expect(await call).toMatchObject({ rows: [[1]] });
     expect(db.connections()).toMatchObject({ total: 1, waiting: 0 });
   });
 });

@@ -86,12 +86,26 @@ describe("loadDatabaseConfig", () => {
 
   it("reads the pool size and the timeout for PostgreSQL, with defaults 10 and 5000 ms", () => {
     const url = "postgresql://postgres@127.0.0.1:5432/mm";
-    expect(loadDatabaseConfig({ DATABASE_URL: url })).toEqual({ kind: "postgres", url, poolSize: 10, timeoutMs: 5000 });
+    expect(loadDatabaseConfig({ DATABASE_URL: url })).toEqual({
+      kind: "postgres",
+      url,
+      poolSize: 10,
+      timeoutMs: 5000,
+      cancelOnHangUp: true,
+    });
     expect(loadDatabaseConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: "1000", DATABASE_TIMEOUT_MS: "250" })).toEqual({
       kind: "postgres",
       url,
       poolSize: 1000,
       timeoutMs: 250,
+      cancelOnHangUp: true,
+    });
+  });
+
+  it("turns the hang-up's cancel request off with DATABASE_CANCEL_ON_HANGUP=off (a pooler in front)", () => {
+    const url = "postgresql://postgres@127.0.0.1:6432/mm";
+    expect(loadDatabaseConfig({ DATABASE_URL: url, DATABASE_CANCEL_ON_HANGUP: "off" })).toMatchObject({
+      cancelOnHangUp: false,
     });
   });
 
@@ -107,6 +121,7 @@ describe("loadDatabaseConfig", () => {
       url,
       poolSize: 10,
       timeoutMs: 5000,
+      cancelOnHangUp: true,
       replicas: { urls: ["postgresql://r1:5432/mm", "postgres://u:pw@r2/mm"], maxLagMs: 5000, checkIntervalMs: 1000 },
     });
     const config = loadDatabaseConfig({
@@ -136,6 +151,11 @@ describe("loadDatabaseConfig", () => {
     [{ DATABASE_POOL_SIZE: "2.5" }, "DATABASE_POOL_SIZE", "DATABASE_POOL_SIZE must be a whole number"],
     [{ DATABASE_TIMEOUT_MS: "5s" }, "DATABASE_TIMEOUT_MS", "DATABASE_TIMEOUT_MS must be a number"],
     [{ DATABASE_TIMEOUT_MS: "10" }, "DATABASE_TIMEOUT_MS", "DATABASE_TIMEOUT_MS must be at least 100"],
+    [
+      { DATABASE_CANCEL_ON_HANGUP: "false" },
+      "DATABASE_CANCEL_ON_HANGUP",
+      'DATABASE_CANCEL_ON_HANGUP must be on or off; got "false"',
+    ],
     [{ DATABASE_URL: "mysql://root:hunter2@x/mm" }, "DATABASE_URL", "DATABASE_URL must be empty"],
     [
       { DATABASE_REPLICA_URLS: "postgresql://replica/mm" },
