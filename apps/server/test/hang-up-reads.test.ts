@@ -68,7 +68,7 @@ describe.skipIf(!postgres || !!postgres.skip)("a client that hangs up while its 
    * Sends a read while the table is locked (ACCESS EXCLUSIVE blocks even a SELECT), waits until its statement waits
    * on the lock in pg_stat_activity, hangs up, and asserts that statement is gone while the lock is still held.
    */
-  async function hangUpWhileWaiting(path: string, send: (signal: AbortSignal) => Promise<unknown>) {
+  async function hangUpWhileWaiting(path: string, send: (signal: AbortSignal) => Promise<unknown>, logged = 499) {
     const before = await stored();
     const seen = access.length;
     await locker.whileLocked([`LOCK TABLE "VideoAnalysis" IN ACCESS EXCLUSIVE MODE`], async () => {
@@ -80,7 +80,7 @@ describe.skipIf(!postgres || !!postgres.skip)("a client that hangs up while its 
       // Cancelled on the server: nothing waits on the lock any more, long before statement_timeout could stop it.
       await vi.waitFor(async () => expect(await locker.waitingOnLocks()).toBe(0), { timeout: GONE_WITHIN_MS });
       // The server logged the call as its client's hang-up, not as a failure of its own.
-      await vi.waitFor(() => expect(access.slice(seen).find((a) => a.path.startsWith(path))?.status).toBe(499), {
+      await vi.waitFor(() => expect(access.slice(seen).find((a) => a.path.startsWith(path))?.status).toBe(logged), {
         timeout: GONE_WITHIN_MS,
       });
     });
@@ -127,6 +127,26 @@ describe.skipIf(!postgres || !!postgres.skip)("a client that hangs up while its 
       fetch(`${server.url}/api/video-analysis/?limit=10`, { signal }),
     );
     await hangUpWhileWaiting("/api/tags", (signal) => fetch(`${server.url}/api/tags`, { signal }));
+  });
+
+  it("an MCP search_memories whose client hung up is cancelled on PostgreSQL, logged as the 200 MCP answers", async () => {
+    // A cancelled tool call is a tool result (isError) like any failure, inside a 200: that is what the log shows.
+    await hangUpWhileWaiting(
+      "/mcp",
+      (signal) =>
+        fetch(`${server.url}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: { name: "search_memories", arguments: { query: "birthday kitchen" } },
+          }),
+          signal,
+        }).then((response) => response.text()),
+      200,
+    );
   });
 
   it("a write whose client hung up is not cut: it commits whole once the lock it waits on is released", async () => {
