@@ -42,10 +42,8 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
     const admission = await admit(deps, c, Array.isArray(parsedBody) ? Math.max(1, parsedBody.length) : 1);
     if (admission.problem) return mcpProblem(c, admission.problem);
     try {
-      const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }, { refuseInvalidParams }] =
+      const [{ createMcpServer }, { WebStandardStreamableHTTPServerTransport }, { answerInvalidParams }] =
         await loadMcp();
-      const refusal = refuseInvalidParams(parsedBody);
-      if (refusal) return c.json(refusal.json, refusal.status);
       // The connection's signal reaches the tools' procedures as tRPC's `signal`: long reads stop on a hang-up.
       const server = createMcpServer(createCaller(c.var.ctx, { signal: c.req.raw.signal }), {
         onInternalError: (error, tool) => logger.error({ err: error, tool, reqId: c.var.requestId }, "MCP tool failed"),
@@ -57,6 +55,7 @@ export function createMcpRoute(deps: GuardDeps, logger: Logger): Hono<AppEnv> {
         maxRequestBodySize: deps.config.maxBodyBytes,
       });
       await server.connect(transport);
+      answerInvalidParams(transport);
       try {
         // Resolves once every answer is in the JSON body, so closing afterwards cuts nothing short.
         return await transport.handleRequest(c.req.raw, { parsedBody });

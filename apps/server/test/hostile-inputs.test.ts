@@ -156,15 +156,33 @@ for (const target of targets) {
             "Invalid params for tools/call: params.arguments must be an object of the tool's named arguments",
           );
         }
-        // A batch holding one such call is refused whole, as a 400 a plain HTTP client reads.
+        // In a batch, that call alone is refused; the others are answered, each under its own id.
         const batch = await post("/mcp", [
           { jsonrpc: "2.0", id: 1, method: "tools/list" },
           { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_video_analysis", arguments: null } },
         ]);
-        expect(batch.status).toBe(400);
-        const refused = JSON.parse(batch.text) as { error: { code: number; message: string } };
-        expect(refused.error.code).toBe(ErrorCode.InvalidParams);
-        expect(refused.error.message).toMatch(/^request 2: Invalid params for tools\/call: params\.arguments must/);
+        expect(batch.status).toBe(200);
+        const answers = JSON.parse(batch.text) as {
+          id: number;
+          result?: unknown;
+          error?: { code: number; message: string };
+        }[];
+        const byId = new Map(answers.map((answer) => [answer.id, answer]));
+        expect(answers).toHaveLength(2);
+        expect(byId.get(1)?.result).toHaveProperty("tools");
+        expect(byId.get(2)?.error?.code).toBe(ErrorCode.InvalidParams);
+        expect(byId.get(2)?.error?.message).toMatch(/^Invalid params for tools\/call: params\.arguments must/);
+        // What the transport refuses first (not JSON-RPC 2.0, not JSON) is still refused by it, with a 4xx.
+        const bad = { id: 3, method: "tools/call", params: { name: "get_video_analysis", arguments: null } };
+        const notTwo = await post("/mcp", { jsonrpc: "1.0", ...bad });
+        expect(notTwo.status).toBe(400);
+        expect(JSON.parse(notTwo.text)).not.toMatchObject({ error: { code: ErrorCode.InvalidParams } });
+        const notJson = await fetch(`${server.url}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "text/plain", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({ jsonrpc: "2.0", ...bad }),
+        });
+        expect(notJson.status).toBe(415);
         // Well-formed arguments still reach the tool.
         const found = await mcp.callTool({ name: "get_video_analysis", arguments: { videoId: "seed" } });
         expect(found.isError).toBeFalsy();
