@@ -35,8 +35,13 @@ async function copyMigrations(temp: string): Promise<string> {
   return dir;
 }
 
+// Each test opens fresh databases and runs every migration, on the embedded one also Prisma's wasm schema engine:
+// about 2 s a test alone, but past 30 s when the whole suite runs beside other work (load 19–28 on 2 cores, three
+// times in one day). The bound is for a hang, not for the machine's load.
+const MIGRATION_TEST_TIMEOUT_MS = 120_000;
+
 describe.each(targets)("$name", (target) => {
-  describe.skipIf(!!target.skip)("migration runner", () => {
+  describe.skipIf(!!target.skip)("migration runner", { timeout: MIGRATION_TEST_TIMEOUT_MS }, () => {
     const name: TestTargetName = target.name;
     const cleanup: (() => Promise<void>)[] = [];
     const temp = mkdtemp(path.join(tmpdir(), "mm-migrate-"));
