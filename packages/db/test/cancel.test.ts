@@ -44,43 +44,64 @@ for (const target of targets)
     });
   });
 
-describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up while it runs, postgres", () => {
-  let database: TestDatabase;
-  let db: Database;
-  let locker: pg.Client;
+/**
+ * A PostgreSQL test database behind a pool of one (the connection a cancelled statement gives back is the one the
+ * next statement gets), with `env`'s settings, and a second connection (`locker`) holding the table "held".
+ */
+function poolOfOne(env: Record<string, string> = {}) {
+  let database: TestDatabase | undefined;
+  let db: Database | undefined;
+  let locker: pg.Client | undefined;
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("poolOfOne opens in beforeAll: read it inside hooks and tests");
+    return value;
+  };
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
-    // A pool of one: the connection a cancelled statement gives back is the one the next statement gets.
-    db = await createDb(
-      loadDatabaseConfig({ DATABASE_URL: database.url, DATABASE_TIMEOUT_MS: "20000", DATABASE_POOL_SIZE: "1" }),
-    );
+    const config = { DATABASE_URL: database.url, DATABASE_TIMEOUT_MS: "20000", DATABASE_POOL_SIZE: "1", ...env };
+    db = await createDb(loadDatabaseConfig(config));
     await db.migrate();
     locker = new pg.Client({ connectionString: database.url });
     await locker.connect();
     await locker.query(`CREATE TABLE "held" ("n" int); INSERT INTO "held" VALUES (1)`);
-    // What the queued statement would advance, had any of it run.
-    await locker.query(`CREATE SEQUENCE "cancel_probe_queued"`);
   });
   afterAll(async () => {
     await locker?.end();
     await db?.close();
     await database?.drop();
   });
+  return {
+    get db() {
+      return opened(db);
+    },
+    get locker() {
+      return opened(locker);
+    },
+    /** Backends of this database (but the locker's) whose current statement contains `text`, running or waiting. */
+    async running(text: string): Promise<number> {
+      const client = opened(locker);
+      await client.query("SELECT pg_stat_clear_snapshot()");
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE $1`,
+        [`%${text}%`],
+      );
+      return rows[0]?.n ?? 0;
+    },
+  };
+}
 
-  /** Backends of this database (but the locker's) whose current statement contains `text`, running or waiting. */
-  async function running(text: string): Promise<number> {
-    await locker.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await locker.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE $1`,
-      [`%${text}%`],
-    );
-    return rows[0]?.n ?? 0;
-  }
+describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up while it runs, postgres", () => {
+  const suite = poolOfOne();
+  const running = (text: string) => suite.running(text);
+  beforeAll(async () => {
+    // What the queued statement would advance, had any of it run.
+    await suite.locker.query(`CREATE SEQUENCE "cancel_probe_queued"`);
+  });
 
   async function cancelledWhileShown(sql: string, marker: string) {
     const hangUp = new AbortController();
-    const call = queryDriver(db.prisma, sql, [], hangUp.signal).catch((e: unknown) => e);
+    const call = queryDriver(suite.db.prisma, sql, [], hangUp.signal).catch((e: unknown) => e);
     await vi.waitFor(async () => expect(await running(marker)).toBe(1), { timeout: 10_000 });
     const abortedAt = performance.now();
     hangUp.abort();
@@ -91,91 +112,62 @@ describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up
   }
 
   it("a statement waiting on a lock is cancelled on the server, and the pool's connection serves the next one", async () => {
-    await locker.query("BEGIN");
+    await suite.locker.query("BEGIN");
     try {
       // ACCESS EXCLUSIVE blocks even a plain SELECT: the statement provably waits on the server.
-      await locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+      await suite.locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
       await cancelledWhileShown(`SELECT "n" AS "waiting_on_held" FROM "held"`, "waiting_on_held");
     } finally {
-      await locker.query("ROLLBACK");
+      await suite.locker.query("ROLLBACK");
     }
-    expect((await queryDriver(db.prisma, `SELECT "n" FROM "held"`, [])).rows).toEqual([[1]]);
-    expect(db.connections()?.total).toBe(1);
+    expect((await queryDriver(suite.db.prisma, `SELECT "n" FROM "held"`, [])).rows).toEqual([[1]]);
+    expect(suite.db.connections()?.total).toBe(1);
   });
 
   it("a running statement is cancelled on the server", async () => {
     await cancelledWhileShown(`SELECT 1 AS "sleeping" FROM pg_sleep(15)`, "pg_sleep(15)");
-    expect((await queryDriver(db.prisma, `SELECT 2 AS "two"`, [])).rows).toEqual([[2]]);
+    expect((await queryDriver(suite.db.prisma, `SELECT 2 AS "two"`, [])).rows).toEqual([[2]]);
   });
 
   it("a statement still waiting for a pooled connection leaves the pool's queue, and never runs", async () => {
-    await locker.query("BEGIN");
+    await suite.locker.query("BEGIN");
     let holder: Promise<unknown> | undefined;
     try {
-      await locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+      await suite.locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
       // The pool's only connection waits on the lock (no signal: it is not the one that gives up).
-      holder = queryDriver(db.prisma, `SELECT "n" AS "holder" FROM "held"`, []);
+      holder = queryDriver(suite.db.prisma, `SELECT "n" AS "holder" FROM "held"`, []);
       await vi.waitFor(async () => expect(await running("holder")).toBe(1), { timeout: 10_000 });
       const hangUp = new AbortController();
-      const queued = queryDriver(db.prisma, `SELECT nextval('cancel_probe_queued')`, [], hangUp.signal).catch(
+      const queued = queryDriver(suite.db.prisma, `SELECT nextval('cancel_probe_queued')`, [], hangUp.signal).catch(
         (e: unknown) => e,
       );
-      await vi.waitFor(() => expect(db.connections()?.waiting).toBe(1));
+      await vi.waitFor(() => expect(suite.db.connections()?.waiting).toBe(1));
       hangUp.abort();
       expect(databaseErrorKind(await queued)).toBe("cancelled");
     } finally {
-      await locker.query("ROLLBACK");
+      await suite.locker.query("ROLLBACK");
     }
     expect((await holder)?.valueOf()).toMatchObject({ rows: [[1]] });
     // The connection that came late went back to the pool, unused: nothing of the queued statement ran.
-    expect((await queryDriver(db.prisma, `SELECT 3 AS "three"`, [])).rows).toEqual([[3]]);
-    expect(db.connections()).toMatchObject({ total: 1, waiting: 0 });
-    expect((await queryDriver(db.prisma, `SELECT is_called FROM "cancel_probe_queued"`, [])).rows).toEqual([[false]]);
+    expect((await queryDriver(suite.db.prisma, `SELECT 3 AS "three"`, [])).rows).toEqual([[3]]);
+    expect(suite.db.connections()).toMatchObject({ total: 1, waiting: 0 });
+    expect((await queryDriver(suite.db.prisma, `SELECT is_called FROM "cancel_probe_queued"`, [])).rows).toEqual([
+      [false],
+    ]);
   });
 });
 
 describe.skipIf(!postgres || !!postgres.skip)("DATABASE_CANCEL_ON_HANGUP=off (a pooler in front), postgres", () => {
-  let database: TestDatabase;
-  let db: Database;
-  let locker: pg.Client;
-  beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    db = await createDb(
-      loadDatabaseConfig({
-        DATABASE_URL: database.url,
-        DATABASE_TIMEOUT_MS: "20000",
-        DATABASE_POOL_SIZE: "1",
-        DATABASE_CANCEL_ON_HANGUP: "off",
-      }),
-    );
-    await db.migrate();
-    locker = new pg.Client({ connectionString: database.url });
-    await locker.connect();
-    await locker.query(`CREATE TABLE "held" ("n" int); INSERT INTO "held" VALUES (1)`);
-  });
-  afterAll(async () => {
-    await locker?.end();
-    await db?.close();
-    await database?.drop();
-  });
-
-  async function waiting(): Promise<number> {
-    await locker.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await locker.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND state = 'active' AND query LIKE '%left_running%'
-          AND pid <> pg_backend_pid()`,
-    );
-    return rows[0]?.n ?? 0;
-  }
+  const suite = poolOfOne({ DATABASE_CANCEL_ON_HANGUP: "off" });
+  const waiting = () => suite.running("left_running");
 
   it("a hang-up sends no cancel request: the statement runs on, and the call ends when it does", async () => {
-    await locker.query("BEGIN");
+    await suite.locker.query("BEGIN");
     let call: Promise<unknown> | undefined;
     try {
-      await locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+      await suite.locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
       const hangUp = new AbortController();
-      call = queryDriver(db.prisma, `SELECT "n" AS "left_running" FROM "held"`, [], hangUp.signal).catch(
+      call = queryDriver(suite.db.prisma, `SELECT "n" AS "left_running" FROM "held"`, [], hangUp.signal).catch(
         (e: unknown) => e,
       );
       await vi.waitFor(async () => expect(await waiting()).toBe(1), { timeout: 10_000 });
@@ -184,9 +176,9 @@ describe.skipIf(!postgres || !!postgres.skip)("DATABASE_CANCEL_ON_HANGUP=off (a 
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(await waiting()).toBe(1);
     } finally {
-      await locker.query("ROLLBACK");
+      await suite.locker.query("ROLLBACK");
     }
     expect(await call).toMatchObject({ rows: [[1]] });
-    expect(db.connections()).toMatchObject({ total: 1, waiting: 0 });
+    expect(suite.db.connections()).toMatchObject({ total: 1, waiting: 0 });
   });
 });
