@@ -21,7 +21,7 @@ export {
   type ReplicaStatus,
 } from "./replicas.ts";
 export { type DriverArg, type DriverRows, queryDriver, queryDriverSql } from "./driver-queries.ts";
-export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind, StatementCancelledError } from "./errors.ts";
+export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind } from "./errors.ts";
 export type { ListenHandlers, Listener } from "./listen.ts";
 export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";

@@ -225,12 +225,17 @@ function boundQueries(pool: pg.Pool, timeoutMs: number, cancelUrl: string | unde
 function checkout(pool: pg.Pool, ms: number): Promise<pg.PoolClient> {
   const pending = pool.connect();
   return withTimeout(pending, ms, "give a connection").catch((error: unknown) => {
-    pending.then(
-      (late) => late.release(),
-      () => {},
-    );
+    releaseWhenItComes(pending);
     throw error;
   });
+}
+
+/** A connection its caller no longer waits for goes back to the pool when it arrives. */
+function releaseWhenItComes(pending: Promise<pg.PoolClient>): void {
+  pending.then(
+    (late) => late.release(),
+    () => {},
+  );
 }
 
 /**
@@ -272,11 +277,7 @@ function unlessAborted(pending: Promise<pg.PoolClient>, signal: AbortSignal): Pr
   aborted.catch(() => {});
   return Promise.race([pending, aborted])
     .catch((error: unknown) => {
-      if (error instanceof StatementCancelledError)
-        pending.then(
-          (late) => late.release(),
-          () => {},
-        );
+      if (error instanceof StatementCancelledError) releaseWhenItComes(pending);
       throw error;
     })
     .finally(() => leave && signal.removeEventListener("abort", leave));

@@ -11,7 +11,7 @@ import { memoryFilterConditions } from "./filters.ts";
 import type { Metadata } from "./metadata-schemas.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndexes, instant, int, json, storedTags, text } from "./stored-row.ts";
+import { columnIndexes, instant, int, json, tagsOf, text } from "./stored-row.ts";
 import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
 /** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */
@@ -58,7 +58,7 @@ function exportPage({ prisma, space, budget, signal }: ServiceContext, input: Ex
     const result = await queryDriverSql(
       prisma,
       Prisma.sql`
-          SELECT p."id", p."videoId", p."description", p."tags", p."embeddingModel", p."embedding"::text AS "embedding",
+          SELECT p."id", p."videoId", p."description", to_json(p."tags") AS "tags", p."embeddingModel", p."embedding"::text AS "embedding",
             p."recordedAt", p."recordedAtOffset", p."metadata", p."version", p."createdAt", p."updatedAt", p."fetched"
           FROM (
             SELECT c.*, (count(*) OVER ())::int AS "fetched",
@@ -90,7 +90,7 @@ function exportPage({ prisma, space, budget, signal }: ServiceContext, input: Ex
       const embeddingModel = nullable(v[at.embeddingModel], text);
       const embedding = nullable(v[at.embedding], text);
       const metadata = nullable(v[at.metadata], json) as Metadata | null;
-      const tags = storedTags(v[at.tags]);
+      const tags = tagsOf(v[at.tags]);
       const item = {
         id: text(v[at.id]),
         videoId: text(v[at.videoId]),
