@@ -126,27 +126,29 @@ describe.skipIf(!postgres || !!postgres.skip)("each key's share of the database 
   });
 });
 
-describe.skipIf(!postgres || !!postgres.skip)("a REST call at the prefix's own path (postgres)", () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    // One slot per space: a call that took two (the guards run twice) would wait for itself, then answer 429.
-    server = await startTestServer("postgres", { auth: "off", keyConcurrency: 1, keyQueueMs: 300 });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-
-  it("takes one slot of its share, not two: a list and a create are answered with KEY_CONCURRENCY=1", async () => {
-    const created = await fetch(`${server.url}/api/video-analysis`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ video_id: "one-slot", description: "Created with a share of one." }),
+// The shares and the routing, not the database: every target, PostgreSQL or not.
+for (const target of await testTargets())
+  describe.skipIf(!!target.skip)(`a REST call at the prefix's own path (${target.name})`, () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      // One slot per space: a call that took two (the guards run twice) would wait for itself, then answer 429.
+      server = await startTestServer(target.name, { auth: "off", keyConcurrency: 1, keyQueueMs: 300 });
     });
-    expect(created.status).toBe(201);
-    for (const path of ["/api/video-analysis", "/api/video-analysis/"]) {
-      const listed = await fetch(`${server.url}${path}?limit=5`);
-      expect(listed.status, path).toBe(200);
-      expect(((await listed.json()) as { count: number }).count).toBe(1);
-    }
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it("takes one slot of its share, not two: a list and a create are answered with KEY_CONCURRENCY=1", async () => {
+      const created = await fetch(`${server.url}/api/video-analysis`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ video_id: "one-slot", description: "Created with a share of one." }),
+      });
+      expect(created.status).toBe(201);
+      for (const path of ["/api/video-analysis", "/api/video-analysis/"]) {
+        const listed = await fetch(`${server.url}${path}?limit=5`);
+        expect(listed.status, path).toBe(200);
+        expect(((await listed.json()) as { count: number }).count).toBe(1);
+      }
+    });
   });
-});

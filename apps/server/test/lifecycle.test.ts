@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, createServer, loadConfig } from "../src/index.ts";
 import { startTestServer } from "../src/testing.ts";
 import { startServerProcess } from "./server-process.ts";
+import { Locker } from "./support/locker.ts";
 
 const targets = await testTargets();
 const postgres = targets.find((t) => t.name === "postgres");
@@ -135,8 +136,7 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
       },
     );
     const server = await startTestServer("postgres", { shutdownTimeoutMs: 10_000 }, { logger });
-    const locker = new pg.Client({ connectionString: server.databaseUrl });
-    await locker.connect();
+    const locker = await Locker.open(server.databaseUrl);
     try {
       // Hold a lock so the next call stays in flight until we let it go.
       await locker.query(`BEGIN; LOCK TABLE "VideoAnalysis" IN ACCESS EXCLUSIVE MODE`);
@@ -145,16 +145,8 @@ describe.skipIf(!!postgres?.skip)("on PostgreSQL", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ videoId: "in-flight", description: "survives shutdown" }),
       });
-      // In flight for sure once its INSERT waits for our lock. (Inside a transaction pg_stat_activity is a snapshot
-      // taken at first use: clear it on every look.) No time limit but the test's own.
-      for (;;) {
-        await locker.query("SELECT pg_stat_clear_snapshot()");
-        const { rows } = await locker.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if (rows[0]?.n === 1) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // In flight for sure once its INSERT waits for our lock. No time limit but the test's own.
+      await locker.untilWaiting(1);
       let stopped = false;
       const stopping = server.server.stop().then(() => (stopped = true));
       // New connections are refused once stop() says it stopped listening.
