@@ -8,14 +8,27 @@
 /** Gives back what an admitted call took; calling it again does nothing. */
 export type Release = () => void;
 
+/**
+ * How often a line looks for callers that hung up while waiting. An abort listener per waiter cost ≈ 5 µs (add and
+ * remove on Node's EventTarget) on every call that waits, most of them at 64 connections: docs/performance.md, "Under
+ * 64 connections". A caller that left is never admitted (its signal is read at its turn), it only leaves the line
+ * up to this much later.
+ */
+const HANG_UP_CHECK_MS = 50;
+
 interface Waiter {
   weight: number;
-  admit: (release: Release) => void;
+  /** performance.now() past which it is refused: waiters join in order with one queueMs, so the head's is first. */
+  deadline: number;
+  hangUp: AbortSignal | undefined;
+  resolve: (release: Release | undefined) => void;
 }
 
 interface Holder {
   running: number;
   queue: Waiter[];
+  /** One timer for the whole line (deadlines and hang-ups), armed while anyone waits. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class ConcurrencyShares {
@@ -35,7 +48,7 @@ export class ConcurrencyShares {
    */
   acquire(who: string, calls: number, signal?: () => AbortSignal): Promise<Release | undefined> {
     const weight = Math.min(Math.max(1, calls), this.share);
-    const holder = this.holders.get(who) ?? { running: 0, queue: [] };
+    const holder = this.holders.get(who) ?? { running: 0, queue: [], timer: undefined };
     this.holders.set(who, holder);
     if (holder.queue.length === 0 && holder.running + weight <= this.share) {
       holder.running += weight;
@@ -51,26 +64,8 @@ export class ConcurrencyShares {
       return Promise.resolve(undefined);
     }
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        weight,
-        admit: (release) => {
-          clearTimeout(timer);
-          hangUp?.removeEventListener("abort", leave);
-          resolve(release);
-        },
-      };
-      // A call nobody waits for any more leaves the line: it must not take a slot (and the database) later.
-      const leave = () => {
-        clearTimeout(timer);
-        hangUp?.removeEventListener("abort", leave);
-        holder.queue.splice(holder.queue.indexOf(waiter), 1);
-        resolve(undefined);
-        // It may have been the head of the line, holding back smaller calls that fit.
-        this.drain(who, holder);
-      };
-      const timer = setTimeout(leave, this.queueMs);
-      hangUp?.addEventListener("abort", leave);
-      holder.queue.push(waiter);
+      holder.queue.push({ weight, deadline: performance.now() + this.queueMs, hangUp, resolve });
+      holder.timer ??= this.arm(who, holder);
     });
   }
 
@@ -91,16 +86,51 @@ export class ConcurrencyShares {
 
   /** First come, first served: the head of the line goes first, even when a later, smaller call would fit. */
   private drain(who: string, holder: Holder): void {
-    for (let next = holder.queue[0]; next && holder.running + next.weight <= this.share; next = holder.queue[0]) {
+    for (let next = holder.queue[0]; next; next = holder.queue[0]) {
+      // A call nobody waits for any more must not take a slot (and the database).
+      if (next.hangUp?.aborted) {
+        holder.queue.shift();
+        next.resolve(undefined);
+        continue;
+      }
+      if (holder.running + next.weight > this.share) break;
       holder.queue.shift();
       holder.running += next.weight;
-      next.admit(this.releaser(who, holder, next.weight));
+      next.resolve(this.releaser(who, holder, next.weight));
     }
     this.forget(who, holder);
   }
 
+  /** The line's timer: at its head's deadline, or sooner to look for hang-ups. */
+  private arm(who: string, holder: Holder): NodeJS.Timeout {
+    const head = holder.queue[0]!;
+    const wait = Math.min(HANG_UP_CHECK_MS, Math.max(1, Math.ceil(head.deadline - performance.now())));
+    return setTimeout(() => this.sweep(who, holder), wait);
+  }
+
+  /** Takes out of the line the calls whose time is up (refused) and those whose caller left. */
+  private sweep(who: string, holder: Holder): void {
+    holder.timer = undefined;
+    const now = performance.now();
+    const left = holder.queue.filter((waiter) => {
+      const staying = waiter.deadline > now && !waiter.hangUp?.aborted;
+      if (!staying) waiter.resolve(undefined);
+      return staying;
+    });
+    if (left.length < holder.queue.length) {
+      holder.queue = left;
+      // One that left may have been the head of the line, holding back smaller calls that fit.
+      this.drain(who, holder);
+    }
+    if (holder.queue.length > 0) holder.timer = this.arm(who, holder);
+  }
+
   /** An idle caller takes no memory: keys and spaces come and go. */
   private forget(who: string, holder: Holder): void {
+    if (holder.queue.length === 0 && holder.timer) {
+      clearTimeout(holder.timer);
+      holder.timer = undefined;
+    }
     if (holder.running === 0 && holder.queue.length === 0) this.holders.delete(who);
   }
 }
