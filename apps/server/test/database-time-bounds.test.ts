@@ -5,10 +5,9 @@
  * from another connection (what makes statements slow here, deterministically) and timeouts need a server.
  */
 import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
+import { Locker, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
-import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 

@@ -6,10 +6,9 @@
  * server; the embedded database has one connection and no timers.
  */
 import { createMemoryMirrorClient, errorCode, type TRPCClientError } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
+import { Locker, testTargets } from "@memory-mirror/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
-import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 

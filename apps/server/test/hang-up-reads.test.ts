@@ -7,12 +7,11 @@
  * a statement (docs/performance.md, "Hang-ups").
  */
 import { createMemoryMirrorClient } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
+import { Locker, testTargets } from "@memory-mirror/db/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACCESS_LINE } from "../src/logger.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
-import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 

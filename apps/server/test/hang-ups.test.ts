@@ -6,12 +6,11 @@
  * another connection (what makes the slot's holder slow here, deterministically) needs a server.
  */
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
-import { testTargets } from "@memory-mirror/db/testing";
+import { Locker, testTargets } from "@memory-mirror/db/testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ACCESS_LINE } from "../src/logger.ts";
 import { startTestServer, type TestServer } from "../src/testing.ts";
-import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 

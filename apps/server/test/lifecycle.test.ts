@@ -5,14 +5,13 @@ import { fileURLToPath } from "node:url";
 import { readdir } from "node:fs/promises";
 import { createMemoryMirrorClient, errorCode } from "@memory-mirror/client";
 import { MIGRATIONS_DIR } from "@memory-mirror/db";
-import { createTestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { createTestDatabase, Locker, testTargets } from "@memory-mirror/db/testing";
 import pg from "pg";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { ConfigError, createServer, loadConfig } from "../src/index.ts";
 import { startTestServer } from "../src/testing.ts";
 import { startServerProcess } from "./server-process.ts";
-import { Locker } from "./support/locker.ts";
 
 const targets = await testTargets();
 const postgres = targets.find((t) => t.name === "postgres");

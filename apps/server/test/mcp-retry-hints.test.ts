@@ -10,13 +10,12 @@
  * with a StreamableHTTPError whose message holds the body's text. So the body carries the hint: its message ends in
  * "retry in N s" and its error.data holds retryAfterSeconds, which this file checks as the SDK client receives them.
  */
-import { testTargets } from "@memory-mirror/db/testing";
+import { Locker, testTargets } from "@memory-mirror/db/testing";
 import { type Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.ts";
 import { connectMcp } from "./support/mcp.ts";
-import { Locker } from "./support/locker.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres");
 

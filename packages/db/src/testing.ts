@@ -10,6 +10,7 @@ import { openTemplatePGlite, writeClusterTemplate } from "./template.ts";
 
 export { prepareClusterTemplate } from "./template.ts";
 export { type FaultMode, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
+export { Locker } from "./locker.ts";
 
 export type TestTargetName = "embedded" | "postgres";
 export interface TestTarget {

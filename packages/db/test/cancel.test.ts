@@ -3,13 +3,12 @@
  * On PostgreSQL a running or waiting statement is cancelled (a CancelRequest to its backend) and its connection goes
  * back to the pool usable; on both databases a statement not started when the signal aborted never starts.
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDb, type Database } from "../src/client.ts";
 import { loadDatabaseConfig } from "../src/config.ts";
 import { queryDriver } from "../src/driver-queries.ts";
 import { databaseErrorKind } from "../src/errors.ts";
-import { createTestDatabase, openTestDb, type TestDatabase, testTargets } from "../src/testing.ts";
+import { createTestDatabase, Locker, openTestDb, type TestDatabase, testTargets } from "../src/testing.ts";
 
 const targets = await testTargets();
 const postgres = targets.find((t) => t.name === "postgres");
@@ -19,6 +18,8 @@ const postgres = targets.find((t) => t.name === "postgres");
  * host. Far below the statement_timeout these tests run with (DATABASE_TIMEOUT_MS 20 s), so only a cancel passes.
  */
 const GONE_WITHIN_MS = 3000;
+/** What the locker holds (in its transaction) to keep a statement on "held" waiting. */
+const HOLD = `LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`;
 
 for (const target of targets)
   describe.skipIf(!!target.skip)(`a statement whose signal aborted first, ${target.name}`, () => {
@@ -51,7 +52,7 @@ for (const target of targets)
 function poolOfOne(env: Record<string, string> = {}) {
   let database: TestDatabase | undefined;
   let db: Database | undefined;
-  let locker: pg.Client | undefined;
+  let locker: Locker | undefined;
   const opened = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error("poolOfOne opens in beforeAll: read it inside hooks and tests");
     return value;
@@ -61,8 +62,7 @@ function poolOfOne(env: Record<string, string> = {}) {
     const config = { DATABASE_URL: database.url, DATABASE_TIMEOUT_MS: "20000", DATABASE_POOL_SIZE: "1", ...env };
     db = await createDb(loadDatabaseConfig(config));
     await db.migrate();
-    locker = new pg.Client({ connectionString: database.url });
-    await locker.connect();
+    locker = await Locker.open(database.url);
     await locker.query(`CREATE TABLE "held" ("n" int); INSERT INTO "held" VALUES (1)`);
   });
   afterAll(async () => {
@@ -112,14 +112,10 @@ describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up
   }
 
   it("a statement waiting on a lock is cancelled on the server, and the pool's connection serves the next one", async () => {
-    await suite.locker.query("BEGIN");
-    try {
-      // ACCESS EXCLUSIVE blocks even a plain SELECT: the statement provably waits on the server.
-      await suite.locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
-      await cancelledWhileShown(`SELECT "n" AS "waiting_on_held" FROM "held"`, "waiting_on_held");
-    } finally {
-      await suite.locker.query("ROLLBACK");
-    }
+    // ACCESS EXCLUSIVE blocks even a plain SELECT: the statement provably waits on the server.
+    await suite.locker.whileLocked([HOLD], () =>
+      cancelledWhileShown(`SELECT "n" AS "waiting_on_held" FROM "held"`, "waiting_on_held"),
+    );
     expect((await queryDriver(suite.db.prisma, `SELECT "n" FROM "held"`, [])).rows).toEqual([[1]]);
     expect(suite.db.connections()?.total).toBe(1);
   });
@@ -130,10 +126,8 @@ describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up
   });
 
   it("a statement still waiting for a pooled connection leaves the pool's queue, and never runs", async () => {
-    await suite.locker.query("BEGIN");
     let holder: Promise<unknown> | undefined;
-    try {
-      await suite.locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+    await suite.locker.whileLocked([HOLD], async () => {
       // The pool's only connection waits on the lock (no signal: it is not the one that gives up).
       holder = queryDriver(suite.db.prisma, `SELECT "n" AS "holder" FROM "held"`, []);
       await vi.waitFor(async () => expect(await running("holder")).toBe(1), { timeout: 10_000 });
@@ -144,9 +138,7 @@ describe.skipIf(!postgres || !!postgres.skip)("a statement whose caller gives up
       await vi.waitFor(() => expect(suite.db.connections()?.waiting).toBe(1));
       hangUp.abort();
       expect(databaseErrorKind(await queued)).toBe("cancelled");
-    } finally {
-      await suite.locker.query("ROLLBACK");
-    }
+    });
     expect((await holder)?.valueOf()).toMatchObject({ rows: [[1]] });
     // The connection that came late went back to the pool, unused: nothing of the queued statement ran.
     expect((await queryDriver(suite.db.prisma, `SELECT 3 AS "three"`, [])).rows).toEqual([[3]]);
@@ -162,10 +154,8 @@ describe.skipIf(!postgres || !!postgres.skip)("DATABASE_CANCEL_ON_HANGUP=off (a 
   const waiting = () => suite.running("left_running");
 
   it("a hang-up sends no cancel request: the statement runs on, and the call ends when it does", async () => {
-    await suite.locker.query("BEGIN");
     let call: Promise<unknown> | undefined;
-    try {
-      await suite.locker.query(`LOCK TABLE "held" IN ACCESS EXCLUSIVE MODE`);
+    await suite.locker.whileLocked([HOLD], async () => {
       const hangUp = new AbortController();
       call = queryDriver(suite.db.prisma, `SELECT "n" AS "left_running" FROM "held"`, [], hangUp.signal).catch(
         (e: unknown) => e,
@@ -175,9 +165,7 @@ describe.skipIf(!postgres || !!postgres.skip)("DATABASE_CANCEL_ON_HANGUP=off (a 
       // Where a cancel is gone within milliseconds (the tests above), the statement still waits on the lock.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(await waiting()).toBe(1);
-    } finally {
-      await suite.locker.query("ROLLBACK");
-    }
+    });
     expect(await call).toMatchObject({ rows: [[1]] });
     expect(suite.db.connections()).toMatchObject({ total: 1, waiting: 0 });
   });

@@ -8,30 +8,18 @@ import { rethrowDatabaseError } from "../database-errors.ts";
 import { readOnly } from "../read-routing.ts";
 import { encodeExportCursor, type ExportInput, type ExportPage } from "./export-schemas.ts";
 import { memoryFilterConditions } from "./filters.ts";
-import type { Metadata } from "./metadata-schemas.ts";
-import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndexes, instant, int, json, tagsOf, text } from "./stored-row.ts";
+import { columnIndexes, int, storedColumnList, storedRowsOf, text, toAnalysis } from "./stored-row.ts";
 import { EXPORT_PAGE_BYTES } from "../limits.ts";
 
 /** An upper bound of one vector value's text ("-1.2345678e-38,"): page sizes are estimated in SQL from it. */
 const BYTES_PER_VALUE = 16;
 
-const COLUMNS = [
-  "id",
-  "videoId",
-  "description",
-  "tags",
-  "embeddingModel",
-  "embedding",
-  "recordedAt",
-  "recordedAtOffset",
-  "metadata",
-  "version",
-  "createdAt",
-  "updatedAt",
-  "fetched",
-] as const;
+/**
+ * A page's columns: the stored row's (stored-row.ts decodes them as for every other answer) and, beside them, the
+ * vector as pgvector's text and how many rows the page's statement fetched.
+ */
+const COLUMNS = `${storedColumnList("p")}, p."embedding"::text AS "embedding", p."fetched"`;
 
 /**
  * Oldest first by (createdAt, id): createdAt never changes on update, so a row changed during an export is exported
@@ -58,13 +46,12 @@ function exportPage({ prisma, space, budget, signal }: ServiceContext, input: Ex
     const result = await queryDriverSql(
       prisma,
       Prisma.sql`
-          SELECT p."id", p."videoId", p."description", to_json(p."tags") AS "tags", p."embeddingModel", p."embedding"::text AS "embedding",
-            p."recordedAt", p."recordedAtOffset", p."metadata", p."version", p."createdAt", p."updatedAt", p."fetched"
+          SELECT ${Prisma.raw(COLUMNS)}
           FROM (
             SELECT c.*, (count(*) OVER ())::int AS "fetched",
               sum(c."bytes") OVER (ORDER BY c."createdAt", c."id" ROWS UNBOUNDED PRECEDING) AS "upTo"
             FROM (
-              SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embedding", a."recordedAt",
+              SELECT a."id", a."videoId", a."description", a."tags", a."embeddingModel", a."embeddingDims", a."embedding", a."recordedAt",
                 a."recordedAtOffset", a."metadata", a."version", a."createdAt", a."updatedAt",
                 octet_length(a."id") + octet_length(a."videoId") + octet_length(a."description") + COALESCE(octet_length(array_to_string(a."tags", '')), 0)
                   + COALESCE(octet_length(a."metadata"::text), 0)
@@ -81,34 +68,24 @@ function exportPage({ prisma, space, budget, signal }: ServiceContext, input: Ex
           LIMIT ${limit}::int`,
       signal,
     ).catch(rethrowDatabaseError);
-    const at = columnIndexes(result.columns, COLUMNS);
-    const nullable = <T>(value: unknown, read: (value: unknown) => T): T | null =>
-      value === null ? null : read(value);
+    const at = columnIndexes(result.columns, ["embedding", "fetched"]);
     const items: ExportPage["items"] = [];
     const charged: string[] = [];
-    for (const v of result.rows) {
-      const embeddingModel = nullable(v[at.embeddingModel], text);
-      const embedding = nullable(v[at.embedding], text);
-      const metadata = nullable(v[at.metadata], json) as Metadata | null;
-      const tags = tagsOf(v[at.tags]);
+    for (const [i, row] of storedRowsOf(result).entries()) {
+      const vector = result.rows[i]![at.embedding];
+      const embedding = vector === null ? null : text(vector);
+      const { embeddingModel } = row;
+      // The answer's analysis, with the vector itself where it carries { model, dimensions }.
       const item = {
-        id: text(v[at.id]),
-        videoId: text(v[at.videoId]),
-        description: text(v[at.description]),
-        tags,
+        ...toAnalysis(row),
         embedding:
           embeddingModel !== null && embedding !== null
             ? { model: embeddingModel, values: JSON.parse(embedding) as number[] }
             : null,
-        recordedAt: recordedAtText(nullable(v[at.recordedAt], instant), nullable(v[at.recordedAtOffset], int)),
-        metadata,
-        version: int(v[at.version]),
-        createdAt: instant(v[at.createdAt]),
-        updatedAt: instant(v[at.updatedAt]),
       };
       items.push(item);
-      charged.push(item.id, item.videoId, item.description, tags.join(""), embeddingModel ?? "", embedding ?? "");
-      charged.push(metadata ? JSON.stringify(metadata) : "");
+      charged.push(item.id, item.videoId, item.description, item.tags.join(""), embeddingModel ?? "", embedding ?? "");
+      charged.push(item.metadata ? JSON.stringify(item.metadata) : "");
     }
     budget.charge(items.length, charged);
     const total = cursor ? null : await count(prisma, where, signal);

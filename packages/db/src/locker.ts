@@ -1,6 +1,7 @@
 /**
- * Another session of a test server's PostgreSQL database, whose locks make the server's calls slow on demand: the
- * deterministic way to hold a call (a share's slot, the pool's connection) for as long as a test needs.
+ * Another session of a test's PostgreSQL database, whose locks make the calls under test slow on demand: the
+ * deterministic way to hold a call (a server share's slot, the pool's connection, a statement) for as long as a test
+ * needs. For tests only: exported through @memory-mirror/db/testing.
  */
 import pg from "pg";
 
