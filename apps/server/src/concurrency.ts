@@ -14,7 +14,7 @@ export type Release = () => void;
  * 64 connections". A caller that left is never admitted (its signal is read at its turn), it only leaves the line
  * up to this much later.
  */
-const HANG_UP_CHECK_MS = 50;
+export const HANG_UP_CHECK_MS = 50;
 
 interface Waiter {
   weight: number;
@@ -84,7 +84,10 @@ export class ConcurrencyShares {
     };
   }
 
-  /** First come, first served: the head of the line goes first, even when a later, smaller call would fit. */
+  /**
+   * First come, first served: the head of the line goes first, even when a later, smaller call would fit. A head
+   * whose caller hung up holds the line until its turn or the next sweep (at most HANG_UP_CHECK_MS) like a live one.
+   */
   private drain(who: string, holder: Holder): void {
     for (let next = holder.queue[0]; next; next = holder.queue[0]) {
       // A call nobody waits for any more must not take a slot (and the database).
@@ -105,7 +108,8 @@ export class ConcurrencyShares {
   private arm(who: string, holder: Holder): NodeJS.Timeout {
     const head = holder.queue[0]!;
     const wait = Math.min(HANG_UP_CHECK_MS, Math.max(1, Math.ceil(head.deadline - performance.now())));
-    return setTimeout(() => this.sweep(who, holder), wait);
+    // Every waiter is a request in flight, which shutdown waits for anyway: the timer need not hold the process.
+    return setTimeout(() => this.sweep(who, holder), wait).unref();
   }
 
   /** Takes out of the line the calls whose time is up (refused) and those whose caller left. */
