@@ -5,32 +5,74 @@
  * parsed once per connection. Every execution is still planned with its values (SESSION_SETTINGS' plan_cache_mode),
  * as an unnamed statement is: a generic plan could pick other rows under a rank window's LIMIT, and would price the
  * vocabulary's trigram index without the word.
+ *
+ * How many texts: a search's candidate statement varies with its count of fuzzy words (0–12 vocabulary lookups),
+ * which memory filters it asks for (tags, recording time, metadata: each present or not), its signals (text, an
+ * embedding, both) and whether it returns the caller's row columns (lone embeddings, contexts); the highlight
+ * statement with the row columns and whether anything is highlighted. Hundreds of texts are possible, a client's
+ * usual searches use a few. Only a text seen a second time gets a name, so one-off texts (a scripted sweep right
+ * after start) never take a slot; the common ones still get theirs once seen twice.
+ *
+ * Memory: each named text costs every pooled connection that ran it ~256 KB of backend memory, so at most
+ * MAX_PREPARED_TEXTS × 256 KB × DATABASE_POOL_SIZE on the primary (6 MB × 10 by default), and as much on each replica.
+ * Behind PgBouncer in transaction mode (before 1.21) named statements break: `pgbouncer=true` in a URL turns them off
+ * for that server (Prisma's convention; docs/operations.md).
  */
+import type { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlQuery } from "@prisma/driver-adapter-utils";
+import { LRUCache } from "lru-cache";
 
-/**
- * Distinct statement texts a process prepares at most: each costs every pooled connection that runs it about 256 KB
- * of its backend's memory (the parsed and analysed statement), and a text beyond these runs unnamed as before. The
- * searches' texts vary only with the count of query words looked up, the signals and the filters asked for.
- */
+/** Distinct statement texts a process names at most; a text beyond these runs unnamed as before. */
 export const MAX_PREPARED_TEXTS = 24;
+/** Texts seen once are remembered up to this many characters in all (~200 candidate statements), oldest forgotten. */
+const SIGHTINGS_CHARS = 2_000_000;
 
-const names = new Map<string, string>();
-const queries = new WeakMap<SqlQuery, string>();
-
-/** Marks `query` (about to go to the adapter) to run as the named statement of its text, while names remain. */
-export function markPrepared(query: SqlQuery): void {
-  let name = names.get(query.sql);
-  if (name === undefined) {
-    if (names.size >= MAX_PREPARED_TEXTS) return;
-    name = `mm_statement_${names.size + 1}`;
-    names.set(query.sql, name);
-  }
-  queries.set(query, name);
+export interface StatementNames {
+  /** Marks `query` (about to go to the adapter) to run as the named statement of its text, once its text is seen twice. */
+  mark(query: SqlQuery): void;
+  /** PrismaPg's statementNameGenerator: the name of a marked query, else undefined (see below). */
+  name: (query: SqlQuery) => string;
+  /** Whether `sql` has a name (tests: a search's statement really runs named). */
+  isPrepared(sql: string): boolean;
 }
 
+/** A registry of names; the process has one (below), tests make their own. */
+export function statementNames(max = MAX_PREPARED_TEXTS): StatementNames {
+  const names = new Map<string, string>();
+  const sightings = new LRUCache<string, true>({ maxSize: SIGHTINGS_CHARS, sizeCalculation: (_, sql) => sql.length });
+  const queries = new WeakMap<SqlQuery, string>();
+  return {
+    mark(query) {
+      let name = names.get(query.sql);
+      if (name === undefined) {
+        if (names.size >= max) return;
+        if (!sightings.has(query.sql)) {
+          sightings.set(query.sql, true);
+          return;
+        }
+        sightings.delete(query.sql);
+        name = `mm_statement_${names.size + 1}`;
+        names.set(query.sql, name);
+      }
+      queries.set(query, name);
+    },
+    // The option's type says string, but adapter-pg hands the generator's result to pg as the query's `name`
+    // unchecked (`name: statementNameGenerator?.(query)`, as when there is no generator), and pg runs a query whose
+    // name is undefined unnamed. driver-queries.test.ts runs an unmarked query through it on PostgreSQL.
+    name: ((query: SqlQuery) => queries.get(query)) as (query: SqlQuery) => string,
+    isPrepared: (sql) => names.has(sql),
+  };
+}
+
+const processNames = statementNames();
+export const markPrepared = processNames.mark;
+export const statementName = processNames.name;
+export const isPrepared = processNames.isPrepared;
+
 /**
- * PrismaPg's statementNameGenerator: the name of a marked query, else none (pg reads an undefined name as an
- * unnamed statement; the option's type says string only).
+ * PrismaPg's options for a server at `url`: named statements unless the URL says `pgbouncer=true` (a transaction-mode
+ * PgBouncer hands each transaction another backend, where the name is unknown). pg ignores the parameter.
  */
-export const statementName = ((query: SqlQuery) => queries.get(query)) as (query: SqlQuery) => string;
+export function adapterOptions(url: string): ConstructorParameters<typeof PrismaPg>[1] {
+  return new URL(url).searchParams.get("pgbouncer") === "true" ? {} : { statementNameGenerator: statementName };
+}

@@ -9,6 +9,8 @@ import { createDb, type CreateDbOptions, type Database } from "./client.ts";
 import { openTemplatePGlite, writeClusterTemplate } from "./template.ts";
 
 export { prepareClusterTemplate } from "./template.ts";
+// Whether a statement text runs named (the searches' regression tests in packages/api).
+export { isPrepared } from "./prepared-statements.ts";
 export { type FaultMode, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 export { Locker } from "./locker.ts";
 

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryDriver, queryDriverSql } from "../src/driver-queries.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { databaseErrorKind } from "../src/errors.ts";
-import { MAX_PREPARED_TEXTS, markPrepared, statementName } from "../src/prepared-statements.ts";
-import { openTestDb, testTargets } from "../src/testing.ts";
+import { parseDatabaseUrl } from "../src/config.ts";
+import { createDb, type Database } from "../src/client.ts";
+import { MAX_PREPARED_TEXTS, statementNames } from "../src/prepared-statements.ts";
+import { createTestDatabase, openTestDb, replicaOf, replicaSkip, testTargets } from "../src/testing.ts";
 
 const targets = await testTargets();
 
@@ -58,43 +60,128 @@ for (const target of targets)
       expect(databaseErrorKind(error)).toBeUndefined();
     });
 
-    // The named statement's own row in pg_prepared_statements, while it runs (an unnamed statement has none).
-    const ownRow = (n: number) => Prisma.sql`
+    // The named statement's own row in pg_prepared_statements, while it runs (an unnamed statement has none). Its
+    // text names the target: the process's registry counts a text's sightings on either database.
+    const ownRow = (n: number) => Prisma.sql`${Prisma.raw(`/* ${target.name} */`)}
       SELECT ${n}::int AS "n", count(*)::int AS "named", coalesce(sum(generic_plans), 0)::int AS "generic"
       FROM pg_prepared_statements WHERE statement = current_query() AND NOT from_sql`;
 
-    it("runs a prepared statement named on PostgreSQL, planned with each run's values (never a generic plan)", async () => {
-      const named = target.name === "postgres" ? 1 : 0; // the embedded database runs every statement unnamed
-      // One after the other, past the five runs after which "auto" would try a generic plan.
+    it("runs a prepared statement named on PostgreSQL from its second run, planned with each run's values (never a generic plan)", async () => {
+      const postgres = target.name === "postgres"; // the embedded database runs every statement unnamed
+      // One after the other, past the five runs after which "auto" would try a generic plan. The first sighting of a
+      // text runs unnamed (one-off texts take no name), every later one named.
       for (let n = 1; n <= 12; n++) {
         const result = await queryDriverSql(db.prisma, ownRow(n), undefined, { prepared: true });
-        expect(result.rows).toEqual([[n, named, 0]]);
+        expect(result.rows).toEqual([[n, postgres && n > 1 ? 1 : 0, 0]]);
       }
-      // Not asked to be prepared (another text: a connection may hold the one above named), it runs unnamed.
-      expect((await queryDriverSql(db.prisma, Prisma.sql`${ownRow(0)} LIMIT 1`)).rows).toEqual([[0, 0, 0]]);
+    });
+
+    it("an unmarked query goes through the name generator (its name undefined) and runs unnamed", async () => {
+      // Another text (a connection may hold the one above named); statementName gives it undefined, which adapter-pg
+      // must keep passing to pg as no name.
+      for (let n = 1; n <= 3; n++)
+        expect((await queryDriverSql(db.prisma, Prisma.sql`${ownRow(n)} LIMIT 1`)).rows).toEqual([[n, 0, 0]]);
     });
   });
 
 describe("prepared statements' names", () => {
   const query = (sql: string) => ({ sql, args: [], argTypes: [] });
-
-  it("one name per text, and no more than MAX_PREPARED_TEXTS texts named: the rest run unnamed", () => {
-    const texts = Array.from({ length: MAX_PREPARED_TEXTS + 5 }, (_, i) => `SELECT ${i} AS "prepared-names"`);
+  // Its own registry: the process's is shared with every statement this file runs.
+  const sighted = (names: ReturnType<typeof statementNames>, sql: string): string | undefined => {
+    const marked = query(sql);
+    names.mark(marked);
     // statementName's type says string (PrismaPg's option); an unnamed query's is undefined.
-    const names: (string | undefined)[] = texts.map((sql) => {
-      const marked = query(sql);
-      markPrepared(marked);
-      return statementName(marked);
-    });
-    const given = names.filter((name) => name !== undefined);
-    expect(given.length).toBeGreaterThan(0);
-    expect(given.length).toBeLessThanOrEqual(MAX_PREPARED_TEXTS);
-    expect(new Set(given).size).toBe(given.length);
-    // The same text again: the same name (a connection that parsed it skips the parse).
-    const again = query(texts[0]!);
-    markPrepared(again);
-    expect(statementName(again)).toBe(names[0]);
+    return names.name(marked) as string | undefined;
+  };
+
+  it("a text gets its name when seen a second time, the same one after: one-off texts never take a slot", () => {
+    const names = statementNames();
+    const oneOffs = Array.from({ length: MAX_PREPARED_TEXTS * 4 }, (_, i) => `SELECT ${i} AS "one-off"`);
+    for (const sql of oneOffs) expect(sighted(names, sql)).toBeUndefined();
+    expect(names.isPrepared(oneOffs[0]!)).toBe(false);
+    // A common text after the sweep still gets a name: the one-offs took none.
+    const common = `SELECT 'common'`;
+    expect(sighted(names, common)).toBeUndefined();
+    expect(sighted(names, common)).toBe("mm_statement_1");
+    expect(sighted(names, common)).toBe("mm_statement_1");
+    expect(names.isPrepared(common)).toBe(true);
     // A query not marked has no name, whatever its text.
-    expect(statementName(query(texts[0]!))).toBeUndefined();
+    expect(names.name(query(common))).toBeUndefined();
+  });
+
+  it("no more than MAX_PREPARED_TEXTS texts named: the rest run unnamed", () => {
+    const names = statementNames();
+    const texts = Array.from({ length: MAX_PREPARED_TEXTS + 5 }, (_, i) => `SELECT ${i} AS "prepared-names"`);
+    for (const sql of texts) sighted(names, sql);
+    const given = texts.map((sql) => sighted(names, sql));
+    expect(given.slice(0, MAX_PREPARED_TEXTS)).toEqual(texts.slice(0, MAX_PREPARED_TEXTS).map((_, i) => `mm_statement_${i + 1}`));
+    expect(given.slice(MAX_PREPARED_TEXTS)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+const replicaSkipped = await replicaSkip();
+const postgresSkipped = targets.find((t) => t.name === "postgres")?.skip;
+
+describe.skipIf(!!postgresSkipped || !!replicaSkipped)("named statements and pgbouncer=true, on the primary and a replica", () => {
+  // The statement's own row in pg_prepared_statements, and which server ran it.
+  const ownRow = Prisma.sql`
+    SELECT count(*)::int AS "named", pg_is_in_recovery() AS "replica"
+    FROM pg_prepared_statements WHERE statement = current_query() AND NOT from_sql`;
+  let url: string;
+  let drop: () => Promise<void>;
+  let replica: string;
+  beforeAll(async () => {
+    const database = await createTestDatabase("postgres");
+    ({ url, drop } = database);
+    replica = await replicaOf(url);
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
+
+  const withPgBouncer = (value: string) => {
+    const parsed = new URL(value);
+    parsed.searchParams.set("pgbouncer", "true");
+    return parsed.toString();
+  };
+
+  /** The named count of the third run of one text on the primary (`primary`) and on the replica. */
+  async function thirdRuns(primaryUrl: string, replicaUrl: string): Promise<{ primary: number; replica: number }> {
+    const db: Database = await createDb({
+      ...parseDatabaseUrl(primaryUrl, { poolSize: 1 }),
+      replicas: { urls: [replicaUrl], maxLagMs: 60_000, checkIntervalMs: 50 },
+    });
+    try {
+      const run = async (on: "primary" | "replica") => {
+        const client = await db.reads.read("k", async (c) => c, { primary: on === "primary" });
+        const { rows } = await queryDriverSql(client, ownRow, undefined, { prepared: true });
+        return rows[0] as [number, boolean];
+      };
+      // Until the replica is known healthy, reads go to the primary.
+      const deadline = Date.now() + 20_000;
+      while (!(await run("replica"))[1]) {
+        if (Date.now() > deadline) throw new Error("the replica never served a read");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await run("replica");
+      const onReplica = await run("replica");
+      expect(onReplica[1]).toBe(true);
+      await run("primary");
+      await run("primary");
+      const onPrimary = await run("primary");
+      expect(onPrimary[1]).toBe(false);
+      return { primary: onPrimary[0], replica: onReplica[0] };
+    } finally {
+      await db.close();
+    }
+  }
+
+  it("named on both without pgbouncer=true", async () => {
+    expect(await thirdRuns(url, replica)).toEqual({ primary: 1, replica: 1 });
+  });
+
+  it("unnamed where the URL says pgbouncer=true (PgBouncer in transaction mode), named elsewhere", async () => {
+    expect(await thirdRuns(withPgBouncer(url), replica)).toEqual({ primary: 0, replica: 1 });
+    expect(await thirdRuns(url, withPgBouncer(replica))).toEqual({ primary: 1, replica: 0 });
   });
 });
