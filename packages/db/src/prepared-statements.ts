@@ -27,13 +27,14 @@ export const MAX_PREPARED_TEXTS = 24;
 /** Texts seen once are remembered up to this many characters in all (~200 candidate statements), oldest forgotten. */
 const SIGHTINGS_CHARS = 2_000_000;
 
+// Function properties: the process's are used detached.
 export interface StatementNames {
   /** Marks `query` (about to go to the adapter) to run as the named statement of its text, once its text is seen twice. */
-  mark(query: SqlQuery): void;
+  mark: (query: SqlQuery) => void;
   /** PrismaPg's statementNameGenerator: the name of a marked query, else undefined (see below). */
   name: (query: SqlQuery) => string;
   /** Whether `sql` has a name (tests: a search's statement really runs named). */
-  isPrepared(sql: string): boolean;
+  isPrepared: (sql: string) => boolean;
 }
 
 /** A registry of names; the process has one (below), tests make their own. */

@@ -3,10 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryDriver, queryDriverSql } from "../src/driver-queries.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
 import { databaseErrorKind } from "../src/errors.ts";
-import { parseDatabaseUrl } from "../src/config.ts";
+import { loadDatabaseConfig } from "../src/config.ts";
 import { createDb, type Database } from "../src/client.ts";
 import { MAX_PREPARED_TEXTS, statementNames } from "../src/prepared-statements.ts";
-import { createTestDatabase, openTestDb, replicaOf, replicaSkip, testTargets } from "../src/testing.ts";
+import {
+  createTestDatabase,
+  openTestDb,
+  replicaOf,
+  replicaSkip,
+  type TestDatabase,
+  testTargets,
+} from "../src/testing.ts";
 
 const targets = await testTargets();
 
@@ -91,7 +98,8 @@ describe("prepared statements' names", () => {
     const marked = query(sql);
     names.mark(marked);
     // statementName's type says string (PrismaPg's option); an unnamed query's is undefined.
-    return names.name(marked) as string | undefined;
+    const name: string | undefined = names.name(marked);
+    return name;
   };
 
   it("a text gets its name when seen a second time, the same one after: one-off texts never take a slot", () => {
@@ -114,7 +122,9 @@ describe("prepared statements' names", () => {
     const texts = Array.from({ length: MAX_PREPARED_TEXTS + 5 }, (_, i) => `SELECT ${i} AS "prepared-names"`);
     for (const sql of texts) sighted(names, sql);
     const given = texts.map((sql) => sighted(names, sql));
-    expect(given.slice(0, MAX_PREPARED_TEXTS)).toEqual(texts.slice(0, MAX_PREPARED_TEXTS).map((_, i) => `mm_statement_${i + 1}`));
+    expect(given.slice(0, MAX_PREPARED_TEXTS)).toEqual(
+      texts.slice(0, MAX_PREPARED_TEXTS).map((_, i) => `mm_statement_${i + 1}`),
+    );
     expect(given.slice(MAX_PREPARED_TEXTS)).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 });
@@ -122,66 +132,75 @@ describe("prepared statements' names", () => {
 const replicaSkipped = await replicaSkip();
 const postgresSkipped = targets.find((t) => t.name === "postgres")?.skip;
 
-describe.skipIf(!!postgresSkipped || !!replicaSkipped)("named statements and pgbouncer=true, on the primary and a replica", () => {
-  // The statement's own row in pg_prepared_statements, and which server ran it.
-  const ownRow = Prisma.sql`
+describe.skipIf(!!postgresSkipped || !!replicaSkipped)(
+  "named statements and pgbouncer=true, on the primary and a replica",
+  () => {
+    // The statement's own row in pg_prepared_statements, and which server ran it.
+    const ownRow = Prisma.sql`
     SELECT count(*)::int AS "named", pg_is_in_recovery() AS "replica"
     FROM pg_prepared_statements WHERE statement = current_query() AND NOT from_sql`;
-  let url: string;
-  let drop: () => Promise<void>;
-  let replica: string;
-  beforeAll(async () => {
-    const database = await createTestDatabase("postgres");
-    ({ url, drop } = database);
-    replica = await replicaOf(url);
-  });
-  afterAll(async () => {
-    await drop?.();
-  });
-
-  const withPgBouncer = (value: string) => {
-    const parsed = new URL(value);
-    parsed.searchParams.set("pgbouncer", "true");
-    return parsed.toString();
-  };
-
-  /** The named count of the third run of one text on the primary (`primary`) and on the replica. */
-  async function thirdRuns(primaryUrl: string, replicaUrl: string): Promise<{ primary: number; replica: number }> {
-    const db: Database = await createDb({
-      ...parseDatabaseUrl(primaryUrl, { poolSize: 1 }),
-      replicas: { urls: [replicaUrl], maxLagMs: 60_000, checkIntervalMs: 50 },
+    let database: TestDatabase | undefined;
+    let url: string;
+    let replica: string;
+    beforeAll(async () => {
+      database = await createTestDatabase("postgres");
+      url = database.url;
+      replica = await replicaOf(url);
     });
-    try {
-      const run = async (on: "primary" | "replica") => {
-        const client = await db.reads.read("k", async (c) => c, { primary: on === "primary" });
-        const { rows } = await queryDriverSql(client, ownRow, undefined, { prepared: true });
-        return rows[0] as [number, boolean];
-      };
-      // Until the replica is known healthy, reads go to the primary.
-      const deadline = Date.now() + 20_000;
-      while (!(await run("replica"))[1]) {
-        if (Date.now() > deadline) throw new Error("the replica never served a read");
-        await new Promise((resolve) => setTimeout(resolve, 50));
+    afterAll(async () => {
+      await database?.drop();
+    });
+
+    const withPgBouncer = (value: string) => {
+      const parsed = new URL(value);
+      parsed.searchParams.set("pgbouncer", "true");
+      return parsed.toString();
+    };
+
+    /** The named count of the third run of one text on the primary (`primary`) and on the replica. */
+    async function thirdRuns(primaryUrl: string, replicaUrl: string): Promise<{ primary: number; replica: number }> {
+      // As the server reads them: pgbouncer=true must pass the URLs' validation too.
+      const db: Database = await createDb(
+        loadDatabaseConfig({
+          DATABASE_URL: primaryUrl,
+          DATABASE_POOL_SIZE: "1",
+          DATABASE_REPLICA_URLS: replicaUrl,
+          REPLICA_MAX_LAG_MS: "60000",
+          REPLICA_CHECK_INTERVAL_MS: "50",
+        }),
+      );
+      try {
+        const run = async (on: "primary" | "replica") => {
+          const client = await db.reads.read("k", (c) => Promise.resolve(c), { primary: on === "primary" });
+          const { rows } = await queryDriverSql(client, ownRow, undefined, { prepared: true });
+          return rows[0] as [number, boolean];
+        };
+        // Until the replica is known healthy, reads go to the primary.
+        const deadline = Date.now() + 20_000;
+        while (!(await run("replica"))[1]) {
+          if (Date.now() > deadline) throw new Error("the replica never served a read");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await run("replica");
+        const onReplica = await run("replica");
+        expect(onReplica[1]).toBe(true);
+        await run("primary");
+        await run("primary");
+        const onPrimary = await run("primary");
+        expect(onPrimary[1]).toBe(false);
+        return { primary: onPrimary[0], replica: onReplica[0] };
+      } finally {
+        await db.close();
       }
-      await run("replica");
-      const onReplica = await run("replica");
-      expect(onReplica[1]).toBe(true);
-      await run("primary");
-      await run("primary");
-      const onPrimary = await run("primary");
-      expect(onPrimary[1]).toBe(false);
-      return { primary: onPrimary[0], replica: onReplica[0] };
-    } finally {
-      await db.close();
     }
-  }
 
-  it("named on both without pgbouncer=true", async () => {
-    expect(await thirdRuns(url, replica)).toEqual({ primary: 1, replica: 1 });
-  });
+    it("named on both without pgbouncer=true", async () => {
+      expect(await thirdRuns(url, replica)).toEqual({ primary: 1, replica: 1 });
+    });
 
-  it("unnamed where the URL says pgbouncer=true (PgBouncer in transaction mode), named elsewhere", async () => {
-    expect(await thirdRuns(withPgBouncer(url), replica)).toEqual({ primary: 0, replica: 1 });
-    expect(await thirdRuns(url, withPgBouncer(replica))).toEqual({ primary: 1, replica: 0 });
-  });
-});
+    it("unnamed where the URL says pgbouncer=true (PgBouncer in transaction mode), named elsewhere", async () => {
+      expect(await thirdRuns(withPgBouncer(url), replica)).toEqual({ primary: 0, replica: 1 });
+      expect(await thirdRuns(url, withPgBouncer(replica))).toEqual({ primary: 1, replica: 0 });
+    });
+  },
+);
