@@ -10,7 +10,7 @@ import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres")!;
 
-describe.skipIf(!!postgres.skip)("a search's statements run named on PostgreSQL from their second sighting", () => {
+describe.skipIf(!!postgres.skip)("a search's statements run named on PostgreSQL once seen twice", () => {
   let target: TestDatabase;
   let db: Database;
   beforeAll(async () => {
@@ -39,11 +39,12 @@ describe.skipIf(!!postgres.skip)("a search's statements run named on PostgreSQL 
       ([statement]) => String(statement),
     );
 
-  it("the candidate and highlight statements get names on the second search, and keep them", async () => {
+  it("the candidate and highlight statements have names from the second search on, on the connection that ran them", async () => {
     await caller().videoAnalysis.create({ videoId: "beach", description: "A dog chases waves on the beach." });
     const search = () => caller().videoAnalysis.search({ query: "dog beech", limit: 5 });
+    // The first search's texts may already have been seen by other files' searches (the suite shares one process's
+    // registry), so only the later runs are asserted; the first sighting's rule: packages/db's driver-queries.test.ts.
     expect((await search()).items.map((i) => i.analysis.videoId)).toEqual(["beach"]);
-    expect(await named()).toEqual([]);
     for (let run = 2; run <= 3; run++) {
       expect((await search()).items[0]?.highlight).toMatch(/\*\*dog\*\*/i);
       const statements = await named();
