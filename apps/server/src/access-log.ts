@@ -13,7 +13,7 @@ export function accessLog(metrics: Metrics, logger: Logger): MiddlewareHandler<A
     metrics.request(c, ms);
     logger.info(
       {
-        reqId: c.var.requestId,
+        reqId: c.get("requestId"),
         clientReqId: clientRequestId(c.req.header("x-request-id")),
         method: c.req.method,
         path: c.req.path,

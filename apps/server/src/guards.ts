@@ -114,7 +114,7 @@ export async function admit(
   calls: number,
   { share = true } = {},
 ): Promise<Admission> {
-  const { principal, space } = c.var.ctx;
+  const { principal, space } = c.get("ctx");
   const limiter = deps.rateLimit;
   if (limiter && calls > 0) {
     const who = principal.keyId ? `key:${principal.keyId}` : `ip:${clientAddress(c)}`;

@@ -16,7 +16,7 @@ export const requestIds = createMiddleware<AppEnv>(async (c, next) => {
   // Into its headers, not with c.header(): on a finished answer that rebuilds the Response around a ReadableStream
   // of its body, which turned @hono/node-server's one-write path for a string body into a streamed one (measured:
   // ~25% of a lookup's server CPU).
-  c.res.headers.set("X-Request-Id", c.var.requestId);
+  c.res.headers.set("X-Request-Id", c.get("requestId"));
 });
 
 export function clientRequestId(header: string | undefined): string | undefined {

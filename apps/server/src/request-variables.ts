@@ -1,6 +1,9 @@
 import type { Context } from "@memory-mirror/api";
 
-/** Hono's request variables: what every route of the app can read from `c.var` (not configuration: see config.ts). */
+/**
+ * Hono's request variables: what every route of the app can read (not configuration: see config.ts). Every request's
+ * path reads them with `c.get(name)`: Hono 4 builds `c.var` anew from all of them on each read (`Object.fromEntries`).
+ */
 export type AppEnv = {
   Variables: {
     /** This server's id for the request (also the X-Request-Id answer header). */

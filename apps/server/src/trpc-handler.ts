@@ -35,7 +35,7 @@ export function createTrpcRoutes(deps: GuardDeps, logger: Logger, streams: Strea
         }
         release = admission.release;
         streamed = info.accept === "application/jsonl";
-        return c.var.ctx;
+        return c.get("ctx");
       },
       maxBatchSize: deps.config.maxBatchSize,
       // Lets the client send long query batches as POST instead of overlong URLs.

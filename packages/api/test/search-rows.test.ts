@@ -64,7 +64,7 @@ for (const target of targets)
           vector === undefined
             ? { kind: "none" }
             : { kind: "exact", model: "rows-model", dims: 3, literal: JSON.stringify(embedding(vector).values) };
-        for (const rowColumns of [null, storedColumnList("v")]) {
+        for (const rowColumns of [null, Prisma.raw(storedColumnList("v"))]) {
           const expected = await suite.db.prisma.$queryRaw<Record<string, unknown>[]>(
             candidateStatement(ctx(), input, parsed, plan, 50, rowColumns),
           );

@@ -3,6 +3,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
 import { withDriverQueries } from "./driver-queries.ts";
+import { statementName } from "./prepared-statements.ts";
 import { openEmbedded } from "./embedded.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import {
@@ -127,7 +128,7 @@ async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Pro
     const { pool } = driver;
     return {
       ...driver,
-      adapter: new PrismaPg(pool),
+      adapter: new PrismaPg(pool, { statementNameGenerator: statementName }),
       listen: (channel, handlers) => listenPostgres(config.url, channel, handlers, { timeoutMs: config.timeoutMs }),
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     };

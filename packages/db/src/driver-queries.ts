@@ -8,6 +8,7 @@
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
 import { StatementCancelledError } from "./errors.ts";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
+import { markPrepared } from "./prepared-statements.ts";
 import { withStatementSignal } from "./statement-signal.ts";
 
 /**
@@ -21,6 +22,14 @@ export type DriverArg = string | number | readonly string[];
 export interface DriverRows {
   columns: string[];
   rows: unknown[][];
+}
+
+export interface DriverQueryOptions {
+  /**
+   * Run as a named statement on PostgreSQL, parsed once per connection (prepared-statements.ts): only for a hot
+   * statement whose text comes in a few shapes, its values all bound. The embedded database ignores it.
+   */
+  prepared?: boolean;
 }
 
 const factories = new WeakMap<PrismaClient, SqlDriverAdapterFactory>();
@@ -43,6 +52,7 @@ export async function queryDriver(
   sql: string,
   args: DriverArg[],
   signal?: AbortSignal,
+  { prepared = false }: DriverQueryOptions = {},
 ): Promise<DriverRows> {
   let queryable = connected.get(client);
   if (!queryable) {
@@ -59,6 +69,7 @@ export async function queryDriver(
   const adapter = await queryable;
   if (signal?.aborted) throw new StatementCancelledError({ cause: signal.reason });
   const query = { sql, args, argTypes };
+  if (prepared) markPrepared(query);
   try {
     const { columnNames, rows } = await (signal
       ? withStatementSignal(signal, () => adapter.queryRaw(query))
@@ -74,8 +85,13 @@ export async function queryDriver(
  * parts (a list page's filters and cursor) keeps Prisma's composition. Its values must be DriverArgs: a Date or an
  * object would reach the database however the driver happens to write it, so it is refused here.
  */
-export function queryDriverSql(client: PrismaClient, statement: Prisma.Sql, signal?: AbortSignal): Promise<DriverRows> {
-  return queryDriver(client, statement.text, statement.values.map(driverArg), signal);
+export function queryDriverSql(
+  client: PrismaClient,
+  statement: Prisma.Sql,
+  signal?: AbortSignal,
+  options?: DriverQueryOptions,
+): Promise<DriverRows> {
+  return queryDriver(client, statement.text, statement.values.map(driverArg), signal, options);
 }
 
 function driverArg(value: unknown): DriverArg {

@@ -20,7 +20,13 @@ export {
   type ReplicaState,
   type ReplicaStatus,
 } from "./replicas.ts";
-export { type DriverArg, type DriverRows, queryDriver, queryDriverSql } from "./driver-queries.ts";
+export {
+  type DriverArg,
+  type DriverQueryOptions,
+  type DriverRows,
+  queryDriver,
+  queryDriverSql,
+} from "./driver-queries.ts";
 export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind } from "./errors.ts";
 export type { ListenHandlers, Listener } from "./listen.ts";
 export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";

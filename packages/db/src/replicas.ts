@@ -15,6 +15,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { ReplicaConfig } from "./config.ts";
 import { withDriverQueries } from "./driver-queries.ts";
+import { statementName } from "./prepared-statements.ts";
 import { databaseErrorKind } from "./errors.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { openPostgres, type PostgresDriver } from "./postgres.ts";
@@ -146,7 +147,7 @@ export function replicaRouting(options: ReplicaRoutingOptions): ReadRouting {
       timeoutMs: options.timeoutMs,
       cancelOnHangUp: options.cancelOnHangUp,
     });
-    const adapter = new PrismaPg(driver.pool);
+    const adapter = new PrismaPg(driver.pool, { statementNameGenerator: statementName });
     return {
       status: { name: replicaName(url), state: "starting", lagMs: null, replayLsn: null, reads: 0, failures: 0 },
       driver,

@@ -1,7 +1,8 @@
 /**
  * Settings every session runs with, given once when a connection opens (PostgreSQL: the startup packet's `options`;
  * embedded: SET when it opens) instead of per search, which cost every search a transaction of its own (BEGIN,
- * set_config, COMMIT: three round trips). Only HNSW index scans read them, and only searches make those.
+ * set_config, COMMIT: three round trips). Only HNSW index scans and named statements read them, and only searches
+ * make those.
  *
  * pgvector ≥ 0.8 keeps walking the HNSW graph until enough rows pass the filters (space, model, tags): without it a
  * filtered walk returns whatever of its first ef_search rows pass. ef_search 150 (pgvector's default is 40) is what
@@ -11,6 +12,9 @@
 export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
   "hnsw.ef_search": "150",
   "hnsw.iterative_scan": "relaxed_order",
+  // The searches' named statements (prepared-statements.ts) planned with each execution's values, as unnamed ones
+  // are: after five runs "auto" may switch a named statement to a generic plan.
+  plan_cache_mode: "force_custom_plan",
 };
 
 /**

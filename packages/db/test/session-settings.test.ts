@@ -14,10 +14,11 @@ const postgres = targets.find((t) => t.name === "postgres")!;
 
 /** The settings as a session sees them once pgvector is loaded (a vector value loads it, in the same statement). */
 async function settingsOf(db: Database): Promise<Record<string, string>> {
-  const [row] = await db.prisma.$queryRaw<[{ ef: string; scan: string }]>`
-    SELECT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS scan
+  const [row] = await db.prisma.$queryRaw<[{ ef: string; scan: string; plans: string }]>`
+    SELECT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS scan,
+      current_setting('plan_cache_mode') AS plans
     FROM (SELECT '[1,2]'::vector AS v) AS loaded`;
-  return { "hnsw.ef_search": row.ef, "hnsw.iterative_scan": row.scan };
+  return { "hnsw.ef_search": row.ef, "hnsw.iterative_scan": row.scan, plan_cache_mode: row.plans };
 }
 
 for (const target of targets)
@@ -30,8 +31,12 @@ for (const target of targets)
       await db?.dispose();
     });
 
-    it("every connection searches HNSW with the settings searches need, not pgvector's defaults (40, off)", async () => {
-      expect(SESSION_SETTINGS).toEqual({ "hnsw.ef_search": "150", "hnsw.iterative_scan": "relaxed_order" });
+    it("every connection searches HNSW with the settings searches need, not pgvector's defaults (40, off), and plans named statements with their values", async () => {
+      expect(SESSION_SETTINGS).toEqual({
+        "hnsw.ef_search": "150",
+        "hnsw.iterative_scan": "relaxed_order",
+        plan_cache_mode: "force_custom_plan",
+      });
       // Several at once, so that the pool opens several connections.
       const seen = await Promise.all(Array.from({ length: 4 }, () => settingsOf(db)));
       for (const settings of seen) expect(settings).toEqual(SESSION_SETTINGS);
@@ -78,7 +83,7 @@ describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", 
       const config = loadDatabaseConfig({ DATABASE_URL: database.url });
       if (config.kind !== "postgres") throw new Error("expected a PostgreSQL config");
       expect(poolOptions(config).options).toBe(
-        "-c hnsw.ef_search=150 -c hnsw.iterative_scan=relaxed_order -c work_mem=7MB",
+        "-c hnsw.ef_search=150 -c hnsw.iterative_scan=relaxed_order -c plan_cache_mode=force_custom_plan -c work_mem=7MB",
       );
     } finally {
       if (saved === undefined) delete process.env.PGOPTIONS;

@@ -22,7 +22,7 @@ export type Serve = <R extends RouteConfig>(
 function accessGuard(procedure: ProcedurePath): MiddlewareHandler<AppEnv> {
   const access = accessOf(procedure);
   return async (c, next) => {
-    requireAccess(c.var.ctx.principal, access);
+    requireAccess(c.get("ctx").principal, access);
     await next();
   };
 }

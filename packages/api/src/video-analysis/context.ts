@@ -24,7 +24,8 @@ type ContextRow = Omit<ContextItem, "score"> & { id: string };
  */
 function contextHits(maxChars: number): HitColumns<ContextRow> {
   return {
-    sql: `v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", left(v."description", ${maxChars + 1}) AS "description"`,
+    // maxChars + 1 bound, not written into the text: the statement's text stays one of a few (a named statement).
+    sql: Prisma.sql`v."id", v."videoId", v."recordedAt", v."recordedAtOffset", v."createdAt", to_json(v."tags") AS "tags", left(v."description", ${maxChars + 1}::int) AS "description"`,
     read: readContextRows,
     withCandidates: maxChars <= CANDIDATE_ROWS_MAX_CHARS,
   };
@@ -83,7 +84,7 @@ async function planFromVideoIds(
   const result = await queryDriverSql(
     prisma,
     Prisma.sql`
-    SELECT ${Prisma.raw(columns.sql)} FROM "VideoAnalysis" v
+    SELECT ${columns.sql} FROM "VideoAnalysis" v
     WHERE v."space" = ${space} AND v."videoId" = ANY(${videoIds}::text[]) ${filter}`,
     signal,
   ).catch(rethrowDatabaseError);

@@ -147,7 +147,7 @@ export function candidateStatement(
   parsed: ParsedQuery | null,
   plan: VectorPlan,
   perSignal: number,
-  rowColumns: string | null = null,
+  rowColumns: Prisma.Sql | null = null,
 ): Prisma.Sql {
   const { space } = ctx;
   // Tags and the memory filters (recording time, metadata) narrow every signal's own scan, before its LIMIT.
@@ -262,7 +262,7 @@ export function candidateStatement(
   return Prisma.sql`
     WITH ${Prisma.join(ctes, ",")},
     candidates AS (${Prisma.join(sources, " UNION ")})
-    SELECT ${Prisma.raw(rowColumns ?? `v."id", v."videoId"`)}, ${textScores}
+    SELECT ${rowColumns ?? Prisma.sql`v."id", v."videoId"`}, ${textScores}
       ${vectorScore} AS "vector",
       ${vectorHits} AS "vectorHits"
     FROM candidates c JOIN "VideoAnalysis" v ON v."id" = c."id" ${parsed ? wordMatches : Prisma.empty}
@@ -282,11 +282,12 @@ export async function findCandidates(
   parsed: ParsedQuery | null,
   plan: VectorPlan,
   perSignal: number,
-  rowColumns: string | null = null,
+  rowColumns: Prisma.Sql | null = null,
 ): Promise<{ candidates: CandidateRow[]; result: DriverRows }> {
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal, rowColumns);
   const started = performance.now();
-  const result = await queryDriverSql(ctx.prisma, statement, ctx.signal).catch((error: unknown) => {
+  // Named: its parse and analysis were an eighth of its CPU; its text comes in a few shapes (prepared-statements.ts).
+  const result = await queryDriverSql(ctx.prisma, statement, ctx.signal, { prepared: true }).catch((error: unknown) => {
     if (databaseErrorKind(error) === "timed_out")
       throw new SearchTimeoutError(performance.now() - started, { cause: error });
     return rethrowDatabaseError(error);

@@ -22,7 +22,7 @@ import { columnIndexes, type StoredRow, storedColumnList, storedRowsOf, text, to
  * of its 50 hits, not the metadata and version it would decode and drop.
  */
 export interface HitColumns<R extends { id: string }> {
-  sql: string;
+  sql: Prisma.Sql;
   read(result: DriverRows): R[];
   /**
    * The candidate statement returns these columns on every candidate (hundreds of rows) instead of a second
@@ -32,7 +32,7 @@ export interface HitColumns<R extends { id: string }> {
 }
 
 /** Every stored column: a search answers whole analyses. */
-const storedHits: HitColumns<StoredRow> = { sql: storedColumnList("v"), read: storedRowsOf };
+const storedHits: HitColumns<StoredRow> = { sql: Prisma.raw(storedColumnList("v")), read: storedRowsOf };
 
 /** Marks around matched words in highlights; ts_headline options. */
 const HEADLINE_OPTIONS =
@@ -139,10 +139,11 @@ async function hydrate<R extends { id: string }>(
   const result = await queryDriverSql(
     prisma,
     Prisma.sql`
-    SELECT ${Prisma.raw(columns.sql)}, ${highlight} AS "highlight"
+    SELECT ${columns.sql}, ${highlight} AS "highlight"
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`,
     signal,
+    { prepared: true },
   ).catch(rethrowDatabaseError);
   const at = columnIndexes(result.columns, ["highlight"]).highlight;
   const rows = columns.read(result);

@@ -51,7 +51,7 @@ export const list: RouteHandler<typeof listAnalyses, AppEnv> = async (c) => {
 
 export const get: RouteHandler<typeof getAnalysis, AppEnv> = async (c) => {
   const { video_id: videoId } = c.req.valid("param");
-  const row = await service.byVideoId(c.var.ctx, { videoId });
+  const row = await service.byVideoId(c.get("ctx"), { videoId });
   return c.json(toRest(row), 200, { ETag: etagOf(row) });
 };
 
