@@ -1,8 +1,9 @@
 import type { Context } from "@memory-mirror/api";
 
 /**
- * Hono's request variables: what every route of the app can read (not configuration: see config.ts). Every request's
- * path reads them with `c.get(name)`: Hono 4 builds `c.var` anew from all of them on each read (`Object.fromEntries`).
+ * Hono's request variables: what every route of the app can read (not configuration: see config.ts). A lookup's
+ * path (and every middleware) reads them with `c.get(name)`: Hono 4 builds `c.var` anew from all of them on each read
+ * (`Object.fromEntries`). Routes off that path may still read `c.var`.
  */
 export type AppEnv = {
   Variables: {
