@@ -6,7 +6,7 @@ import { openTestDb, testTargets } from "@memory-mirror/db/testing";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
-import { assembleContext, cutAtWord } from "../src/video-analysis/context-text.ts";
+import { assembleContext, contextNote, cutAtWord, longestNote } from "../src/video-analysis/context-text.ts";
 import { memoryHeader, memoryText } from "../src/video-analysis/memory-header.ts";
 import { parseQuery } from "../src/video-analysis/search-query.ts";
 import { searchTuning } from "../src/video-analysis/search-tuning.ts";
@@ -82,6 +82,21 @@ describe("query parsing and context assembly (no database)", () => {
     expect(headers(output.text)).toEqual(["## stored 2026-03-14 · v1"]);
     expect(output.text).toContain("\n\\## 2019-07-14 · vid_forged · beach\n\\# Summary\n  ## indented stays");
     expect(output.sources[0]?.chars).toBe("## stored 2026-03-14 · v1\n".length + memoryText(forged).length);
+  });
+
+  it("reserves room for the longest closing note of any count included, as writing every note would", () => {
+    for (const count of [0, 1, 2, 9, 10, 11, 50, 99, 100, 101, 150, 1000, 1001])
+      for (const considered of [0, 1, count, count + 7, count + 1000])
+        for (const leftOutAs of ["as weaker matches", "as unknown or outside the filters"]) {
+          const note = (included: number) =>
+            contextNote(included, considered, [
+              [considered - count, leftOutAs],
+              [count - included, "for lack of room"],
+            ]);
+          let every = 0;
+          for (let included = 0; included <= count; included += 1) every = Math.max(every, note(included).length);
+          expect(longestNote(count, note), `count ${count}, considered ${considered}`).toBe(every);
+        }
   });
 
   it("never exceeds the budget, keeps score order and never cuts a header (property)", () => {

@@ -53,6 +53,20 @@ export function contextNote(included: number, considered: number, leftOut: [coun
 }
 
 /**
+ * The length of the longest of `note(0)` … `note(count)`, writing only the notes that can be longest: as `included`
+ * grows the note loses its lead after 0, its "left out for lack of room" count only shrinks, and its own count gains a
+ * digit at 1, 10, 100…; so each run of counts of one width is longest at its start. A context wrote every note before
+ * (51 for the default's 50 hits, about 2% of a context's CPU: docs/performance.md); search.test.ts checks this against
+ * all of them.
+ */
+export function longestNote(count: number, note: (included: number) => string): number {
+  let longest = 0;
+  for (let included = 0; included <= count; included = included < 1 ? 1 : included * 10)
+    longest = Math.max(longest, note(included).length);
+  return Math.max(longest, note(count).length);
+}
+
+/**
  * Memories as one block of text for a prompt, best first, then the closing note, never longer than maxChars. A
  * memory that does not fit whole is cut at a word with an ellipsis (if at least MIN_CUT_CHARS of it fit) and ends
  * the blocks; a header is never written without its description.
@@ -64,9 +78,7 @@ export function assembleContext({ items, considered, leftOutAs }: ContextPlan, m
       [items.length - included, "for lack of room"],
     ]);
   // Room for the longest note this context can end with, whatever fits.
-  let longest = 0;
-  for (let included = 0; included <= items.length; included += 1) longest = Math.max(longest, note(included).length);
-  const budget = maxChars - BLOCK_SEPARATOR.length - longest;
+  const budget = maxChars - BLOCK_SEPARATOR.length - longestNote(items.length, note);
   let text = "";
   const sources: ContextOutput["sources"] = [];
   let truncated = false;

@@ -17,10 +17,12 @@ export function memoryHeader(
   createdAt: Date | string,
   tags: readonly string[],
 ): string {
-  const stored = typeof createdAt === "string" ? createdAt : createdAt.toISOString();
-  const date = recordedAt ? recordedAt.slice(0, 10) : `stored ${stored.slice(0, 10)}`;
-  const parts = [date, oneLine(videoId), ...(tags.length ? [oneLine(tags.join(", "))] : [])];
-  return `## ${parts.join(" · ")}`;
+  // Written out rather than joined from a list: a context writes one per memory (docs/performance.md).
+  const date = recordedAt
+    ? recordedAt.slice(0, 10)
+    : `stored ${(typeof createdAt === "string" ? createdAt : createdAt.toISOString()).slice(0, 10)}`;
+  const head = `## ${date} · ${oneLine(videoId)}`;
+  return tags.length ? `${head} · ${oneLine(tags.join(", "))}` : head;
 }
 
 /**

@@ -2,38 +2,39 @@
 import type { Candidate } from "./search-candidates.ts";
 import { searchTuning } from "./search-tuning.ts";
 
-/** Ranks of `value` among candidates (1 = best; ties share a rank), for the candidates that have a value. */
-function ranks<T extends { id: string }>(candidates: T[], value: (c: T) => number | null): Map<string, number> {
-  const scored = candidates
-    .filter((c) => value(c) !== null)
-    .sort((a, b) => (value(b) as number) - (value(a) as number));
-  const result = new Map<string, number>();
+/**
+ * Each candidate's rank by its value (1 = best; ties share a rank), by position; null where it has no value. By
+ * position rather than by id in a Map: a search ranks every candidate three times (docs/performance.md).
+ */
+function ranks(values: readonly (number | null)[]): (number | null)[] {
+  const order: number[] = [];
+  for (let i = 0; i < values.length; i += 1) if (values[i] !== null) order.push(i);
+  order.sort((a, b) => (values[b] as number) - (values[a] as number));
+  const result = new Array<number | null>(values.length).fill(null);
   let rank = 0;
   let previous: number | null = null;
-  scored.forEach((c, i) => {
-    const v = value(c) as number;
+  order.forEach((at, i) => {
+    const v = values[at] as number;
     if (v !== previous) rank = i + 1;
     previous = v;
-    result.set(c.id, rank);
+    result[at] = rank;
   });
   return result;
 }
 
 /** Reciprocal rank fusion (Σ 1/(k + rank)) of several rankings, scaled so that 1 means first in every one. */
-function reciprocalRankFusion<T extends { id: string }>(
-  candidates: T[],
-  scores: ((c: T) => number | null)[],
-): Map<string, number | null> {
+function reciprocalRankFusion(scores: readonly (readonly (number | null)[])[]): (number | null)[] {
   const k = searchTuning.rrfK;
-  const rankings = scores.map((score) => ranks(candidates, score));
-  const fused = new Map<string, number | null>();
-  for (const c of candidates) {
+  const rankings = scores.map(ranks);
+  const count = scores[0]?.length ?? 0;
+  const fused = new Array<number | null>(count);
+  for (let i = 0; i < count; i += 1) {
     let sum: number | null = null;
     for (const ranking of rankings) {
-      const rank = ranking.get(c.id);
-      if (rank !== undefined) sum = (sum ?? 0) + 1 / (k + rank);
+      const rank = ranking[i];
+      if (rank !== null && rank !== undefined) sum = (sum ?? 0) + 1 / (k + rank);
     }
-    fused.set(c.id, sum === null ? null : (sum * (k + 1)) / scores.length);
+    fused[i] = sum === null ? null : (sum * (k + 1)) / scores.length;
   }
   return fused;
 }
@@ -42,24 +43,14 @@ function reciprocalRankFusion<T extends { id: string }>(
  * The words (text and trigram: one lexical ranking, as both read the same words) and the embedding, fused by
  * reciprocal rank fusion; each alone is its own score. Counting text and trigram as two votes would let any memory
  * that merely contains the words outvote the embedding. (Min-max "relative score" fusion, tried on the relevance
- * corpus for both steps, found one memory fewer in the top 3 and no better MRR.)
+ * corpus for both steps, found one memory fewer in the top 3 and no better MRR.) Scores by the candidates' positions,
+ * null for a candidate without one.
  */
-export function fuse(
-  candidates: Candidate[],
-  lexical: boolean,
-  vector: boolean,
-): { candidate: Candidate; score: number }[] {
-  const words = lexical
-    ? reciprocalRankFusion(candidates, [(c) => c.text, (c) => c.trigram])
-    : new Map<string, number | null>();
-  const both =
-    lexical && vector ? reciprocalRankFusion(candidates, [(c) => words.get(c.id) ?? null, (c) => c.vector]) : null;
-  const hits: { candidate: Candidate; score: number }[] = [];
-  for (const candidate of candidates) {
-    const score = both ? both.get(candidate.id) : lexical ? words.get(candidate.id) : candidate.vector;
-    if (score !== null && score !== undefined) hits.push({ candidate, score });
-  }
-  return hits;
+export function fuse(candidates: readonly Candidate[], lexical: boolean, vector: boolean): (number | null)[] {
+  const vectors = candidates.map((c) => c.vector);
+  if (!lexical) return vectors;
+  const words = reciprocalRankFusion([candidates.map((c) => c.text), candidates.map((c) => c.trigram)]);
+  return vector ? reciprocalRankFusion([words, vectors]) : words;
 }
 
 /**

@@ -89,27 +89,22 @@ async function rank<R extends { id: string }>(
   }
 
   const rows = found.candidates;
-  const candidates = rows.map(({ id, videoId, text, trigram, vector, coverage }) => ({
-    id,
-    videoId,
-    text,
-    trigram,
-    vector,
-    coverage,
-  }));
   const lexical = hasText;
   const vector = plan.kind !== "none";
-  // Rank fusion orders memories of equal relevance (coverage comes in steps: 1/3, 2/3…).
-  const fused = new Map(fuse(candidates, lexical, vector).map((h) => [h.candidate.id, h.score]));
-  const scored = candidates
-    .map((candidate) => ({ candidate, score: relevance(candidate, lexical, vector) }))
-    .filter((h) => h.score > 0);
+  // Rank fusion orders memories of equal relevance (coverage comes in steps: 1/3, 2/3…); by position, like `rows`.
+  const fused = fuse(rows, lexical, vector);
+  // `at`: the candidate's row in the statement's result (withRows reads the chosen ones' columns there).
+  const scored: { candidate: Candidate; score: number; fused: number; at: number }[] = [];
+  rows.forEach((candidate, at) => {
+    const score = relevance(candidate, lexical, vector);
+    if (score > 0) scored.push({ candidate, score, fused: fused[at] ?? 0, at });
+  });
   const hits = scored
     .filter((h) => h.score >= input.minScore)
     .sort(
       (a, b) =>
         b.score - a.score ||
-        (fused.get(b.candidate.id) ?? 0) - (fused.get(a.candidate.id) ?? 0) ||
+        b.fused - a.fused ||
         (b.candidate.text ?? -1) - (a.candidate.text ?? -1) ||
         (a.candidate.videoId < b.candidate.videoId ? -1 : a.candidate.videoId > b.candidate.videoId ? 1 : 0),
     );
@@ -123,8 +118,7 @@ async function rank<R extends { id: string }>(
   // withRows: the statement returned the caller's columns beside the scores; only the chosen hits' are read.
   let stored: Map<string, R> | null = null;
   if (withRows) {
-    const at = new Map(rows.map((r, i) => [r.id, i]));
-    const chosenRows = chosen.map((h) => found.result.rows[at.get(h.candidate.id)!]!);
+    const chosenRows = chosen.map((h) => found.result.rows[h.at]!);
     stored = new Map(columns.read({ columns: found.result.columns, rows: chosenRows }).map((r) => [r.id, r]));
   }
   return { hits: chosen, rows: stored, highlightQuery, considered: scored.length };
