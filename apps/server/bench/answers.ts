@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { serviceEnv, startProcess, stop } from "./processes.ts";
-import { DIMS, MODEL, seed, videoIdOf } from "./seed.ts";
+import { BENCH_QUERIES, DIMS, MODEL, seed, videoIdOf } from "./seed.ts";
 
 const { values } = parseArgs({
   options: {
@@ -86,14 +86,7 @@ async function nearVectors(count: number): Promise<number[][]> {
 }
 
 const QUERIES = [
-  "birthday cake candles",
-  "pasta sauce kitchen",
-  "dog ball park",
-  "sunset beach holiday",
-  "snow mountain hike",
-  "birthdy",
-  "kitch",
-  "bicycle river morning",
+  ...BENCH_QUERIES,
   "the dog and the ball",
   '"rocky beach" waves',
   '"birthday cake" -candles',
@@ -130,7 +123,7 @@ function corpus(near: number[][]): { name: string; path: string; input: Record<s
     for (const limit of [1, 10, 50]) add("search", { embedding, limit });
     add("search", { embedding, limit: 10, minScore: 0 });
     add("search", { embedding, limit: 10, tags: ["batch-2"] });
-    for (const query of QUERIES.slice(0, 8)) add("search", { query, embedding, limit: 10 });
+    for (const query of BENCH_QUERIES) add("search", { query, embedding, limit: 10 });
     add("search", { query: "birthdy candels", embedding, limit: 25, minScore: 0 });
     add("context", { embedding, maxChars: 4000 });
     add("context", { query: "dog park", embedding, maxChars: 2000 });

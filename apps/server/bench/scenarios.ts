@@ -1,5 +1,5 @@
 /** What `pnpm bench` measures: each scenario is one kind of HTTP request, repeated under load. */
-import { DIMS, MODEL, SPACE, videoIdOf } from "./seed.ts";
+import { BENCH_QUERIES, DIMS, MODEL, SPACE, videoIdOf } from "./seed.ts";
 
 export interface HttpRequest {
   method: "GET" | "POST";
@@ -35,17 +35,7 @@ export interface ScenarioContext {
 
 const json = { "content-type": "application/json" };
 const INGEST_BATCH = 500;
-const QUERIES = [
-  "birthday cake candles",
-  "pasta sauce kitchen",
-  "dog ball park",
-  "sunset beach holiday",
-  "snow mountain hike",
-  "birthdy",
-  "kitch",
-  "bicycle river morning",
-];
-const pickQuery = () => QUERIES[Math.floor(Math.random() * QUERIES.length)] as string;
+const pickQuery = () => BENCH_QUERIES[Math.floor(Math.random() * BENCH_QUERIES.length)] as string;
 const randomVector = () => Array.from({ length: DIMS }, () => Math.random() - 0.5);
 /** New videos for an ingest request: unique ids, so every row is written. */
 function ingestItems(prefix: string, counter: { n: number }) {

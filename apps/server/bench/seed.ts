@@ -24,6 +24,18 @@ export const DIMS = 256;
 const EMBEDDED_ROWS = 20_000;
 export const videoIdOf = (n: number) => `bench-${n}`;
 
+/** What the bench's searches and contexts ask: words of the seed's topics, two typos and a fragment. */
+export const BENCH_QUERIES: readonly string[] = [
+  "birthday cake candles",
+  "pasta sauce kitchen",
+  "dog ball park",
+  "sunset beach holiday",
+  "snow mountain hike",
+  "birthdy",
+  "kitch",
+  "bicycle river morning",
+];
+
 /**
  * Migrates `url`, inserts `rows` analyses into the bench space and returns a new API key for that space (key names
  * are unique: a database seeded before needs another `keyName`).
