@@ -1,8 +1,9 @@
 /**
  * Settings every session runs with, given once when a connection opens (PostgreSQL: the startup packet's `options`;
  * embedded: SET when it opens) instead of per search, which cost every search a transaction of its own (BEGIN,
- * set_config, COMMIT: three round trips). Only HNSW index scans and named statements read them, and only searches
- * make those.
+ * set_config, COMMIT: three round trips). HNSW index scans (only searches make those) and named statements (the
+ * searches') are what they are for; plan_cache_mode also has PL/pgSQL plan the change-log trigger's statements on
+ * every write, a few percent of a create's database CPU (docs/performance.md, the tenth wave's quiet runs).
  *
  * pgvector ≥ 0.8 keeps walking the HNSW graph until enough rows pass the filters (space, model, tags): without it a
  * filtered walk returns whatever of its first ef_search rows pass. ef_search 150 (pgvector's default is 40) is what

@@ -60,10 +60,11 @@ export function contextNote(included: number, considered: number, leftOut: [coun
  * all of them.
  */
 export function longestNote(count: number, note: (included: number) => string): number {
+  // Only for notes shaped like contextNote's (the reasoning above); another note would need every count written.
   let longest = 0;
   for (let included = 0; included <= count; included = included < 1 ? 1 : included * 10)
     longest = Math.max(longest, note(included).length);
-  return Math.max(longest, note(count).length);
+  return longest;
 }
 
 /**
