@@ -17,7 +17,7 @@ import pg from "pg";
 import { serviceEnv, startProcess, stop } from "./processes.ts";
 import { BENCH_QUERIES, DIMS, MODEL, seed, videoIdOf } from "./seed.ts";
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
   options: {
     out: { type: "string" },
     server: { type: "string" },
@@ -34,8 +34,9 @@ interface Answer {
 }
 
 if (values.compare) {
+  if (positionals.length !== 2) throw new Error("--compare <before.json> <after.json>: two files of answers");
   const [a, b] = await Promise.all(
-    process.argv.slice(-2).map(async (file) => JSON.parse(await readFile(file, "utf8")) as Answer[]),
+    positionals.map(async (file) => JSON.parse(await readFile(file, "utf8")) as Answer[]),
   );
   const other = new Map(b!.map((answer) => [answer.name, answer]));
   const differ = a!.filter((answer) => {
@@ -43,7 +44,8 @@ if (values.compare) {
     return !twin || twin.status !== answer.status || twin.body !== answer.body;
   });
   for (const answer of differ) console.log(`differs: ${answer.name}`);
-  const missing = b!.filter((answer) => !a!.some((x) => x.name === answer.name));
+  const first = new Set(a!.map((answer) => answer.name));
+  const missing = b!.filter((answer) => !first.has(answer.name));
   for (const answer of missing) console.log(`only in the second: ${answer.name}`);
   console.log(`${a!.length - differ.length} of ${a!.length} answers equal byte for byte`);
   process.exit(differ.length || missing.length ? 1 : 0);
