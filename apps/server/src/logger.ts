@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { InvalidInputError } from "@memory-mirror/api";
 import { pino, type Logger } from "pino";
 import type { ServerConfig } from "./config.ts";
+import { isoTime } from "./iso-time.ts";
 
 export type { Logger };
 
@@ -36,7 +37,7 @@ export function createLogger(level: ServerConfig["logLevel"]): Logger {
       // With WORKERS > 1 several processes write the log: each line says which.
       base: { service: "memory-mirror", ...(cluster.isWorker ? { pid: process.pid } : {}) },
       formatters: { level: (label) => ({ level: label }) },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       hooks: {
         logMethod(args, method) {
           method.apply(this, args);
