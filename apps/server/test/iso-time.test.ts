@@ -15,7 +15,11 @@ describe("the log's time field", () => {
   });
 
   it("is toISOString's text for moments out of order (a clock set back) and far apart", () => {
-    const moments = [Date.UTC(2026, 0, 1, 0, 0, 1, 5), Date.UTC(2026, 0, 1, 0, 0, 0, 999), Date.UTC(2026, 0, 1, 0, 0, 1, 7)];
+    const moments = [
+      Date.UTC(2026, 0, 1, 0, 0, 1, 5),
+      Date.UTC(2026, 0, 1, 0, 0, 0, 999),
+      Date.UTC(2026, 0, 1, 0, 0, 1, 7),
+    ];
     for (let i = 0; i < 2000; i++) moments.push(Math.floor(Math.random() * 253_402_300_799_999));
     for (const ms of moments) expect(isoTimeAt(ms)).toBe(expected(ms));
   });
