@@ -8,7 +8,7 @@
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
 import { StatementCancelledError } from "./errors.ts";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
-import { markPrepared } from "./prepared-statements.ts";
+import { markPrepared, type PreparedKind } from "./prepared-statements.ts";
 import { QueryVector } from "./query-vector.ts";
 import { withStatementSignal } from "./statement-signal.ts";
 
@@ -27,10 +27,11 @@ export interface DriverRows {
 
 export interface DriverQueryOptions {
   /**
-   * Run as a named statement on PostgreSQL, parsed once per connection (prepared-statements.ts): only for a hot
-   * statement whose text comes in a few shapes, its values all bound. The embedded database ignores it.
+   * Run as a named statement on PostgreSQL, parsed once per connection (prepared-statements.ts), out of this kind's
+   * names: only for a hot statement whose text comes in a few shapes, its values all bound. The embedded database
+   * ignores it.
    */
-  prepared?: boolean;
+  prepared?: PreparedKind;
 }
 
 const factories = new WeakMap<PrismaClient, SqlDriverAdapterFactory>();
@@ -53,7 +54,7 @@ export async function queryDriver(
   sql: string,
   args: DriverArg[],
   signal?: AbortSignal,
-  { prepared = false }: DriverQueryOptions = {},
+  { prepared }: DriverQueryOptions = {},
 ): Promise<DriverRows> {
   let queryable = connected.get(client);
   if (!queryable) {
@@ -71,7 +72,7 @@ export async function queryDriver(
   const binary = adapter.adapterName === PG_ADAPTER;
   const values = args.map((arg) => (arg instanceof QueryVector ? vectorValue(arg, binary) : arg));
   const query = { sql, args: values, argTypes: values.map(argType) };
-  if (prepared) markPrepared(query);
+  if (prepared) markPrepared(query, prepared);
   try {
     const { columnNames, rows } = await (signal
       ? withStatementSignal(signal, () => adapter.queryRaw(query))
