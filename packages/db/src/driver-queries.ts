@@ -12,11 +12,11 @@ import { markPrepared } from "./prepared-statements.ts";
 import { withStatementSignal } from "./statement-signal.ts";
 
 /**
- * A statement's parameters: text, a number (a search's similarity threshold is a fraction), or a list of texts
- * (bound as `text[]`). The statement casts each where PostgreSQL cannot infer its type (`$3::int`), as with
- * `$queryRaw`.
+ * A statement's parameters: text, a number (a search's similarity threshold is a fraction), a list of texts (bound
+ * as `text[]`), or null (a create's absent embedding, recording time or metadata). The statement casts each where
+ * PostgreSQL cannot infer its type (`$3::int`), as with `$queryRaw`.
  */
-export type DriverArg = string | number | readonly string[];
+export type DriverArg = string | number | readonly string[] | null;
 
 /** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
 export interface DriverRows {
@@ -127,5 +127,11 @@ const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
 const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
 const INT: ArgType = { scalarType: "int", arity: "scalar" };
 const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
-const argType = (arg: DriverArg): ArgType =>
-  typeof arg === "string" ? TEXT : typeof arg === "number" ? (Number.isInteger(arg) ? INT : FLOAT) : TEXT_LIST;
+// Both adapters pass a null through as it is, whatever its type says.
+const NULL: ArgType = { scalarType: "unknown", arity: "scalar" };
+function argType(arg: DriverArg): ArgType {
+  if (arg === null) return NULL;
+  if (typeof arg === "string") return TEXT;
+  if (typeof arg === "number") return Number.isInteger(arg) ? INT : FLOAT;
+  return TEXT_LIST;
+}
