@@ -73,10 +73,11 @@ function charged(budget: ResponseBudget, row: VideoAnalysisRow): VideoAnalysisRo
 }
 
 /**
- * A create's one statement, run on the driver adapter (queryDriver) as a named statement: Prisma Client's runtime
- * around `$queryRaw` (request building, parameter round trip, result mapping) and PostgreSQL's parse of the text on
- * every call were most of a create's service and database CPU beyond the INSERT itself (docs/performance.md). `now`
- * ($12) is UTC text: PostgreSQL's timestamp reads its wall time and ignores the `Z`, as it does for a list cursor.
+ * A create's one statement, run on the driver adapter (queryDriver) as a named statement, without Prisma Client's
+ * runtime around `$queryRaw` (request building, parameter round trip, result mapping) and PostgreSQL's parse of the
+ * text on every create: measured cheaper in both processes (docs/performance.md, "Create's statement and the
+ * change-log trigger"). `now` ($12) is UTC text: a timestamp reads its wall time and ignores the `Z`, as a list
+ * cursor's does.
  */
 const CREATE = `
   INSERT INTO "VideoAnalysis"
