@@ -8,7 +8,7 @@
 import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
 import { StatementCancelledError } from "./errors.ts";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
-import { markPrepared } from "./prepared-statements.ts";
+import { markPrepared, type PreparedKind } from "./prepared-statements.ts";
 import { withStatementSignal } from "./statement-signal.ts";
 
 /**
@@ -26,10 +26,11 @@ export interface DriverRows {
 
 export interface DriverQueryOptions {
   /**
-   * Run as a named statement on PostgreSQL, parsed once per connection (prepared-statements.ts): only for a hot
-   * statement whose text comes in a few shapes, its values all bound. The embedded database ignores it.
+   * Run as a named statement on PostgreSQL, parsed once per connection (prepared-statements.ts), out of this kind's
+   * names: only for a hot statement whose text comes in a few shapes, its values all bound. The embedded database
+   * ignores it.
    */
-  prepared?: boolean;
+  prepared?: PreparedKind;
 }
 
 const factories = new WeakMap<PrismaClient, SqlDriverAdapterFactory>();
@@ -52,7 +53,7 @@ export async function queryDriver(
   sql: string,
   args: DriverArg[],
   signal?: AbortSignal,
-  { prepared = false }: DriverQueryOptions = {},
+  { prepared }: DriverQueryOptions = {},
 ): Promise<DriverRows> {
   let queryable = connected.get(client);
   if (!queryable) {
@@ -69,7 +70,7 @@ export async function queryDriver(
   const adapter = await queryable;
   if (signal?.aborted) throw new StatementCancelledError({ cause: signal.reason });
   const query = { sql, args, argTypes };
-  if (prepared) markPrepared(query);
+  if (prepared) markPrepared(query, prepared);
   try {
     const { columnNames, rows } = await (signal
       ? withStatementSignal(signal, () => adapter.queryRaw(query))

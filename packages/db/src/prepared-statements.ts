@@ -1,20 +1,26 @@
 /**
- * Named (prepared) statements for the searches' big statements on PostgreSQL. Parsing and analysing the candidate
- * statement (6–10 KB of SQL: CTEs, vocabulary lookups, full-text functions) cost its backend about an eighth of the
- * statement's CPU on every search (docs/performance.md, "The searches' statements, prepared"); a named statement is
- * parsed once per connection. Every execution is still planned with its values (SESSION_SETTINGS' plan_cache_mode),
- * as an unnamed statement is: a generic plan could pick other rows under a rank window's LIMIT, and would price the
- * vocabulary's trigram index without the word.
+ * Named (prepared) statements on PostgreSQL: each connection parses and analyses a named text once, then only binds,
+ * plans and runs it. For the searches' big statements (6–10 KB of SQL: CTEs, vocabulary lookups, full-text
+ * functions) that was an eighth of the statement's CPU (docs/performance.md, "The searches' statements, prepared");
+ * for the lookup by videoId and the list's page (the reads) about a fifth of their backends' CPU ("The lookup and the
+ * list, named"). Every execution is still planned with its values (SESSION_SETTINGS' plan_cache_mode), as an unnamed
+ * statement is: a generic plan could pick other rows under a search's rank window's LIMIT, and would price the
+ * vocabulary's trigram index without the word. PostgreSQL sets that per session, not per statement, so the reads are
+ * planned each time too (a generic plan would save them more: measured, same section).
  *
  * How many texts: a search's candidate statement varies with its count of fuzzy words (0–12 vocabulary lookups),
  * which memory filters it asks for (tags, recording time, metadata: each present or not), its signals (text, an
  * embedding, both) and whether it returns the caller's row columns (lone embeddings, contexts); the highlight
  * statement with the row columns and whether anything is highlighted. Hundreds of texts are possible, a client's
- * usual searches use a few. Only a text seen a second time gets a name, so one-off texts (a scripted sweep right
- * after start) never take a slot; the common ones still get theirs once seen twice.
+ * usual searches use a few. The lookup is one text; a list page's text varies with its filters (16 combinations),
+ * its order and cursor (5): 80. Only a text seen a second time gets a name, so one-off texts (a scripted sweep right
+ * after start) never take a slot; the common ones still get theirs once seen twice. Each kind has names of its own
+ * (PREPARED_TEXTS), so a client's many searches never leave the lookup unnamed, nor its list filters the searches.
  *
- * Memory: each named text costs every pooled connection that ran it ~256 KB of backend memory, so at most
- * MAX_PREPARED_TEXTS × 256 KB × DATABASE_POOL_SIZE on the primary (6 MB × 10 by default), and as much on each replica.
+ * Memory: each named text costs every pooled connection that ran it backend memory (`pg_backend_memory_contexts`,
+ * CachedPlanSource and CachedPlanQuery): ~256 KB for a search's statement, 24 KB for the lookup's or a list page's.
+ * So at most 24 × 256 KB + 16 × 24 KB ≈ 6.4 MB per connection, × DATABASE_POOL_SIZE on the primary (64 MB at the
+ * default 10), and as much on each replica.
  * Behind PgBouncer in transaction mode (before 1.21) named statements break: `pgbouncer=true` in a URL turns them off
  * for that server (Prisma's convention; docs/operations.md).
  */
@@ -22,15 +28,19 @@ import type { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlQuery } from "@prisma/driver-adapter-utils";
 import { LRUCache } from "lru-cache";
 
-/** Distinct statement texts a process names at most; a text beyond these runs unnamed as before. */
-export const MAX_PREPARED_TEXTS = 24;
+/**
+ * Distinct statement texts a process names at most, per kind: the searches' statements, and the reads (the lookup
+ * by videoId, a list page). A text beyond its kind's runs unnamed as before.
+ */
+export const PREPARED_TEXTS = { search: 24, read: 16 } as const;
+export type PreparedKind = keyof typeof PREPARED_TEXTS;
 /** Texts seen once are remembered up to this many characters in all (~200 candidate statements), oldest forgotten. */
 const SIGHTINGS_CHARS = 2_000_000;
 
 // Function properties: the process's are used detached.
 export interface StatementNames {
   /** Marks `query` (about to go to the adapter) to run as the named statement of its text, once its text is seen twice. */
-  mark: (query: SqlQuery) => void;
+  mark: (query: SqlQuery, kind: PreparedKind) => void;
   /** PrismaPg's statementNameGenerator: the name of a marked query, else undefined (see below). */
   name: (query: SqlQuery) => string;
   /** Whether `sql` has a name (tests: a search's statement really runs named). */
@@ -38,15 +48,16 @@ export interface StatementNames {
 }
 
 /** A registry of names; the process has one (below), tests make their own. */
-export function statementNames(max = MAX_PREPARED_TEXTS): StatementNames {
+export function statementNames(max: Readonly<Record<PreparedKind, number>> = PREPARED_TEXTS): StatementNames {
   const names = new Map<string, string>();
+  const named: Record<PreparedKind, number> = { search: 0, read: 0 };
   const sightings = new LRUCache<string, true>({ maxSize: SIGHTINGS_CHARS, sizeCalculation: (_, sql) => sql.length });
   const queries = new WeakMap<SqlQuery, string>();
   return {
-    mark(query) {
+    mark(query, kind) {
       let name = names.get(query.sql);
       if (name === undefined) {
-        if (names.size >= max) return;
+        if (named[kind] >= max[kind]) return;
         if (!sightings.has(query.sql)) {
           sightings.set(query.sql, true);
           return;
@@ -54,6 +65,7 @@ export function statementNames(max = MAX_PREPARED_TEXTS): StatementNames {
         sightings.delete(query.sql);
         name = `mm_statement_${names.size + 1}`;
         names.set(query.sql, name);
+        named[kind]++;
       }
       queries.set(query, name);
     },

@@ -5,7 +5,7 @@ import { Prisma } from "../src/generated/prisma/client.ts";
 import { databaseErrorKind } from "../src/errors.ts";
 import { loadDatabaseConfig } from "../src/config.ts";
 import { createDb, type Database } from "../src/client.ts";
-import { MAX_PREPARED_TEXTS, statementNames } from "../src/prepared-statements.ts";
+import { PREPARED_TEXTS, type PreparedKind, statementNames } from "../src/prepared-statements.ts";
 import {
   createTestDatabase,
   openTestDb,
@@ -78,7 +78,7 @@ for (const target of targets)
       // One after the other, past the five runs after which "auto" would try a generic plan. The first sighting of a
       // text runs unnamed (one-off texts take no name), every later one named.
       for (let n = 1; n <= 12; n++) {
-        const result = await queryDriverSql(db.prisma, ownRow(n), undefined, { prepared: true });
+        const result = await queryDriverSql(db.prisma, ownRow(n), undefined, { prepared: "search" });
         expect(result.rows).toEqual([[n, postgres && n > 1 ? 1 : 0, 0]]);
       }
     });
@@ -94,9 +94,13 @@ for (const target of targets)
 describe("prepared statements' names", () => {
   const query = (sql: string) => ({ sql, args: [], argTypes: [] });
   // Its own registry: the process's is shared with every statement this file runs.
-  const sighted = (names: ReturnType<typeof statementNames>, sql: string): string | undefined => {
+  const sighted = (
+    names: ReturnType<typeof statementNames>,
+    sql: string,
+    kind: PreparedKind = "search",
+  ): string | undefined => {
     const marked = query(sql);
-    names.mark(marked);
+    names.mark(marked, kind);
     // statementName's type says string (PrismaPg's option); an unnamed query's is undefined.
     const name: string | undefined = names.name(marked);
     return name;
@@ -104,7 +108,7 @@ describe("prepared statements' names", () => {
 
   it("a text gets its name when seen a second time, the same one after: one-off texts never take a slot", () => {
     const names = statementNames();
-    const oneOffs = Array.from({ length: MAX_PREPARED_TEXTS * 4 }, (_, i) => `SELECT ${i} AS "one-off"`);
+    const oneOffs = Array.from({ length: PREPARED_TEXTS.search * 4 }, (_, i) => `SELECT ${i} AS "one-off"`);
     for (const sql of oneOffs) expect(sighted(names, sql)).toBeUndefined();
     expect(names.isPrepared(oneOffs[0]!)).toBe(false);
     // A common text after the sweep still gets a name: the one-offs took none.
@@ -117,15 +121,39 @@ describe("prepared statements' names", () => {
     expect(names.name(query(common))).toBeUndefined();
   });
 
-  it("no more than MAX_PREPARED_TEXTS texts named: the rest run unnamed", () => {
+  it("no more than a kind's PREPARED_TEXTS texts named: the rest run unnamed, and the other kind keeps its own", () => {
     const names = statementNames();
-    const texts = Array.from({ length: MAX_PREPARED_TEXTS + 5 }, (_, i) => `SELECT ${i} AS "prepared-names"`);
+    const max = PREPARED_TEXTS.search;
+    const texts = Array.from({ length: max + 5 }, (_, i) => `SELECT ${i} AS "prepared-names"`);
     for (const sql of texts) sighted(names, sql);
     const given = texts.map((sql) => sighted(names, sql));
-    expect(given.slice(0, MAX_PREPARED_TEXTS)).toEqual(
-      texts.slice(0, MAX_PREPARED_TEXTS).map((_, i) => `mm_statement_${i + 1}`),
-    );
-    expect(given.slice(MAX_PREPARED_TEXTS)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(given.slice(0, max)).toEqual(texts.slice(0, max).map((_, i) => `mm_statement_${i + 1}`));
+    expect(given.slice(max)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    // The searches' names all taken, a read's text still gets one of the reads' (the lookup is never crowded out).
+    const lookup = `SELECT 'lookup'`;
+    sighted(names, lookup, "read");
+    expect(sighted(names, lookup, "read")).toBe(`mm_statement_${max + 1}`);
+  });
+
+  it("the reads' texts (a list page's many filters) take no name from the searches", () => {
+    // Budgets where the reads' names alone would fill the searches' if they shared one count.
+    const names = statementNames({ search: 2, read: 3 });
+    const pages = Array.from({ length: 8 }, (_, i) => `SELECT ${i} AS "page"`);
+    for (const sql of pages) sighted(names, sql, "read");
+    const given = pages.map((sql) => sighted(names, sql, "read"));
+    expect(given).toEqual([
+      "mm_statement_1",
+      "mm_statement_2",
+      "mm_statement_3",
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const search = `SELECT 'search'`;
+    sighted(names, search);
+    expect(sighted(names, search)).toBe("mm_statement_4");
   });
 });
 
@@ -172,7 +200,7 @@ describe.skipIf(!!postgresSkipped || !!replicaSkipped)(
       try {
         const run = async (on: "primary" | "replica") => {
           const client = await db.reads.read("k", (c) => Promise.resolve(c), { primary: on === "primary" });
-          const { rows } = await queryDriverSql(client, ownRow, undefined, { prepared: true });
+          const { rows } = await queryDriverSql(client, ownRow, undefined, { prepared: "search" });
           return rows[0] as [number, boolean];
         };
         // Until the replica is known healthy, reads go to the primary.

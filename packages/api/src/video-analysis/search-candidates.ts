@@ -287,11 +287,13 @@ export async function findCandidates(
   const statement = candidateStatement(ctx, input, parsed, plan, perSignal, rowColumns);
   const started = performance.now();
   // Named: its parse and analysis were an eighth of its CPU; its text comes in a few shapes (prepared-statements.ts).
-  const result = await queryDriverSql(ctx.prisma, statement, ctx.signal, { prepared: true }).catch((error: unknown) => {
-    if (databaseErrorKind(error) === "timed_out")
-      throw new SearchTimeoutError(performance.now() - started, { cause: error });
-    return rethrowDatabaseError(error);
-  });
+  const result = await queryDriverSql(ctx.prisma, statement, ctx.signal, { prepared: "search" }).catch(
+    (error: unknown) => {
+      if (databaseErrorKind(error) === "timed_out")
+        throw new SearchTimeoutError(performance.now() - started, { cause: error });
+      return rethrowDatabaseError(error);
+    },
+  );
   return { candidates: candidateRowsOf(result), result };
 }
 

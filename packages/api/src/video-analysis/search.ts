@@ -143,7 +143,7 @@ async function hydrate<R extends { id: string }>(
     FROM "VideoAnalysis" v CROSS JOIN (SELECT websearch_to_tsquery('mm_english', ${highlightQuery ?? ""}) AS q) AS h
     WHERE v."space" = ${space} AND v."id" = ANY(${ids}::text[])`,
     signal,
-    { prepared: true },
+    { prepared: "search" },
   ).catch(rethrowDatabaseError);
   const at = columnIndexes(result.columns, ["highlight"]).highlight;
   const rows = columns.read(result);

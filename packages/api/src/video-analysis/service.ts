@@ -209,7 +209,8 @@ function list({ prisma, space, budget, signal }: ServiceContext, input: ListInpu
         ? Prisma.sql`a."createdAt" DESC, a."id" DESC`
         : Prisma.sql`a."recordedAt" ASC NULLS LAST, a."id" ASC`;
     // On the driver adapter (queryDriverSql), as the lookups: Prisma Client's runtime around this one statement and
-    // its row mapping cost more than the rest of reading the page (docs/performance.md).
+    // its row mapping cost more than the rest of reading the page (docs/performance.md). Named, as the lookup: its
+    // filters, order and cursor make 80 texts at most, out of the reads' own names (prepared-statements.ts).
     const rows = storedRowsOf(
       await queryDriverSql(
         prisma,
@@ -217,6 +218,7 @@ function list({ prisma, space, budget, signal }: ServiceContext, input: ListInpu
           WHERE ${Prisma.join(conditions, " AND ")} ${after(cursor, orderBy)}
           ORDER BY ${order} LIMIT ${limit + 1}::int`,
         signal,
+        { prepared: "read" },
       ).catch(rethrowDatabaseError),
     );
     const page = rows.slice(0, limit);

@@ -21,12 +21,13 @@ export type VideoLookups = DataLoader<string, StoredRow | null>;
  * from before the space existed all three chose another index, and LATERAL was the worst (23× ANY's time at 50 keys).
  *
  * The statement runs on the client's driver adapter (queryDriver), not through `$queryRaw`: Prisma Client's runtime
- * around this one statement was a fifth of a single lookup's CPU (docs/performance.md).
+ * around this one statement was a fifth of a single lookup's CPU (docs/performance.md). Named on PostgreSQL (one of
+ * the reads' names, prepared-statements.ts): parsing it on every lookup was a fifth of its backend's CPU.
  */
 export function createVideoLookups(prisma: PrismaClient, space: string): VideoLookups {
   return new DataLoader<string, StoredRow | null>(
     async (videoIds) => {
-      const rows = storedRowsOf(await queryDriver(prisma, LOOKUP, [space, videoIds]));
+      const rows = storedRowsOf(await queryDriver(prisma, LOOKUP, [space, videoIds], undefined, { prepared: "read" }));
       const byVideoId = new Map(rows.map((row) => [row.videoId, row]));
       return videoIds.map((videoId) => byVideoId.get(videoId) ?? null);
     },
