@@ -95,7 +95,7 @@ async function create({ prisma, space }: ServiceContext, input: CreateInput): Pr
   const args = [randomUUID(), space, input.videoId, input.description, input.tags ?? [], e.model, e.dims, e.vector];
   try {
     const written = await queryDriver(prisma, CREATE, [...args, r.instant, r.offset, metadata, now], undefined, {
-      prepared: true,
+      prepared: "write",
     });
     return toAnalysis(storedRowsOf(written)[0] as StoredRow);
   } catch (error) {
