@@ -3,7 +3,7 @@
  * every score (float4 ts_rank_cd, float8 similarities and cosine), the vocabulary's stand-ins and the counts must come
  * back exactly as Prisma Client read them, on both databases, or rankings and answers would drift.
  */
-import { Prisma } from "@memory-mirror/db";
+import { Prisma, QueryVector } from "@memory-mirror/db";
 import { testTargets } from "@memory-mirror/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ResponseBudget } from "../src/budget.ts";
@@ -63,10 +63,13 @@ for (const target of targets)
         const plan: VectorPlan =
           vector === undefined
             ? { kind: "none" }
-            : { kind: "exact", model: "rows-model", dims: 3, literal: JSON.stringify(embedding(vector).values) };
+            : { kind: "exact", model: "rows-model", dims: 3, vector: new QueryVector(embedding(vector).values) };
         for (const rowColumns of [null, Prisma.raw(storedColumnList("v"))]) {
+          // Prisma Client binds the query vector as the text it always was.
+          const statement = candidateStatement(ctx(), input, parsed, plan, 50, rowColumns);
+          const asText = statement.values.map((value) => (value instanceof QueryVector ? value.text() : value));
           const expected = await suite.db.prisma.$queryRaw<Record<string, unknown>[]>(
-            candidateStatement(ctx(), input, parsed, plan, 50, rowColumns),
+            new Prisma.Sql(statement.strings, asText),
           );
           const { candidates, result } = await findCandidates(ctx(), input, parsed, plan, 50, rowColumns);
           expect(candidates.length).toBeGreaterThan(0);

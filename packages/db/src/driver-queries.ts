@@ -9,14 +9,16 @@ import type { ArgType, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/dri
 import { StatementCancelledError } from "./errors.ts";
 import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 import { markPrepared, type PreparedKind } from "./prepared-statements.ts";
+import { QueryVector } from "./query-vector.ts";
 import { withStatementSignal } from "./statement-signal.ts";
 
 /**
- * A statement's parameters: text, a number (a search's similarity threshold is a fraction), a list of texts (bound
- * as `text[]`), or null (a create's absent embedding, recording time or metadata). The statement casts each where
- * PostgreSQL cannot infer its type (`$3::int`), as with `$queryRaw`.
+ * A statement's parameters: text, a number (a search's similarity threshold is a fraction), a list of texts (bound as
+ * `text[]`), a query vector (`$2::vector`, in the form its database reads cheapest: query-vector.ts), or null (a
+ * create's absent embedding, recording time or metadata). The statement casts each where PostgreSQL cannot infer its
+ * type (`$3::int`), as with `$queryRaw`.
  */
-export type DriverArg = string | number | readonly string[] | null;
+export type DriverArg = string | number | readonly string[] | QueryVector | null;
 
 /** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
 export interface DriverRows {
@@ -66,10 +68,11 @@ export async function queryDriver(
     // A failed connect is not kept: the next query tries again.
     queryable.catch(() => connected.delete(client));
   }
-  const argTypes = args.map(argType);
   const adapter = await queryable;
   if (signal?.aborted) throw new StatementCancelledError({ cause: signal.reason });
-  const query = { sql, args, argTypes };
+  const binary = adapter.adapterName === PG_ADAPTER;
+  const values = args.map((arg) => (arg instanceof QueryVector ? vectorValue(arg, binary) : arg));
+  const query = { sql, args: values, argTypes: values.map(argType) };
   if (prepared) markPrepared(query, prepared);
   try {
     const { columnNames, rows } = await (signal
@@ -97,8 +100,11 @@ export function queryDriverSql(
 
 function driverArg(value: unknown): DriverArg {
   if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) return value;
+  if (value instanceof QueryVector) return value;
   if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
-  throw new TypeError(`queryDriverSql: a ${typeof value} parameter is not text, a finite number or a list of texts`);
+  throw new TypeError(
+    `queryDriverSql: a ${typeof value} parameter is not text, a finite number, a list of texts or a QueryVector`,
+  );
 }
 
 /**
@@ -124,15 +130,22 @@ function describe(details: unknown): string {
   }
 }
 
+/** @prisma/adapter-pg's name: pg sends a Buffer parameter in binary format, which a query vector can use. */
+const PG_ADAPTER = "@prisma/adapter-pg";
+/** The value the adapter is given for a query vector: its binary form where the driver sends it so and it is exact. */
+const vectorValue = (vector: QueryVector, binary: boolean): string | Buffer =>
+  (binary ? vector.binary() : null) ?? vector.text();
+
 const TEXT: ArgType = { scalarType: "string", arity: "scalar" };
 const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
 const INT: ArgType = { scalarType: "int", arity: "scalar" };
 const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
+const BYTES: ArgType = { scalarType: "bytes", arity: "scalar" };
 // Both adapters pass a null through as it is, whatever its type says.
 const NULL: ArgType = { scalarType: "unknown", arity: "scalar" };
-function argType(arg: DriverArg): ArgType {
+function argType(arg: string | number | readonly string[] | Buffer | null): ArgType {
   if (arg === null) return NULL;
   if (typeof arg === "string") return TEXT;
   if (typeof arg === "number") return Number.isInteger(arg) ? INT : FLOAT;
-  return TEXT_LIST;
+  return Buffer.isBuffer(arg) ? BYTES : TEXT_LIST;
 }

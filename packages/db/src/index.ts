@@ -27,6 +27,7 @@ export {
   queryDriver,
   queryDriverSql,
 } from "./driver-queries.ts";
+export { QueryVector } from "./query-vector.ts";
 export { databaseErrorKind, DatabaseTimeoutError, type DatabaseErrorKind } from "./errors.ts";
 export type { ListenHandlers, Listener } from "./listen.ts";
 export { MigrationError, MIGRATIONS_DIR, type MigrationResult } from "./migrate.ts";

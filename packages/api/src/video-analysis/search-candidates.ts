@@ -3,7 +3,14 @@
  * embeddings. Every value is a parameter; the only values written into SQL text are integers from search-tuning.ts
  * (HNSW needs its dimension literally).
  */
-import { databaseErrorKind, type DriverRows, Prisma, type PrismaClient, queryDriverSql } from "@memory-mirror/db";
+import {
+  databaseErrorKind,
+  type DriverRows,
+  Prisma,
+  type PrismaClient,
+  QueryVector,
+  queryDriverSql,
+} from "@memory-mirror/db";
 import { LRUCache } from "lru-cache";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import { InvalidInputError, SearchTimeoutError } from "../errors.ts";
@@ -13,7 +20,7 @@ import type { SearchInput } from "./search-schemas.ts";
 import { type ParsedQuery, websearchText } from "./search-query.ts";
 import { INDEXED_DIMENSIONS, searchTuning } from "./search-tuning.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndexes, int, numberOrNull, text, texts, vectorLiteral } from "./stored-row.ts";
+import { columnIndexes, int, numberOrNull, text, texts } from "./stored-row.ts";
 
 /** A word shorter than this is not corrected: "ok" would stand for half the vocabulary. */
 const MIN_FUZZY_WORD_LENGTH = 3;
@@ -24,7 +31,7 @@ export type VectorPlan =
       kind: "exact" | "hnsw";
       model: string;
       dims: number;
-      literal: string;
+      vector: QueryVector;
       /** Chosen from what an earlier search counted (largeSets), not counted for this one. */
       remembered?: boolean;
     };
@@ -76,12 +83,12 @@ export async function planVectors(
 ): Promise<VectorPlan> {
   if (!embedding) return { kind: "none" };
   const dims = embedding.values.length;
-  const literal = vectorLiteral(embedding.values);
+  const vector = new QueryVector(embedding.values);
   const key = JSON.stringify([space, embedding.model, dims]);
   const sets = largeSetsOf(prisma);
   if (recount) sets.delete(key);
   else if ((sets.get(key) ?? 0) >= searchTuning.exactScanMax)
-    return { kind: "hnsw", model: embedding.model, dims, literal, remembered: true };
+    return { kind: "hnsw", model: embedding.model, dims, vector, remembered: true };
   // A bounded count (an index range of at most exactScanMax entries); the other dimensions are looked for only when
   // none matches, as that walk covers every vector of the model.
   const count = Prisma.sql`
@@ -110,7 +117,7 @@ export async function planVectors(
   if (same === 0) return { kind: "none" };
   const kind = same >= searchTuning.exactScanMax && INDEXED_DIMENSIONS.includes(dims) ? "hnsw" : "exact";
   if (kind === "hnsw") sets.set(key, searchTuning.exactScanMax);
-  return { kind, model: embedding.model, dims, literal };
+  return { kind, model: embedding.model, dims, vector };
 }
 
 /**
@@ -220,12 +227,12 @@ export function candidateStatement(
 
   let vectorScore = Prisma.sql`NULL::float8`;
   if (plan.kind !== "none") {
-    const vector = Prisma.sql`${plan.literal}::vector`;
+    const vector = Prisma.sql`${plan.vector}::vector`;
     // HNSW is used only when the statement repeats the index's cast and predicate with the literal dimension.
     const dims = Prisma.raw(String(plan.dims));
     const order =
       plan.kind === "hnsw"
-        ? Prisma.sql`v."embedding"::vector(${dims}) <=> ${plan.literal}::vector(${dims})`
+        ? Prisma.sql`v."embedding"::vector(${dims}) <=> ${plan.vector}::vector(${dims})`
         : Prisma.sql`v."embedding" <=> ${vector}, v."videoId"`;
     ctes.push(Prisma.sql`
       vector_hits AS MATERIALIZED (
