@@ -14,10 +14,11 @@ import { withStatementSignal } from "./statement-signal.ts";
 
 /**
  * A statement's parameters: text, a number (a search's similarity threshold is a fraction), a list of texts (bound as
- * `text[]`), or a query vector (`$2::vector`, in the form its database reads cheapest: query-vector.ts). The statement
- * casts each where PostgreSQL cannot infer its type (`$3::int`), as with `$queryRaw`.
+ * `text[]`), a query vector (`$2::vector`, in the form its database reads cheapest: query-vector.ts), or null (a
+ * create's absent embedding, recording time or metadata). The statement casts each where PostgreSQL cannot infer its
+ * type (`$3::int`), as with `$queryRaw`.
  */
-export type DriverArg = string | number | readonly string[] | QueryVector;
+export type DriverArg = string | number | readonly string[] | QueryVector | null;
 
 /** Rows as the adapter gives them, one array of values per row in the order of `columns`. */
 export interface DriverRows {
@@ -140,13 +141,11 @@ const TEXT_LIST: ArgType = { scalarType: "string", arity: "list" };
 const INT: ArgType = { scalarType: "int", arity: "scalar" };
 const FLOAT: ArgType = { scalarType: "float", arity: "scalar" };
 const BYTES: ArgType = { scalarType: "bytes", arity: "scalar" };
-const argType = (arg: string | number | readonly string[] | Buffer): ArgType =>
-  typeof arg === "string"
-    ? TEXT
-    : typeof arg === "number"
-      ? Number.isInteger(arg)
-        ? INT
-        : FLOAT
-      : Buffer.isBuffer(arg)
-        ? BYTES
-        : TEXT_LIST;
+// Both adapters pass a null through as it is, whatever its type says.
+const NULL: ArgType = { scalarType: "unknown", arity: "scalar" };
+function argType(arg: string | number | readonly string[] | Buffer | null): ArgType {
+  if (arg === null) return NULL;
+  if (typeof arg === "string") return TEXT;
+  if (typeof arg === "number") return Number.isInteger(arg) ? INT : FLOAT;
+  return Buffer.isBuffer(arg) ? BYTES : TEXT_LIST;
+}

@@ -18,8 +18,8 @@
  * (PREPARED_TEXTS), so a client's many searches never leave the lookup unnamed, nor its list filters the searches.
  *
  * Memory: each named text costs every pooled connection that ran it backend memory (`pg_backend_memory_contexts`,
- * CachedPlanSource and CachedPlanQuery): ~256 KB for a search's statement, 24 KB for the lookup's or a list page's.
- * So at most 24 × 256 KB + 16 × 24 KB ≈ 6.4 MB per connection, × DATABASE_POOL_SIZE on the primary (64 MB at the
+ * CachedPlanSource and CachedPlanQuery): ~256 KB for a search's statement, 24 KB for the lookup's or a list page's,
+ * 16 KB for the create's. So at most 24 × 256 KB + 16 × 24 KB + 16 KB ≈ 6.4 MB per connection, × DATABASE_POOL_SIZE on the primary (64 MB at the
  * default 10), and as much on each replica.
  * Behind PgBouncer in transaction mode (before 1.21) named statements break: `pgbouncer=true` in a URL turns them off
  * for that server (Prisma's convention; docs/operations.md).
@@ -29,10 +29,10 @@ import type { SqlQuery } from "@prisma/driver-adapter-utils";
 import { LRUCache } from "lru-cache";
 
 /**
- * Distinct statement texts a process names at most, per kind: the searches' statements, and the reads (the lookup
- * by videoId, a list page). A text beyond its kind's runs unnamed as before.
+ * Distinct statement texts a process names at most, per kind: the searches' statements, the reads (the lookup by
+ * videoId, a list page) and the writes (a create's one INSERT). A text beyond its kind's runs unnamed as before.
  */
-export const PREPARED_TEXTS = { search: 24, read: 16 } as const;
+export const PREPARED_TEXTS = { search: 24, read: 16, write: 1 } as const;
 export type PreparedKind = keyof typeof PREPARED_TEXTS;
 /** Texts seen once are remembered up to this many characters in all (~200 candidate statements), oldest forgotten. */
 const SIGHTINGS_CHARS = 2_000_000;
@@ -50,7 +50,7 @@ export interface StatementNames {
 /** A registry of names; the process has one (below), tests make their own. */
 export function statementNames(max: Readonly<Record<PreparedKind, number>> = PREPARED_TEXTS): StatementNames {
   const names = new Map<string, string>();
-  const named: Record<PreparedKind, number> = { search: 0, read: 0 };
+  const named: Record<PreparedKind, number> = { search: 0, read: 0, write: 0 };
   const sightings = new LRUCache<string, true>({ maxSize: SIGHTINGS_CHARS, sizeCalculation: (_, sql) => sql.length });
   const queries = new WeakMap<SqlQuery, string>();
   return {

@@ -137,7 +137,7 @@ describe("prepared statements' names", () => {
 
   it("the reads' texts (a list page's many filters) take no name from the searches", () => {
     // Budgets where the reads' names alone would fill the searches' if they shared one count.
-    const names = statementNames({ search: 2, read: 3 });
+    const names = statementNames({ search: 2, read: 3, write: 1 });
     const pages = Array.from({ length: 8 }, (_, i) => `SELECT ${i} AS "page"`);
     for (const sql of pages) sighted(names, sql, "read");
     const given = pages.map((sql) => sighted(names, sql, "read"));

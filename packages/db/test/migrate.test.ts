@@ -127,13 +127,14 @@ describe.each(targets)("$name", (target) => {
       expect(deploy.appliedMigrationNames).toEqual([]);
     });
 
-    it("keeps the rows a database held before its last two migrations, and records changes to them after", async () => {
+    it("keeps the rows a database held before the change log's migration and those after it, and records changes to them", async () => {
       // The database as the release before those migrations left it, holding data written then. The columns below
       // are that schema's: when a later migration changes them, this test's rows move with it.
       const { url } = await fresh();
       const earlier = await mkdtemp(path.join(await temp, "earlier-"));
-      const held = migrationNames.slice(-2);
-      for (const m of migrationNames.slice(0, -2))
+      const changeLog = migrationNames.findIndex((m) => m.endsWith("_add_change_log"));
+      const held = migrationNames.slice(changeLog);
+      for (const m of migrationNames.slice(0, changeLog))
         await cp(path.join(MIGRATIONS_DIR, m), path.join(earlier, m), { recursive: true });
       await cp(path.join(MIGRATIONS_DIR, "migration_lock.toml"), path.join(earlier, "migration_lock.toml"));
       const before = await open(url, earlier);

@@ -41,6 +41,12 @@ for (const target of targets)
       const seen = await Promise.all(Array.from({ length: 4 }, () => settingsOf(db)));
       for (const settings of seen) expect(settings).toEqual(SESSION_SETTINGS);
     });
+
+    it("the change-log trigger plans with PostgreSQL's default, not the session's force_custom_plan (its own SET)", async () => {
+      const [trigger] = await db.prisma.$queryRaw<[{ config: string[] | null }]>`
+        SELECT proconfig AS config FROM pg_proc WHERE proname = 'mm_record_changes'`;
+      expect(trigger.config).toEqual(["plan_cache_mode=auto"]);
+    });
   });
 
 describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", () => {
