@@ -2,8 +2,8 @@
  * Named (prepared) statements on PostgreSQL: each connection parses and analyses a named text once, then only binds,
  * plans and runs it. For the searches' big statements (6–10 KB of SQL: CTEs, vocabulary lookups, full-text
  * functions) that was an eighth of the statement's CPU (docs/performance.md, "The searches' statements, prepared");
- * for the lookup by videoId and the list's page (the reads) about a fifth of their backends' CPU ("The lookup and the
- * list, named"). Every execution is still planned with its values (SESSION_SETTINGS' plan_cache_mode), as an unnamed
+ * for the lookup by videoId and the list's page about a fifth of their backends' CPU ("The lookup and the list,
+ * named"). Every execution is still planned with its values (SESSION_SETTINGS' plan_cache_mode), as an unnamed
  * statement is: a generic plan could pick other rows under a search's rank window's LIMIT, and would price the
  * vocabulary's trigram index without the word. PostgreSQL sets that per session, not per statement, so the reads are
  * planned each time too (a generic plan would save them more: measured, same section).
@@ -15,12 +15,12 @@
  * usual searches use a few. The lookup is one text; a list page's text varies with its filters (16 combinations),
  * its order and cursor (5): 80. Only a text seen a second time gets a name, so one-off texts (a scripted sweep right
  * after start) never take a slot; the common ones still get theirs once seen twice. Each kind has names of its own
- * (PREPARED_TEXTS), so a client's many searches never leave the lookup unnamed, nor its list filters the searches.
+ * (PREPARED_TEXTS), so a client's many searches or list filters never leave the lookup unnamed, nor crowd each other.
  *
  * Memory: each named text costs every pooled connection that ran it backend memory (`pg_backend_memory_contexts`,
  * CachedPlanSource and CachedPlanQuery): ~256 KB for a search's statement, 24 KB for the lookup's or a list page's,
- * 16 KB for the create's. So at most 24 × 256 KB + 16 × 24 KB + 16 KB ≈ 6.4 MB per connection, × DATABASE_POOL_SIZE on the primary (64 MB at the
- * default 10), and as much on each replica.
+ * 16 KB for the create's. So at most 24 × 256 KB + 17 × 24 KB + 16 KB ≈ 6.4 MB per connection, × DATABASE_POOL_SIZE
+ * on the primary (64 MB at the default 10), and as much on each replica.
  * Behind PgBouncer in transaction mode (before 1.21) named statements break: `pgbouncer=true` in a URL turns them off
  * for that server (Prisma's convention; docs/operations.md).
  */
@@ -29,10 +29,11 @@ import type { SqlQuery } from "@prisma/driver-adapter-utils";
 import { LRUCache } from "lru-cache";
 
 /**
- * Distinct statement texts a process names at most, per kind: the searches' statements, the reads (the lookup by
- * videoId, a list page) and the writes (a create's one INSERT). A text beyond its kind's runs unnamed as before.
+ * Distinct statement texts a process names at most, per kind: the searches' statements, the lookup by videoId (one
+ * text), a list page's (80 possible) and the writes (a create's one INSERT). A text beyond its kind's runs unnamed as
+ * before. The lookup is a kind of its own so that no mix of list pages can take its name.
  */
-export const PREPARED_TEXTS = { search: 24, read: 16, write: 1 } as const;
+export const PREPARED_TEXTS = { search: 24, lookup: 1, list: 16, write: 1 } as const;
 export type PreparedKind = keyof typeof PREPARED_TEXTS;
 /** Texts seen once are remembered up to this many characters in all (~200 candidate statements), oldest forgotten. */
 const SIGHTINGS_CHARS = 2_000_000;
@@ -50,14 +51,15 @@ export interface StatementNames {
 /** A registry of names; the process has one (below), tests make their own. */
 export function statementNames(max: Readonly<Record<PreparedKind, number>> = PREPARED_TEXTS): StatementNames {
   const names = new Map<string, string>();
-  const named: Record<PreparedKind, number> = { search: 0, read: 0, write: 0 };
+  const named = new Map<PreparedKind, number>();
   const sightings = new LRUCache<string, true>({ maxSize: SIGHTINGS_CHARS, sizeCalculation: (_, sql) => sql.length });
   const queries = new WeakMap<SqlQuery, string>();
   return {
     mark(query, kind) {
       let name = names.get(query.sql);
       if (name === undefined) {
-        if (named[kind] >= max[kind]) return;
+        const count = named.get(kind) ?? 0;
+        if (count >= max[kind]) return;
         if (!sightings.has(query.sql)) {
           sightings.set(query.sql, true);
           return;
@@ -65,7 +67,7 @@ export function statementNames(max: Readonly<Record<PreparedKind, number>> = PRE
         sightings.delete(query.sql);
         name = `mm_statement_${names.size + 1}`;
         names.set(query.sql, name);
-        named[kind]++;
+        named.set(kind, count + 1);
       }
       queries.set(query, name);
     },

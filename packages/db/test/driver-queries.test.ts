@@ -129,18 +129,18 @@ describe("prepared statements' names", () => {
     const given = texts.map((sql) => sighted(names, sql));
     expect(given.slice(0, max)).toEqual(texts.slice(0, max).map((_, i) => `mm_statement_${i + 1}`));
     expect(given.slice(max)).toEqual([undefined, undefined, undefined, undefined, undefined]);
-    // The searches' names all taken, a read's text still gets one of the reads' (the lookup is never crowded out).
+    // The searches' names all taken, the lookup's text still gets its own.
     const lookup = `SELECT 'lookup'`;
-    sighted(names, lookup, "read");
-    expect(sighted(names, lookup, "read")).toBe(`mm_statement_${max + 1}`);
+    sighted(names, lookup, "lookup");
+    expect(sighted(names, lookup, "lookup")).toBe(`mm_statement_${max + 1}`);
   });
 
-  it("the reads' texts (a list page's many filters) take no name from the searches", () => {
-    // Budgets where the reads' names alone would fill the searches' if they shared one count.
-    const names = statementNames({ search: 2, read: 3, write: 1 });
+  it("a list page's many texts (filters, cursors) take no name from the searches or the lookup", () => {
+    // Budgets where the pages' names alone would fill the others' if they shared one count.
+    const names = statementNames({ search: 2, lookup: 1, list: 3, write: 1 });
     const pages = Array.from({ length: 8 }, (_, i) => `SELECT ${i} AS "page"`);
-    for (const sql of pages) sighted(names, sql, "read");
-    const given = pages.map((sql) => sighted(names, sql, "read"));
+    for (const sql of pages) sighted(names, sql, "list");
+    const given = pages.map((sql) => sighted(names, sql, "list"));
     expect(given).toEqual([
       "mm_statement_1",
       "mm_statement_2",
@@ -154,6 +154,10 @@ describe("prepared statements' names", () => {
     const search = `SELECT 'search'`;
     sighted(names, search);
     expect(sighted(names, search)).toBe("mm_statement_4");
+    // Every page seen twice before the lookup's second sighting (a UI paging through filters after start).
+    const lookup = `SELECT 'lookup'`;
+    sighted(names, lookup, "lookup");
+    expect(sighted(names, lookup, "lookup")).toBe("mm_statement_5");
   });
 });
 

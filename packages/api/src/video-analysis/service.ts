@@ -218,7 +218,7 @@ function list({ prisma, space, budget, signal }: ServiceContext, input: ListInpu
           WHERE ${Prisma.join(conditions, " AND ")} ${after(cursor, orderBy)}
           ORDER BY ${order} LIMIT ${limit + 1}::int`,
         signal,
-        { prepared: "read" },
+        { prepared: "list" },
       ).catch(rethrowDatabaseError),
     );
     const page = rows.slice(0, limit);

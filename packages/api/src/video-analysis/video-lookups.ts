@@ -27,7 +27,9 @@ export type VideoLookups = DataLoader<string, StoredRow | null>;
 export function createVideoLookups(prisma: PrismaClient, space: string): VideoLookups {
   return new DataLoader<string, StoredRow | null>(
     async (videoIds) => {
-      const rows = storedRowsOf(await queryDriver(prisma, LOOKUP, [space, videoIds], undefined, { prepared: "read" }));
+      const rows = storedRowsOf(
+        await queryDriver(prisma, LOOKUP, [space, videoIds], undefined, { prepared: "lookup" }),
+      );
       const byVideoId = new Map(rows.map((row) => [row.videoId, row]));
       return videoIds.map((videoId) => byVideoId.get(videoId) ?? null);
     },
