@@ -10,7 +10,7 @@ const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_800_000;
 let second = Number.NaN;
 let head = "";
 
-/** The `time` field of a line logged at `now` (ms since the epoch). */
+/** The `time` field of a line logged at `now`: whole milliseconds since the epoch, as `Date.now()` gives. */
 export function isoTimeAt(now: number): string {
   const ms = now % 1000;
   // Outside 1970–9999 (negative remainders, six-digit years) toISOString's own text, whole.

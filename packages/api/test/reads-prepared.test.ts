@@ -1,6 +1,6 @@
 /**
  * On PostgreSQL the lookup by videoId and a list page run as named statements once their text is seen a second time
- * (prepared-statements.ts in packages/db, the reads' own names): parsed once per connection instead of on every
+ * (prepared-statements.ts in packages/db, each kind's own names): parsed once per connection instead of on every
  * request. Guards the `prepared` option on both, which no answer would reveal missing.
  */
 import { createDb, type Database, parseDatabaseUrl, queryDriver } from "@memory-mirror/db";

@@ -5,8 +5,8 @@
  * for the lookup by videoId and the list's page about a fifth of their backends' CPU ("The lookup and the list,
  * named"). Every execution is still planned with its values (SESSION_SETTINGS' plan_cache_mode), as an unnamed
  * statement is: a generic plan could pick other rows under a search's rank window's LIMIT, and would price the
- * vocabulary's trigram index without the word. PostgreSQL sets that per session, not per statement, so the reads are
- * planned each time too (a generic plan would save them more: measured, same section).
+ * vocabulary's trigram index without the word. PostgreSQL sets that per session, not per statement, so the lookup and
+ * the list are planned each time too (a generic plan would save them more: measured, same section).
  *
  * How many texts: a search's candidate statement varies with its count of fuzzy words (0–12 vocabulary lookups),
  * which memory filters it asks for (tags, recording time, metadata: each present or not), its signals (text, an

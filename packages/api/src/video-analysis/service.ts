@@ -210,7 +210,7 @@ function list({ prisma, space, budget, signal }: ServiceContext, input: ListInpu
         : Prisma.sql`a."recordedAt" ASC NULLS LAST, a."id" ASC`;
     // On the driver adapter (queryDriverSql), as the lookups: Prisma Client's runtime around this one statement and
     // its row mapping cost more than the rest of reading the page (docs/performance.md). Named, as the lookup: its
-    // filters, order and cursor make 80 texts at most, out of the reads' own names (prepared-statements.ts).
+    // filters, order and cursor make 80 texts at most, out of the list's own names (prepared-statements.ts).
     const rows = storedRowsOf(
       await queryDriverSql(
         prisma,

@@ -21,8 +21,8 @@ export type VideoLookups = DataLoader<string, StoredRow | null>;
  * from before the space existed all three chose another index, and LATERAL was the worst (23× ANY's time at 50 keys).
  *
  * The statement runs on the client's driver adapter (queryDriver), not through `$queryRaw`: Prisma Client's runtime
- * around this one statement was a fifth of a single lookup's CPU (docs/performance.md). Named on PostgreSQL (one of
- * the reads' names, prepared-statements.ts): parsing it on every lookup was a fifth of its backend's CPU.
+ * around this one statement was a fifth of a single lookup's CPU (docs/performance.md). Named on PostgreSQL (a name
+ * of its own, prepared-statements.ts): parsing it on every lookup was a fifth of its backend's CPU.
  */
 export function createVideoLookups(prisma: PrismaClient, space: string): VideoLookups {
   return new DataLoader<string, StoredRow | null>(
