@@ -3,13 +3,14 @@
  * lookup of the same analysis answers, every column converted as Prisma reads it, absent fields (bound as NULL)
  * included; a taken videoId stays a CONFLICT; the change log records it; on PostgreSQL it runs named.
  */
-import { createDb, type Database, parseDatabaseUrl, queryDriver } from "@memory-mirror/db";
-import { createTestDatabase, type TestDatabase, testTargets } from "@memory-mirror/db/testing";
+import { queryDriver } from "@memory-mirror/db";
+import { testTargets } from "@memory-mirror/db/testing";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readChanges } from "../src/changes/log.ts";
-import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
 import { select, toAnalysis } from "../src/video-analysis/stored-row.ts";
+import { fullAnalysis } from "./fixtures/full-analysis.ts";
+import { useOneConnection } from "./support/one-connection.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const targets = await testTargets();
@@ -21,14 +22,7 @@ for (const target of targets)
     const suite = useTestDatabase(target.name, "creates");
 
     it("answers what a lookup of it answers, byte for byte: dates, offsets, JSON, tags, the embedding's model", async () => {
-      const created = await suite.caller.videoAnalysis.create({
-        videoId: "full",
-        description: 'Ünïcode and "quotes"; a cat.',
-        tags: ["b", "a"],
-        embedding: { model: "marengo-2.7", values: [0.25, -1, 3e-7] },
-        recordedAt: "2019-07-14T10:00:00.123+02:00",
-        metadata: { title: "Été", people: ["Ana", "Bo"], nested: { n: 1.5, yes: true, none: null } },
-      });
+      const created = await suite.caller.videoAnalysis.create(fullAnalysis);
       expect(wire(created)).toBe(wire(await suite.caller.videoAnalysis.byVideoId({ videoId: "full" })));
       const stored = await suite.db.prisma.videoAnalysis.findUnique({
         where: { space_videoId: { space: "creates", videoId: "full" } },
@@ -89,31 +83,12 @@ for (const target of targets)
 const postgres = targets.find((t) => t.name === "postgres")!;
 
 describe.skipIf(!!postgres.skip)("a create's INSERT runs named on PostgreSQL once seen twice", () => {
-  let target: TestDatabase;
-  let db: Database;
-  beforeAll(async () => {
-    target = await createTestDatabase("postgres");
-    // One connection: pg_prepared_statements below reads the very connection the creates ran on.
-    db = await createDb(parseDatabaseUrl(target.url, { poolSize: 1 }));
-    await db.migrate();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
-  });
+  const { caller, named } = useOneConnection("named");
 
   it("parsed once per connection: the INSERT is among the connection's named statements", async () => {
-    const caller = createCaller(() =>
-      createContext({
-        prisma: db.prisma,
-        principal: ANONYMOUS,
-        space: "named",
-        limits: { maxRows: 10, maxBytes: 1e6 },
-      }),
-    );
-    for (const videoId of ["one", "two", "three"]) await caller.videoAnalysis.create({ videoId, description: videoId });
-    const named = await queryDriver(db.prisma, `SELECT statement FROM pg_prepared_statements WHERE NOT from_sql`, []);
-    const inserts = named.rows.map(([sql]) => String(sql)).filter((sql) => sql.includes(`INSERT INTO "VideoAnalysis"`));
+    for (const videoId of ["one", "two", "three"])
+      await caller().videoAnalysis.create({ videoId, description: videoId });
+    const inserts = (await named()).filter((sql) => sql.includes(`INSERT INTO "VideoAnalysis"`));
     expect(inserts).toHaveLength(1);
   });
 });

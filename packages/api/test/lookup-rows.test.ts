@@ -6,6 +6,7 @@ import { testTargets } from "@memory-mirror/db/testing";
 import { describe, expect, it } from "vitest";
 import { select, toAnalysis } from "../src/video-analysis/stored-row.ts";
 import { createVideoLookups } from "../src/video-analysis/video-lookups.ts";
+import { fullAnalysis } from "./fixtures/full-analysis.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const targets = await testTargets();
@@ -18,14 +19,7 @@ for (const target of targets)
       suite.db.prisma.videoAnalysis.findUnique({ where: { space_videoId: { space: "rows", videoId } }, select });
 
     it("reads every column as Prisma Client does: dates, offsets, JSON, tags and the embedding's model", async () => {
-      await suite.caller.videoAnalysis.create({
-        videoId: "full",
-        description: 'Ünïcode and "quotes"; a cat.',
-        tags: ["b", "a"],
-        embedding: { model: "marengo-2.7", values: [0.25, -1, 3e-7] },
-        recordedAt: "2019-07-14T10:00:00.123+02:00",
-        metadata: { title: "Été", people: ["Ana", "Bo"], nested: { n: 1.5, yes: true, none: null } },
-      });
+      await suite.caller.videoAnalysis.create(fullAnalysis);
       await suite.caller.videoAnalysis.update({ videoId: "full", description: "version 2" });
       await suite.caller.videoAnalysis.create({ videoId: "bare", description: "nothing else" });
 

@@ -3,43 +3,18 @@
  * (prepared-statements.ts in packages/db, each kind's own names): parsed once per connection instead of on every
  * request. Guards the `prepared` option on both, which no answer would reveal missing.
  */
-import { createDb, type Database, parseDatabaseUrl, queryDriver } from "@memory-mirror/db";
-import { createTestDatabase, isPrepared, type TestDatabase, testTargets } from "@memory-mirror/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ANONYMOUS, createCaller, createContext } from "../src/index.ts";
+import { isPrepared, testTargets } from "@memory-mirror/db/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LOOKUP } from "../src/video-analysis/video-lookups.ts";
+import { useOneConnection } from "./support/one-connection.ts";
 
 const postgres = (await testTargets()).find((t) => t.name === "postgres")!;
 
 describe.skipIf(!!postgres.skip)("the lookup's and a list page's statements run named on PostgreSQL", () => {
-  let target: TestDatabase;
-  let db: Database;
+  const { caller, named } = useOneConnection("prepared-reads");
   beforeAll(async () => {
-    target = await createTestDatabase("postgres");
-    // One connection: pg_prepared_statements below reads the very connection the reads ran on.
-    db = await createDb(parseDatabaseUrl(target.url, { poolSize: 1 }));
-    await db.migrate();
     await caller().videoAnalysis.create({ videoId: "beach", description: "A dog chases waves on the beach." });
   });
-  afterAll(async () => {
-    await db?.close();
-    await target?.drop();
-  });
-
-  const caller = () =>
-    createCaller(() =>
-      createContext({
-        prisma: db.prisma,
-        principal: ANONYMOUS,
-        space: "prepared-reads",
-        limits: { maxRows: 1000, maxBytes: 1 << 20 },
-      }),
-    );
-  /** The named statements the connection holds (not those prepared with SQL's PREPARE). */
-  const named = async () =>
-    (await queryDriver(db.prisma, `SELECT statement FROM pg_prepared_statements WHERE NOT from_sql`, [])).rows.map(
-      ([statement]) => String(statement),
-    );
 
   it("the lookup by videoId has its name from the second lookup on", async () => {
     for (let run = 1; run <= 3; run++) {
