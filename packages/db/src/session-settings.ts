@@ -2,9 +2,10 @@
  * Settings every session runs with, given once when a connection opens (PostgreSQL: the startup packet's `options`;
  * embedded: SET when it opens) instead of per search, which cost every search a transaction of its own (BEGIN,
  * set_config, COMMIT: three round trips). HNSW index scans (only searches make those) and named statements (the
- * searches') are what they are for. plan_cache_mode would also have PL/pgSQL plan the change-log trigger's statements
- * on every write: that function sets its own (PostgreSQL's default, auto: migration 20261207083300), which cost a
- * create's database less (docs/performance.md, "Create's statement and the change-log trigger").
+ * searches', the lookup's, a list page's, a create's: prepared-statements.ts) are what they are for. plan_cache_mode
+ * would also have PL/pgSQL plan the change-log trigger's statements on every write: that function sets its own
+ * (PostgreSQL's default, auto: migration 20261207083300), which cost a create's database less (docs/performance.md,
+ * "Create's statement and the change-log trigger").
  *
  * pgvector ≥ 0.8 keeps walking the HNSW graph until enough rows pass the filters (space, model, tags): without it a
  * filtered walk returns whatever of its first ef_search rows pass. ef_search 150 (pgvector's default is 40) is what

@@ -9,7 +9,7 @@ import { createDb, type CreateDbOptions, type Database } from "./client.ts";
 import { openTemplatePGlite, writeClusterTemplate } from "./template.ts";
 
 export { prepareClusterTemplate } from "./template.ts";
-// Whether a statement text runs named (the searches' regression tests in packages/api).
+// Whether a statement text runs named (packages/api's tests of the searches', lookup's and list's statements).
 export { isPrepared } from "./prepared-statements.ts";
 export { type FaultMode, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 export { Locker } from "./locker.ts";
