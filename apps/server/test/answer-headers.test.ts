@@ -32,7 +32,11 @@ function app(seen: { onResponse: boolean[] }) {
     .get("/text", (c) => c.text("plain"))
     .get("/empty", (c) => c.body(null, 204))
     .get("/framed", (c) => c.html("<p>", 200, { "X-Frame-Options": "SAMEORIGIN", "Cache-Control": "no-store" }))
-    .get("/stream", (c) => stream(c, async (s) => s.write("a")))
+    .get("/stream", (c) =>
+      stream(c, async (s) => {
+        await s.write("a");
+      }),
+    )
     .get("/bytes", () => new Response(new Uint8Array([1, 2]), { headers: { "Content-Length": "2", Etag: '"x"' } }));
 }
 
