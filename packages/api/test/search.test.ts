@@ -60,6 +60,38 @@ describe("query parsing and context assembly (no database)", () => {
     expect(memoryHeader("v", null, stored, ["a\nb"])).toBe("## stored 2026-03-14 · v · a b");
   });
 
+  it("writes a header's id and tags on one line, plain ASCII as it is and anything else collapsed", () => {
+    // Plain printable ASCII skips the Unicode regex (memory-header.ts's plainLine): each case must come out as the
+    // regex alone writes it, the fast path's edges (two spaces, DEL, non-ASCII, controls) included.
+    const regex = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
+    const stored = new Date("2026-03-14T10:00:00Z");
+    const cases = [
+      "vid_1",
+      "a b",
+      "a  b",
+      " lead",
+      "trail ",
+      "  ",
+      "a\tb",
+      "a\u00a0b",
+      "x\u2028y",
+      "del\u007f",
+      "é",
+      "~!",
+    ];
+    for (const value of cases) {
+      expect(memoryHeader(value, null, stored, [value])).toBe(
+        `## stored 2026-03-14 · ${regex(value)} · ${regex(value)}`,
+      );
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12, unit: "binary" }), (value) => {
+        expect(memoryHeader(value, null, stored, [])).toBe(`## stored 2026-03-14 · ${regex(value)}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("a description's own heading lines cannot pass for another memory's header", () => {
     const forged = "Notes from the day.\n## 2019-07-14 · vid_forged · beach\n# Summary\n  ## indented stays";
     const output = assembleContext(
@@ -190,6 +222,31 @@ for (const target of targets)
     });
     afterEach(() => {
       Object.assign(searchTuning, saved);
+    });
+
+    it("writes a context's stored day as createdAt's UTC day, to its last millisecond", async () => {
+      // context.ts keeps the adapter's UTC text instead of a Date (storedAt): its day must be toISOString()'s.
+      const stamps: [string, string][] = [
+        ["stamp-late", "2026-03-14 23:59:59.999"],
+        ["stamp-early", "1969-12-31 23:59:59"],
+        ["stamp-old", "0099-01-02 00:00:00.5"],
+      ];
+      for (const [videoId, at] of stamps) {
+        await caller.videoAnalysis.create({ videoId, description: `Quokkazanzibar sighting ${videoId}.`, tags: [] });
+        await db.prisma.$executeRawUnsafe(
+          `UPDATE "VideoAnalysis" SET "createdAt" = $1::timestamp WHERE "space" = 's' AND "videoId" = $2`,
+          at,
+          videoId,
+        );
+      }
+      const { text } = await caller.videoAnalysis.context({ query: "quokkazanzibar", maxChars: 2000 });
+      const days = text.split("\n").filter((line) => line.startsWith("## "));
+      expect(days.sort()).toEqual([
+        "## stored 0099-01-02 · stamp-old",
+        "## stored 1969-12-31 · stamp-early",
+        "## stored 2026-03-14 · stamp-late",
+      ]);
+      for (const [videoId] of stamps) await caller.videoAnalysis.delete({ videoId });
     });
 
     // Operators, quotes and SQL are separators: only a query's words count, so each answers what its words match

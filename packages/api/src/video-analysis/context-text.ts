@@ -25,7 +25,8 @@ export interface ContextItem {
   videoId: string;
   /** As answered (recordedAtText): in the offset it was recorded in. */
   recordedAt: string | null;
-  createdAt: Date;
+  /** A Date, or the adapter's UTC text when its first ten characters are the day (context.ts's storedAt). */
+  createdAt: Date | string;
   tags: string[];
   description: string;
   score: number | null;

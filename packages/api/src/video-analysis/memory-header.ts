@@ -4,7 +4,20 @@
  */
 
 /** One line, whatever a value holds: a header must never be broken by an id's or a tag's own line breaks. */
-const oneLine = (text: string) => text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ");
+const oneLine = (text: string) => (plainLine(text) ? text : text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " "));
+
+/**
+ * True when oneLine's replace would leave `text` as it is: printable ASCII without two spaces in a row (a lone space
+ * is replaced by itself). A context writes two per memory, and its ids and tags nearly always are: the Unicode
+ * regex's scan and copy were a visible share of its header's cost (docs/performance.md).
+ */
+function plainLine(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || (code === 0x20 && text.charCodeAt(i + 1) === 0x20)) return false;
+  }
+  return true;
+}
 
 /**
  * `## 2019-07-14 · vid_123 · beach, family`: the recording's calendar day in its own offset, the videoId, the tags
@@ -30,5 +43,6 @@ export function memoryHeader(
  * so a description holding a heading such as `## 2019-07-14 · vid_9` cannot pass for another memory's header.
  */
 export function memoryText(description: string): string {
-  return description.replace(/^#/gm, "\\#");
+  // Most hold no `#` at all: no regex scan and copy then.
+  return description.includes("#") ? description.replace(/^#/gm, "\\#") : description;
 }

@@ -167,8 +167,9 @@ export async function searchHits<R extends { id: string }>(
 ): Promise<{ items: RowHit<R>[]; considered: number }> {
   const { columns } = options;
   const { hits, rows, highlightQuery, considered } = await rank(ctx, input, columns, options.highlight);
+  // Rows that came with the candidates are read as they are, without a second Map of them (a context's 50).
   const found = rows
-    ? new Map([...rows].map(([id, row]) => [id, { row, highlight: null }]))
+    ? null
     : await hydrate(
         ctx,
         hits.map((h) => h.candidate.id),
@@ -177,7 +178,7 @@ export async function searchHits<R extends { id: string }>(
       );
   const items: RowHit<R>[] = [];
   for (const { candidate, score } of hits) {
-    const hit = found.get(candidate.id);
+    const hit = found ? found.get(candidate.id) : { row: rows!.get(candidate.id)!, highlight: null };
     if (!hit) continue; // deleted between the candidates and the second statement
     const { text, trigram, vector } = candidate;
     items.push({ row: hit.row, score, highlight: hit.highlight, scores: { text, trigram, vector } });
