@@ -4,6 +4,7 @@ import net, { type AddressInfo } from "node:net";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { ChangeFeed } from "@memory-mirror/api";
 import { createDb, type CreateDbOptions, type Database, describeDatabase } from "@memory-mirror/db";
+import { AnswerWithHeaders } from "./answer-headers.ts";
 import { createApp } from "./app.ts";
 import { startUpkeep } from "./upkeep.ts";
 import { collectAtRest, type CollectAtRestTimes, exposedGc } from "./collect-at-rest.ts";
@@ -75,8 +76,15 @@ export function createServer(config: ServerConfig, options: CreateServerOptions 
       return answer.then((response) => settleUnreadBody(request, env)?.then(() => response) ?? response);
     };
     http = await new Promise<Server>((resolve, reject) => {
-      const server = serve({ fetch: handle, port: config.port, hostname: config.host }, () =>
-        resolve(server as Server),
+      const server = serve(
+        {
+          fetch: handle,
+          port: config.port,
+          hostname: config.host,
+          // Node's answer writes the headers every app answer carries (answer-headers.ts).
+          serverOptions: { ServerResponse: AnswerWithHeaders },
+        },
+        () => resolve(server as Server),
       );
       connections = trackConnections(server as Server, options.idleGraceMs ?? 500);
       answerClientErrors(server as Server);
