@@ -1,5 +1,6 @@
 /**
- * The service's answers to a fixed corpus of searches and contexts, written to a JSON file; `--compare` says which of
+ * The service's answers to a fixed corpus of searches and contexts, lookups and pages (tRPC and REST), written to a
+ * JSON file; `--compare` says which of
  * two such files' answers differ. A change to how searches find or rank (a statement rewritten for speed) should keep
  * every answer byte for byte: run this against the same kept database with the build before and the build after.
  *
@@ -15,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { serviceEnv, startProcess, stop } from "./processes.ts";
-import { BENCH_QUERIES, DIMS, MODEL, seed, videoIdOf } from "./seed.ts";
+import { BENCH_QUERIES, DIMS, MODEL, SPACE, seed, videoIdOf } from "./seed.ts";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -136,17 +137,74 @@ function corpus(near: number[][]): { name: string; path: string; input: Record<s
   return all;
 }
 
+/** The reads by key and the pages, over tRPC and REST: every timestamp an answer can carry (EDGES among them). */
+function reads(): { name: string; path: string; input: Record<string, unknown> }[] {
+  const videoIds = [...EDGES.map((edge) => edge.videoId), ...[0, 1, 42, 9_999].map(videoIdOf)];
+  const all = [
+    ...videoIds.map((videoId) => ({ path: "byVideoId", input: { videoId } })),
+    { path: "byVideoIds", input: { videoIds: [...videoIds, videoIdOf(999_999)] } },
+    ...[1, 20, 100].map((limit) => ({ path: "list", input: { limit } })),
+    { path: "list", input: { limit: 100, orderBy: "recordedAt" } },
+    ...videoIds.map((videoId) => ({ path: `GET ${REST}/${videoId}`, input: {} })),
+    { path: `GET ${REST}/?limit=100`, input: {} },
+    { path: `GET ${REST}/?limit=20&order_by=recorded_at`, input: {} },
+  ];
+  return all.map((read, i) => ({ name: `${read.path} ${JSON.stringify(read.input).slice(0, 160)} #r${i}`, ...read }));
+}
+const REST = "/api/video-analysis";
+
+/**
+ * Rows whose timestamps only raw SQL writes (the seed's are whole seconds in UTC): milliseconds 999, microseconds
+ * (the columns round them), years 0001 and 9999, recording times in an offset. Written once, kept by later runs.
+ */
+const EDGES = [
+  {
+    videoId: "edge-ms-999",
+    createdAt: "2025-12-31 23:59:59.999",
+    recordedAt: "2019-07-14 08:00:00.999+00",
+    offset: 120,
+  },
+  {
+    videoId: "edge-us",
+    createdAt: "2025-12-31 12:00:00.123456",
+    recordedAt: "1900-01-01 00:00:00.0005+00",
+    offset: -330,
+  },
+  { videoId: "edge-year-1", createdAt: "0001-01-01 00:00:00", recordedAt: "2019-07-14 08:00:00+00", offset: 0 },
+  { videoId: "edge-year-9999", createdAt: "9999-12-31 23:59:59.999", recordedAt: null, offset: null },
+];
+async function writeEdges(): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const { videoId, createdAt, recordedAt, offset } of EDGES)
+      await client.query(
+        `INSERT INTO "VideoAnalysis" ("id", "space", "videoId", "description", "createdAt", "updatedAt", "recordedAt",
+           "recordedAtOffset")
+         VALUES ($1, $5, $1, 'An edge of time: ' || $1, $2::timestamp, $2::timestamp, $3::timestamptz, $4::smallint)
+         ON CONFLICT DO NOTHING`,
+        [videoId, createdAt, recordedAt, offset, SPACE],
+      );
+  } finally {
+    await client.end();
+  }
+}
+
 const apiKey = await seed(url, 0, `answers-${Date.now()}`);
+await writeEdges();
 const here = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const server = await startProcess(values.server ?? here, { ...serviceEnv(url), AUTH: "required" }, "/readyz");
 try {
   const answers: Answer[] = [];
-  for (const { name, path, input } of corpus(await nearVectors(4))) {
-    const response = await fetch(`${server.url}/trpc/videoAnalysis.${path}?batch=1`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ 0: input }),
-    });
+  const authorization = `Bearer ${apiKey}`;
+  for (const { name, path, input } of [...corpus(await nearVectors(4)), ...reads()]) {
+    const response = path.startsWith("GET ")
+      ? await fetch(`${server.url}${path.slice(4)}`, { headers: { authorization } })
+      : await fetch(`${server.url}/trpc/videoAnalysis.${path}?batch=1`, {
+          method: "POST",
+          headers: { authorization, "content-type": "application/json" },
+          body: JSON.stringify({ 0: input }),
+        });
     answers.push({ name, input, status: response.status, body: await response.text() });
   }
   await writeFile(values.out, JSON.stringify(answers, null, 1));

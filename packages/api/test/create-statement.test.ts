@@ -8,7 +8,7 @@ import { testTargets } from "@memory-mirror/db/testing";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { readChanges } from "../src/changes/log.ts";
-import { select, toAnalysis } from "../src/video-analysis/stored-row.ts";
+import { select, storedRowOf, toAnalysis } from "../src/video-analysis/stored-row.ts";
 import { fullAnalysis } from "./fixtures/full-analysis.ts";
 import { useOneConnection } from "./support/one-connection.ts";
 import { useTestDatabase } from "./support/test-database.ts";
@@ -28,7 +28,7 @@ for (const target of targets)
         where: { space_videoId: { space: "creates", videoId: "full" } },
         select,
       });
-      expect(created).toEqual(JSON.parse(wire(toAnalysis(stored!))));
+      expect(created).toEqual(JSON.parse(wire(toAnalysis(storedRowOf(stored!)))));
       expect(created).toMatchObject({
         version: 1,
         tags: ["a", "b"],

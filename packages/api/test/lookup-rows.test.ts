@@ -1,10 +1,11 @@
 /**
  * Lookups by videoId and list pages read their rows through the driver adapter (queryDriver), not Prisma Client:
- * every column must come back as Prisma reads it (the typed `select` of stored-row.ts), on both databases.
+ * every column must come back as Prisma reads it (the typed `select` of stored-row.ts; timestamps as the ISO text
+ * its Dates write), on both databases.
  */
 import { testTargets } from "@memory-mirror/db/testing";
 import { describe, expect, it } from "vitest";
-import { select, toAnalysis } from "../src/video-analysis/stored-row.ts";
+import { select, storedRowOf, toAnalysis } from "../src/video-analysis/stored-row.ts";
 import { createVideoLookups } from "../src/video-analysis/video-lookups.ts";
 import { fullAnalysis } from "./fixtures/full-analysis.ts";
 import { useTestDatabase } from "./support/test-database.ts";
@@ -29,10 +30,12 @@ for (const target of targets)
         lookups.load("bare"),
         lookups.load("missing"),
       ]);
-      expect(full).toEqual(await prismaRow("full"));
-      expect(full?.createdAt).toBeInstanceOf(Date);
+      const fullRow = await prismaRow("full");
+      expect(full).toEqual(fullRow && storedRowOf(fullRow));
+      expect(full?.createdAt).toBe(fullRow?.createdAt.toISOString());
       expect(full).toMatchObject({ version: 2, embeddingDims: 3, recordedAtOffset: 120, tags: ["a", "b"] });
-      expect(bare).toEqual(await prismaRow("bare"));
+      const bareRow = await prismaRow("bare");
+      expect(bare).toEqual(bareRow && storedRowOf(bareRow));
       expect(bare).toMatchObject({ metadata: null, recordedAt: null, embeddingModel: null, embeddingDims: null });
       expect(missing).toBeNull();
     });
@@ -62,7 +65,7 @@ for (const target of targets)
             .videoAnalysis.list({ limit: 1, orderBy, cursor });
           seen.push(...page.items.map((item) => item.videoId));
           const found = page.items.find((item) => item.videoId === "listed");
-          if (found) expect(found).toEqual(wire(toAnalysis(listed!)));
+          if (found) expect(found).toEqual(wire(toAnalysis(storedRowOf(listed!))));
           cursor = page.nextCursor;
         } while (cursor);
         expect(seen.toSorted()).toEqual(["listed", "p1", "p2", "p3"]);

@@ -5,9 +5,11 @@
 import { Prisma, type PrismaClient } from "@memory-mirror/db";
 import { rethrowDatabaseError } from "../database-errors.ts";
 import {
+  type PrismaStoredRow,
   type StoredRow,
   type StoredTags,
   storedColumns,
+  storedRowOf,
   storedTags,
   toAnalysis,
 } from "../video-analysis/stored-row.ts";
@@ -94,12 +96,12 @@ export async function readChanges(
   const wanted = [...new Set(rows.filter((r) => r.kind !== "deleted").map((r) => r.analysisId))];
   const analyses = wanted.length
     ? await prisma
-        .$queryRaw<StoredRow[]>(
+        .$queryRaw<PrismaStoredRow[]>(
           Prisma.sql`SELECT ${ANALYSIS_COLUMNS} FROM "VideoAnalysis" WHERE "id" = ANY(${wanted}::text[])`,
         )
         .catch(rethrowDatabaseError)
     : [];
-  const byId = new Map(analyses.map((a) => [a.id, a]));
+  const byId = new Map(analyses.map((a) => [a.id, storedRowOf(a)]));
   return rows.map((row) => {
     const tags = storedTags(row.tags);
     return {

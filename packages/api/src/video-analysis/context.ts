@@ -8,7 +8,7 @@ import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { type HitColumns, searchHits } from "./search.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndexes, instant, int, tagsOf, text } from "./stored-row.ts";
+import { columnIndexes, instant, int, isoText, tagsOf, text } from "./stored-row.ts";
 import { applyWhen } from "./when.ts";
 
 /** A memory as a context writes it (ContextItem without its score), and its id. */
@@ -48,7 +48,7 @@ function readContextRows({ columns, rows }: DriverRows): ContextRow[] {
     id: text(v[at.id]),
     videoId: text(v[at.videoId]),
     recordedAt: recordedAtText(
-      v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
+      v[at.recordedAt] === null ? null : isoText(v[at.recordedAt]),
       v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
     ),
     createdAt: storedAt(v[at.createdAt]),

@@ -1,6 +1,6 @@
 /** Input and output of export: every analysis with everything it has, a page at a time (export.ts, mm export). */
 import { z } from "zod";
-import { timestamp } from "../codecs.ts";
+import { isoTimestamp } from "../codecs.ts";
 import { limitUpTo, utcDateTimeInput } from "../fields.ts";
 import { EXPORT_PAGE_MAX } from "../limits.ts";
 import { memoryFilterFields } from "./filter-schemas.ts";
@@ -54,8 +54,8 @@ export const exportedAnalysisSchema = z
     recordedAt: z.string().nullable(),
     metadata: metadataOutput,
     version: z.number().int(),
-    createdAt: timestamp,
-    updatedAt: timestamp,
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
   })
   .meta({ id: "ExportedVideoAnalysis" });
 

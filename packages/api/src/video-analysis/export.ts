@@ -92,7 +92,11 @@ function exportPage({ prisma, space, budget, signal }: ServiceContext, input: Ex
     const last = items.at(-1);
     const fetched = result.rows[0]?.[at.fetched];
     const more = (fetched === undefined ? 0 : int(fetched)) > items.length;
-    return { items, nextCursor: more && last ? encodeExportCursor(last) : null, total };
+    return {
+      items,
+      nextCursor: more && last ? encodeExportCursor({ createdAt: new Date(last.createdAt), id: last.id }) : null,
+      total,
+    };
   });
 }
 

@@ -60,7 +60,7 @@ function history(
       description: v.description,
       tags: storedTags(v.tags),
       embeddingModel: v.embeddingModel,
-      recordedAt: recordedAtText(v.recordedAt, v.recordedAtOffset),
+      recordedAt: recordedAtText(v.recordedAt && v.recordedAt.toISOString(), v.recordedAtOffset),
       metadata: v.metadata,
       changedAt: v.changedAt,
     }));

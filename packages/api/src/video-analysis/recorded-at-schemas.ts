@@ -40,9 +40,15 @@ export function formatRecordedAt({ instant, offsetMinutes }: RecordedAt): string
   return `${local}${offsetMinutes < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** A stored pair of columns as the answer's string, or null. */
-export const recordedAtText = (instant: Date | null, offsetMinutes: number | null): string | null =>
-  instant ? formatRecordedAt({ instant, offsetMinutes: offsetMinutes ?? 0 }) : null;
+/**
+ * A stored pair of columns as the answer's string, or null; the instant as toISOString writes it. In UTC that is
+ * the answer less a `.000`, with no Date made (most rows: docs/performance.md).
+ */
+export function recordedAtText(iso: string | null, offsetMinutes: number | null): string | null {
+  if (iso === null) return null;
+  if (!offsetMinutes) return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
+  return formatRecordedAt({ instant: new Date(iso), offsetMinutes });
+}
 
 /**
  * An ISO-8601 instant with an offset (`Z` or `±hh:mm`), not before 1900 and not more than a day ahead of now. The

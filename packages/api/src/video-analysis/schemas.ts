@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { limitUpTo } from "../fields.ts";
-import { timestamp } from "../codecs.ts";
+import { isoTimestamp } from "../codecs.ts";
 import {
   DESCRIPTION_MAX_LENGTH,
   EMBEDDING_MAX_DIMENSIONS,
@@ -128,14 +128,14 @@ export const videoAnalysisSchema = z
     }),
     metadata: metadataOutput,
     version: z.number().int().meta({ description: "1 on create, +1 on every change." }),
-    createdAt: timestamp,
-    updatedAt: timestamp,
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
   })
   .meta({ id: "VideoAnalysis" });
 
 /** An analysis as clients receive it (timestamps as ISO strings). */
 export type VideoAnalysis = z.output<typeof videoAnalysisSchema>;
-/** An analysis as the service returns it (timestamps as Dates), before it is put on the wire. */
+/** An analysis as the service returns it, before it is put on the wire (timestamps already as ISO strings). */
 export type VideoAnalysisRow = z.input<typeof videoAnalysisSchema>;
 
 export const videoIdInput = z.object({ videoId: videoIdField() }).strict();

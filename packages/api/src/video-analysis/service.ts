@@ -31,9 +31,11 @@ import type { UpsertInput, UpsertStatus } from "./upsert-schemas.ts";
 import { parseRecordedAt } from "./recorded-at-schemas.ts";
 import type { ServiceContext } from "./service-context.ts";
 import {
+  type PrismaStoredRow,
   type StoredRow,
   storedColumnList,
   storedColumns,
+  storedRowOf,
   storedRowsOf,
   toAnalysis,
   vectorLiteral,
@@ -162,13 +164,13 @@ async function remove(
   { ifMatch }: Precondition = {},
 ): Promise<VideoAnalysisRow> {
   // One statement with or without a condition (an absent one is NULL, so it holds).
-  const rows = await prisma.$queryRaw<StoredRow[]>`
+  const rows = await prisma.$queryRaw<PrismaStoredRow[]>`
     DELETE FROM "VideoAnalysis"
     WHERE "space" = ${space} AND "videoId" = ${videoId}
       AND (${expectedVersion ?? null}::int IS NULL OR "version" = ${expectedVersion ?? null}::int)
       AND (${ifMatch ?? null}::text[] IS NULL OR ("version"::text || '.' || "id") = ANY(${ifMatch ?? null}::text[]))
     RETURNING ${RETURNING}`.catch((error: unknown) => rethrowDatabaseError(error, { conflict: deleteRaceLost }));
-  if (rows[0]) return toAnalysis(rows[0]);
+  if (rows[0]) return toAnalysis(storedRowOf(rows[0]));
   // Nothing deleted: only now is it worth a second query to say why.
   const current = await prisma.videoAnalysis
     .findUnique({ where: { space_videoId: { space, videoId } }, select: { id: true, version: true } })
@@ -232,8 +234,8 @@ function list({ prisma, space, budget, signal }: ServiceContext, input: ListInpu
       rows.length > limit && last
         ? encodeCursor(
             orderBy === "createdAt"
-              ? { orderBy, createdAt: last.createdAt, id: last.id }
-              : { orderBy, recordedAt: last.recordedAt, id: last.id },
+              ? { orderBy, createdAt: new Date(last.createdAt), id: last.id }
+              : { orderBy, recordedAt: last.recordedAt === null ? null : new Date(last.recordedAt), id: last.id },
           )
         : null;
     return { items, nextCursor };

@@ -30,7 +30,29 @@ export const select = {
  */
 export type StoredTags = (string | null)[];
 
-export type StoredRow = Omit<Prisma.VideoAnalysisGetPayload<{ select: typeof select }>, "tags"> & { tags: StoredTags };
+/** The columns as Prisma Client's queries give them (timestamps as Dates): storedRowOf makes a StoredRow of them. */
+export type PrismaStoredRow = Omit<Prisma.VideoAnalysisGetPayload<{ select: typeof select }>, "tags"> & {
+  tags: StoredTags;
+};
+
+/**
+ * A stored row with its timestamps as the wire's ISO text (`2026-01-01T00:00:00.000Z`, isoText): answers send them
+ * so, and making a Date of each only to format it again cost the list page 7.6% of its CPU and much of its garbage
+ * (docs/performance.md). A reader that needs the instant parses it (Date.parse).
+ */
+export type StoredRow = Omit<PrismaStoredRow, "createdAt" | "updatedAt" | "recordedAt"> & {
+  createdAt: string;
+  updatedAt: string;
+  recordedAt: string | null;
+};
+
+/** A row of Prisma Client's (`$queryRaw`, which gives Dates) as the service holds it. */
+export const storedRowOf = (row: PrismaStoredRow): StoredRow => ({
+  ...row,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+  recordedAt: row.recordedAt && row.recordedAt.toISOString(),
+});
 
 /**
  * The same columns for raw statements, optionally of a table alias (`v."id", …`). `tags` comes as JSON text
@@ -49,9 +71,8 @@ export function storedColumnList(alias?: string): string {
 }
 
 /**
- * Stored rows from the driver adapter's values (queryDriver), converted as Prisma Client converts a raw query's:
- * timestamps (text) become Dates, JSON (text) is parsed (tags included: storedColumns). Every column of `select` must
- * be there, of its type.
+ * Stored rows from the driver adapter's values (queryDriver): timestamps become the wire's ISO text (isoText), JSON
+ * (text) is parsed (tags included: storedColumns). Every column of `select` must be there, of its type.
  */
 export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
   const at = columnIndexes(columns, Object.keys(select) as (keyof StoredRow)[]);
@@ -62,12 +83,12 @@ export function storedRowsOf({ columns, rows }: DriverRows): StoredRow[] {
     tags: tagsOf(v[at.tags]),
     embeddingModel: v[at.embeddingModel] === null ? null : text(v[at.embeddingModel]),
     embeddingDims: v[at.embeddingDims] === null ? null : int(v[at.embeddingDims]),
-    recordedAt: v[at.recordedAt] === null ? null : instant(v[at.recordedAt]),
+    recordedAt: v[at.recordedAt] === null ? null : isoText(v[at.recordedAt]),
     recordedAtOffset: v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
     metadata: v[at.metadata] === null ? null : json(v[at.metadata]),
     version: int(v[at.version]),
-    createdAt: instant(v[at.createdAt]),
-    updatedAt: instant(v[at.updatedAt]),
+    createdAt: isoText(v[at.createdAt]),
+    updatedAt: isoText(v[at.updatedAt]),
   }));
 }
 
@@ -90,6 +111,27 @@ export const int = (value: unknown): number =>
   typeof value === "number" && Number.isInteger(value) ? value : unexpected(value);
 /** The adapters give timestamps as ISO text with an offset (`2026-01-01T00:00:00.000+00:00`). */
 export const instant = (value: unknown): Date => new Date(text(value));
+
+/**
+ * What the adapters give for a timestamp in UTC: PostgreSQL's text with `T` and `+00:00`, its fraction (if any) without
+ * trailing zeros, up to microseconds (`2026-01-01T10:00:00.12+00:00`).
+ */
+const ADAPTER_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00:00$/;
+
+/**
+ * A timestamp as `new Date(text).toISOString()` writes it, by string: milliseconds padded to three digits, a finer
+ * fraction cut off (as Date's parser cuts it), `Z`. Any other shape (a year past 9999 or BC, an offset that is not
+ * UTC) takes the Date path itself, so the text is that path's in every case (timestamps-as-text.test.ts).
+ */
+export function isoText(value: unknown): string {
+  const adapter = text(value);
+  const match = ADAPTER_UTC.exec(adapter);
+  if (!match) return new Date(adapter).toISOString();
+  const [, seconds, fraction = ""] = match;
+  const millis =
+    fraction.length === 3 ? fraction : fraction.length > 3 ? fraction.slice(0, 3) : fraction.padEnd(3, "0");
+  return `${seconds}.${millis}Z`;
+}
 /** JSON.parse's result is a JSON value by construction. */
 export const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
 /** A text[] column other than tags (a search's stand-ins), as the driver parses it. */

@@ -13,7 +13,7 @@ import { rethrowDatabaseError } from "../database-errors.ts";
 import { ConflictError } from "../errors.ts";
 import { parseRecordedAt } from "./recorded-at-schemas.ts";
 import type { Embedding } from "./schemas.ts";
-import type { StoredRow } from "./stored-row.ts";
+import { type PrismaStoredRow, type StoredRow, storedRowOf } from "./stored-row.ts";
 import { HISTORY_LIMIT_DEFAULT } from "../limits.ts";
 
 /** One analysis to write. Fields left undefined keep what is stored (or their default on create). */
@@ -58,7 +58,7 @@ export interface WriteOptions {
 }
 
 type Action = "create" | "update" | "unchanged" | "conflict" | "missing";
-interface PlanRow extends Partial<StoredRow> {
+interface PlanRow extends Partial<PrismaStoredRow> {
   i: number;
   action: Action;
   oldId: string | null;
@@ -105,10 +105,10 @@ export async function writeAnalyses(
 function writtenRow(row: PlanRow): StoredRow {
   const { id, videoId, description, tags, embeddingModel, embeddingDims, version, createdAt, updatedAt } = row;
   const { recordedAt, recordedAtOffset, metadata } = row;
-  return {
+  return storedRowOf({
     ...{ id, videoId, description, tags, embeddingModel, embeddingDims, recordedAt, recordedAtOffset, metadata },
     ...{ version, createdAt, updatedAt },
-  } as StoredRow;
+  } as PrismaStoredRow);
 }
 
 /** The statement for these items; `i` is each item's position, so answers come back in the order given. */

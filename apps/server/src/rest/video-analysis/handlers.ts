@@ -25,8 +25,8 @@ export function toRest(row: VideoAnalysisRow): z.output<typeof analysisResponse>
     recorded_at: row.recordedAt,
     metadata: row.metadata,
     version: row.version,
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
   };
 }
 
