@@ -94,7 +94,7 @@ export const changeEventSchema = z
 
 /** A change event as clients receive it (timestamps as ISO strings). */
 export type ChangeEvent = z.output<typeof changeEventSchema>;
-/** A change event as the service makes it (timestamps as Dates). */
+/** A change event as the service makes it (its `at` a Date; the analysis's timestamps already ISO text). */
 export type ChangeEventRow = z.input<typeof changeEventSchema>;
 
 /** `recent_changes`: changes after an event id or since a time, oldest first, a bounded page. */
