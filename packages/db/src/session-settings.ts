@@ -21,16 +21,31 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Settings no operator option may change, given after theirs. Both driver adapters read a timestamptz's text by
+ * relabelling its offset as +00:00 without converting the time (prisma/orm#26786, open), so a session in any other
+ * zone (a server whose `timezone` is its host's, say Europe/Berlin) would answer every recordedAt off by the zone's
+ * offset, and `now()` would stamp createdAt's `timestamp(3)` in local time. In UTC every instant reads as stored.
+ */
+export const REQUIRED_SESSION_SETTINGS: Readonly<Record<string, string>> = { TimeZone: "UTC" };
+
+const asOptions = (settings: Readonly<Record<string, string>>) =>
+  Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+
+/**
  * The `options` a PostgreSQL connection starts with: ours first, then the operator's own (the URL's `options`
- * parameter, else PGOPTIONS, which pg would otherwise read), so that theirs win where both set a name.
+ * parameter, else PGOPTIONS, which pg would otherwise read), so that theirs win where both set a name, then the
+ * required ones, which win over theirs.
  */
 export function startupOptions(theirs: string | undefined): string {
-  const ours = Object.entries(SESSION_SETTINGS).map(([name, value]) => `-c ${name}=${value}`);
-  return [...ours, ...(theirs?.trim() ? [theirs.trim()] : [])].join(" ");
+  return [
+    ...asOptions(SESSION_SETTINGS),
+    ...(theirs?.trim() ? [theirs.trim()] : []),
+    ...asOptions(REQUIRED_SESSION_SETTINGS),
+  ].join(" ");
 }
 
 /** The same settings as SQL, for the embedded database's one session. */
 export const sessionSettingsSql = (): string =>
-  Object.entries(SESSION_SETTINGS)
+  Object.entries({ ...SESSION_SETTINGS, ...REQUIRED_SESSION_SETTINGS })
     .map(([name, value]) => `SET ${name} = '${value}';`)
     .join(" ");

@@ -82,6 +82,21 @@ describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", 
     expect((await settingsOf(db))["hnsw.ef_search"]).toBe("64");
   });
 
+  it("cannot move the session out of UTC, where the adapters read a timestamptz's text as stored (the database's own zone neither)", async () => {
+    // A server whose timezone is its host's: the adapters relabel '07:00:00-05' as 07:00 UTC (prisma/orm#26786).
+    const admin = await createDb(database.url);
+    const name = new URL(database.url).pathname.slice(1);
+    await admin.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET timezone = 'America/New_York'`);
+    await admin.close();
+    const url = new URL(database.url);
+    url.searchParams.set("options", "-c TimeZone=Asia/Kolkata");
+    db = await createDb(url.toString());
+    const [row] = await db.prisma.$queryRaw<[{ zone: string; at: Date }]>`
+      SELECT current_setting('TimeZone') AS zone, '2026-01-01T12:00:00.250Z'::timestamptz AS at`;
+    expect(row.zone).toBe("UTC");
+    expect(row.at.toISOString()).toBe("2026-01-01T12:00:00.250Z");
+  });
+
   it("in PGOPTIONS are kept too (pg reads it only when no options are given)", () => {
     const saved = process.env.PGOPTIONS;
     process.env.PGOPTIONS = "-c work_mem=7MB";
@@ -89,7 +104,7 @@ describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", 
       const config = loadDatabaseConfig({ DATABASE_URL: database.url });
       if (config.kind !== "postgres") throw new Error("expected a PostgreSQL config");
       expect(poolOptions(config).options).toBe(
-        "-c hnsw.ef_search=150 -c hnsw.iterative_scan=relaxed_order -c plan_cache_mode=force_custom_plan -c work_mem=7MB",
+        "-c hnsw.ef_search=150 -c hnsw.iterative_scan=relaxed_order -c plan_cache_mode=force_custom_plan -c work_mem=7MB -c TimeZone=UTC",
       );
     } finally {
       if (saved === undefined) delete process.env.PGOPTIONS;
