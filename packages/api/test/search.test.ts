@@ -225,7 +225,7 @@ for (const target of targets)
     });
 
     it("writes a context's stored day as createdAt's UTC day, to its last millisecond", async () => {
-      // context.ts keeps the adapter's UTC text instead of a Date (storedAt): its day must be toISOString()'s.
+      // context.ts keeps the stored time as isoText's text instead of a Date: its day must be toISOString()'s.
       const stamps: [string, string][] = [
         ["stamp-late", "2026-03-14 23:59:59.999"],
         ["stamp-early", "1969-12-31 23:59:59"],

@@ -8,7 +8,7 @@ import { recordedAtText } from "./recorded-at-schemas.ts";
 import type { ContextInput, ContextOutput } from "./search-schemas.ts";
 import { type HitColumns, searchHits } from "./search.ts";
 import type { ServiceContext } from "./service-context.ts";
-import { columnIndexes, instant, int, isoText, tagsOf, text } from "./stored-row.ts";
+import { columnIndexes, int, isoText, tagsOf, text } from "./stored-row.ts";
 import { applyWhen } from "./when.ts";
 
 /** A memory as a context writes it (ContextItem without its score), and its id. */
@@ -51,21 +51,11 @@ function readContextRows({ columns, rows }: DriverRows): ContextRow[] {
       v[at.recordedAt] === null ? null : isoText(v[at.recordedAt]),
       v[at.recordedAtOffset] === null ? null : int(v[at.recordedAtOffset]),
     ),
-    createdAt: storedAt(v[at.createdAt]),
+    // toISOString's text without a Date (isoText): its first ten characters are the header's day.
+    createdAt: isoText(v[at.createdAt]),
     tags: tagsOf(v[at.tags]),
     description: text(v[at.description]),
   }));
-}
-
-/**
- * A UTC timestamp as the adapters give it (`2026-01-01T00:00:00+00:00`, `….123+00:00`) with a four-digit year: its
- * first ten characters are its Date's toISOString() day, all the header reads of it. Kept as text, a context parses
- * no Date per memory; any other form (five digits, BC, another offset) is parsed as before.
- */
-const UTC_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$/;
-function storedAt(value: unknown): Date | string {
-  const stored = text(value);
-  return UTC_TEXT.test(stored) ? stored : instant(stored);
 }
 
 /**
