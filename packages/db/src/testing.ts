@@ -102,7 +102,7 @@ export async function createTestDatabase(name: TestTargetName, dataDir?: string)
 export async function noticesOf(url: string, sql: string, values: readonly unknown[]): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   const notices: string[] = [];
-  client.on("notice", (notice) => notices.push(notice.message ?? String(notice)));
+  client.on("notice", (notice) => notices.push(notice.message ?? notice.name));
   await client.connect();
   try {
     await client.query(sql, [...values]);
