@@ -7,9 +7,9 @@
 import { Prisma, queryDriverSql } from "@memory-mirror/db";
 import { testTargets } from "@memory-mirror/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adapterTimestamp, adapterTimestamptz, packedColumns, unpack } from "../src/video-analysis/context-rows.ts";
+import { packedColumns, SEPARATOR, unpack } from "../src/video-analysis/context-rows.ts";
 import { recordedAtText } from "../src/video-analysis/recorded-at-schemas.ts";
-import { int, isoText, tagsOf, text } from "../src/video-analysis/stored-row.ts";
+import { adapterTimestamp, adapterTimestamptz, int, isoText, tagsOf, text } from "../src/video-analysis/stored-row.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const targets = await testTargets();
@@ -95,7 +95,7 @@ for (const target of targets)
         const videoId = row[columns.indexOf("videoId")];
         expect({ videoId, read: readPacked(row[shownAt]) }).toEqual({ videoId, read: readAlone(row.slice(0, 5)) });
         // The packed timestamps are PostgreSQL's text, which the adapter was given and rewrote: the same text now.
-        const [recordedAt, , createdAt] = text(row[shownAt]).split("\u0001");
+        const [recordedAt, , createdAt] = text(row[shownAt]).split(SEPARATOR);
         expect(adapterTimestamp(createdAt ?? "")).toBe(row[2]);
         if (row[0] !== null) expect(adapterTimestamptz(recordedAt ?? "")).toBe(row[0]);
       }
@@ -129,7 +129,9 @@ for (const target of targets)
       const headers = (text: string) => text.split("\n").filter((line) => line.startsWith("## "));
       const bySearch = await suite.caller.videoAnalysis.context({ query: "readable", maxChars: 4000 });
       const byName = await suite.caller.videoAnalysis.context({ videoIds: readable, maxChars: 4000 });
-      for (const context of [bySearch, byName]) {
+      // Past 8,000 characters the rows come by a second statement (hydrate), packed the same.
+      const longer = await suite.caller.videoAnalysis.context({ query: "readable", maxChars: 9000 });
+      for (const context of [bySearch, byName, longer]) {
         expect(context.sources.map((s) => s.videoId).sort()).toEqual(readable);
         expect(headers(context.text)).toHaveLength(readable.length);
         expect(headers(context.text)).toEqual(expect.arrayContaining(expected));

@@ -2,7 +2,8 @@
  * A text search's candidate statement sends PostgreSQL no NOTICE: each is flushed to the client mid-statement and
  * wakes it once more per search. An empty tsquery (no stand-in: every word known) and plainto_tsquery of a stop word
  * both sent one; the statement now avoids both (docs/performance.md, "The text search's statement: where its CPU
- * goes").
+ * goes"). PostgreSQL only: a NOTICE is a message on a server connection, which noticesOf listens to; the embedded
+ * database has no client to wake.
  */
 import { noticesOf, testTargets } from "@memory-mirror/db/testing";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +35,15 @@ describe.skipIf(!!postgres.skip)("the text search's candidate statement on Postg
       budget: new ResponseBudget({ maxRows: 1000, maxBytes: 1 << 20 }),
       lookups: createVideoLookups(suite.db.prisma, SPACE),
     };
-    for (const query of ["birthday cake", "birthdy cake", "the dog on the beach", '"the garden" dog']) {
+    // "andd": a typo whose stand-in is a stop word ("and"); "to be": a phrase of stop words only.
+    for (const query of [
+      "birthday cake",
+      "birthdy cake",
+      "the dog on the beach",
+      '"the garden" dog',
+      "andd dog",
+      '"to be" dog',
+    ]) {
       const statement = candidateStatement(ctx, searchInput.parse({ query }), parseQuery(query), { kind: "none" }, 50);
       expect(await noticesOf(suite.db.url, statement.text, statement.values), query).toEqual([]);
     }

@@ -25,8 +25,10 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = {
  * relabelling its offset as +00:00 without converting the time (prisma/orm#26786, open), so a session in any other
  * zone (a server whose `timezone` is its host's, say Europe/Berlin) would answer every recordedAt off by the zone's
  * offset, and `now()` would stamp createdAt's `timestamp(3)` in local time. In UTC every instant reads as stored.
+ * They (and context-rows.ts) parse a timestamp's text in ISO form only: in any other DateStyle ('SQL, DMY' as a
+ * database's default, say) every read of a timestamp failed. "ISO" sets the output form and keeps the field order.
  */
-export const REQUIRED_SESSION_SETTINGS: Readonly<Record<string, string>> = { TimeZone: "UTC" };
+export const REQUIRED_SESSION_SETTINGS: Readonly<Record<string, string>> = { TimeZone: "UTC", DateStyle: "ISO" };
 
 const asOptions = (settings: Readonly<Record<string, string>>) =>
   Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);

@@ -100,7 +100,7 @@ export async function createTestDatabase(name: TestTargetName, dataDir?: string)
  * flushed to the client at once, mid-statement, so a hot statement should send none.
  */
 export async function noticesOf(url: string, sql: string, values: readonly unknown[]): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   const notices: string[] = [];
   client.on("notice", (notice) => notices.push(notice.message ?? notice.name));
   await client.connect();

@@ -97,6 +97,21 @@ describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", 
     expect(row.at.toISOString()).toBe("2026-01-01T12:00:00.250Z");
   });
 
+  it("cannot change the DateStyle the adapters parse timestamps in (ISO), the database's own neither", async () => {
+    // In 'SQL, DMY' a timestamp's text is '01/02/2026 12:00:00.25 UTC': the adapters would read 2 January as 1 February.
+    const admin = await createDb(database.url);
+    const name = new URL(database.url).pathname.slice(1);
+    await admin.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY'`);
+    await admin.close();
+    const url = new URL(database.url);
+    url.searchParams.set("options", "-c DateStyle=Postgres,DMY");
+    db = await createDb(url.toString());
+    const [row] = await db.prisma.$queryRaw<[{ style: string; at: Date }]>`
+      SELECT current_setting('DateStyle') AS style, '2026-02-01T12:00:00.250Z'::timestamptz AS at`;
+    expect(row.at.toISOString()).toBe("2026-02-01T12:00:00.250Z");
+    expect(row.style).toMatch(/^ISO,/);
+  });
+
   it("in PGOPTIONS are kept too (pg reads it only when no options are given)", () => {
     const saved = process.env.PGOPTIONS;
     process.env.PGOPTIONS = "-c work_mem=7MB";
@@ -104,7 +119,7 @@ describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", 
       const config = loadDatabaseConfig({ DATABASE_URL: database.url });
       if (config.kind !== "postgres") throw new Error("expected a PostgreSQL config");
       expect(poolOptions(config).options).toBe(
-        "-c hnsw.ef_search=150 -c hnsw.iterative_scan=relaxed_order -c plan_cache_mode=force_custom_plan -c work_mem=7MB -c TimeZone=UTC",
+        "-c hnsw.ef_search=150 -c hnsw.iterative_scan=relaxed_order -c plan_cache_mode=force_custom_plan -c work_mem=7MB -c TimeZone=UTC -c DateStyle=ISO",
       );
     } finally {
       if (saved === undefined) delete process.env.PGOPTIONS;

@@ -8,7 +8,7 @@
 import { type DriverRows, Prisma } from "@memory-mirror/db";
 import type { Shown } from "./context-text.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
-import { columnIndexes, int, isoText, tagsOf, text } from "./stored-row.ts";
+import { adapterTimestamp, adapterTimestamptz, columnIndexes, int, isoText, tagsOf, text } from "./stored-row.ts";
 
 /** A row of a context's statement: the ids every reader needs, and the rest as `shown` (unpack reads it). */
 export interface PackedRow {
@@ -20,13 +20,14 @@ export interface PackedRow {
 /**
  * Between the packed fields. None of the fields before the description can hold it: a timestamp's or an integer's
  * text, and JSON, which escapes every control character. The description comes last, whole whatever it holds.
+ * packedColumns' SQL writes it as chr(1).
  */
-const SEPARATOR = "\u0001";
+export const SEPARATOR = "\u0001";
 
 /**
  * The columns (SQL on the alias `v`) for a statement whose description is cut to `descriptionChars` characters. The
  * timestamps come as PostgreSQL's text, which is what the driver adapters are sent for a timestamp column (the type's
- * output, in the session's DateStyle and TimeZone: UTC, session-settings.ts) and rewrite before reading: unpack
+ * output, in the session's DateStyle and TimeZone: ISO and UTC, session-settings.ts) and rewrite before reading: unpack
  * rewrites them the same way. A NULL comes as an empty field (no timestamp's, integer's or JSON's text is empty).
  */
 export function packedColumns(descriptionChars: number): Prisma.Sql {
@@ -34,16 +35,6 @@ export function packedColumns(descriptionChars: number): Prisma.Sql {
   return Prisma.sql`v."id", v."videoId", concat(v."recordedAt"::text, chr(1), v."recordedAtOffset"::text, chr(1),
     v."createdAt"::text, chr(1), to_json(v."tags")::text, chr(1), left(v."description", ${descriptionChars}::int)) AS "shown"`;
 }
-
-/**
- * The adapters' own rewrites of PostgreSQL's timestamp text (@prisma/adapter-pg's and pglite-prisma-adapter's
- * normalize_timestamp and normalize_timestamptz, the same in both), which isoText reads: so a packed timestamp reads
- * as the same column read alone would, in every shape PostgreSQL writes (BC, five-digit years…). context-rows.test.ts
- * compares them with each adapter's reading of the columns.
- */
-export const adapterTimestamp = (time: string): string => `${time.replace(" ", "T")}+00:00`;
-export const adapterTimestamptz = (time: string): string =>
-  time.replace(" ", "T").replace(/[+-]\d{2}(:\d{2})?$/, "+00:00");
 
 /** What `packedColumns` packed, read as the separate columns were (int, isoText, tagsOf, text). */
 export function unpack(shown: string): Shown {

@@ -187,14 +187,16 @@ export function candidateStatement(
         WHERE to_tsvector('mm_english', d.word) <> ''::tsvector
         UNION ALL
         SELECT NULL, phraseto_tsquery('mm_english', p) FROM unnest(${parsed.phrases.map((p) => p.join(" "))}::text[]) AS p
-        WHERE numnode(phraseto_tsquery('mm_english', p)) > 1),
+        -- A phrase of stop words only is no phrase; CASE, so that phraseto_tsquery never sees one (its NOTICE).
+        WHERE CASE WHEN to_tsvector('mm_english', p) <> ''::tsvector THEN numnode(phraseto_tsquery('mm_english', p)) > 1 END),
       terms AS MATERIALIZED (
         -- The space's own words that look like each query word, found through the vocabulary's trigram index by
         -- word similarity (typos, prefixes, fragments) and scored by similarity (fragments discounted). Not the %
         -- operator: in the embedded database (PGlite 0.5.16) it hangs the backend in about half of fresh processes.
         SELECT e.word, e.term, e.sim, plainto_tsquery('mm_english', e.term) AS tq
         FROM (${termLookups(space, fuzzyWords)}) AS e
-        WHERE e.sim >= ${searchTuning.minTermSimilarity}::float8 AND numnode(plainto_tsquery('mm_english', e.term)) > 0),
+        -- A stop word stands in for nothing (as in words, without plainto_tsquery's NOTICE).
+        WHERE e.sim >= ${searchTuning.minTermSimilarity}::float8 AND to_tsvector('mm_english', e.term) <> ''::tsvector),
       fuzzy AS MATERIALIZED (
         -- Stand-ins for words the vocabulary does not hold as typed: exact words are the text signal's. None (every
         -- word known): no query, which matches nothing, as an empty one would; but an empty one makes PostgreSQL send

@@ -132,6 +132,16 @@ export function isoText(value: unknown): string {
     fraction.length === 3 ? fraction : fraction.length > 3 ? fraction.slice(0, 3) : fraction.padEnd(3, "0");
   return `${seconds}.${millis}Z`;
 }
+
+/**
+ * The adapters' own rewrites of PostgreSQL's timestamp text (@prisma/adapter-pg's and pglite-prisma-adapter's
+ * normalize_timestamp and normalize_timestamptz, the same in both), which isoText reads: so a timestamp's text taken
+ * from PostgreSQL itself (context-rows.ts' packed column) reads as the same column read alone would, in every shape
+ * PostgreSQL writes (BC, five-digit years…). context-rows.test.ts compares them with each adapter's reading.
+ */
+export const adapterTimestamp = (time: string): string => `${time.replace(" ", "T")}+00:00`;
+export const adapterTimestamptz = (time: string): string =>
+  time.replace(" ", "T").replace(/[+-]\d{2}(:\d{2})?$/, "+00:00");
 /** JSON.parse's result is a JSON value by construction. */
 export const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
 /** A text[] column other than tags (a search's stand-ins), as the driver parses it. */
