@@ -25,7 +25,7 @@ export interface ContextItem {
   videoId: string;
   /** As answered (recordedAtText): in the offset it was recorded in. */
   recordedAt: string | null;
-  /** A Date, or toISOString's text (context.ts reads it with isoText: no Date per memory); the header reads its day. */
+  /** A Date, or toISOString's text (context-rows.ts reads it with isoText: no Date per memory); the header reads its day. */
   createdAt: Date | string;
   tags: string[];
   description: string;

@@ -18,8 +18,8 @@ import { columnIndexes, type StoredRow, storedColumnList, storedRowsOf, text, to
 
 /**
  * What a caller reads of its hits' memories: their columns (SQL on the alias `v`, "id" and "videoId" among them) and
- * how to read them from the driver adapter's values. A search answers whole analyses; a context needs five columns
- * of its 50 hits, not the metadata and version it would decode and drop.
+ * how to read them from the driver adapter's values. A search answers whole analyses; a context what its text shows
+ * of its 50 hits, packed in one column (context-rows.ts), not the metadata and version it would decode and drop.
  */
 export interface HitColumns<R extends { id: string }> {
   sql: Prisma.Sql;
