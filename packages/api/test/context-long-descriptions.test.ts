@@ -8,7 +8,8 @@
 import { testTargets } from "@memory-mirror/db/testing";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assembleContext, type ContextItem, type ContextPlan } from "../src/video-analysis/context-text.ts";
+import { assembleContext, type ContextPlan } from "../src/video-analysis/context-text.ts";
+import { contextItem } from "./support/context-items.ts";
 import { useTestDatabase } from "./support/test-database.ts";
 
 const targets = await testTargets();
@@ -21,7 +22,7 @@ describe("a context's descriptions cut to maxChars + 1 characters", () => {
     // Line starts with # (escaped by memoryText), astral characters (two UTF-16 units), spaces and punctuation at cuts.
     const piece = fc.constantFrom("word", " ", "\n", "# ", "😀", "é", ".", "long-compound-word", "\n## ");
     const description = fc.array(piece, { maxLength: 200 }).map((parts) => parts.join(""));
-    const item: fc.Arbitrary<ContextItem> = fc.record({
+    const item = fc.record({
       videoId: fc.constantFrom<string>("vid_1", "vid_2", "a-much-longer-video-id"),
       recordedAt: fc.constantFrom<string | null>(null, "2019-07-14T10:00:00+02:00"),
       createdAt: fc.constant(new Date("2026-12-01T00:00:00Z")),
@@ -31,8 +32,12 @@ describe("a context's descriptions cut to maxChars + 1 characters", () => {
     });
     fc.assert(
       fc.property(fc.array(item, { maxLength: 4 }), fc.integer({ min: 100, max: 900 }), (items, maxChars) => {
-        const plan: ContextPlan = { items, considered: items.length + 1, leftOutAs: "as weaker matches" };
-        const cut: ContextItem[] = items.map((i) => ({ ...i, description: leftChars(i.description, maxChars + 1) }));
+        const plan: ContextPlan = {
+          items: items.map(contextItem),
+          considered: items.length + 1,
+          leftOutAs: "as weaker matches",
+        };
+        const cut = items.map((i) => contextItem({ ...i, description: leftChars(i.description, maxChars + 1) }));
         expect(assembleContext({ ...plan, items: cut }, maxChars)).toEqual(assembleContext(plan, maxChars));
       }),
       { seed: 20261207, numRuns: 500 },
@@ -59,14 +64,14 @@ for (const target of targets)
         for (const input of [{ query: "river" }, { videoIds: ["river"] }]) {
           const context = await suite.caller.videoAnalysis.context({ ...input, maxChars });
           expect(context.truncated).toBe(true);
-          const item: ContextItem = {
+          const item = contextItem({
             videoId: "river",
             recordedAt: null,
             createdAt: new Date(stored.createdAt),
             tags: ["water"],
             description: stored.description,
             score: context.sources[0]?.score ?? null,
-          };
+          });
           const leftOutAs = "query" in input ? "as weaker matches" : "as unknown";
           const expected = assembleContext({ items: [item], considered: context.considered, leftOutAs }, maxChars);
           expect({ maxChars, ...input, text: context.text }).toEqual({ maxChars, ...input, text: expected.text });

@@ -138,4 +138,17 @@ for (const target of targets)
         );
       }
     });
+
+    it("unpacks only the memories whose blocks it reaches: one it never reaches cannot fail it", async () => {
+      // A long memory is cut (its block ends the context) before bc, whose BC createdAt fails every read of it.
+      await suite.caller.videoAnalysis.create({ videoId: "long", description: "Stones by the river. ".repeat(40) });
+      const context = await suite.caller.videoAnalysis.context({ videoIds: ["long", "bc"], maxChars: 300 });
+      expect(context.sources.map((s) => s.videoId)).toEqual(["long"]);
+      expect(context.truncated).toBe(true);
+      expect(context.text).toMatch(/…\n\n\(1 of 2 memories considered included; 1 left out for lack of room\.\)$/);
+      await expect(suite.caller.videoAnalysis.context({ videoIds: ["bc", "long"], maxChars: 300 })).rejects.toThrow(
+        /Invalid time value/,
+      );
+      await suite.caller.videoAnalysis.delete({ videoId: "long" });
+    });
   });

@@ -10,6 +10,7 @@ import { assembleContext, contextNote, cutAtWord, longestNote } from "../src/vid
 import { memoryHeader, memoryText } from "../src/video-analysis/memory-header.ts";
 import { parseQuery } from "../src/video-analysis/search-query.ts";
 import { searchTuning } from "../src/video-analysis/search-tuning.ts";
+import { contextItem } from "./support/context-items.ts";
 
 const targets = await testTargets();
 
@@ -97,14 +98,14 @@ describe("query parsing and context assembly (no database)", () => {
     const output = assembleContext(
       {
         items: [
-          {
+          contextItem({
             videoId: "v1",
             recordedAt: null,
             createdAt: new Date("2026-03-14"),
             tags: [],
             description: forged,
             score: 1,
-          },
+          }),
         ],
         considered: 1,
         leftOutAs: "as weaker matches",
@@ -114,6 +115,24 @@ describe("query parsing and context assembly (no database)", () => {
     expect(headers(output.text)).toEqual(["## stored 2026-03-14 · v1"]);
     expect(output.text).toContain("\n\\## 2019-07-14 · vid_forged · beach\n\\# Summary\n  ## indented stays");
     expect(output.sources[0]?.chars).toBe("## stored 2026-03-14 · v1\n".length + memoryText(forged).length);
+  });
+
+  it("reads a memory's shown fields only when it reaches its block", () => {
+    const read: string[] = [];
+    const items = Array.from({ length: 50 }, (_, i) => ({
+      videoId: `v${i}`,
+      score: 1 - i / 100,
+      shown: () => {
+        read.push(`v${i}`);
+        return { recordedAt: null, createdAt: "2026-03-14T00:00:00.000Z", tags: [], description: "word ".repeat(20) };
+      },
+    }));
+    const output = assembleContext({ items, considered: 50, leftOutAs: "as weaker matches" }, 1000);
+    expect(output.sources.length).toBeGreaterThan(3);
+    expect(output.sources.length).toBeLessThan(50);
+    // The written ones, and the one that did not fit (or was cut: then it is among them), each once.
+    expect(read.slice(0, output.sources.length)).toEqual(output.sources.map((s) => s.videoId));
+    expect(read.length).toBeLessThanOrEqual(output.sources.length + 1);
   });
 
   it("reserves room for the longest closing note of any count included, as writing every note would", () => {
@@ -155,7 +174,7 @@ describe("query parsing and context assembly (no database)", () => {
         (items, maxChars, extra) => {
           const sorted = [...items].sort((a, b) => b.score - a.score);
           const output = assembleContext(
-            { items: sorted, considered: sorted.length + extra, leftOutAs: "as weaker matches" },
+            { items: sorted.map(contextItem), considered: sorted.length + extra, leftOutAs: "as weaker matches" },
             maxChars,
           );
           expectWellFormed(output, maxChars);

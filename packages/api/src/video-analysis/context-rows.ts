@@ -1,11 +1,12 @@
 /**
  * A context's memories as its statements return them: what its text shows of each (recording time, stored time, tags,
- * description) packed into one text column, unpacked only for the memories it may write. A context's candidate
+ * description) packed into one text column, unpacked only for the memories it writes. A context's candidate
  * statement returns them on each of its ~100 candidates to write about 30: as seven columns, every candidate's were
  * decoded into strings by pg-protocol and its timestamps rewritten by the adapter, most for nothing (docs/performance.md,
  * "A context's shown columns, packed").
  */
 import { type DriverRows, Prisma } from "@memory-mirror/db";
+import type { Shown } from "./context-text.ts";
 import { recordedAtText } from "./recorded-at-schemas.ts";
 import { columnIndexes, int, isoText, tagsOf, text } from "./stored-row.ts";
 
@@ -14,16 +15,6 @@ export interface PackedRow {
   id: string;
   videoId: string;
   shown: string;
-}
-
-/** What a context writes of one memory, besides its videoId. */
-export interface Shown {
-  /** As answered (recordedAtText): in the offset it was recorded in. */
-  recordedAt: string | null;
-  /** toISOString's text (isoText): the header reads its day. */
-  createdAt: string;
-  tags: string[];
-  description: string;
 }
 
 /**

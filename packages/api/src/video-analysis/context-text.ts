@@ -21,15 +21,24 @@ export function cutAtWord(text: string, max: number): string {
   return `${cut.replace(/[\s\p{P}]+$/u, "")}${ELLIPSIS}`;
 }
 
-export interface ContextItem {
-  videoId: string;
+/** What a context's block shows of a memory, besides its videoId. */
+export interface Shown {
   /** As answered (recordedAtText): in the offset it was recorded in. */
   recordedAt: string | null;
   /** A Date, or toISOString's text (context-rows.ts reads it with isoText: no Date per memory); the header reads its day. */
   createdAt: Date | string;
   tags: string[];
   description: string;
+}
+
+export interface ContextItem {
+  videoId: string;
   score: number | null;
+  /**
+   * What its block shows, asked for only when the block is reached: a context's budget writes about 30 of its 50
+   * memories, and reading the rest (context-rows.ts' unpack) was work for nothing.
+   */
+  shown: () => Shown;
 }
 
 /** What a context is made of: the memories worth including, best first, and what else was looked at. */
@@ -85,10 +94,11 @@ export function assembleContext({ items, considered, leftOutAs }: ContextPlan, m
   const sources: ContextOutput["sources"] = [];
   let truncated = false;
   for (const item of items) {
+    const shown = item.shown();
     const separator = text === "" ? "" : BLOCK_SEPARATOR;
-    const header = `${memoryHeader(item.videoId, item.recordedAt, item.createdAt, item.tags)}\n`;
+    const header = `${memoryHeader(item.videoId, shown.recordedAt, shown.createdAt, shown.tags)}\n`;
     const room = budget - text.length - separator.length - header.length;
-    const whole = memoryText(item.description);
+    const whole = memoryText(shown.description);
     let body = whole;
     if (body.length > room) {
       truncated = true;

@@ -12,7 +12,7 @@ import { applyWhen } from "./when.ts";
 
 /**
  * The columns a context writes, not every stored one, packed into one (context-rows.ts): of its ~100 candidates only
- * the chosen are unpacked. The description comes cut to maxChars + 1 characters: a context never writes more than
+ * those it writes are unpacked. The description comes cut to maxChars + 1 characters: a context never writes more than
  * maxChars of one memory, and assembleContext cuts a longer one the same wherever it ends beyond that (PostgreSQL
  * counts characters, at least as many UTF-16 units). So its rows can come with the candidates (up to 3 × 2 × 100 of
  * them) when maxChars is at most CANDIDATE_ROWS_MAX_CHARS: then they carry at most what the second statement's 100
@@ -35,11 +35,12 @@ const CANDIDATE_ROWS_MAX_CHARS = 8000;
  */
 const contextCandidates = (maxChars: number) => Math.min(SEARCH_LIMIT_MAX, Math.max(10, Math.ceil(maxChars / 80)));
 
-/** A row's packed columns are read here, only for the memories a context may write. */
-function contextItem(row: PackedRow, score: number | null): ContextItem {
-  const { recordedAt, createdAt, tags, description } = unpack(row.shown);
-  return { videoId: row.videoId, recordedAt, createdAt, tags, description, score };
-}
+/** A row's packed columns are read only when assembleContext reaches its block. */
+const contextItem = (row: PackedRow, score: number | null): ContextItem => ({
+  videoId: row.videoId,
+  score,
+  shown: () => unpack(row.shown),
+});
 
 /** Named memories, kept only if they pass the input's tags and memory filters. */
 async function planFromVideoIds(
