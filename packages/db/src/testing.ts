@@ -95,6 +95,23 @@ export async function createTestDatabase(name: TestTargetName, dataDir?: string)
   };
 }
 
+/**
+ * The NOTICEs PostgreSQL sends while running one statement (`$1`… placeholders) on a connection of its own: each is
+ * flushed to the client at once, mid-statement, so a hot statement should send none.
+ */
+export async function noticesOf(url: string, sql: string, values: readonly unknown[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  const notices: string[] = [];
+  client.on("notice", (notice) => notices.push(notice.message ?? notice.name));
+  await client.connect();
+  try {
+    await client.query(sql, [...values]);
+  } finally {
+    await client.end();
+  }
+  return notices;
+}
+
 async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await client.connect();

@@ -173,16 +173,18 @@ export function candidateStatement(
                websearch_to_tsquery('mm_english', ${websearchText(parsed, "all")}) AS all_q),
       words AS MATERIALIZED (
         -- Content words only (a stop word would stand for nothing), the first maxFuzzyWords as typed: a pasted
-        -- paragraph of rare words costs a bounded number of vocabulary lookups and stand-ins.
+        -- paragraph of rare words costs a bounded number of vocabulary lookups and stand-ins. A word is content when
+        -- it has a lexeme: to_tsvector tells as plainto_tsquery would, without the NOTICE the latter sends for a stop
+        -- word (flushed at once mid-statement, a wake-up of the client each).
         SELECT d.word, d.first FROM (
           SELECT lower(unaccent(w)) AS word, min(i) AS first FROM unnest(${fuzzyWords}::text[]) WITH ORDINALITY AS u(w, i)
-          WHERE numnode(plainto_tsquery('mm_english', w)) > 0 GROUP BY 1) AS d
+          WHERE to_tsvector('mm_english', w) <> ''::tsvector GROUP BY 1) AS d
         ORDER BY d.first LIMIT ${searchTuning.maxFuzzyWords}::int),
       units AS MATERIALIZED (
         -- What coverage counts: every content word, however short, and every quoted phrase.
         SELECT d.word, plainto_tsquery('mm_english', d.word) AS tq
         FROM (SELECT DISTINCT lower(unaccent(w)) AS word FROM unnest(${parsed.words}::text[]) AS w) AS d
-        WHERE numnode(plainto_tsquery('mm_english', d.word)) > 0
+        WHERE to_tsvector('mm_english', d.word) <> ''::tsvector
         UNION ALL
         SELECT NULL, phraseto_tsquery('mm_english', p) FROM unnest(${parsed.phrases.map((p) => p.join(" "))}::text[]) AS p
         WHERE numnode(phraseto_tsquery('mm_english', p)) > 1),
@@ -194,8 +196,10 @@ export function candidateStatement(
         FROM (${termLookups(space, fuzzyWords)}) AS e
         WHERE e.sim >= ${searchTuning.minTermSimilarity}::float8 AND numnode(plainto_tsquery('mm_english', e.term)) > 0),
       fuzzy AS MATERIALIZED (
-        -- Stand-ins for words the vocabulary does not hold as typed: exact words are the text signal's.
-        SELECT websearch_to_tsquery('mm_english', coalesce(string_agg(DISTINCT t.term, ' or '), '')) AS q
+        -- Stand-ins for words the vocabulary does not hold as typed: exact words are the text signal's. None (every
+        -- word known): no query, which matches nothing, as an empty one would; but an empty one makes PostgreSQL send
+        -- a NOTICE mid-statement, flushed at once, which wakes the client a second time per search.
+        SELECT CASE WHEN count(*) > 0 THEN websearch_to_tsquery('mm_english', string_agg(DISTINCT t.term, ' or ')) END AS q
         FROM terms t WHERE NOT EXISTS (SELECT 1 FROM terms x WHERE x.word = t.word AND x.term = t.word)),
       text_all AS MATERIALIZED (
         -- Memories holding every word first: selective, so the common case never ranks half the space.
@@ -263,7 +267,9 @@ export function candidateStatement(
       FROM (
         SELECT v."searchVector" @@ units.tq AS held,
                (SELECT max(t.sim) FROM terms t WHERE t.word = units.word AND v."searchVector" @@ t.tq) AS best
-        FROM units) AS u) AS m`;
+        -- OFFSET 0 keeps this a subquery: pulled up, each of the two uses of "best" became a subplan of its own,
+        -- planned and (for a unit not held outright) run twice.
+        FROM units OFFSET 0) AS u) AS m`;
   const vectorHits = plan.kind !== "none" ? Prisma.sql`(SELECT count(*)::int FROM vector_hits)` : Prisma.sql`0`;
 
   return Prisma.sql`
