@@ -24,6 +24,21 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
+  // The server's code formats nothing through Intl: the first formatter maps ~5 MB of node's ICU data and ~3 MB of
+  // ICU's state into the process for its whole life (docs/performance.md, "Peak memory under load: what it is made of").
+  {
+    files: ["packages/api/src/**", "packages/db/src/**", "apps/server/src/**"],
+    rules: {
+      "no-restricted-globals": ["error", { name: "Intl", message: "Intl keeps ~8 MB resident in the server." }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name=/^(toLocale\\w*|localeCompare)$/]",
+          message: "Locale formatting (Intl) keeps ~8 MB resident in the server: format by hand.",
+        },
+      ],
+    },
+  },
   // The web app runs in browsers.
   { files: ["apps/web/src/**"], languageOptions: { globals: globals.browser } },
   // Plain JavaScript (launchers, CI scripts) has no types to check against.

@@ -1,10 +1,8 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { type DatabaseConfig, parseDatabaseUrl } from "./config.ts";
 import { withDriverQueries } from "./driver-queries.ts";
 import { adapterOptions } from "./prepared-statements.ts";
-import { openEmbedded } from "./embedded.ts";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import {
   applyMigrations,
@@ -133,6 +131,13 @@ async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Pro
       connections: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     };
   }
+  // Loaded here, not above: a server on PostgreSQL never runs PGlite, and its modules (with the adapter and the
+  // extensions) held ~1.4 MB of V8's heap and ~9 MB of RSS in every such process (docs/performance.md, "Peak memory
+  // under load: what it is made of").
+  const [{ openEmbedded }, { PrismaPGlite }] = await Promise.all([
+    import("./embedded.ts"),
+    import("pglite-prisma-adapter"),
+  ]);
   const driver = await openEmbedded(config.dataDir, { openInMemory: options.openInMemory });
   const { pglite } = driver;
   return {

@@ -21,6 +21,13 @@ const restoredTime = (name: string) =>
     `${name} must not be more than a day ahead of the server's clock`,
   );
 
+/**
+ * 1000000000 as "1,000,000,000", without `toLocaleString`: formatting a number through Intl at import maps ~5 MB of
+ * node's ICU data and ~3 MB of ICU's own state into every server process for as long as it runs (docs/performance.md,
+ * "Peak memory under load: what it is made of").
+ */
+const withThousands = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+
 /** The ids this service makes (cuid, or UUID in raw inserts); a restore keeps them. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -47,7 +54,7 @@ export const upsertManyItem = z
       .int("version must be a whole number")
       .min(1, "version must be at least 1")
       // Each later write adds one: a row restored near the column's maximum could never be written again.
-      .max(RESTORE_VERSION_MAX, `version must be at most ${RESTORE_VERSION_MAX.toLocaleString("en")}`)
+      .max(RESTORE_VERSION_MAX, `version must be at most ${withThousands(RESTORE_VERSION_MAX)}`)
       .optional()
       .meta({ description: "Restore only (admin): the version to store." }),
     createdAt: restoredTime("createdAt").optional().meta({ description: "Restore only (admin)." }),
