@@ -26,15 +26,22 @@ export default tseslint.config(
   },
   // The server's code formats nothing through Intl: the first formatter maps ~5 MB of node's ICU data and ~3 MB of
   // ICU's state into the process for its whole life (docs/performance.md, "Peak memory under load: what it is made of").
+  // MCP's tools run in the server's process too. A later block setting either rule for these files would replace
+  // these options, not add to them.
   {
-    files: ["packages/api/src/**", "packages/db/src/**", "apps/server/src/**"],
+    files: ["packages/api/src/**", "packages/db/src/**", "packages/mcp/src/**", "apps/server/src/**"],
     rules: {
       "no-restricted-globals": ["error", { name: "Intl", message: "Intl keeps ~8 MB resident in the server." }],
       "no-restricted-syntax": [
         "error",
         {
-          selector: "CallExpression[callee.property.name=/^(toLocale\\w*|localeCompare)$/]",
+          // Called, passed on or reached through .call: any use of the method names it.
+          selector: "MemberExpression[property.name=/^(toLocale\\w*|localeCompare)$/]",
           message: "Locale formatting (Intl) keeps ~8 MB resident in the server: format by hand.",
+        },
+        {
+          selector: "MemberExpression[object.name=/^(globalThis|global)$/][property.name='Intl']",
+          message: "Intl keeps ~8 MB resident in the server.",
         },
       ],
     },

@@ -132,8 +132,8 @@ async function openDriver(config: DatabaseConfig, options: CreateDbOptions): Pro
     };
   }
   // Loaded here, not above: a server on PostgreSQL never runs PGlite, and its modules (with the adapter and the
-  // extensions) held ~1.4 MB of V8's heap and ~9 MB of RSS in every such process (docs/performance.md, "Peak memory
-  // under load: what it is made of").
+  // extensions) held ~1.4 MB of V8's heap in every such process, ~9 MB of RSS in an empty one (docs/performance.md,
+  // "Peak memory under load: what it is made of").
   const [{ openEmbedded }, { PrismaPGlite }] = await Promise.all([
     import("./embedded.ts"),
     import("pglite-prisma-adapter"),

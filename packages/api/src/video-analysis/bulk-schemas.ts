@@ -22,7 +22,8 @@ const restoredTime = (name: string) =>
   );
 
 /**
- * 1000000000 as "1,000,000,000", without `toLocaleString`: formatting a number through Intl at import maps ~5 MB of
+ * A whole number such as 1000000000 as "1,000,000,000" (whole numbers only: a fraction or an exponent would be
+ * grouped wrongly), without `toLocaleString`: formatting a number through Intl at import maps ~5 MB of
  * node's ICU data and ~3 MB of ICU's own state into every server process for as long as it runs (docs/performance.md,
  * "Peak memory under load: what it is made of").
  */

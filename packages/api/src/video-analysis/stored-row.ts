@@ -142,6 +142,7 @@ export function isoText(value: unknown): string {
 export const adapterTimestamp = (time: string): string => `${time.replace(" ", "T")}+00:00`;
 export const adapterTimestamptz = (time: string): string =>
   time.replace(" ", "T").replace(/[+-]\d{2}(:\d{2})?$/, "+00:00");
+
 /** JSON.parse's result is a JSON value by construction. */
 export const json = (value: unknown): Prisma.JsonValue => JSON.parse(text(value)) as Prisma.JsonValue;
 /** A text[] column other than tags (a search's stand-ins), as the driver parses it. */
