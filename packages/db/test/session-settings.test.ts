@@ -82,34 +82,33 @@ describe.skipIf(!!postgres.skip)("an operator's connection options (postgres)", 
     expect((await settingsOf(db))["hnsw.ef_search"]).toBe("64");
   });
 
-  it("cannot move the session out of UTC, where the adapters read a timestamptz's text as stored (the database's own zone neither)", async () => {
-    // A server whose timezone is its host's: the adapters relabel '07:00:00-05' as 07:00 UTC (prisma/orm#26786).
+  /**
+   * A session opened under the database's own default for a setting (ALTER DATABASE … SET) and an operator's option
+   * for it: the setting as the session sees it, and an instant read back through the adapter.
+   */
+  async function readUnder(setting: string, databaseDefault: string, option: string, instant: string) {
     const admin = await createDb(database.url);
     const name = new URL(database.url).pathname.slice(1);
-    await admin.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET timezone = 'America/New_York'`);
+    await admin.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET ${setting} = '${databaseDefault}'`);
     await admin.close();
     const url = new URL(database.url);
-    url.searchParams.set("options", "-c TimeZone=Asia/Kolkata");
+    url.searchParams.set("options", `-c ${setting}=${option}`);
     db = await createDb(url.toString());
-    const [row] = await db.prisma.$queryRaw<[{ zone: string; at: Date }]>`
-      SELECT current_setting('TimeZone') AS zone, '2026-01-01T12:00:00.250Z'::timestamptz AS at`;
-    expect(row.zone).toBe("UTC");
-    expect(row.at.toISOString()).toBe("2026-01-01T12:00:00.250Z");
+    const [row] = await db.prisma.$queryRaw<[{ value: string; at: Date }]>`
+      SELECT current_setting(${setting}) AS value, ${instant}::timestamptz AS at`;
+    return { value: row.value, at: row.at.toISOString() };
+  }
+
+  it("cannot move the session out of UTC, where the adapters read a timestamptz's text as stored (the database's own zone neither)", async () => {
+    // A server whose timezone is its host's: the adapters relabel '07:00:00-05' as 07:00 UTC (prisma/orm#26786).
+    const read = await readUnder("TimeZone", "America/New_York", "Asia/Kolkata", "2026-01-01T12:00:00.250Z");
+    expect(read).toEqual({ value: "UTC", at: "2026-01-01T12:00:00.250Z" });
   });
 
   it("cannot change the DateStyle the adapters parse timestamps in (ISO), the database's own neither", async () => {
     // In 'SQL, DMY' a timestamp's text is '01/02/2026 12:00:00.25 UTC': the adapters would read 2 January as 1 February.
-    const admin = await createDb(database.url);
-    const name = new URL(database.url).pathname.slice(1);
-    await admin.prisma.$executeRawUnsafe(`ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY'`);
-    await admin.close();
-    const url = new URL(database.url);
-    url.searchParams.set("options", "-c DateStyle=Postgres,DMY");
-    db = await createDb(url.toString());
-    const [row] = await db.prisma.$queryRaw<[{ style: string; at: Date }]>`
-      SELECT current_setting('DateStyle') AS style, '2026-02-01T12:00:00.250Z'::timestamptz AS at`;
-    expect(row.at.toISOString()).toBe("2026-02-01T12:00:00.250Z");
-    expect(row.style).toMatch(/^ISO,/);
+    const read = await readUnder("DateStyle", "SQL, DMY", "Postgres,DMY", "2026-02-01T12:00:00.250Z");
+    expect(read).toEqual({ value: "ISO, DMY", at: "2026-02-01T12:00:00.250Z" });
   });
 
   it("in PGOPTIONS are kept too (pg reads it only when no options are given)", () => {
