@@ -199,9 +199,10 @@ export function candidateStatement(
         WHERE e.sim >= ${searchTuning.minTermSimilarity}::float8 AND to_tsvector('mm_english', e.term) <> ''::tsvector),
       fuzzy AS MATERIALIZED (
         -- Stand-ins for words the vocabulary does not hold as typed: exact words are the text signal's. None (every
-        -- word known): no query, which matches nothing, as an empty one would; but an empty one makes PostgreSQL send
-        -- a NOTICE mid-statement, flushed at once, which wakes the client a second time per search.
-        SELECT CASE WHEN count(*) > 0 THEN websearch_to_tsquery('mm_english', string_agg(DISTINCT t.term, ' or ')) END AS q
+        -- word known): string_agg gives NULL and so does the strict websearch_to_tsquery, which matches nothing, as an
+        -- empty query would; but an empty one makes PostgreSQL send a NOTICE mid-statement, flushed at once, which
+        -- wakes the client a second time per search.
+        SELECT websearch_to_tsquery('mm_english', string_agg(DISTINCT t.term, ' or ')) AS q
         FROM terms t WHERE NOT EXISTS (SELECT 1 FROM terms x WHERE x.word = t.word AND x.term = t.word)),
       text_all AS MATERIALIZED (
         -- Memories holding every word first: selective, so the common case never ranks half the space.
